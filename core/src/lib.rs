@@ -1,0 +1,17 @@
+//! steady-core: everything in Steady that thinks.
+//!
+//! Data flows one way: strap bytes -> [`hrm`] -> [`beats`] -> [`hrv`] ->
+//! activation (with baseline and motion) -> load -> prompt / reset -> events
+//! -> summary; `store` persists what a shift produced.
+//!
+//! The model never reads a clock: every input carries its own timestamp
+//! ([`Millis`]), so the same input always gives the same output.
+
+pub mod beats;
+pub mod hrm;
+pub mod hrv;
+
+/// A timestamp or duration in milliseconds on the input's own clock
+/// (unix milliseconds for live data, milliseconds since the start of the
+/// recording for files without an absolute clock).
+pub type Millis = i64;

@@ -104,7 +104,7 @@ pub struct HrmView<'a> {
 
 impl<'a> HrmView<'a> {
     /// RR intervals in 1/1024 s, in the order sent.
-    pub fn rr_1024(&self) -> impl ExactSizeIterator<Item = u16> + 'a {
+    pub fn rr_1024(&self) -> impl ExactSizeIterator<Item = u16> + Clone + 'a {
         self.rr_bytes.chunks_exact(2).map(|c| {
             u16::from_le_bytes([
                 c.first().copied().unwrap_or(0),
@@ -114,7 +114,7 @@ impl<'a> HrmView<'a> {
     }
 
     /// RR intervals in ms, in the order sent.
-    pub fn rr_ms(&self) -> impl ExactSizeIterator<Item = f64> + 'a {
+    pub fn rr_ms(&self) -> impl ExactSizeIterator<Item = f64> + Clone + 'a {
         self.rr_1024().map(rr_1024_to_ms)
     }
 
@@ -241,7 +241,7 @@ impl HeartRateMeasurement {
     }
 
     /// RR intervals in milliseconds (exact conversion of the 1/1024 s units).
-    pub fn rr_ms(&self) -> impl ExactSizeIterator<Item = f64> + '_ {
+    pub fn rr_ms(&self) -> impl ExactSizeIterator<Item = f64> + Clone + '_ {
         self.rr_1024.iter().map(|&r| rr_1024_to_ms(r))
     }
 }

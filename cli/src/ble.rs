@@ -19,6 +19,7 @@ use btleplug::api::{
 use btleplug::platform::{Adapter, Manager, Peripheral, PeripheralId};
 use futures::StreamExt;
 use steady_core::Millis;
+use steady_core::hrm::BodySensorLocation;
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
@@ -93,21 +94,6 @@ pub fn now_unix_ms() -> Millis {
         .unwrap_or(0)
 }
 
-/// Human name of a Body Sensor Location (0x2A38) value, as written in the
-/// hrm-log header.
-pub fn body_sensor_location_name(code: u8) -> &'static str {
-    match code {
-        0 => "other",
-        1 => "chest",
-        2 => "wrist",
-        3 => "finger",
-        4 => "hand",
-        5 => "ear_lobe",
-        6 => "foot",
-        _ => "reserved",
-    }
-}
-
 /// Exponential backoff between reconnection attempts: quick first retries
 /// (a strap that hiccups comes back within a second), capped so a strap left
 /// in a locker is polled at a modest rate, reset after every good connection.
@@ -155,8 +141,8 @@ pub enum LinkEvent {
     Connected {
         /// When the subscription took effect.
         at: Millis,
-        /// 0x2A38 value, when the strap has it and the read worked.
-        body_sensor_location: Option<u8>,
+        /// 0x2A38, when the strap has it and the read worked.
+        body_sensor_location: Option<BodySensorLocation>,
     },
     /// One raw 0x2A37 value.
     Measurement {
@@ -428,7 +414,13 @@ async fn session(
         )?;
         let location = match find_characteristic(&peripheral, BODY_SENSOR_LOCATION) {
             Some(c) => match peripheral.read(&c).await {
-                Ok(v) => v.first().copied(),
+                Ok(v) => match BodySensorLocation::decode(&v) {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        tracing::warn!("0x2A38 value {v:02x?}: {e}");
+                        None
+                    }
+                },
                 Err(e) => {
                     tracing::warn!("reading 0x2A38 failed: {e}");
                     None
@@ -585,12 +577,5 @@ mod tests {
             BODY_SENSOR_LOCATION.to_string(),
             "00002a38-0000-1000-8000-00805f9b34fb"
         );
-    }
-
-    #[test]
-    fn body_sensor_locations_follow_the_spec_table() {
-        assert_eq!(body_sensor_location_name(1), "chest");
-        assert_eq!(body_sensor_location_name(5), "ear_lobe");
-        assert_eq!(body_sensor_location_name(7), "reserved");
     }
 }

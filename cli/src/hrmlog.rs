@@ -21,9 +21,26 @@ use std::io::{LineWriter, Write};
 use std::path::{Path, PathBuf};
 
 use steady_core::Millis;
+use steady_core::hrm::BodySensorLocation;
 
 /// First line of every hrm-log file.
 pub const MAGIC: &str = "# steady hrm-log v1";
+
+/// The header value for a Body Sensor Location: the snake_case name of
+/// [`BodySensorLocation`] (`chest`, `ear_lobe`, ...), `reserved_<n>` for a
+/// value the specification reserves.
+pub fn location_value(loc: BodySensorLocation) -> String {
+    match loc {
+        BodySensorLocation::Other => "other".into(),
+        BodySensorLocation::Chest => "chest".into(),
+        BodySensorLocation::Wrist => "wrist".into(),
+        BodySensorLocation::Finger => "finger".into(),
+        BodySensorLocation::Hand => "hand".into(),
+        BodySensorLocation::EarLobe => "ear_lobe".into(),
+        BodySensorLocation::Foot => "foot".into(),
+        BodySensorLocation::Reserved(n) => format!("reserved_{n}"),
+    }
+}
 
 /// Errors while recording.
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +175,13 @@ mod tests {
         w.mark(1_764_081_003_200, LinkMark::Connected).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.ends_with("1764081003200 !connected\n"));
+    }
+
+    #[test]
+    fn location_values_are_snake_case_names() {
+        assert_eq!(location_value(BodySensorLocation::Chest), "chest");
+        assert_eq!(location_value(BodySensorLocation::EarLobe), "ear_lobe");
+        assert_eq!(location_value(BodySensorLocation::from_u8(9)), "reserved_9");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod ble;
 mod cmd;
 mod hrmlog;
+mod screen;
 
 use std::process::ExitCode;
 

@@ -12,6 +12,7 @@ and with the mock's own log of what it sent.
 '''
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -268,6 +269,47 @@ def test_live_refuses_to_overwrite_a_recording():
             fail(f'overwrote or accepted an existing recording: {r.returncode} {r.stderr}')
 
 
+def tmux(sock, *args, check=True):
+    return subprocess.run(['tmux', '-L', sock, '-f', '/dev/null', *args], capture_output=True,
+                          text=True, check=check, timeout=20)
+
+
+def test_live_screen_in_tmux():
+    '''The interactive screen in a real terminal (tmux on a private socket).'''
+    sock = f'steady-bench-{os.getpid()}'
+    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
+    cmd = f'{STEADY} live --duration 120; echo EXIT=$?; sleep 60'
+    try:
+        tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
+
+        def screen():
+            return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
+
+        try:
+            wait_for(lambda: 'connected' in screen() and 'packets ' in screen()
+                     and 'packets 0 ' not in screen(), 30, 'the live screen with data')
+        except AssertionError:
+            fail(f'screen never showed data:\n{screen()}')
+        shot = screen()
+        for want in ('Steady', 'Heart rate', 'Distance from your baseline', 'State:',
+                     'Unrecovered load', '[q] quit'):
+            if want not in shot:
+                fail(f'{want!r} missing from the screen:\n{shot}')
+        if not re.search(r'gauge \d+ / 100|learning your baseline', shot):
+            fail(f'no gauge on the screen:\n{shot}')
+        print('    ' + '\n    '.join(shot.rstrip().splitlines()))
+        tmux(sock, 'send-keys', '-t', 'live', 'q')
+        try:
+            wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
+        except AssertionError:
+            fail(f'q did not quit:\n{screen()}')
+        after = screen()
+        if 'EXIT=0' not in after or 'end packets=' not in after:
+            fail(f'bad exit after q:\n{after}')
+    finally:
+        tmux(sock, 'kill-server', check=False)
+
+
 TESTS = [
     test_scan_lists_the_strap_only,
     test_live_unknown_device_fails_loudly,
@@ -276,6 +318,7 @@ TESTS = [
     # the first test that subscribes.
     test_live_records_through_a_dropout,
     test_live_stops_by_itself_after_duration,
+    test_live_screen_in_tmux,
 ]
 
 

@@ -8,14 +8,20 @@
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use steady_core::Millis;
+use steady_core::hrm;
 use tokio::sync::{mpsc, watch};
 
 use crate::ble::{self, LinkEvent, LinkOptions, StrapInfo};
 use crate::cmd::scan::parse_seconds;
-use crate::hrmlog::{HrmLogWriter, LinkMark};
+use crate::hrmlog::{self, HrmLogWriter, LinkMark};
+use crate::screen::{self, LinkStatus, LiveView};
 
 /// Arguments of `steady live`.
 #[derive(Debug, clap::Args)]
@@ -42,7 +48,7 @@ pub struct Args {
     pub stall_timeout: f64,
 }
 
-/// Runs `steady live` until `--duration` elapses or Ctrl-C.
+/// Runs `steady live` until `--duration` elapses, Ctrl-C, or `q` on the screen.
 pub fn run(args: &Args) -> anyhow::Result<()> {
     if let Some(path) = &args.record
         && path.exists()
@@ -52,15 +58,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             path.display()
         );
     }
-    if !args.plain && !std::io::stdout().is_terminal() {
-        tracing::debug!("stdout is not a terminal: plain output");
-    }
+    let interactive = !args.plain && std::io::stdout().is_terminal();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    rt.block_on(live(args))
+    rt.block_on(live(args, interactive))
 }
 
 /// What the session saw, printed at the end.
@@ -69,10 +73,13 @@ struct Tally {
     packets: u64,
     disconnects: u64,
     connects: u64,
+    first_ms: Option<Millis>,
+    last_ms: Option<Millis>,
 }
 
-async fn live(args: &Args) -> anyhow::Result<()> {
+async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     let adapter = ble::default_adapter().await?;
+    eprintln!("looking for a heart-rate strap...");
     let strap = ble::find_strap(
         &adapter,
         args.device.as_deref(),
@@ -80,10 +87,10 @@ async fn live(args: &Args) -> anyhow::Result<()> {
     )
     .await?;
     tracing::info!("using strap {:?} at {}", strap.name, strap.address);
-    println!(
-        "strap {} {}",
-        strap.address,
-        strap.name.as_deref().unwrap_or("(unnamed)")
+    let label = format!(
+        "{} ({})",
+        strap.name.as_deref().unwrap_or("unnamed strap"),
+        strap.address
     );
 
     let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
@@ -113,36 +120,128 @@ async fn live(args: &Args) -> anyhow::Result<()> {
         writer: None,
         tally: Tally::default(),
     };
-    loop {
-        tokio::select! {
-            ev = rx.recv() => match ev {
-                Some(ev) => sink.handle(ev)?,
-                None => break,
-            },
-            _ = &mut deadline => break,
-            r = tokio::signal::ctrl_c() => {
-                r.context("listening for Ctrl-C")?;
-                break;
+    let mut ui = if interactive {
+        Some(Ui::start(label)?)
+    } else {
+        println!(
+            "strap {} {}",
+            strap.address,
+            strap.name.as_deref().unwrap_or("(unnamed)")
+        );
+        None
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let result: anyhow::Result<()> = async {
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(ev) => {
+                        sink.handle(&ev)?;
+                        match &mut ui {
+                            Some(ui) => ui.on_link(&ev),
+                            None => print_plain(&ev),
+                        }
+                    }
+                    None => break,
+                },
+                key = next_key(&mut ui) => {
+                    if let Some(ui) = &mut ui && ui.on_key(key) == KeyOutcome::Quit {
+                        break;
+                    }
+                }
+                _ = tick.tick(), if ui.is_some() => {
+                    if let Some(ui) = &mut ui {
+                        ui.draw()?;
+                    }
+                }
+                _ = &mut deadline => break,
+                r = tokio::signal::ctrl_c() => {
+                    r.context("listening for Ctrl-C")?;
+                    break;
+                }
             }
         }
+        Ok(())
+    }
+    .await;
+    // Whatever happened, give the terminal back first.
+    if let Some(ui) = ui.take() {
+        ui.finish();
     }
     // Ask the link to close cleanly, and keep whatever it still delivers.
     let _ = stop_tx.send(true);
     while let Some(ev) = rx.recv().await {
-        sink.handle(ev)?;
+        sink.handle(&ev)?;
+        if !interactive {
+            print_plain(&ev);
+        }
     }
-    match link.await {
+    let link_result = link.await;
+    result?;
+    match link_result {
         Ok(r) => r?,
         Err(e) => bail!("the BLE task failed: {e}"),
     }
+    let t = &sink.tally;
+    let minutes = match (t.first_ms, t.last_ms) {
+        (Some(a), Some(b)) => (b - a) as f64 / 60_000.0,
+        _ => 0.0,
+    };
     println!(
-        "end packets={} connects={} disconnects={}",
-        sink.tally.packets, sink.tally.connects, sink.tally.disconnects
+        "end packets={} connects={} disconnects={} streamed_min={minutes:.1}",
+        t.packets, t.connects, t.disconnects
     );
+    if let Some(w) = &sink.writer {
+        println!("recorded {}", w.path().display());
+    }
     Ok(())
 }
 
-/// Where link events go: the recording and the line display.
+/// Waits for the next key when there is a screen; never resolves otherwise.
+async fn next_key(ui: &mut Option<Ui>) -> KeyEvent {
+    match ui {
+        Some(ui) => match ui.keys.recv().await {
+            Some(k) => k,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+fn print_plain(ev: &LinkEvent) {
+    match ev {
+        LinkEvent::Connected {
+            at,
+            body_sensor_location,
+        } => {
+            let location = body_sensor_location
+                .map(hrmlog::location_value)
+                .unwrap_or_else(|| "unknown".into());
+            println!("{at} connected body_sensor_location={location}");
+        }
+        LinkEvent::Measurement { at, value } => {
+            let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
+            match hrm::decode(value) {
+                Ok(m) => {
+                    let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
+                    println!("{at} hrm {hex} hr={} rr={}", m.heart_rate_bpm, rr.join(","));
+                }
+                Err(e) => println!("{at} hrm {hex} error={e}"),
+            }
+        }
+        LinkEvent::Disconnected { at, reason } => println!("{at} disconnected {reason}"),
+        LinkEvent::Retrying {
+            attempt,
+            delay,
+            error,
+        } => println!(
+            "retry attempt={attempt} in_ms={} error={error}",
+            delay.as_millis()
+        ),
+    }
+}
+
+/// Where link events go whatever the display: the recording and the tally.
 struct Sink<'a> {
     record: Option<PathBuf>,
     strap: &'a StrapInfo,
@@ -151,7 +250,7 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn handle(&mut self, ev: LinkEvent) -> anyhow::Result<()> {
+    fn handle(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
         match ev {
             LinkEvent::Connected {
                 at,
@@ -168,49 +267,126 @@ impl Sink<'_> {
                         header.insert(0, ("device", name.clone()));
                     }
                     if let Some(code) = body_sensor_location {
-                        header.push((
-                            "body_sensor_location",
-                            ble::body_sensor_location_name(code).to_owned(),
-                        ));
+                        header.push(("body_sensor_location", hrmlog::location_value(*code)));
                     }
                     let w = HrmLogWriter::create(path, &header)?;
                     tracing::info!("recording to {}", w.path().display());
                     self.writer = Some(w);
                 }
                 if let Some(w) = &mut self.writer {
-                    w.mark(at, LinkMark::Connected)?;
+                    w.mark(*at, LinkMark::Connected)?;
                 }
-                let location = body_sensor_location
-                    .map(ble::body_sensor_location_name)
-                    .unwrap_or("unknown");
-                println!("{at} connected body_sensor_location={location}");
             }
             LinkEvent::Measurement { at, value } => {
                 self.tally.packets += 1;
+                self.tally.first_ms.get_or_insert(*at);
+                self.tally.last_ms = Some(*at);
                 if let Some(w) = &mut self.writer {
-                    w.measurement(at, &value)?;
+                    w.measurement(*at, value)?;
                 }
-                let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
-                println!("{at} hrm {hex}");
             }
-            LinkEvent::Disconnected { at, reason } => {
+            LinkEvent::Disconnected { at, .. } => {
                 self.tally.disconnects += 1;
                 if let Some(w) = &mut self.writer {
-                    w.mark(at, LinkMark::Disconnected)?;
+                    w.mark(*at, LinkMark::Disconnected)?;
                 }
-                println!("{at} disconnected {reason}");
             }
-            LinkEvent::Retrying {
-                attempt,
-                delay,
-                error,
-            } => {
-                println!(
-                    "retry attempt={attempt} in_ms={} error={error}",
-                    delay.as_millis()
-                );
-            }
+            LinkEvent::Retrying { .. } => {}
         }
         Ok(())
+    }
+}
+
+/// What a key press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyOutcome {
+    Continue,
+    Quit,
+}
+
+/// The interactive screen: terminal, view state, key reader.
+struct Ui {
+    terminal: ratatui::DefaultTerminal,
+    view: LiveView,
+    keys: mpsc::Receiver<KeyEvent>,
+    reader_stop: Arc<AtomicBool>,
+}
+
+impl Ui {
+    fn start(strap: String) -> anyhow::Result<Self> {
+        let terminal = ratatui::try_init().context("setting up the terminal")?;
+        let (tx, keys) = mpsc::channel(32);
+        let reader_stop = Arc::new(AtomicBool::new(false));
+        let stop = reader_stop.clone();
+        // crossterm's reader blocks: it gets a thread of its own, polling so
+        // that it notices when the screen closes.
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match event::poll(Duration::from_millis(100)) {
+                    Ok(true) => match event::read() {
+                        Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => {
+                            if tx.blocking_send(k).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    },
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(Self {
+            terminal,
+            view: LiveView::new(strap, ble::now_unix_ms()),
+            keys,
+            reader_stop,
+        })
+    }
+
+    fn on_link(&mut self, ev: &LinkEvent) {
+        match ev {
+            LinkEvent::Connected { .. } => {
+                self.view.link = LinkStatus::Connected;
+                self.view.status = None;
+            }
+            LinkEvent::Measurement { value, .. } => match hrm::decode(value) {
+                Ok(m) => self
+                    .view
+                    .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect()),
+                Err(e) => self.view.status = Some(format!("bad packet: {e}")),
+            },
+            LinkEvent::Disconnected { reason, .. } => {
+                self.view.gaps += 1;
+                self.view.link = LinkStatus::Reconnecting(0);
+                self.view.status = Some(format!("strap lost: {reason}"));
+            }
+            LinkEvent::Retrying { attempt, .. } => {
+                self.view.link = LinkStatus::Reconnecting(*attempt);
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => KeyOutcome::Quit,
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => KeyOutcome::Quit,
+            _ => KeyOutcome::Continue,
+        }
+    }
+
+    fn draw(&mut self) -> anyhow::Result<()> {
+        self.view.now_ms = ble::now_unix_ms();
+        let view = &self.view;
+        self.terminal
+            .draw(|f| screen::draw(f, view))
+            .context("drawing the screen")?;
+        Ok(())
+    }
+
+    fn finish(self) {
+        self.reader_stop.store(true, Ordering::Relaxed);
+        ratatui::restore();
     }
 }

@@ -13,6 +13,7 @@ use ratatui::style::{Color, Modifier, Style, Stylize as _};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph, Sparkline, Wrap};
 use steady_core::Millis;
+use steady_core::reset::{BreathKind, ResetProtocol};
 
 /// How many HR values the sparkline keeps (one per packet: ~2 min).
 const HR_HISTORY: usize = 120;
@@ -28,33 +29,20 @@ pub enum LinkStatus {
     Reconnecting(u32),
 }
 
-/// One phase of a breathing pacer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PacerPhase {
-    /// What to do: "breathe in", "breathe out", "hold", "top-up inhale".
-    pub label: String,
-    /// Whether the lungs fill (true) or empty (false) during it; `None` holds.
-    pub filling: Option<bool>,
-    /// Length of the phase.
-    pub duration_ms: u32,
-}
-
-/// A guided reset in progress: the protocol's phases from a start time.
+/// A guided reset in progress: the core's protocol, from a start time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pacer {
-    /// Protocol name, shown in the title.
-    pub name: String,
-    /// Phases in order.
-    pub phases: Vec<PacerPhase>,
+    /// What to breathe (phases from `steady_core::reset`).
+    pub protocol: ResetProtocol,
     /// When the reset started.
     pub started_ms: Millis,
 }
 
 /// Where a pacer stands at one instant.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PacerPosition<'a> {
+pub struct PacerPosition {
     /// The phase now.
-    pub phase: &'a PacerPhase,
+    pub kind: BreathKind,
     /// Lung fill, 0 (empty) to 1 (full), for the animation.
     pub fill: f64,
     /// Seconds left in this phase (rounded up).
@@ -63,43 +51,53 @@ pub struct PacerPosition<'a> {
     pub total_left_s: u32,
 }
 
-impl Pacer {
-    /// Total length of the reset.
-    pub fn total_ms(&self) -> u64 {
-        self.phases.iter().map(|p| u64::from(p.duration_ms)).sum()
+/// The instruction shown for a phase.
+pub fn breath_label(kind: BreathKind) -> &'static str {
+    match kind {
+        BreathKind::Inhale => "breathe in",
+        BreathKind::TopUpInhale => "a little more in",
+        BreathKind::Exhale => "breathe out slowly",
+        BreathKind::Hold => "hold",
     }
+}
 
+impl Pacer {
     /// The position at `now`, or `None` once the reset is over (or before it
     /// started, should the clock step back).
-    pub fn at(&self, now: Millis) -> Option<PacerPosition<'_>> {
+    pub fn at(&self, now: Millis) -> Option<PacerPosition> {
         let elapsed = u64::try_from(now.checked_sub(self.started_ms)?).ok()?;
-        let total = self.total_ms();
+        let total = self.protocol.total_ms();
         if elapsed >= total {
             return None;
         }
         let mut start = 0u64;
-        let mut fill = 0.0;
-        for phase in &self.phases {
+        let mut fill: f64 = 0.0;
+        for phase in &self.protocol.phases {
             let len = u64::from(phase.duration_ms);
+            // Where the lungs are at the end of this phase: a top-up inhale
+            // adds the last bit, as in a cyclic sigh.
+            let target = match phase.kind {
+                BreathKind::Inhale => Some(if len <= 2000 { 0.8 } else { 1.0 }),
+                BreathKind::TopUpInhale => Some(1.0),
+                BreathKind::Exhale => Some(0.0),
+                BreathKind::Hold => None,
+            };
             if elapsed < start + len {
                 let into = (elapsed - start) as f64 / len.max(1) as f64;
-                let fill_now = match phase.filling {
-                    Some(true) => fill + (1.0 - fill) * into,
-                    Some(false) => fill * (1.0 - into),
+                let fill_now = match target {
+                    Some(t) => fill + (t - fill) * into,
                     None => fill,
                 };
                 return Some(PacerPosition {
-                    phase,
+                    kind: phase.kind,
                     fill: fill_now.clamp(0.0, 1.0),
                     phase_left_s: ceil_s(start + len - elapsed),
                     total_left_s: ceil_s(total - elapsed),
                 });
             }
-            fill = match phase.filling {
-                Some(true) => 1.0,
-                Some(false) => 0.0,
-                None => fill,
-            };
+            if let Some(t) = target {
+                fill = t;
+            }
             start += len;
         }
         None
@@ -339,7 +337,7 @@ fn draw_gauge(frame: &mut Frame, area: Rect, view: &LiveView) {
 
 fn draw_pacer(frame: &mut Frame, area: Rect, pacer: &Pacer, now: Millis) {
     let block = Block::bordered()
-        .title(format!(" Reset: {} ", pacer.name))
+        .title(format!(" Reset: {} ", pacer.protocol.name))
         .border_style(Style::new().fg(Color::Cyan));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -351,7 +349,9 @@ fn draw_pacer(frame: &mut Frame, area: Rect, pacer: &Pacer, now: Millis) {
     frame.render_widget(
         Paragraph::new(format!(
             "{}  {}   ({} s left)",
-            pos.phase.label, pos.phase_left_s, pos.total_left_s
+            breath_label(pos.kind),
+            pos.phase_left_s,
+            pos.total_left_s
         ))
         .alignment(Alignment::Center)
         .bold(),
@@ -373,17 +373,8 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     fn pacer_4_6() -> Pacer {
-        let phase = |label: &str, filling, s: u32| PacerPhase {
-            label: label.into(),
-            filling,
-            duration_ms: s * 1000,
-        };
         Pacer {
-            name: "paced 4/6".into(),
-            phases: vec![
-                phase("breathe in", Some(true), 4),
-                phase("breathe out", Some(false), 6),
-            ],
+            protocol: ResetProtocol::paced_4_6(),
             started_ms: 1_000,
         }
     }
@@ -391,18 +382,30 @@ mod tests {
     #[test]
     fn pacer_fills_on_inhale_and_empties_on_exhale() {
         let p = pacer_4_6();
-        assert_eq!(p.total_ms(), 10_000);
         let at = |t| {
             p.at(t)
-                .map(|x| (x.phase.label.clone(), x.fill, x.phase_left_s))
+                .map(|x| (x.kind, x.fill, x.phase_left_s, x.total_left_s))
         };
-        assert_eq!(at(1_000), Some(("breathe in".into(), 0.0, 4)));
-        assert_eq!(at(3_000), Some(("breathe in".into(), 0.5, 2)));
-        assert_eq!(at(5_000), Some(("breathe out".into(), 1.0, 6)));
-        assert_eq!(at(8_000), Some(("breathe out".into(), 0.5, 3)));
-        assert_eq!(at(11_000), None);
+        assert_eq!(at(1_000), Some((BreathKind::Inhale, 0.0, 4, 30)));
+        assert_eq!(at(3_000), Some((BreathKind::Inhale, 0.5, 2, 28)));
+        assert_eq!(at(5_000), Some((BreathKind::Exhale, 1.0, 6, 26)));
+        assert_eq!(at(8_000), Some((BreathKind::Exhale, 0.5, 3, 23)));
+        assert_eq!(at(11_000), Some((BreathKind::Inhale, 0.0, 4, 20)));
+        assert_eq!(at(31_000), None);
         // A clock that steps back before the start is not a panic.
         assert_eq!(at(0), None);
+    }
+
+    #[test]
+    fn cyclic_sigh_tops_up_to_full() {
+        let p = Pacer {
+            protocol: ResetProtocol::cyclic_sigh(),
+            started_ms: 0,
+        };
+        let fill = |t| p.at(t).map(|x| x.fill).unwrap_or(-1.0);
+        assert!((fill(2_000) - 0.8).abs() < 1e-9);
+        assert!((fill(2_999) - 1.0).abs() < 0.01);
+        assert!(fill(6_000) < 1.0 && fill(6_000) > 0.0);
     }
 
     fn render(view: &LiveView) -> String {

@@ -298,6 +298,12 @@ def test_live_screen_in_tmux():
         if not re.search(r'gauge \d+ / 100|learning your baseline', shot):
             fail(f'no gauge on the screen:\n{shot}')
         print('    ' + '\n    '.join(shot.rstrip().splitlines()))
+        tmux(sock, 'send-keys', '-t', 'live', 'r')
+        try:
+            wait_for(lambda: 'Reset: Three slow breaths' in screen() and 'breathe in' in screen(),
+                     10, 'the breathing pacer after r')
+        except AssertionError:
+            fail(f'r did not start the pacer:\n{screen()}')
         tmux(sock, 'send-keys', '-t', 'live', 'q')
         try:
             wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')

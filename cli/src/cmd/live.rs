@@ -21,7 +21,8 @@ use tokio::sync::{mpsc, watch};
 use crate::ble::{self, LinkEvent, LinkOptions, StrapInfo};
 use crate::cmd::scan::parse_seconds;
 use crate::hrmlog::{self, HrmLogWriter, LinkMark};
-use crate::screen::{self, LinkStatus, LiveView};
+use crate::screen::{self, LinkStatus, LiveView, Pacer};
+use steady_core::reset::ResetProtocol;
 
 /// Arguments of `steady live`.
 #[derive(Debug, clap::Args)]
@@ -302,6 +303,12 @@ impl Sink<'_> {
 enum KeyOutcome {
     Continue,
     Quit,
+    /// A guided reset started.
+    Reset,
+    /// The offered prompt was snoozed.
+    Snooze,
+    /// The offered prompt was dismissed.
+    Dismiss,
 }
 
 /// The interactive screen: terminal, view state, key reader.
@@ -369,15 +376,48 @@ impl Ui {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
+        let now = ble::now_unix_ms();
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => KeyOutcome::Quit,
             KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => KeyOutcome::Quit,
+            KeyCode::Char('r') => {
+                if self
+                    .view
+                    .pacer
+                    .as_ref()
+                    .is_some_and(|p| p.at(now).is_some())
+                {
+                    return KeyOutcome::Continue;
+                }
+                self.view.prompt = None;
+                self.view.pacer = Some(Pacer {
+                    protocol: ResetProtocol::paced_4_6(),
+                    started_ms: now,
+                });
+                KeyOutcome::Reset
+            }
+            KeyCode::Char('s') if self.view.prompt.is_some() => {
+                self.view.prompt = None;
+                self.view.status = Some("prompt snoozed".into());
+                KeyOutcome::Snooze
+            }
+            KeyCode::Char('d') if self.view.prompt.is_some() => {
+                self.view.prompt = None;
+                self.view.status = Some("prompt dismissed".into());
+                KeyOutcome::Dismiss
+            }
             _ => KeyOutcome::Continue,
         }
     }
 
     fn draw(&mut self) -> anyhow::Result<()> {
         self.view.now_ms = ble::now_unix_ms();
+        if let Some(p) = &self.view.pacer
+            && p.at(self.view.now_ms).is_none()
+        {
+            self.view.pacer = None;
+            self.view.status = Some("reset done".into());
+        }
         let view = &self.view;
         self.terminal
             .draw(|f| screen::draw(f, view))

@@ -346,6 +346,58 @@ pub async fn run_link(
     events: mpsc::Sender<LinkEvent>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), BleError> {
+    let mut scan = Rescan {
+        adapter: &adapter,
+        on: false,
+    };
+    let result = link_loop(&adapter, &id, &options, &events, &mut stop, &mut scan).await;
+    scan.stop().await;
+    result
+}
+
+/// Discovery kept on while reconnecting: a strap that was out of range for
+/// long is forgotten by the stack (BlueZ removes the device object) and comes
+/// back only through a scan.
+struct Rescan<'a> {
+    adapter: &'a Adapter,
+    on: bool,
+}
+
+impl Rescan<'_> {
+    async fn start(&mut self) {
+        if self.on {
+            return;
+        }
+        let filter = ScanFilter {
+            services: vec![HEART_RATE_SERVICE],
+        };
+        match self.adapter.start_scan(filter).await {
+            Ok(()) => {
+                tracing::debug!("scanning while reconnecting");
+                self.on = true;
+            }
+            Err(e) => tracing::debug!("could not start a scan: {e}"),
+        }
+    }
+
+    async fn stop(&mut self) {
+        if self.on {
+            self.on = false;
+            if let Err(e) = self.adapter.stop_scan().await {
+                tracing::debug!("could not stop the scan: {e}");
+            }
+        }
+    }
+}
+
+async fn link_loop(
+    adapter: &Adapter,
+    id: &PeripheralId,
+    options: &LinkOptions,
+    events: &mpsc::Sender<LinkEvent>,
+    stop: &mut watch::Receiver<bool>,
+    scan: &mut Rescan<'_>,
+) -> Result<(), BleError> {
     let mut central = adapter.events().await?;
     let mut backoff = options.backoff.clone();
     let mut attempt: u32 = 0;
@@ -355,7 +407,7 @@ pub async fn run_link(
         }
         // The session watches `stop` itself, so that a stop while streaming
         // still unsubscribes and disconnects cleanly.
-        let result = session(&adapter, &id, &options, &mut central, &events, &mut stop).await;
+        let result = session(adapter, id, options, &mut central, events, stop, scan).await;
         match result {
             Ok(SessionEnd::Stopped) => return Ok(()),
             Ok(SessionEnd::Lost(reason)) => {
@@ -374,6 +426,7 @@ pub async fn run_link(
                 attempt = attempt.saturating_add(1);
                 let delay = backoff.next_delay();
                 tracing::info!("connection attempt {attempt} failed: {e}; retrying in {delay:?}");
+                scan.start().await;
                 let retry = LinkEvent::Retrying {
                     attempt,
                     delay,
@@ -384,7 +437,7 @@ pub async fn run_link(
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = stopped(&mut stop) => return Ok(()),
+                    _ = stopped(stop) => return Ok(()),
                 }
             }
         }
@@ -399,6 +452,7 @@ async fn session(
     central: &mut (impl futures::Stream<Item = CentralEvent> + Unpin),
     events: &mpsc::Sender<LinkEvent>,
     stop: &mut watch::Receiver<bool>,
+    scan: &mut Rescan<'_>,
 ) -> Result<SessionEnd, BleError> {
     // A fresh handle each time: the stack may have recreated the device.
     let peripheral = adapter.peripheral(id).await?;
@@ -408,6 +462,9 @@ async fn session(
                 .await
                 .map_err(|_| BleError::ConnectTimeout(CONNECT_TIMEOUT.as_secs()))??;
         }
+        // Connected: no more need to scan (BlueZ advises against discovery
+        // during a connection).
+        scan.stop().await;
         peripheral.discover_services().await?;
         let hrm = find_characteristic(&peripheral, HEART_RATE_MEASUREMENT).ok_or(
             BleError::MissingCharacteristic("0x2A37 Heart Rate Measurement"),

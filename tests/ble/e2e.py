@@ -239,6 +239,54 @@ def test_live_records_through_a_dropout():
               f'gap of {k - n1} beats')
 
 
+def test_live_rescans_when_the_strap_is_forgotten():
+    '''Out of range so long that BlueZ forgets the device: only a scan brings
+    it back; `live` must scan by itself and carry on.'''
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = Path(tmp) / 'vanish.hrmlog'
+        out = Path(tmp) / 'live.out'
+        with open(out, 'w', encoding='utf-8') as out_f:
+            proc = subprocess.Popen([STEADY, '-vv', 'live', '--record', str(rec), '--duration', '120'],
+                                    stdout=out_f, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: count_data(rec) >= 10, 30, '10 packets before the strap vanishes')
+            before = count_data(rec)
+            mock_control().ForceVanish(1.5)
+            wait_for(lambda: rec.read_text(encoding='utf-8').count('!connected') >= 2,
+                     30, 'reconnection after the strap came back')
+            wait_for(lambda: count_data(rec) >= before + 10, 30, '10 packets after it came back')
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        output = out.read_text(encoding='utf-8')
+        if rc != 0:
+            fail(f'live exit {rc}:\n{output}')
+        if 'scanning while reconnecting' not in output:
+            fail(f'reconnected without scanning?\n{output}')
+        _, records = read_record(rec)
+        marks = [p for _, k, p in records if k == 'mark']
+        if marks != ['!connected', '!disconnected', '!connected']:
+            fail(f'link marks {marks}')
+        # Every recorded packet was sent by the mock, in the order sent.
+        sent, _ = read_sent_log()
+        sent_all = [h for seg in sent for h, _ in seg]
+        got = [v.hex() for _, k, v in records if k == 'data']
+        start = sent_all.index(got[0]) if got and got[0] in sent_all else -1
+        pos, matched = start, 0
+        for h in got:
+            while 0 <= pos < len(sent_all) and sent_all[pos] != h:
+                pos += 1
+            if pos < 0 or pos >= len(sent_all):
+                break
+            matched += 1
+            pos += 1
+        if matched != len(got):
+            fail(f'only {matched} of {len(got)} recorded packets match the mock, in order')
+
+
 def test_live_stops_by_itself_after_duration():
     start = time.time()
     r = run(['live', '--duration', '1.5'], timeout=60)
@@ -323,6 +371,7 @@ TESTS = [
     # Needs a fresh mock stream (starts at the first subscription): keep it
     # the first test that subscribes.
     test_live_records_through_a_dropout,
+    test_live_rescans_when_the_strap_is_forgotten,
     test_live_stops_by_itself_after_duration,
     test_live_screen_in_tmux,
 ]

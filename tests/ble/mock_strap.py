@@ -31,6 +31,8 @@ sees the source sequence minus one contiguous gap per outage.
 Control interface `org.steady.MockStrap1` on `/`:
 - ForceDisconnect(d outage_s): drop the link now (as if out of range) and
   refuse Connect for `outage_s` seconds of wall time.
+- ForceVanish(d outage_s): the same, and BlueZ forgets the device (its
+  object is removed); it reappears only when a scan runs after the outage.
 - Status() -> a{sv}: connected, notifying, packets_sent, beats_sent,
   next_beat, finished, disconnects.
 
@@ -84,6 +86,8 @@ SERVICE_PATH = STRAP_PATH + '/service000c'
 HRM_PATH = SERVICE_PATH + '/char000d'
 CCCD_PATH = HRM_PATH + '/desc000f'
 BSL_PATH = SERVICE_PATH + '/char0010'
+
+STRAP_UUIDS = [uuid16(0x180D), uuid16(0x180A), uuid16(0x180F)]
 
 # Beats per packet, cycled: every packet carries 1-3 RR intervals.
 CHUNKS = [1, 2, 3, 2]
@@ -148,6 +152,7 @@ class Strap:
         self.available_at = 0.0
         self.finished = False
         self.discovering = False
+        self.advertising = False
         self.started = False
 
     def log(self, line):
@@ -188,7 +193,9 @@ def set_props(obj, iface, changed):
 def start_discovery(adapter):
     STRAP.discovering = True
     set_props(adapter, ADAPTER_IFACE, {'Discovering': dbus.Boolean(True, variant_level=1)})
-    GLib.timeout_add(100, advertise)
+    if not STRAP.advertising:
+        STRAP.advertising = True
+        GLib.timeout_add(100, advertise_first)
 
 
 def stop_discovery(adapter):
@@ -200,18 +207,32 @@ def set_discovery_filter(adapter, discovery_filter):
     adapter.discovery_filter = discovery_filter
 
 
-def advertise():
-    '''While the adapter discovers, every device "advertises" (RSSI update)
-    about once a second; a connected strap stops advertising.'''
-    if not STRAP.discovering:
-        return False
+def advertise_once():
+    '''While the adapter discovers, every device in range "advertises": an
+    RSSI update, or, for a strap BlueZ had forgotten, the device object
+    again (InterfacesAdded). A connected strap does not advertise.'''
+    if STRAP_PATH not in mockobject.objects and time.time() >= STRAP.available_at:
+        add_device(mockobject.objects[MAIN_OBJ], STRAP_ADDRESS, STRAP_NAME, STRAP_UUIDS, -58)
+        STRAP.log('!reappeared')
     for path, rssi in ((STRAP_PATH, -58), (dev_path(OTHER_ADDRESS), -71)):
         dev = mockobject.objects.get(path)
         if dev is None or dev.props[DEVICE_IFACE]['Connected']:
             continue
         set_props(dev, DEVICE_IFACE, {'RSSI': dbus.Int16(rssi, variant_level=1)})
-    GLib.timeout_add(1000, advertise)
+
+
+def advertise_first():
+    advertise_once()
+    GLib.timeout_add(1000, advertise_tick)
     return False
+
+
+def advertise_tick():
+    if not STRAP.discovering:
+        STRAP.advertising = False
+        return False
+    advertise_once()
+    return True
 
 
 # ----------------------------------------------------------------- device
@@ -457,6 +478,19 @@ def force_disconnect(_root, outage_s):
     drop_link('forced')
 
 
+def force_vanish(root, outage_s):
+    '''Out of range long enough for BlueZ to forget the device: the link
+    drops and the device object goes (InterfacesRemoved). It comes back
+    only when someone scans after the outage.'''
+    force_disconnect(root, outage_s)
+    if STRAP_PATH in mockobject.objects:
+        root = mockobject.objects[MAIN_OBJ]
+        root.RemoveObject(STRAP_PATH)
+        root.EmitSignal(OBJECT_MANAGER_IFACE, 'InterfacesRemoved', 'oas',
+                        [dbus.ObjectPath(STRAP_PATH), dbus.Array([DEVICE_IFACE], signature='s')])
+        STRAP.log('!vanished')
+
+
 def status(_root):
     return dbus.Dictionary({
         'connected': dbus.Boolean(STRAP.connected),
@@ -487,11 +521,11 @@ def load(mock, parameters):
         ('SetDiscoveryFilter', 'a{sv}', '', set_discovery_filter),
     ])
 
-    add_device(mock, STRAP_ADDRESS, STRAP_NAME,
-               [uuid16(0x180D), uuid16(0x180A), uuid16(0x180F)], -58)
+    add_device(mock, STRAP_ADDRESS, STRAP_NAME, STRAP_UUIDS, -58)
     add_device(mock, OTHER_ADDRESS, OTHER_NAME, [uuid16(0x110B)], -71)
 
     mock.AddMethods(CONTROL_IFACE, [
         ('ForceDisconnect', 'd', '', force_disconnect),
+        ('ForceVanish', 'd', '', force_vanish),
         ('Status', '', 'a{sv}', status),
     ])

@@ -126,6 +126,8 @@ pub struct LiveView {
     hr_history: VecDeque<u64>,
     /// Baseline gauge 0-100 from the core; `None` while it is learning.
     pub gauge: Option<f64>,
+    /// True while the core's baseline is not yet personal.
+    pub learning: bool,
     /// State word from the core ("baseline", "elevated", "activated",
     /// "recovering", "active", "no signal").
     pub state: Option<String>,
@@ -155,6 +157,7 @@ impl LiveView {
             last_rr_ms: Vec::new(),
             hr_history: VecDeque::with_capacity(HR_HISTORY),
             gauge: None,
+            learning: true,
             state: None,
             load: None,
             prompt: None,
@@ -251,7 +254,7 @@ pub fn draw(frame: &mut Frame, view: &LiveView) {
 
     draw_gauge(frame, gauge, view);
 
-    let state_word = view.state.as_deref().unwrap_or("learning your baseline");
+    let state_word = view.state.as_deref().unwrap_or("waiting for data");
     let load = view
         .load
         .map(|l| format!("{l:.1} spread-min"))
@@ -266,6 +269,14 @@ pub fn draw(frame: &mut Frame, view: &LiveView) {
                     .add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!("    Unrecovered load: {load}")),
+            Span::styled(
+                if view.learning {
+                    "    (learning your baseline)"
+                } else {
+                    ""
+                },
+                Style::new().fg(Color::DarkGray),
+            ),
         ])),
         state,
     );
@@ -327,7 +338,7 @@ fn draw_gauge(frame: &mut Frame, area: Rect, view: &LiveView) {
             );
         }
         None => frame.render_widget(
-            Paragraph::new("gauge: learning your baseline")
+            Paragraph::new("gauge: no signal yet")
                 .alignment(Alignment::Center)
                 .block(block),
             area,
@@ -429,6 +440,7 @@ mod tests {
         v.now_ms = 65_000;
         v.on_heart_rate(72, vec![833.0]);
         v.gauge = Some(63.0);
+        v.learning = false;
         v.state = Some("activated".into());
         v.load = Some(4.25);
         v.prompt = Some("activated for 4 min".into());
@@ -443,6 +455,7 @@ mod tests {
         );
         assert!(s.contains("A 30-second reset could help now"), "{s}");
         assert!(s.contains("00:01:05"), "{s}");
+        assert!(!s.contains("learning"), "{s}");
     }
 
     #[test]
@@ -452,7 +465,8 @@ mod tests {
         v.pacer = Some(pacer_4_6());
         v.now_ms = 3_000;
         let s = render(&v);
-        assert!(s.contains("learning your baseline"), "{s}");
+        assert!(s.contains("gauge: no signal yet"), "{s}");
+        assert!(s.contains("(learning your baseline)"), "{s}");
         assert!(s.contains("reconnecting (try 3)"), "{s}");
         assert!(s.contains("breathe in  2"), "{s}");
     }

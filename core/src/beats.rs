@@ -104,6 +104,12 @@ pub struct CleanerConfig {
     /// quartile deviation) does not turn 1 ms of jitter into an artifact.
     /// 15 ms is below the 1/64 s resolution of optical sensors.
     pub min_threshold_ms: f64,
+    /// Floor on both thresholds as a share of the trailing median RR. Not in
+    /// the paper: during hard exercise the quartile deviation of dRR falls to
+    /// a few ms, and a 4 % wobble of a 600 ms interval became "ectopic" on
+    /// the exercise recording of ../shared/data. True ectopic beats are
+    /// premature by well over 10 %, so a 10 % floor keeps them.
+    pub min_threshold_share: f64,
     /// Cap on both thresholds (dRR and mRR) as a share of the trailing median RR (0.2 =
     /// the Malik 20 % rule). Not in the paper: without it a persistent
     /// arrhythmia (bigeminy, trigeminy) inflates the quartile deviation of
@@ -128,6 +134,7 @@ impl Default for CleanerConfig {
             c1: 0.13,
             c2: 0.17,
             min_threshold_ms: 15.0,
+            min_threshold_share: 0.1,
             max_threshold_share: 0.2,
             warmup_beats: 15,
             contiguity_tolerance_ms: CONTIGUITY_TOLERANCE_MS,
@@ -515,10 +522,12 @@ impl BeatCleaner {
         };
         let th1 = (cfg.alpha * qd1)
             .min(cfg.max_threshold_share * med)
-            .max(cfg.min_threshold_ms);
+            .max(cfg.min_threshold_ms)
+            .max(cfg.min_threshold_share * med);
         let th2 = (cfg.alpha * qd2)
             .min(cfg.max_threshold_share * med)
-            .max(cfg.min_threshold_ms);
+            .max(cfg.min_threshold_ms)
+            .max(cfg.min_threshold_share * med);
         let dn = d_n / th1;
         let dn1 = d_n1 / th1;
         let dnm1 = self.prev_d.map_or(0.0, |d| d / th1);

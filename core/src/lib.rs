@@ -7,9 +7,12 @@
 //! The model never reads a clock: every input carries its own timestamp
 //! ([`Millis`]), so the same input always gives the same output.
 
+pub mod analysis;
 pub mod beats;
+pub mod formats;
 pub mod hrm;
 pub mod hrv;
+pub mod pipeline;
 
 /// A timestamp or duration in milliseconds on the input's own clock
 /// (unix milliseconds for live data, milliseconds since the start of the

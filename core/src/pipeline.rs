@@ -28,6 +28,8 @@ pub enum SignalQuality {
     Artifacts,
     /// Beats cover less than half the window (dropouts).
     Gaps,
+    /// The stream is younger than one window: figures are provisional.
+    WarmingUp,
     /// No RR intervals, only heart rate: HR-only mode.
     HrOnly,
     /// Nothing in the window.
@@ -59,6 +61,7 @@ pub struct BeatPipeline {
     next_refresh: Option<Millis>,
     refresh_ms: Millis,
     beats: u64,
+    first_beat_t: Option<Millis>,
 }
 
 impl BeatPipeline {
@@ -72,6 +75,7 @@ impl BeatPipeline {
             next_refresh: None,
             refresh_ms: REFRESH_MS,
             beats: 0,
+            first_beat_t: None,
         }
     }
 
@@ -96,6 +100,8 @@ impl BeatPipeline {
         on_beat: &mut impl FnMut(&Beat),
     ) {
         for b in released {
+            self.first_beat_t
+                .get_or_insert(b.t_ms - b.rr_ms.round() as Millis);
             self.hrv.push(&b);
             self.beats += 1;
             on_beat(&b);
@@ -125,10 +131,12 @@ impl BeatPipeline {
             cleaner,
             hrv,
             beats,
+            first_beat_t,
             ..
         } = self;
         timeline.push_packet(t_ms, v.rr_ms(), |r| {
             for b in cleaner.push_rr(r) {
+                first_beat_t.get_or_insert(b.t_ms - b.rr_ms.round() as Millis);
                 hrv.push(&b);
                 *beats += 1;
                 on_beat(&b);
@@ -166,8 +174,12 @@ impl BeatPipeline {
         self.hrv.advance_to(t_ms);
         let hrv = self.hrv.metrics();
         let coverage = self.hrv.coverage();
+        let young = self
+            .first_beat_t
+            .is_some_and(|f| t_ms - f < self.hrv.window_ms());
         let quality = match hrv {
             Some(m) if m.corrected_share > MAX_CORRECTED_SHARE => SignalQuality::Artifacts,
+            Some(_) if young => SignalQuality::WarmingUp,
             Some(_) if coverage < MIN_COVERAGE => SignalQuality::Gaps,
             Some(_) => SignalQuality::Good,
             None if self.hr.mean_bpm().is_some() => SignalQuality::HrOnly,

@@ -125,11 +125,10 @@ impl ParseError {
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     /// The file or folder could not be read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The content is wrong at a line.
     #[error("{}:{}: {}", path.display(), error.line, error.kind)]
@@ -146,9 +145,9 @@ impl FormatError {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, FormatError> {
-    let bytes = std::fs::read(path).map_err(|source| FormatError::Io {
+    let bytes = std::fs::read(path).map_err(|error| FormatError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     String::from_utf8(bytes)
         .map_err(|_| FormatError::parse(path, ParseError::new(0, ParseErrorKind::NotUtf8)))

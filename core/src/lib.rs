@@ -16,6 +16,8 @@ pub mod load;
 pub mod prompt;
 pub mod reset;
 pub mod robust;
+pub mod shift;
+pub mod summary;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("steady_core");

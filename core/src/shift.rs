@@ -37,7 +37,9 @@ use crate::activation::{
     Activation, ActivationConfig, ActivationState, ActivationTracker, Motion, Reading,
 };
 use crate::baseline::{self, Baseline, BaselineConfig, BaselineHistory, BaselineSample};
-use crate::beats::Beat;
+use crate::beats::{Beat, BeatCleaner, RrTimeline};
+use crate::hrm::{self, SensorContact};
+use crate::hrv;
 use crate::load::{Load, LoadConfig};
 use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
 use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
@@ -120,7 +122,19 @@ pub enum ShiftInput {
     Start {
         t_ms: Millis,
     },
-    /// One cleaned beat.
+    /// One 0x2A37 Heart Rate Measurement notification as received, stamped
+    /// with its arrival time: decoded, RR timed from the arrival clock and
+    /// cleaned inside the shift.
+    Packet {
+        t_ms: Millis,
+        bytes: Vec<u8>,
+    },
+    /// One raw RR interval (ms) ending at `t_ms` (files): cleaned inside.
+    Rr {
+        t_ms: Millis,
+        rr_ms: f64,
+    },
+    /// One beat that is already clean (bypasses the cleaner).
     Beat {
         t_ms: Millis,
         rr_ms: f64,
@@ -184,6 +198,8 @@ impl ShiftInput {
             ShiftInput::Motion { motion } => motion.t_ms(),
             ShiftInput::Start { t_ms }
             | ShiftInput::Beat { t_ms, .. }
+            | ShiftInput::Packet { t_ms, .. }
+            | ShiftInput::Rr { t_ms, .. }
             | ShiftInput::HeartRate { t_ms, .. }
             | ShiftInput::Tick { t_ms }
             | ShiftInput::SeatedCheck { t_ms }
@@ -219,6 +235,8 @@ pub enum IgnoredReason {
     StaleBeat,
     /// NaN, infinite or out-of-range value.
     InvalidValue,
+    /// A packet that does not decode as 0x2A37.
+    BadPacket,
     /// The shift has ended.
     AfterEnd,
     /// Nothing to act on (e.g. reset finished without a start).
@@ -312,13 +330,22 @@ enum Phase {
 }
 
 /// The whole state of a shift (plain data; see the module doc).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+///
+/// Serialize it to survive the app being killed. The beat cleaner's and the
+/// packet timeline's few seconds of memory are not serialized: after a
+/// restore they restart as after a connection gap (documented recovery; at
+/// most the beats of one window lose their successive differences).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Shift {
     setup: ShiftSetup,
     phase: Phase,
     start_ms: Millis,
     clock_ms: Millis,
     next_refresh_ms: Millis,
+    #[serde(skip)]
+    cleaner: BeatCleaner,
+    #[serde(skip)]
+    timeline: RrTimeline,
     beats: VecDeque<Beat>,
     hr_samples: VecDeque<HrSample>,
     last_beat_ms: Option<Millis>,
@@ -363,6 +390,8 @@ impl Shift {
             start_ms: 0,
             clock_ms: 0,
             next_refresh_ms: 0,
+            cleaner: BeatCleaner::default(),
+            timeline: RrTimeline::default(),
             beats: VecDeque::new(),
             hr_samples: VecDeque::new(),
             last_beat_ms: None,
@@ -435,8 +464,17 @@ impl Shift {
             }
             Phase::Running => {}
         }
+        // An `End` older than the latest input ends the shift at the latest
+        // input's time (nothing is lost by ending).
+        if let ShiftInput::End { t_ms } = input
+            && *t_ms < self.clock_ms
+        {
+            let at = self.clock_ms;
+            self.end(at, &mut ev);
+            return ev;
+        }
         // Beats may lag the clock; everything else must not go back.
-        let is_beat = matches!(input, ShiftInput::Beat { .. });
+        let is_beat = matches!(input, ShiftInput::Beat { .. } | ShiftInput::Rr { .. });
         if !is_beat && t < self.clock_ms {
             self.ignore(t, IgnoredReason::TimeWentBack, &mut ev);
             return ev;
@@ -451,6 +489,17 @@ impl Shift {
                 rr_ms,
                 corrected,
             } => self.on_beat(*t_ms, *rr_ms, *corrected, &mut ev),
+            ShiftInput::Rr { t_ms, rr_ms } => {
+                if !(rr_ms.is_finite() && *rr_ms > 0.0) {
+                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                } else {
+                    let released = self.cleaner.push(*t_ms, *rr_ms);
+                    for b in released {
+                        self.on_beat(b.t_ms, b.rr_ms, b.corrected, &mut ev);
+                    }
+                }
+            }
+            ShiftInput::Packet { t_ms, bytes } => self.on_packet(*t_ms, bytes, &mut ev),
             ShiftInput::HeartRate { t_ms, bpm } => {
                 if !(bpm.is_finite() && (20.0..=250.0).contains(bpm)) {
                     self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
@@ -535,6 +584,49 @@ impl Shift {
         });
     }
 
+    /// Decode a packet: its HR becomes an HR sample, its RR are timed from
+    /// the arrival clock and cleaned. A strap reporting no skin contact
+    /// gives no data (its values are noise) and breaks the RR chain.
+    fn on_packet(&mut self, t: Millis, bytes: &[u8], ev: &mut Vec<ShiftEvent>) {
+        let m = match hrm::decode(bytes) {
+            Ok(m) => m,
+            Err(_) => {
+                self.ignore(t, IgnoredReason::BadPacket, ev);
+                return;
+            }
+        };
+        if m.sensor_contact == SensorContact::NotDetected {
+            self.break_chain(ev);
+            return;
+        }
+        if m.heart_rate_bpm > 0 {
+            self.hr_samples.push_back(HrSample {
+                t_ms: t,
+                bpm: f64::from(m.heart_rate_bpm),
+            });
+            self.tally.signal.hr_samples += 1;
+            self.on_data(t, ev);
+        }
+        let mut timed = Vec::new();
+        self.timeline.push_packet(t, m.rr_ms(), |r| timed.push(r));
+        for r in timed {
+            let released = self.cleaner.push_rr(r);
+            for b in released {
+                self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
+            }
+        }
+    }
+
+    /// A break in the RR chain (no contact, signal lost): release the
+    /// cleaner's pending beat and re-anchor the packet timeline.
+    fn break_chain(&mut self, ev: &mut Vec<ShiftEvent>) {
+        self.timeline.gap();
+        let released = self.cleaner.gap();
+        for b in released {
+            self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
+        }
+    }
+
     fn on_beat(&mut self, t: Millis, rr_ms: f64, corrected: bool, ev: &mut Vec<ShiftEvent>) {
         if !(rr_ms.is_finite() && rr_ms > 0.0) {
             self.ignore(t, IgnoredReason::InvalidValue, ev);
@@ -559,8 +651,12 @@ impl Shift {
         self.on_data(t, ev);
     }
 
-    /// Data arrived: restore the signal if it was lost.
+    /// Data arrived: restore the signal if it was lost (data older than the
+    /// last data seen, e.g. a beat the cleaner held back, restores nothing).
     fn on_data(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
+        if self.last_data_ms.is_some_and(|p| t <= p) {
+            return;
+        }
         if !self.signal {
             if let Some(last) = self.last_data_ms {
                 let gap = (t - last).max(0);
@@ -589,10 +685,11 @@ impl Shift {
     /// HR and lnRMSSD over `(from, to]`.
     fn window(&self, from: Millis, to: Millis) -> WindowStats {
         let cfg = self.cfg();
-        let in_w: Vec<&Beat> = self
+        let in_w: Vec<Beat> = self
             .beats
             .iter()
             .filter(|b| b.t_ms > from && b.t_ms <= to)
+            .copied()
             .collect();
         let hr_from_beats = if in_w.len() >= MIN_HR_BEATS {
             let mean_rr = in_w.iter().map(|b| b.rr_ms).sum::<f64>() / in_w.len() as f64;
@@ -617,7 +714,13 @@ impl Shift {
         let quality_ok = in_w.len() >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
             && coverage >= cfg.min_hrv_coverage
             && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64;
-        let ln_rmssd = if quality_ok { ln_rmssd(&in_w) } else { None };
+        let ln_rmssd = if quality_ok {
+            hrv::hrv_of(&in_w)
+                .filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
+                .map(|m| m.ln_rmssd)
+        } else {
+            None
+        };
         // Beats are preferred for HR when they cover the window well.
         let hr_bpm = if coverage >= 0.5 {
             hr_from_beats.or(hr_from_samples)
@@ -636,6 +739,9 @@ impl Shift {
         if self.signal && !has_signal {
             self.signal = false;
             ev.push(ShiftEvent::SignalLost { t_ms: at });
+            // the next packet re-anchors its RR chain (the cleaner sees the
+            // discontinuity by itself)
+            self.timeline.gap();
         }
         let w = if has_signal {
             self.window(at - cfg.window_ms, at)
@@ -772,6 +878,10 @@ impl Shift {
     }
 
     fn end(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
+        let released = self.cleaner.finish();
+        for b in released {
+            self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
+        }
         // refresh exactly at the end time too
         if self.next_refresh_ms == t {
             self.refresh(t, ev);
@@ -795,29 +905,6 @@ impl Shift {
         self.summary = Some(s.clone());
         ev.push(ShiftEvent::Ended { summary: s });
     }
-}
-
-/// ln(RMSSD) over successive beats that are truly adjacent (the later beat's
-/// time minus the earlier's equals the later RR within 25 %: no beat missing
-/// in between). MINIMAL ADAPTER until `hrv` offers a window function.
-fn ln_rmssd(beats: &[&Beat]) -> Option<f64> {
-    let mut sum = 0.0;
-    let mut n = 0u32;
-    for pair in beats.windows(2) {
-        if let [a, b] = pair {
-            let dt = (b.t_ms - a.t_ms) as f64;
-            if (dt - b.rr_ms).abs() <= 0.25 * b.rr_ms {
-                let d = b.rr_ms - a.rr_ms;
-                sum += d * d;
-                n += 1;
-            }
-        }
-    }
-    if n < 2 {
-        return None;
-    }
-    let rmssd = (sum / f64::from(n)).sqrt();
-    (rmssd > 0.0).then(|| rmssd.ln())
 }
 
 #[cfg(test)]
@@ -877,26 +964,6 @@ mod tests {
             .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
             .count();
         assert_eq!(gauges, 120, "one refresh every 5 s");
-    }
-
-    #[test]
-    fn ln_rmssd_skips_gaps() {
-        let b = |t, rr| Beat {
-            t_ms: t,
-            rr_ms: rr,
-            corrected: false,
-        };
-        let v = [
-            b(1000, 1000.0),
-            b(2020, 1020.0),
-            b(3000, 980.0),
-            b(6000, 1000.0),
-            b(7000, 1000.0),
-        ];
-        let refs: Vec<&Beat> = v.iter().collect();
-        // pairs: (1000->2020) d=20, (2020->3000) d=-40, gap, (6000->7000) d=0
-        let want = ((400.0 + 1600.0 + 0.0) / 3.0f64).sqrt().ln();
-        assert!((ln_rmssd(&refs).unwrap() - want).abs() < 1e-12);
     }
 
     #[test]

@@ -21,8 +21,13 @@
 //! - `active` (physical): moving (steps/min or dynamic acceleration above a
 //!   threshold) or `HR > c_HR + 0.2 (HR_max - c_HR)` (rest + 20 % of the
 //!   heart-rate reserve; Firstbeat scores stress only below ~20 % VO2max),
-//!   and for `physical_hold_ms` after, while HR recovers (the fast phase of
-//!   post-exercise HR recovery lasts 1-2 min, Cole et al. 1999).
+//!   and for a hold after it while HR recovers: as long as the bout lasted,
+//!   at least `physical_hold_ms` (2 min: the fast phase of post-exercise HR
+//!   recovery, Cole et al. 1999) and at most `max_physical_hold_ms` (10 min:
+//!   the slow phase lasts longer after longer exercise, Borsheim & Bahr
+//!   2003). Measured on the Polar cycling recording in ../shared/data:
+//!   with a fixed 2 min hold, the 6 min passive recovery after 30 min of
+//!   cycling (HR still 5-8 bpm over rest) was scored as stress.
 //! - otherwise from `d`: `baseline` if `d < baseline_band_spreads` (1.0);
 //!   `activated` if `d >= activated_spreads` (1.5, model.md §7);
 //!   in between `recovering` when coming down from `activated`, else
@@ -68,8 +73,10 @@ pub struct ActivationConfig {
     pub moving_enmo_g: f64,
     /// A motion sample older than this no longer says anything.
     pub motion_stale_ms: Millis,
-    /// Stay `active` this long after the last physical moment.
+    /// Shortest hold in `active` after the last physical moment.
     pub physical_hold_ms: Millis,
+    /// Longest hold (after a long bout).
+    pub max_physical_hold_ms: Millis,
 }
 
 impl Default for ActivationConfig {
@@ -87,6 +94,7 @@ impl Default for ActivationConfig {
             moving_enmo_g: 0.1006,
             motion_stale_ms: 15_000,
             physical_hold_ms: 120_000,
+            max_physical_hold_ms: 600_000,
         }
     }
 }
@@ -236,11 +244,26 @@ pub fn distance(
 pub struct ActivationTracker {
     /// Last time the person was physical (moving or above the HR threshold).
     pub last_physical_ms: Option<Millis>,
+    /// Start of the current (or last) physical bout.
+    pub bout_start_ms: Option<Millis>,
     /// State at the previous refresh.
     pub previous: Option<ActivationState>,
 }
 
 impl ActivationTracker {
+    /// Hold after the current bout: its length, clamped to
+    /// `[physical_hold_ms, max_physical_hold_ms]`.
+    pub fn hold_ms(&self, cfg: &ActivationConfig) -> Millis {
+        let bout = match (self.bout_start_ms, self.last_physical_ms) {
+            (Some(s), Some(e)) => (e - s).max(0),
+            _ => 0,
+        };
+        bout.clamp(
+            cfg.physical_hold_ms,
+            cfg.max_physical_hold_ms.max(cfg.physical_hold_ms),
+        )
+    }
+
     /// One refresh: `(tracker, reading, latest motion, baseline) -> activation`.
     pub fn update(
         &mut self,
@@ -268,12 +291,20 @@ impl ActivationTracker {
             let age = t - m.t_ms();
             (0..=cfg.motion_stale_ms).contains(&age) && m.is_moving(cfg)
         });
+        let hold = self.hold_ms(cfg);
         if moving || hr > physical_hr_threshold(baseline, cfg) {
+            let continues = self
+                .last_physical_ms
+                .is_some_and(|p| t >= p && t - p <= hold);
+            if !continues {
+                self.bout_start_ms = Some(t);
+            }
             self.last_physical_ms = Some(t);
         }
+        let hold = self.hold_ms(cfg);
         let physical = self
             .last_physical_ms
-            .is_some_and(|p| t >= p && t - p <= cfg.physical_hold_ms);
+            .is_some_and(|p| t >= p && t - p <= hold);
         let dist = distance(hr, reading.ln_rmssd, baseline, cfg);
         let state = if physical {
             ActivationState::Active
@@ -410,6 +441,30 @@ mod tests {
         let still = Motion::Enmo { t_ms: 0, g: 0.01 };
         let a = tr.update(&r(0, Some(60.0), None), Some(&still), &b, &cfg);
         assert_eq!(a.state, ActivationState::Baseline);
+    }
+
+    #[test]
+    fn hold_grows_with_the_bout_up_to_ten_minutes() {
+        let cfg = ActivationConfig::default();
+        let b = base();
+        let mut tr = ActivationTracker::default();
+        // 30 min of cycling (HR above the physical threshold), one refresh per 5 s
+        for i in 0..=360 {
+            let a = tr.update(&r(i * 5000, Some(120.0), None), None, &b, &cfg);
+            assert_eq!(a.state, ActivationState::Active);
+        }
+        assert_eq!(tr.hold_ms(&cfg), cfg.max_physical_hold_ms);
+        let end = 360 * 5000;
+        // HR still 8 bpm over rest during the recovery: active, not stress
+        let a = tr.update(&r(end + 9 * 60_000, Some(68.0), None), None, &b, &cfg);
+        assert_eq!(a.state, ActivationState::Active);
+        let a = tr.update(&r(end + 11 * 60_000, Some(68.0), None), None, &b, &cfg);
+        assert_eq!(a.state, ActivationState::Activated);
+        // a fresh 10 s bout gets the 2 min minimum
+        let t0 = end + 60 * 60_000;
+        tr.update(&r(t0, Some(120.0), None), None, &b, &cfg);
+        tr.update(&r(t0 + 10_000, Some(120.0), None), None, &b, &cfg);
+        assert_eq!(tr.hold_ms(&cfg), cfg.physical_hold_ms);
     }
 
     #[test]

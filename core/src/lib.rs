@@ -19,6 +19,8 @@ pub mod pipeline;
 pub mod prompt;
 pub mod reset;
 pub mod robust;
+pub mod shift;
+pub mod summary;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("steady_core");

@@ -10,6 +10,7 @@
 pub mod beats;
 pub mod hrm;
 pub mod hrv;
+pub mod store;
 
 /// A timestamp or duration in milliseconds on the input's own clock
 /// (unix milliseconds for live data, milliseconds since the start of the

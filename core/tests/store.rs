@@ -841,5 +841,16 @@ fn storage_is_at_most_4_bytes_per_beat_on_24h_holter() {
         empty
     );
     assert!(per_beat_total <= 4.0, "{per_beat_total} bytes per beat");
+    // Blocks are sealed before they outgrow one 4 KiB page (no overflow).
+    let c = Connection::open(&db).unwrap();
+    let (blocks, largest): (i64, i64) = c
+        .query_row(
+            "SELECT count(*), max(length(data)) FROM beat_blocks",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    println!("{blocks} blocks, largest {largest} bytes");
+    assert!(largest <= 4000, "block of {largest} bytes");
     assert_eq!(s.beats(id).unwrap(), beats);
 }

@@ -404,16 +404,12 @@ fn write_series<T: BlockItem>(
     };
     let mut cur = open.clone();
     let mut dirty = false;
-    // Measuring the encoded size costs an encode: do it every 32 items.
-    let mut since_size_check = 0u32;
     for item in pending {
         cur.items.push(*item);
         dirty = true;
-        since_size_check += 1;
-        let check_size = since_size_check >= 32;
-        if check_size {
-            since_size_check = 0;
-        }
+        // Measuring the encoded size costs an encode: do it at every 32nd
+        // item of the block, whatever the batch size.
+        let check_size = cur.items.len() & 31 == 0;
         let full =
             cur.items.len() >= max_items || (check_size && encode(&cur.items)?.len() >= max_bytes);
         if full {

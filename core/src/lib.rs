@@ -7,10 +7,19 @@
 //! The model never reads a clock: every input carries its own timestamp
 //! ([`Millis`]), so the same input always gives the same output.
 
+pub mod activation;
+pub mod baseline;
 pub mod beats;
 pub mod hrm;
 pub mod hrv;
+pub mod load;
+pub mod prompt;
+pub mod reset;
+pub mod robust;
 pub mod store;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("steady_core");
 
 /// A timestamp or duration in milliseconds on the input's own clock
 /// (unix milliseconds for live data, milliseconds since the start of the

@@ -82,13 +82,18 @@ fn build(path: &Path) {
             .unwrap();
         }
         let key = KeyFigures {
-            mean_ln_rmssd: Some(3.5 + (day % 7) as f64 * 0.01),
-            time_activated_ms: Some(day * 1000),
+            duration_s: Some(43_200.0),
+            activated_share: Some(0.1 + (day % 7) as f64 * 0.01),
+            baseline_share: Some(0.5),
             returns_to_baseline: Some(day % 9),
+            returns_per_hour: Some((day % 9) as f64 / 12.0),
+            longest_without_return_s: Some(1800.0),
+            load_start: Some(5.0),
             load_peak: Some(40.0 + (day % 11) as f64),
             load_end: Some(10.0),
             prompts_offered: Some(day % 4),
-            resets_taken: Some(day % 3),
+            prompts_taken: Some(day % 3),
+            resets: Some(day % 3),
             ..Default::default()
         };
         w.finish(shift_start + HALF_DAY_MS, &json!({"day": day}), &key)

@@ -90,16 +90,29 @@ impl SampleKind {
 /// them `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyFigures {
+    /// Beats stored.
     pub beats: Option<i64>,
+    /// 60000 / mean RR of the stored beats.
     pub mean_hr_bpm: Option<f64>,
+    /// Share (0..1) of beats the cleaner corrected.
     pub corrected_share: Option<f64>,
-    pub mean_ln_rmssd: Option<f64>,
-    pub time_activated_ms: Option<i64>,
+    /// Length of the shift as the model measured it.
+    pub duration_s: Option<f64>,
+    /// Share (0..1) of signal time `activated`.
+    pub activated_share: Option<f64>,
+    /// Share (0..1) of signal time at baseline.
+    pub baseline_share: Option<f64>,
     pub returns_to_baseline: Option<i64>,
+    pub returns_per_hour: Option<f64>,
+    pub longest_without_return_s: Option<f64>,
+    pub load_start: Option<f64>,
     pub load_peak: Option<f64>,
     pub load_end: Option<f64>,
     pub prompts_offered: Option<i64>,
-    pub resets_taken: Option<i64>,
+    /// Prompts the person took (started a reset).
+    pub prompts_taken: Option<i64>,
+    /// Resets done (whether prompted or not).
+    pub resets: Option<i64>,
 }
 
 /// One shift as listed in the history.
@@ -144,9 +157,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const SHIFT_COLS: &str = "id, started_ms, ended_ms, source, label, beats, mean_hr_bpm, \
-     corrected_share, mean_ln_rmssd, time_activated_ms, returns_to_baseline, load_peak, \
-     load_end, prompts_offered, resets_taken";
+const SHIFT_COLS: &str = "id, started_ms, ended_ms, source, label, beats, mean_hr_bpm, corrected_share, duration_s, activated_share, baseline_share, returns_to_baseline, returns_per_hour, longest_without_return_s, load_start, load_peak, load_end, prompts_offered, prompts_taken, resets";
 
 fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShiftRecord> {
     Ok(ShiftRecord {
@@ -159,13 +170,18 @@ fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShiftRecord> {
             beats: r.get(5)?,
             mean_hr_bpm: r.get(6)?,
             corrected_share: r.get(7)?,
-            mean_ln_rmssd: r.get(8)?,
-            time_activated_ms: r.get(9)?,
-            returns_to_baseline: r.get(10)?,
-            load_peak: r.get(11)?,
-            load_end: r.get(12)?,
-            prompts_offered: r.get(13)?,
-            resets_taken: r.get(14)?,
+            duration_s: r.get(8)?,
+            activated_share: r.get(9)?,
+            baseline_share: r.get(10)?,
+            returns_to_baseline: r.get(11)?,
+            returns_per_hour: r.get(12)?,
+            longest_without_return_s: r.get(13)?,
+            load_start: r.get(14)?,
+            load_peak: r.get(15)?,
+            load_end: r.get(16)?,
+            prompts_offered: r.get(17)?,
+            prompts_taken: r.get(18)?,
+            resets: r.get(19)?,
         },
     })
 }
@@ -557,10 +573,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
-            "UPDATE shifts SET ended_ms = ?2, summary = ?3, beats = ?4, mean_hr_bpm = ?5,
-                corrected_share = ?6, mean_ln_rmssd = ?7, time_activated_ms = ?8,
-                returns_to_baseline = ?9, load_peak = ?10, load_end = ?11,
-                prompts_offered = ?12, resets_taken = ?13
+            "UPDATE shifts SET ended_ms = ?2, summary = ?3, beats = ?4, mean_hr_bpm = ?5, corrected_share = ?6, duration_s = ?7, activated_share = ?8, baseline_share = ?9, returns_to_baseline = ?10, returns_per_hour = ?11, longest_without_return_s = ?12, load_start = ?13, load_peak = ?14, load_end = ?15, prompts_offered = ?16, prompts_taken = ?17, resets = ?18
              WHERE id = ?1 AND ended_ms IS NULL",
             params![
                 id,
@@ -569,13 +582,18 @@ impl Store {
                 k.beats,
                 k.mean_hr_bpm,
                 k.corrected_share,
-                k.mean_ln_rmssd,
-                k.time_activated_ms,
+                k.duration_s,
+                k.activated_share,
+                k.baseline_share,
                 k.returns_to_baseline,
+                k.returns_per_hour,
+                k.longest_without_return_s,
+                k.load_start,
                 k.load_peak,
                 k.load_end,
                 k.prompts_offered,
-                k.resets_taken
+                k.prompts_taken,
+                k.resets,
             ],
         )?;
         if changed == 0 {

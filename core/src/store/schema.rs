@@ -86,13 +86,18 @@ CREATE INDEX baselines_t ON baselines(t_ms);
 ALTER TABLE shifts ADD COLUMN beats INTEGER;
 ALTER TABLE shifts ADD COLUMN mean_hr_bpm REAL;
 ALTER TABLE shifts ADD COLUMN corrected_share REAL;
-ALTER TABLE shifts ADD COLUMN mean_ln_rmssd REAL;
-ALTER TABLE shifts ADD COLUMN time_activated_ms INTEGER;
+ALTER TABLE shifts ADD COLUMN duration_s REAL;
+ALTER TABLE shifts ADD COLUMN activated_share REAL;
+ALTER TABLE shifts ADD COLUMN baseline_share REAL;
 ALTER TABLE shifts ADD COLUMN returns_to_baseline INTEGER;
+ALTER TABLE shifts ADD COLUMN returns_per_hour REAL;
+ALTER TABLE shifts ADD COLUMN longest_without_return_s REAL;
+ALTER TABLE shifts ADD COLUMN load_start REAL;
 ALTER TABLE shifts ADD COLUMN load_peak REAL;
 ALTER TABLE shifts ADD COLUMN load_end REAL;
 ALTER TABLE shifts ADD COLUMN prompts_offered INTEGER;
-ALTER TABLE shifts ADD COLUMN resets_taken INTEGER;
+ALTER TABLE shifts ADD COLUMN prompts_taken INTEGER;
+ALTER TABLE shifts ADD COLUMN resets INTEGER;
 CREATE INDEX shifts_ended ON shifts(ended_ms);
 ",
     },

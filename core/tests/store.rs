@@ -221,6 +221,40 @@ fn interrupted_shift_can_be_closed_instead() {
 }
 
 #[test]
+fn a_resumed_shift_has_one_writer() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(40).collect();
+    let mut first = ShiftWriter::start(
+        Store::open(&db).unwrap(),
+        0,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap();
+    first.push_beat(beats[0]).unwrap();
+    first.flush().unwrap();
+    let id = first.shift_id();
+    // Another process resumes the same shift: the first writer must stop
+    // writing (it would extend the same block) but keeps its data.
+    let mut second =
+        ShiftWriter::resume(Store::open(&db).unwrap(), id, WriterConfig::default()).unwrap();
+    first.push_beat(beats[1]).unwrap();
+    assert!(matches!(first.flush(), Err(StoreError::TakenOver(i)) if i == id));
+    assert_eq!(first.unsaved_len(), 1);
+    for b in &beats[1..] {
+        second.push_beat(*b).unwrap();
+    }
+    second
+        .finish(beats[39].t_ms, &json!({}), &KeyFigures::default())
+        .unwrap();
+    drop(second);
+    std::mem::forget(first);
+    assert_eq!(saved_beats(&db, id), beats);
+}
+
+#[test]
 fn drop_saves_pending_data() {
     let dir = tmp();
     let db = dir.path().join("s.db");

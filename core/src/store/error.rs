@@ -39,6 +39,10 @@ pub enum StoreError {
     NoSuchShift(ShiftId),
     #[error("shift {0} has already ended")]
     ShiftEnded(ShiftId),
+    /// Another writer (another process, or a later resume) took the shift
+    /// over; this writer's unsaved data stays in memory.
+    #[error("shift {0} is now written by another Steady process (it was resumed elsewhere)")]
+    TakenOver(ShiftId),
     #[error(transparent)]
     InvalidBeat(#[from] InvalidBeat),
     #[error("stored block {block} is damaged: {source}")]

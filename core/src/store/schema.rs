@@ -81,7 +81,7 @@ CREATE INDEX baselines_t ON baselines(t_ms);
 ",
     },
     Migration {
-        what: "v3: key summary figures in columns for a cheap trend query",
+        what: "v3: key summary figures in columns for a cheap trend query; live writer token",
         sql: "
 ALTER TABLE shifts ADD COLUMN beats INTEGER;
 ALTER TABLE shifts ADD COLUMN mean_hr_bpm REAL;
@@ -98,6 +98,7 @@ ALTER TABLE shifts ADD COLUMN load_end REAL;
 ALTER TABLE shifts ADD COLUMN prompts_offered INTEGER;
 ALTER TABLE shifts ADD COLUMN prompts_taken INTEGER;
 ALTER TABLE shifts ADD COLUMN resets INTEGER;
+ALTER TABLE shifts ADD COLUMN writer TEXT;
 CREATE INDEX shifts_ended ON shifts(ended_ms);
 ",
     },

@@ -98,6 +98,9 @@ enum Series {
 pub struct ShiftWriter {
     store: Store,
     shift: ShiftId,
+    /// Lease: this writer's token in `shifts.writer`; a save checks it so
+    /// two processes never extend the same blocks.
+    token: String,
     cfg: WriterConfig,
     ended: bool,
     beats: OpenBlock<Beat>,
@@ -134,13 +137,22 @@ impl ShiftWriter {
         cfg: WriterConfig,
     ) -> Result<ShiftWriter, StoreError> {
         let shift = store.create_shift(started_ms, source, label)?;
-        Ok(Self::new(store, shift, cfg))
+        let w = Self::new(store, shift, cfg);
+        w.take_lease()?;
+        Ok(w)
     }
 
     fn new(store: Store, shift: ShiftId, cfg: WriterConfig) -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        // RandomState is seeded randomly per process: unique enough for a
+        // lease token, no RNG crate needed.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_i64(shift);
+        let token = format!("{}-{:016x}", std::process::id(), h.finish());
         ShiftWriter {
             store,
             shift,
+            token,
             cfg,
             ended: false,
             beats: OpenBlock::empty(0),
@@ -169,11 +181,20 @@ impl ShiftWriter {
             return Err(StoreError::ShiftEnded(shift));
         }
         let mut w = Self::new(store, shift, cfg);
+        w.take_lease()?;
         w.beats = load_last_beats(&w.store, shift)?;
         w.hr = load_last_samples(&w.store, shift, SampleKind::Hr)?;
         w.motion = load_last_samples(&w.store, shift, SampleKind::Motion)?;
         w.newest_seen = w.store.last_data_t(shift)?;
         Ok(w)
+    }
+
+    fn take_lease(&self) -> Result<(), StoreError> {
+        self.store.conn.execute(
+            "UPDATE shifts SET writer = ?2 WHERE id = ?1",
+            params![self.shift, self.token],
+        )?;
+        Ok(())
     }
 
     /// The shift being written.
@@ -304,6 +325,15 @@ impl ShiftWriter {
             .store
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner: Option<String> = tx
+            .query_row("SELECT writer FROM shifts WHERE id = ?1", [shift], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(StoreError::NoSuchShift(shift))?;
+        if owner.as_deref() != Some(self.token.as_str()) {
+            return Err(StoreError::TakenOver(shift));
+        }
         let beats = write_series(
             &tx,
             shift,
@@ -362,6 +392,11 @@ impl ShiftWriter {
         self.flush()?;
         self.store.end_shift(self.shift, ended_ms, summary, key)?;
         self.ended = true;
+        // The lease is no longer needed; failing to clear it is harmless.
+        let _ = self.store.conn.execute(
+            "UPDATE shifts SET writer = NULL WHERE id = ?1",
+            [self.shift],
+        );
         Ok(())
     }
 }

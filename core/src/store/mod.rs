@@ -19,6 +19,7 @@
 //!   columns ([`KeyFigures`]).
 //!
 //! The live path is [`ShiftWriter`]; everything else is on [`Store`].
+pub mod carry;
 pub mod codec;
 mod error;
 mod export;

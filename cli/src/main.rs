@@ -29,6 +29,14 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Replay a bundled real Polar H10 recording and print a report.
     Demo(cmd::demo::Args),
+    /// List the stored shifts.
+    Shifts(cmd::shifts::Args),
+    /// Show a stored shift's summary.
+    Summary(cmd::summary::Args),
+    /// Export one shift (CSV beats, JSON summary + events, Kubios RR).
+    Export(cmd::export::Args),
+    /// Delete one shift or everything.
+    Delete(cmd::delete::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +46,10 @@ fn main() -> ExitCode {
         Command::Analyze(a) => cmd::analyze::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Shifts(a) => cmd::shifts::run(&a, &mut std::io::stdout().lock()),
+        Command::Summary(a) => cmd::summary::run(&a, &mut std::io::stdout().lock()),
+        Command::Export(a) => cmd::export::run(&a, &mut std::io::stdout().lock()),
+        Command::Delete(a) => cmd::delete::run(&a, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

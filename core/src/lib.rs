@@ -20,6 +20,7 @@ pub mod prompt;
 pub mod reset;
 pub mod robust;
 pub mod shift;
+pub mod store;
 pub mod summary;
 
 #[cfg(feature = "uniffi")]

@@ -1,4 +1,12 @@
-//! One file per subcommand.
-
+//! One module per subcommand, plus helpers they share.
+pub mod analyze;
+pub mod common;
+pub mod db;
+pub mod delete;
+pub mod demo;
+pub mod export;
 pub mod live;
+pub mod replay;
 pub mod scan;
+pub mod shifts;
+pub mod summary;

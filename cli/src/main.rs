@@ -9,6 +9,7 @@ mod ble;
 mod cmd;
 mod hrmlog;
 mod screen;
+mod shiftrun;
 
 #[derive(Debug, Parser)]
 #[command(

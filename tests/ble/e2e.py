@@ -11,8 +11,10 @@ itself (Bluetooth HRS 1.0) and compares the recording with the source RR file
 and with the mock's own log of what it sent.
 '''
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,10 +155,12 @@ def test_live_records_through_a_dropout():
     src = [int(x) for x in RR_FILE.read_text(encoding='utf-8').split()]
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / 'shift.hrmlog'
+        db = Path(tmp) / 'steady.db'
         out = Path(tmp) / 'live.out'
         with open(out, 'w', encoding='utf-8') as out_f:
             proc = subprocess.Popen([STEADY, '-v', 'live', '--device', 'mock h10', '--record', str(rec),
-                                     '--duration', '120'], stdout=out_f, stderr=subprocess.STDOUT)
+                                     '--db', str(db), '--duration', '120'],
+                                    stdout=out_f, stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: count_data(rec) >= 20, 30, '20 packets before the dropout')
             before = count_data(rec)
@@ -238,6 +242,34 @@ def test_live_records_through_a_dropout():
         print(f'    recorded {sum(map(len, segs))} packets, {n1}+{len(rr[1])} beats, '
               f'gap of {k - n1} beats')
 
+        # 4. The stored shift: ended, with the model's summary, gauge events,
+        #    and the same beats as the core reads from the recording.
+        if 'end of shift' not in output or 'stored as shift 1' not in output:
+            fail(f'no summary / stored shift at the end:\n{output}')
+        r = run(['summary', '1', '--db', str(db)])
+        if r.returncode != 0 or '(live, ended)' not in r.stdout:
+            fail(f'stored shift not ended: {r.returncode} {r.stdout} {r.stderr}')
+        r = run(['export', '1', '--db', str(db), '--format', 'json', '--out', '-'])
+        if r.returncode != 0:
+            fail(f'export json: {r.stderr}')
+        doc = json.loads(r.stdout)
+        kinds = {e['kind'] for e in doc.get('events', [])}
+        if 'gauge' not in kinds or 'started' not in kinds:
+            fail(f'stored events lack gauge/started: {sorted(kinds)}')
+        if not doc.get('summary'):
+            fail('stored shift has no summary')
+        r = run(['export', '1', '--db', str(db), '--format', 'csv', '--out', '-'])
+        stored_beats = len([ln for ln in r.stdout.splitlines()[1:] if ln.strip()])
+        a = run(['analyze', str(rec)])
+        m = re.search(r'beats (\d+)', a.stdout)
+        if a.returncode != 0 or not m:
+            fail(f'steady analyze cannot read the recording: {a.stdout} {a.stderr}')
+        if stored_beats != int(m.group(1)):
+            fail(f'{stored_beats} beats stored, but the recording gives {m.group(1)}')
+        if stored_beats < 0.9 * (n1 + len(rr[1])):
+            fail(f'only {stored_beats} of {n1 + len(rr[1])} recorded beats stored')
+        print(f'    stored shift 1: {stored_beats} beats, {len(doc["events"])} events')
+
 
 def test_live_rescans_when_the_strap_is_forgotten():
     '''Out of range so long that BlueZ forgets the device: only a scan brings
@@ -246,7 +278,8 @@ def test_live_rescans_when_the_strap_is_forgotten():
         rec = Path(tmp) / 'vanish.hrmlog'
         out = Path(tmp) / 'live.out'
         with open(out, 'w', encoding='utf-8') as out_f:
-            proc = subprocess.Popen([STEADY, '-vv', 'live', '--record', str(rec), '--duration', '120'],
+            proc = subprocess.Popen([STEADY, '-vv', 'live', '--no-store', '--record', str(rec),
+                                     '--duration', '120'],
                                     stdout=out_f, stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: count_data(rec) >= 10, 30, '10 packets before the strap vanishes')
@@ -289,19 +322,20 @@ def test_live_rescans_when_the_strap_is_forgotten():
 
 def test_live_stops_by_itself_after_duration():
     start = time.time()
-    r = run(['live', '--duration', '1.5'], timeout=60)
+    r = run(['live', '--no-store', '--duration', '1.5'], timeout=60)
     if r.returncode != 0:
         fail(f'exit {r.returncode}: {r.stderr}')
     if not any(' hrm ' in line for line in r.stdout.splitlines()):
         fail(f'no packet streamed:\n{r.stdout}')
-    if not r.stdout.splitlines()[-1].startswith('end packets='):
-        fail(f'no closing tally:\n{r.stdout}')
+    if not any(ln.startswith('end packets=') for ln in r.stdout.splitlines()) \
+            or '--- end of shift' not in r.stdout:
+        fail(f'no closing tally and summary:\n{r.stdout}')
     if time.time() - start > 30:
         fail('did not stop by itself')
 
 
 def test_live_unknown_device_fails_loudly():
-    r = run(['live', '--device', 'no-such-strap', '--scan-timeout', '1'])
+    r = run(['live', '--no-store', '--device', 'no-such-strap', '--scan-timeout', '1'])
     if r.returncode == 0:
         fail('exit 0 for a strap that does not exist')
     if "no heart-rate strap matching 'no-such-strap'" not in r.stderr:
@@ -312,7 +346,7 @@ def test_live_refuses_to_overwrite_a_recording():
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / 'old.hrmlog'
         rec.write_text('precious\n', encoding='utf-8')
-        r = run(['live', '--record', str(rec), '--duration', '1'])
+        r = run(['live', '--no-store', '--record', str(rec), '--duration', '1'])
         if r.returncode == 0 or rec.read_text(encoding='utf-8') != 'precious\n':
             fail(f'overwrote or accepted an existing recording: {r.returncode} {r.stderr}')
 
@@ -326,7 +360,8 @@ def test_live_screen_in_tmux():
     '''The interactive screen in a real terminal (tmux on a private socket).'''
     sock = f'steady-bench-{os.getpid()}'
     env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
-    cmd = f'{STEADY} live --duration 120; echo EXIT=$?; sleep 60'
+    db = tempfile.mkdtemp(prefix='steady-tui-')
+    cmd = f'{STEADY} live --db {db}/steady.db --duration 120; echo EXIT=$?; sleep 60'
     try:
         tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
 
@@ -343,8 +378,11 @@ def test_live_screen_in_tmux():
                      'Unrecovered load', '[q] quit'):
             if want not in shot:
                 fail(f'{want!r} missing from the screen:\n{shot}')
-        if not re.search(r'gauge \d+ / 100|learning your baseline', shot):
-            fail(f'no gauge on the screen:\n{shot}')
+        try:
+            wait_for(lambda: re.search(r'gauge \d+ / 100', screen()), 30, 'the gauge')
+        except AssertionError:
+            fail(f'no gauge on the screen:\n{screen()}')
+        shot = screen()
         print('    ' + '\n    '.join(shot.rstrip().splitlines()))
         tmux(sock, 'send-keys', '-t', 'live', 'r')
         try:
@@ -358,10 +396,11 @@ def test_live_screen_in_tmux():
         except AssertionError:
             fail(f'q did not quit:\n{screen()}')
         after = screen()
-        if 'EXIT=0' not in after or 'end packets=' not in after:
-            fail(f'bad exit after q:\n{after}')
+        if 'EXIT=0' not in after or 'end of shift' not in after:
+            fail(f'bad exit after q (no summary?):\n{after}')
     finally:
         tmux(sock, 'kill-server', check=False)
+        shutil.rmtree(db, ignore_errors=True)
 
 
 TESTS = [

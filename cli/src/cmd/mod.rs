@@ -5,6 +5,8 @@ pub mod db;
 pub mod delete;
 pub mod demo;
 pub mod export;
+pub mod live;
 pub mod replay;
+pub mod scan;
 pub mod shifts;
 pub mod summary;

@@ -7,12 +7,6 @@
 //! The model never reads a clock: every input carries its own timestamp
 //! ([`Millis`]), so the same input always gives the same output.
 
-// UniFFI metadata for the records/enums that carry
-// `#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]`: one definition of
-// each type, exported to Kotlin/Swift by steady-ffi (namespace `steady_core`).
-#[cfg(feature = "uniffi")]
-uniffi::setup_scaffolding!("steady_core");
-
 pub mod beats;
 pub mod hrm;
 pub mod hrv;

@@ -6,9 +6,12 @@
 //! what lives here is what needs a lock or a handle across calls, the error
 //! type the shells see, and the panic guard at the edge ([`edge`]).
 
+mod edge;
 mod error;
+mod hrm;
 
 pub use error::SteadyError;
+pub use hrm::decode_heart_rate_measurement;
 
 uniffi::setup_scaffolding!("steady");
 

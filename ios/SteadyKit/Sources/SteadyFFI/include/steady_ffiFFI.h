@@ -249,6 +249,11 @@ RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_s
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
+RustBuffer uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(RustBuffer packet, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_STEADY_FFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_STEADY_FFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_steady_ffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -512,6 +517,12 @@ void ffi_steady_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_CORE_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_CORE_VERSION
 uint16_t uniffi_steady_ffi_checksum_func_core_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
+uint16_t uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(void
     
 );
 #endif

@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterString: FfiConverter {
     typealias SwiftType = String
     typealias FfiType = RustBuffer
@@ -507,6 +523,159 @@ fileprivate struct FfiConverterString: FfiConverter {
         writeBytes(&buf, value.utf8)
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
+
+public struct HeartRateMeasurement: Equatable, Hashable {
+    public let heartRateBpm: UInt16
+    public let sensorContact: SensorContact
+    public let energyExpendedKj: UInt16?
+    public let rr1024: [UInt16]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(heartRateBpm: UInt16, sensorContact: SensorContact, energyExpendedKj: UInt16?, rr1024: [UInt16]) {
+        self.heartRateBpm = heartRateBpm
+        self.sensorContact = sensorContact
+        self.energyExpendedKj = energyExpendedKj
+        self.rr1024 = rr1024
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HeartRateMeasurement: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeartRateMeasurement {
+        return
+            try HeartRateMeasurement(
+                heartRateBpm: FfiConverterUInt16.read(from: &buf), 
+                sensorContact: FfiConverterTypeSensorContact.read(from: &buf), 
+                energyExpendedKj: FfiConverterOptionUInt16.read(from: &buf), 
+                rr1024: FfiConverterSequenceUInt16.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HeartRateMeasurement, into buf: inout [UInt8]) {
+        FfiConverterUInt16.write(value.heartRateBpm, into: &buf)
+        FfiConverterTypeSensorContact.write(value.sensorContact, into: &buf)
+        FfiConverterOptionUInt16.write(value.energyExpendedKj, into: &buf)
+        FfiConverterSequenceUInt16.write(value.rr1024, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeartRateMeasurement_lift(_ buf: RustBuffer) throws -> HeartRateMeasurement {
+    return try FfiConverterTypeHeartRateMeasurement.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeartRateMeasurement_lower(_ value: HeartRateMeasurement) -> RustBuffer {
+    return FfiConverterTypeHeartRateMeasurement.lower(value)
+}
+
+
+
+public enum SensorContact: Equatable, Hashable {
+    
+    case unsupported
+    case notDetected
+    case detected
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SensorContact: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSensorContact: FfiConverterRustBuffer {
+    typealias SwiftType = SensorContact
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorContact {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unsupported
+        
+        case 2: return .notDetected
+        
+        case 3: return .detected
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SensorContact, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unsupported:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .notDetected:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .detected:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorContact_lift(_ buf: RustBuffer) throws -> SensorContact {
+    return try FfiConverterTypeSensorContact.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorContact_lower(_ value: SensorContact) -> RustBuffer {
+    return FfiConverterTypeSensorContact.lower(value)
+}
+
 
 
 /**
@@ -645,6 +814,55 @@ public func FfiConverterTypeSteadyError_lift(_ buf: RustBuffer) throws -> Steady
 public func FfiConverterTypeSteadyError_lower(_ value: SteadyError) -> RustBuffer {
     return FfiConverterTypeSteadyError.lower(value)
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt16]
+
+    public static func write(_ value: [UInt16], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt16.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt16] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt16]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt16.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * Version of the core library, so a shell can log which core it runs and
  * check that the generated bindings match the loaded library.
@@ -653,6 +871,18 @@ public func coreVersion() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_steady_ffi_fn_func_core_version(uniffiCallStatus
+    )
+})
+}
+/**
+ * Decodes one Heart Rate Measurement notification. A malformed packet is a
+ * [`SteadyError::InvalidInput`], never a crash.
+ */
+public func decodeHeartRateMeasurement(packet: Data)throws  -> HeartRateMeasurement  {
+    return try  FfiConverterTypeHeartRateMeasurement_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(
+        FfiConverterData.lower(packet),uniffiCallStatus
     )
 })
 }
@@ -673,6 +903,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_steady_ffi_checksum_func_core_version() != 19797) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
         return InitializationResult.apiChecksumMismatch
     }
 

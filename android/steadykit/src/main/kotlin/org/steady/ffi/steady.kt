@@ -676,6 +676,8 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_steady_ffi_checksum_func_core_version(
     ): Int
+    external fun uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(
+    ): Int
     external fun ffi_steady_ffi_uniffi_contract_version(
     ): Int
 
@@ -692,6 +694,8 @@ internal object UniffiLib {
 
     internal fun ensureInitialized() = Unit
     external fun uniffi_steady_ffi_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_steady_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -815,6 +819,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_core_version() and 0xFFFF) != 19797) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
 }
 
 /**
@@ -911,6 +918,33 @@ object NoHandle
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     // Note: we don't inherit from FfiConverterRustBuffer, because we use a
     // special encoding when lowering/lifting.  We can use `RustBuffer.len` to
@@ -964,6 +998,108 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         buf.put(byteBuf)
     }
 }
+
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
+
+
+data class HeartRateMeasurement (
+    val `heartRateBpm`: kotlin.UShort
+    , 
+    val `sensorContact`: SensorContact
+    , 
+    val `energyExpendedKj`: kotlin.UShort?
+    , 
+    val `rr1024`: List<kotlin.UShort>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<HeartRateMeasurement> {
+    override fun read(buf: ByteBuffer): HeartRateMeasurement {
+        return HeartRateMeasurement(
+            FfiConverterUShort.read(buf),
+            FfiConverterTypeSensorContact.read(buf),
+            FfiConverterOptionalUShort.read(buf),
+            FfiConverterSequenceUShort.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HeartRateMeasurement) = (
+            FfiConverterUShort.allocationSize(value.`heartRateBpm`) +
+            FfiConverterTypeSensorContact.allocationSize(value.`sensorContact`) +
+            FfiConverterOptionalUShort.allocationSize(value.`energyExpendedKj`) +
+            FfiConverterSequenceUShort.allocationSize(value.`rr1024`)
+    )
+
+    override fun write(value: HeartRateMeasurement, buf: ByteBuffer) {
+            FfiConverterUShort.write(value.`heartRateBpm`, buf)
+            FfiConverterTypeSensorContact.write(value.`sensorContact`, buf)
+            FfiConverterOptionalUShort.write(value.`energyExpendedKj`, buf)
+            FfiConverterSequenceUShort.write(value.`rr1024`, buf)
+    }
+}
+
+
+
+
+enum class SensorContact {
+    
+    UNSUPPORTED,
+    NOT_DETECTED,
+    DETECTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSensorContact: FfiConverterRustBuffer<SensorContact> {
+    override fun read(buf: ByteBuffer) = try {
+        SensorContact.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SensorContact) = 4UL
+
+    override fun write(value: SensorContact, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -1133,6 +1269,66 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
     }
 
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?> {
+    override fun read(buf: ByteBuffer): kotlin.UShort? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUShort.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UShort?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUShort.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UShort?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUShort.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
+        val len = buf.getInt()
+        return List<kotlin.UShort>(len) {
+            FfiConverterUShort.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UShort>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUShort.write(it, buf)
+        }
+    }
+}
         /**
          * Version of the core library, so a shell can log which core it runs and
          * check that the generated bindings match the loaded library.
@@ -1142,6 +1338,22 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
     UniffiLib.uniffi_steady_ffi_fn_func_core_version(
     
         _status)
+}
+    )
+    }
+    
+
+        /**
+         * Decodes one Heart Rate Measurement notification. A malformed packet is a
+         * [`SteadyError::InvalidInput`], never a crash.
+         */
+    @Throws(SteadyException::class) fun `decodeHeartRateMeasurement`(`packet`: kotlin.ByteArray): HeartRateMeasurement {
+            return FfiConverterTypeHeartRateMeasurement.lift(
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(
+    
+        
+        FfiConverterByteArray.lower(`packet`),_status)
 }
     )
     }

@@ -7,9 +7,18 @@
 //! The model never reads a clock: every input carries its own timestamp
 //! ([`Millis`]), so the same input always gives the same output.
 
+pub mod activation;
+pub mod baseline;
 pub mod beats;
 pub mod hrm;
 pub mod hrv;
+pub mod load;
+pub mod prompt;
+pub mod reset;
+pub mod robust;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("steady_core");
 
 /// A timestamp or duration in milliseconds on the input's own clock
 /// (unix milliseconds for live data, milliseconds since the start of the

@@ -1,0 +1,399 @@
+//! The personal baseline: where this person's heart rate and lnRMSSD sit when
+//! they are still, awake and calm.
+//!
+//! Why personal: a generic HRV stress model scored 42.5 % on SWELL-KW and
+//! 95.2 % once personalised (Nkurikiyeyezu et al. 2020); lab stressors move HR
+//! by a median of only ~3 bpm (Stress-Predict, Iqbal et al. 2022). Distance
+//! from one's *own* normal, in one's *own* spread, is what the gauge shows.
+//!
+//! # The estimate
+//! The unit of evidence is a [`BaselineSample`]: HR (bpm) and lnRMSSD over one
+//! 60 s window, taken once a minute while the person is still (no motion, not
+//! physical) and the window is of good quality (model.md §2-§4).
+//!
+//! Over a set of samples:
+//! 1. `c_HR, s_HR = median, 1.4826 * MAD` of HR over all still samples;
+//! 2. keep the *low-HR* samples, `HR <= c_HR + LOW_HR_TRIM_SPREADS * s_HR`
+//!    (a still minute with a racing heart is not "baseline");
+//! 3. centre and spread of HR and of lnRMSSD = median and 1.4826 * MAD over
+//!    the kept samples, each spread floored (`min_hr_spread_bpm`,
+//!    `min_ln_rmssd_spread`) so that a very steady person does not turn
+//!    measurement noise into "activation".
+//!
+//! # Where the samples come from (in order of preference)
+//! - [`BaselineSource::Personal`]: the rolling history over the last
+//!   `window_days` (28, as Polar; WHOOP uses 14), once it holds at least
+//!   `min_personal_minutes` still minutes.
+//! - [`BaselineSource::SeatedCheck`]: an optional seated check at shift start
+//!   (1 min settle + 2 min measure).
+//! - [`BaselineSource::CalmestStretch`]: this shift's calmest stretch of
+//!   `calm_stretch_minutes` consecutive still minutes (lowest median HR).
+//! - [`BaselineSource::Population`]: population priors, until any of the
+//!   above exists.
+//!
+//! Everything except `Personal` is "learning": the UI says "learning your
+//! baseline". The history ([`BaselineHistory`]) is serde-serializable so the
+//! store can keep it between shifts.
+use crate::Millis;
+use crate::robust::{RobustStats, robust_stats};
+
+/// Milliseconds in one day.
+pub const DAY_MS: Millis = 86_400_000;
+
+/// Still samples with HR more than this many spreads above the still median
+/// are not used for the baseline (step 2 above).
+pub const LOW_HR_TRIM_SPREADS: f64 = 2.0;
+
+/// Population priors used until personal data exists.
+///
+/// Resting HR ~70 bpm in adults; short-term RMSSD ~42 +- 15 ms in healthy
+/// adults (Nunan et al. 2010, normative review), ln(42) = 3.74. The spreads
+/// are deliberately wide so that a stranger's gauge stays modest.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct BaselinePrior {
+    pub hr_bpm: f64,
+    pub hr_spread_bpm: f64,
+    pub ln_rmssd: f64,
+    pub ln_rmssd_spread: f64,
+}
+
+impl Default for BaselinePrior {
+    fn default() -> Self {
+        Self {
+            hr_bpm: 70.0,
+            hr_spread_bpm: 6.0,
+            ln_rmssd: 3.74,
+            ln_rmssd_spread: 0.35,
+        }
+    }
+}
+
+/// Parameters of the baseline (defaults from model.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct BaselineConfig {
+    /// Rolling history length in days (14-28 in peers; default 28).
+    pub window_days: u32,
+    /// Still minutes of history needed before the baseline is personal.
+    pub min_personal_minutes: u32,
+    /// Most samples kept in the history (oldest dropped first): 28 days of
+    /// ~2.5 h still time a day, a few hundred kB serialized.
+    pub max_history_samples: u32,
+    /// Length of the calmest stretch used for a cold start, in minutes.
+    pub calm_stretch_minutes: u32,
+    /// Floor of the HR spread (bpm): the 60 s mean HR of a chest strap is
+    /// not more precise than a couple of bpm minute to minute.
+    pub min_hr_spread_bpm: f64,
+    /// Floor of the lnRMSSD spread: the 60 s lnRMSSD typical error, 0.11
+    /// (Esco & Flatt 2014).
+    pub min_ln_rmssd_spread: f64,
+    pub prior: BaselinePrior,
+}
+
+impl Default for BaselineConfig {
+    fn default() -> Self {
+        Self {
+            window_days: 28,
+            min_personal_minutes: 30,
+            max_history_samples: 4200,
+            calm_stretch_minutes: 3,
+            min_hr_spread_bpm: 2.0,
+            min_ln_rmssd_spread: 0.11,
+            prior: BaselinePrior::default(),
+        }
+    }
+}
+
+/// HR and lnRMSSD of one still, good-quality 60 s window.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct BaselineSample {
+    /// End of the window on the input clock.
+    pub t_ms: Millis,
+    pub hr_bpm: f64,
+    /// `None` on an HR-only strap or when the window had too few beats.
+    pub ln_rmssd: Option<f64>,
+}
+
+/// Where the current baseline comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineSource {
+    /// Population priors: nothing personal yet.
+    Population,
+    /// This shift's calmest still stretch.
+    CalmestStretch,
+    /// The optional seated check at shift start.
+    SeatedCheck,
+    /// The rolling multi-day personal history.
+    Personal,
+}
+
+/// The baseline the gauge is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Baseline {
+    pub hr_bpm: f64,
+    pub hr_spread_bpm: f64,
+    /// `None` when no lnRMSSD evidence exists (HR-only strap): the gauge then
+    /// uses HR alone rather than comparing with a stranger's HRV.
+    pub ln_rmssd: Option<f64>,
+    pub ln_rmssd_spread: Option<f64>,
+    pub source: BaselineSource,
+    /// True until the baseline is personal ("learning your baseline").
+    pub learning: bool,
+    /// Number of still minutes behind the estimate (0 for priors).
+    pub minutes: u32,
+}
+
+impl Baseline {
+    /// The population prior as a baseline.
+    pub fn population(cfg: &BaselineConfig) -> Self {
+        Self {
+            hr_bpm: cfg.prior.hr_bpm,
+            hr_spread_bpm: cfg.prior.hr_spread_bpm,
+            ln_rmssd: Some(cfg.prior.ln_rmssd),
+            ln_rmssd_spread: Some(cfg.prior.ln_rmssd_spread),
+            source: BaselineSource::Population,
+            learning: true,
+            minutes: 0,
+        }
+    }
+}
+
+/// Estimate a baseline from still samples (steps 1-3 of the module doc).
+/// `None` when `samples` is empty.
+pub fn estimate(
+    samples: &[BaselineSample],
+    source: BaselineSource,
+    cfg: &BaselineConfig,
+) -> Option<Baseline> {
+    let hrs: Vec<f64> = samples.iter().map(|s| s.hr_bpm).collect();
+    let all = robust_stats(&hrs)?;
+    let limit = all.centre + LOW_HR_TRIM_SPREADS * all.spread.max(cfg.min_hr_spread_bpm);
+    let kept: Vec<&BaselineSample> = samples.iter().filter(|s| s.hr_bpm <= limit).collect();
+    let hr_kept: Vec<f64> = kept.iter().map(|s| s.hr_bpm).collect();
+    let hr = robust_stats(&hr_kept).unwrap_or(all);
+    let lns: Vec<f64> = kept.iter().filter_map(|s| s.ln_rmssd).collect();
+    let ln: Option<RobustStats> = robust_stats(&lns);
+    Some(Baseline {
+        hr_bpm: hr.centre,
+        hr_spread_bpm: hr.spread.max(cfg.min_hr_spread_bpm),
+        ln_rmssd: ln.map(|s| s.centre),
+        ln_rmssd_spread: ln.map(|s| s.spread.max(cfg.min_ln_rmssd_spread)),
+        source,
+        learning: source != BaselineSource::Personal,
+        minutes: hr.n,
+    })
+}
+
+/// The calmest stretch of this shift: among runs of `calm_stretch_minutes`
+/// consecutive still samples (no gap over 90 s between neighbours), the one
+/// with the lowest median HR. `samples` must be in time order.
+pub fn calmest_stretch(samples: &[BaselineSample], cfg: &BaselineConfig) -> Option<Baseline> {
+    let k = usize::try_from(cfg.calm_stretch_minutes.max(1)).unwrap_or(1);
+    let mut best: Option<(f64, &[BaselineSample])> = None;
+    for win in samples.windows(k) {
+        let contiguous = win.windows(2).all(|p| match p {
+            [a, b] => b.t_ms - a.t_ms <= 90_000 && b.t_ms > a.t_ms,
+            _ => true,
+        });
+        if !contiguous {
+            continue;
+        }
+        let hrs: Vec<f64> = win.iter().map(|s| s.hr_bpm).collect();
+        let Some(m) = crate::robust::median(&hrs) else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| m < b) {
+            best = Some((m, win));
+        }
+    }
+    best.and_then(|(_, win)| estimate(win, BaselineSource::CalmestStretch, cfg))
+}
+
+/// The rolling personal history: still minutes from earlier shifts (and this
+/// one, once it is committed). Serialize it to keep it between shifts.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct BaselineHistory {
+    /// Still-minute samples, oldest first.
+    pub samples: Vec<BaselineSample>,
+}
+
+impl BaselineHistory {
+    /// Add samples (e.g. a finished shift's still minutes), keep time order,
+    /// drop those older than `window_days` before the newest, and cap the
+    /// count at `max_history_samples` (oldest dropped first).
+    pub fn add(&mut self, new: &[BaselineSample], cfg: &BaselineConfig) {
+        self.samples
+            .extend(new.iter().copied().filter(|s| s.hr_bpm.is_finite()));
+        self.samples.sort_by_key(|s| s.t_ms);
+        self.samples.dedup_by_key(|s| s.t_ms);
+        if let Some(newest) = self.samples.last().map(|s| s.t_ms) {
+            let oldest_kept =
+                newest.saturating_sub(DAY_MS.saturating_mul(i64::from(cfg.window_days)));
+            self.samples.retain(|s| s.t_ms >= oldest_kept);
+        }
+        let cap = usize::try_from(cfg.max_history_samples).unwrap_or(usize::MAX);
+        if self.samples.len() > cap {
+            let excess = self.samples.len() - cap;
+            self.samples.drain(..excess);
+        }
+    }
+
+    /// The personal baseline at `now`, from samples in
+    /// `[now - window_days, now]`; `None` while fewer than
+    /// `min_personal_minutes` exist.
+    pub fn personal(&self, now: Millis, cfg: &BaselineConfig) -> Option<Baseline> {
+        let from = now.saturating_sub(DAY_MS.saturating_mul(i64::from(cfg.window_days)));
+        let recent: Vec<BaselineSample> = self
+            .samples
+            .iter()
+            .filter(|s| s.t_ms >= from && s.t_ms <= now)
+            .copied()
+            .collect();
+        if recent.len() < usize::try_from(cfg.min_personal_minutes).unwrap_or(usize::MAX) {
+            return None;
+        }
+        estimate(&recent, BaselineSource::Personal, cfg)
+    }
+}
+
+/// Pick the baseline in order of preference: personal history, seated
+/// check, this shift's calmest stretch, population prior.
+pub fn resolve(
+    history: &BaselineHistory,
+    seated_check: Option<&Baseline>,
+    shift_still: &[BaselineSample],
+    now: Millis,
+    cfg: &BaselineConfig,
+) -> Baseline {
+    if let Some(b) = history.personal(now, cfg) {
+        return b;
+    }
+    if let Some(b) = seated_check {
+        return *b;
+    }
+    calmest_stretch(shift_still, cfg).unwrap_or_else(|| Baseline::population(cfg))
+}
+
+/// Baseline from a seated check: the samples of the 2 min measure (after
+/// the 1 min settle, which the caller discards). `None` if empty.
+pub fn seated_check(samples: &[BaselineSample], cfg: &BaselineConfig) -> Option<Baseline> {
+    estimate(samples, BaselineSource::SeatedCheck, cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(min: i64, hr: f64, ln: Option<f64>) -> BaselineSample {
+        BaselineSample {
+            t_ms: min * 60_000,
+            hr_bpm: hr,
+            ln_rmssd: ln,
+        }
+    }
+
+    #[test]
+    fn estimate_trims_racing_still_minutes_and_floors_spread() {
+        let cfg = BaselineConfig::default();
+        let mut v: Vec<BaselineSample> = (0..20)
+            .map(|i| s(i, 60.0 + (i % 3) as f64, Some(3.8)))
+            .collect();
+        v.push(s(21, 110.0, Some(2.0)));
+        let b = estimate(&v, BaselineSource::Personal, &cfg).unwrap();
+        assert_eq!(b.hr_bpm, 61.0);
+        assert_eq!(b.minutes, 20, "the 110 bpm minute is trimmed");
+        assert_eq!(b.ln_rmssd, Some(3.8));
+        assert_eq!(b.ln_rmssd_spread, Some(cfg.min_ln_rmssd_spread));
+        assert!(b.hr_spread_bpm >= cfg.min_hr_spread_bpm);
+        assert!(!b.learning);
+    }
+
+    #[test]
+    fn hr_only_samples_give_no_ln_rmssd_baseline() {
+        let cfg = BaselineConfig::default();
+        let v: Vec<_> = (0..5).map(|i| s(i, 70.0, None)).collect();
+        let b = estimate(&v, BaselineSource::CalmestStretch, &cfg).unwrap();
+        assert_eq!(b.ln_rmssd, None);
+        assert!(b.learning);
+    }
+
+    #[test]
+    fn calmest_stretch_picks_lowest_contiguous_run() {
+        let cfg = BaselineConfig::default();
+        let mut v = vec![s(0, 80.0, None), s(1, 80.0, None), s(2, 80.0, None)];
+        // a calmer run, but broken by a gap: not contiguous
+        v.extend([s(10, 55.0, None), s(11, 55.0, None), s(20, 55.0, None)]);
+        v.extend([s(30, 65.0, None), s(31, 66.0, None), s(32, 64.0, None)]);
+        let b = calmest_stretch(&v, &cfg).unwrap();
+        assert_eq!(b.hr_bpm, 65.0);
+        assert_eq!(b.source, BaselineSource::CalmestStretch);
+        assert!(calmest_stretch(&v[..2], &cfg).is_none());
+    }
+
+    #[test]
+    fn history_rolls_and_becomes_personal() {
+        let cfg = BaselineConfig::default();
+        let mut h = BaselineHistory::default();
+        let old: Vec<_> = (0..40).map(|i| s(i, 90.0, Some(3.0))).collect();
+        h.add(&old, &cfg);
+        assert!(h.personal(60 * 60_000, &cfg).is_some());
+        // 40 days later: the old samples fall out of the window
+        let later = 40 * DAY_MS;
+        let new: Vec<_> = (0..10)
+            .map(|i| BaselineSample {
+                t_ms: later + i * 60_000,
+                hr_bpm: 60.0,
+                ln_rmssd: None,
+            })
+            .collect();
+        h.add(&new, &cfg);
+        assert_eq!(h.samples.len(), 10);
+        assert!(
+            h.personal(later + 600_000, &cfg).is_none(),
+            "10 < 30 minutes"
+        );
+        // resolve falls back to the calmest stretch, then the prior
+        let b = resolve(&h, None, &new, later + 600_000, &cfg);
+        assert_eq!(b.source, BaselineSource::CalmestStretch);
+        let p = resolve(&h, None, &[], later + 600_000, &cfg);
+        assert_eq!(p.source, BaselineSource::Population);
+        assert!(p.learning);
+    }
+
+    #[test]
+    fn history_cap_and_serde_round_trip() {
+        let cfg = BaselineConfig {
+            max_history_samples: 5,
+            ..BaselineConfig::default()
+        };
+        let mut h = BaselineHistory::default();
+        let v: Vec<_> = (0..8).map(|i| s(i, 60.0 + i as f64, None)).collect();
+        h.add(&v, &cfg);
+        assert_eq!(h.samples.len(), 5);
+        assert_eq!(h.samples.first().unwrap().hr_bpm, 63.0);
+        let json = serde_json::to_string(&h).unwrap();
+        let back: BaselineHistory = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, h);
+    }
+
+    #[test]
+    fn seated_check_preferred_over_calmest_stretch() {
+        let cfg = BaselineConfig::default();
+        let seated = seated_check(&[s(0, 62.0, Some(3.5)), s(1, 63.0, Some(3.6))], &cfg).unwrap();
+        let shift = [s(5, 58.0, None), s(6, 58.0, None), s(7, 58.0, None)];
+        let b = resolve(
+            &BaselineHistory::default(),
+            Some(&seated),
+            &shift,
+            10 * 60_000,
+            &cfg,
+        );
+        assert_eq!(b.source, BaselineSource::SeatedCheck);
+    }
+}

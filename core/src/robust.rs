@@ -1,0 +1,83 @@
+//! Robust statistics shared by the model modules: median and scaled MAD.
+//!
+//! Why robust: a shift mixes calm minutes with stressed, moving and noisy
+//! ones. A mean and standard deviation are dragged by the minority; the median
+//! and the median absolute deviation (MAD) ignore up to half of the samples
+//! being wild (breakdown point 50 %).
+
+/// Factor that makes the MAD a consistent estimator of the standard
+/// deviation for normally distributed data: 1 / Phi^-1(3/4) = 1.4826
+/// (Rousseeuw & Croux 1993).
+pub const MAD_TO_SD: f64 = 1.4826;
+
+/// Centre and spread of a set of values.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RobustStats {
+    /// Median.
+    pub centre: f64,
+    /// MAD x [`MAD_TO_SD`] (same unit as the values).
+    pub spread: f64,
+    /// Number of finite values used.
+    pub n: u32,
+}
+
+/// Median of the finite values, `None` when there are none.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    median_in_place(&mut v)
+}
+
+fn median_in_place(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let mid = n / 2;
+    if n % 2 == 1 {
+        v.get(mid).copied()
+    } else {
+        match (v.get(mid - 1), v.get(mid)) {
+            (Some(a), Some(b)) => Some((a + b) / 2.0),
+            _ => None,
+        }
+    }
+}
+
+/// Median and scaled MAD of the finite values, `None` when there are none.
+///
+/// `spread = 1.4826 * median(|x_i - median(x)|)`.
+pub fn robust_stats(values: &[f64]) -> Option<RobustStats> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = u32::try_from(v.len()).unwrap_or(u32::MAX);
+    let centre = median_in_place(&mut v)?;
+    let mut dev: Vec<f64> = v.iter().map(|x| (x - centre).abs()).collect();
+    let mad = median_in_place(&mut dev)?;
+    Some(RobustStats {
+        centre,
+        spread: MAD_TO_SD * mad,
+        n,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_odd_even_empty() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn mad_ignores_an_outlier() {
+        let s = robust_stats(&[10.0, 11.0, 12.0, 13.0, 1000.0]).unwrap();
+        assert_eq!(s.centre, 12.0);
+        // |dev| = 2,1,0,1,988 -> median 1
+        assert!((s.spread - MAD_TO_SD).abs() < 1e-12);
+        assert_eq!(s.n, 5);
+    }
+}

@@ -18,7 +18,13 @@
 //! 3. centre and spread of HR and of lnRMSSD = median and 1.4826 * MAD over
 //!    the kept samples, each spread floored (`min_hr_spread_bpm`,
 //!    `min_ln_rmssd_spread`) so that a very steady person does not turn
-//!    measurement noise into "activation".
+//!    measurement noise into "activation";
+//! 4. while learning (any source but `Personal`), each spread is at least
+//!    the population prior's: a few minutes can locate a person's calm
+//!    centre but cannot measure how much they vary (a MAD of 2-3 samples is
+//!    noise). Found on the Stress-Predict sessions: with spreads from the
+//!    3-minute calmest stretch alone, HR 3 bpm over it read as "activated"
+//!    and the model offered ~2 prompts per hour of rest.
 //!
 //! # Where the samples come from (in order of preference)
 //! - [`BaselineSource::Personal`]: the rolling history over the last
@@ -178,13 +184,22 @@ pub fn estimate(
     let hr = robust_stats(&hr_kept).unwrap_or(all);
     let lns: Vec<f64> = kept.iter().filter_map(|s| s.ln_rmssd).collect();
     let ln: Option<RobustStats> = robust_stats(&lns);
+    let learning = source != BaselineSource::Personal;
+    let (hr_floor, ln_floor) = if learning {
+        (
+            cfg.min_hr_spread_bpm.max(cfg.prior.hr_spread_bpm),
+            cfg.min_ln_rmssd_spread.max(cfg.prior.ln_rmssd_spread),
+        )
+    } else {
+        (cfg.min_hr_spread_bpm, cfg.min_ln_rmssd_spread)
+    };
     Some(Baseline {
         hr_bpm: hr.centre,
-        hr_spread_bpm: hr.spread.max(cfg.min_hr_spread_bpm),
+        hr_spread_bpm: hr.spread.max(hr_floor),
         ln_rmssd: ln.map(|s| s.centre),
-        ln_rmssd_spread: ln.map(|s| s.spread.max(cfg.min_ln_rmssd_spread)),
+        ln_rmssd_spread: ln.map(|s| s.spread.max(ln_floor)),
         source,
-        learning: source != BaselineSource::Personal,
+        learning,
         minutes: hr.n,
     })
 }
@@ -312,6 +327,17 @@ mod tests {
         assert_eq!(b.ln_rmssd_spread, Some(cfg.min_ln_rmssd_spread));
         assert!(b.hr_spread_bpm >= cfg.min_hr_spread_bpm);
         assert!(!b.learning);
+    }
+
+    #[test]
+    fn learning_spreads_are_at_least_the_prior() {
+        let cfg = BaselineConfig::default();
+        let v: Vec<_> = (0..3).map(|i| s(i, 70.0 + i as f64, Some(3.5))).collect();
+        let b = estimate(&v, BaselineSource::CalmestStretch, &cfg).unwrap();
+        assert_eq!(b.hr_spread_bpm, cfg.prior.hr_spread_bpm);
+        assert_eq!(b.ln_rmssd_spread, Some(cfg.prior.ln_rmssd_spread));
+        let p = estimate(&v, BaselineSource::Personal, &cfg).unwrap();
+        assert!(p.hr_spread_bpm < cfg.prior.hr_spread_bpm);
     }
 
     #[test]

@@ -8,14 +8,20 @@
 //! ([`Millis`]), so the same input always gives the same output.
 
 pub mod activation;
+pub mod analysis;
 pub mod baseline;
 pub mod beats;
+pub mod formats;
 pub mod hrm;
 pub mod hrv;
 pub mod load;
+pub mod pipeline;
 pub mod prompt;
 pub mod reset;
 pub mod robust;
+pub mod shift;
+pub mod store;
+pub mod summary;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("steady_core");

@@ -13,15 +13,15 @@
 //! # Equations (per refresh, `dt` in minutes since the previous one,
 //! capped at `max_step_ms` so a gap adds nothing unexplained)
 //! ```text
-//! charging   (elevated / activated / recovering, not physical):
+//! charging   (state elevated / activated / recovering, i.e. d >= 1, not physical):
 //!     L += max(d - d_near, 0) * dt
-//! discharging (d <= d_near, i.e. back near baseline):
+//! discharging (state baseline and d <= d_near, i.e. back near baseline):
 //!     L *= exp(-dt / tau)            tau = 20 min (half-life ~14 min)
-//! otherwise  (physical activity, no signal): L unchanged
+//! otherwise  (0.5 < d < 1, physical activity, no signal): L unchanged
 //! ```
-//! The charge starts only above `d_near = 0.5` and the discharge happens
-//! only below it (model.md §6): hovering just above baseline neither adds
-//! much nor pays back. `tau` is a starting value with no direct reference;
+//! The discharge happens only within `d_near = 0.5` of baseline (model.md
+//! §6); the charge counts the distance beyond it. Hovering in the baseline
+//! band but not near its centre (0.5 < d < 1) neither adds nor pays back. `tau` is a starting value with no direct reference;
 //! it is chosen so that ~45 min near baseline pays back ~90 % of any load.
 use crate::Millis;
 use crate::activation::{Activation, ActivationState};

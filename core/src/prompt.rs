@@ -5,8 +5,10 @@
 //! prompt that interrupts a nurse for nothing is worse than no prompt.
 //!
 //! # Rule
-//! A gauge refresh is *prompt-activated* when the state is `activated` (so
-//! not physical, not `no_signal`) and, when HRV is available,
+//! A gauge refresh is *prompt-activated* when the baseline rests on some of
+//! the person's own data (not the population prior alone: a stranger's
+//! average cannot say that *you* are activated), the state is `activated`
+//! (so not physical, not `no_signal`) and, when HRV is available,
 //! `c_ln - lnRMSSD >= max(ln_rmssd_drop_min, ln_rmssd_drop_spreads * s_ln)`
 //! (model.md §7: lnRMSSD below baseline - max(0.4, 1.5 x spread)). On HR-only
 //! input the `activated` state (`d >= 1.5`) alone decides.
@@ -25,7 +27,7 @@
 //! Every prompt carries a [`PromptReason`] saying why it fired.
 use crate::Millis;
 use crate::activation::{Activation, ActivationState};
-use crate::baseline::Baseline;
+use crate::baseline::{Baseline, BaselineSource};
 
 /// Parameters of the prompt rule (defaults from model.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -139,7 +141,10 @@ pub struct PromptPolicy {
 
 /// True when this refresh counts toward a prompt (see module doc).
 pub fn is_prompt_activated(a: &Activation, baseline: &Baseline, cfg: &PromptConfig) -> bool {
-    if a.state != ActivationState::Activated || a.physical {
+    if a.state != ActivationState::Activated
+        || a.physical
+        || baseline.source == BaselineSource::Population
+    {
         return false;
     }
     match (a.ln_rmssd, baseline.ln_rmssd, baseline.ln_rmssd_spread) {
@@ -253,7 +258,6 @@ impl PromptPolicy {
 mod tests {
     use super::*;
     use crate::activation::{ActivationConfig, ActivationTracker, Reading};
-    use crate::baseline::BaselineSource;
 
     fn base() -> Baseline {
         Baseline {
@@ -312,6 +316,29 @@ mod tests {
         assert_eq!(more.len(), 1);
         assert!(more[0].t_ms - first.t_ms >= cfg.min_gap_ms);
         assert_eq!(more[0].number, 2);
+    }
+
+    #[test]
+    fn the_population_prior_alone_never_prompts() {
+        let cfg = PromptConfig::default();
+        let acfg = ActivationConfig::default();
+        let b = Baseline {
+            source: BaselineSource::Population,
+            learning: true,
+            ..base()
+        };
+        let mut tr = ActivationTracker::default();
+        let mut p = PromptPolicy::default();
+        for i in 0..240 {
+            let r = Reading {
+                t_ms: i * 5000,
+                hr_bpm: Some(75.0),
+                ln_rmssd: None,
+            };
+            let a = tr.update(&r, None, &b, &acfg);
+            assert_eq!(a.state, ActivationState::Activated);
+            assert!(p.observe(&a, &b, &cfg).is_none());
+        }
     }
 
     #[test]

@@ -1,0 +1,10 @@
+//! One module per subcommand, plus helpers they share.
+pub mod analyze;
+pub mod common;
+pub mod db;
+pub mod delete;
+pub mod demo;
+pub mod export;
+pub mod replay;
+pub mod shifts;
+pub mod summary;

@@ -1,0 +1,153 @@
+//! End-to-end: run the `steady` binary and check what a user sees.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shared_data() -> PathBuf {
+    let dir = match std::env::var_os("STEADY_SHARED_DATA") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+    };
+    assert!(
+        dir.is_dir(),
+        "shared test data missing: {} (set STEADY_SHARED_DATA)",
+        dir.display()
+    );
+    dir
+}
+
+fn steady(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap()
+}
+
+fn analyze_json(file: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["analyze", file.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    let out = steady(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn no_correction_matches_neurokit2_reference() {
+    let data = shared_data();
+    let json = analyze_json(
+        &data.join("polar-h10/sample_rr_ms.txt"),
+        &["--no-correction"],
+    );
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("polar-h10/reference_hrv.json")).unwrap(),
+    )
+    .unwrap();
+    let close = |got: &serde_json::Value, want: &serde_json::Value, what: &str| {
+        let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+        assert!(((g - w) / w).abs() <= 0.001, "{what}: {g} vs {w}");
+    };
+    assert_eq!(json["beats"], 620);
+    assert_eq!(json["corrected_beats"], 0);
+    let h = &json["hrv"];
+    close(&h["mean_nn_ms"], &reference["whole"]["MeanNN"], "MeanNN");
+    close(&h["sdnn_ms"], &reference["whole"]["SDNN"], "SDNN");
+    close(&h["rmssd_ms"], &reference["whole"]["RMSSD"], "RMSSD");
+    let p = h["pnn50_pct"].as_f64().unwrap() - reference["whole"]["pNN50"].as_f64().unwrap();
+    assert!(p.abs() <= 0.2);
+    let windows = json["windows"].as_array().unwrap();
+    for r in reference["windows_60s"].as_array().unwrap() {
+        let w = windows.iter().find(|w| w["index"] == r["index"]).unwrap();
+        assert_eq!(w["beats"], r["beats"]);
+        assert_eq!(
+            w["start_s"].as_f64().unwrap(),
+            60.0 * r["index"].as_f64().unwrap()
+        );
+        close(&w["mean_nn_ms"], &r["MeanNN"], "window MeanNN");
+        close(&w["sdnn_ms"], &r["SDNN"], "window SDNN");
+        close(&w["rmssd_ms"], &r["RMSSD"], "window RMSSD");
+        let p = w["pnn50_pct"].as_f64().unwrap() - r["pNN50"].as_f64().unwrap();
+        assert!(p.abs() <= 0.2, "window pNN50 off by {p}");
+    }
+}
+
+#[test]
+fn json_shape_is_stable() {
+    let json = analyze_json(&shared_data().join("polar-h10/sample_rr_ms.txt"), &[]);
+    insta::assert_json_snapshot!("analyze_sample_rr_ms", json);
+}
+
+#[test]
+fn every_format_analyzes() {
+    let data = shared_data();
+    for (path, format) in [
+        ("stress-predict/S02", "e4"),
+        ("polar-rest-exercise/noisy_rri.hrm", "auto"),
+        ("polar-h10-pvc/polar_h10_rr.csv", "rr"),
+    ] {
+        let json = analyze_json(&data.join(path), &["--format", format, "--window", "120"]);
+        assert!(json["beats"].as_u64().unwrap() > 100, "{path}");
+        assert_eq!(
+            json["windows"][0]["end_s"].as_f64().unwrap()
+                - json["windows"][0]["start_s"].as_f64().unwrap(),
+            120.0
+        );
+    }
+    // An hrm-log written the way `steady live` writes it.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("shift.hrm-log");
+    let mut text = String::from("# steady hrm-log v1\n# device=test\n");
+    for i in 0..200i64 {
+        // flags 0x16 (contact detected, RR), HR 60, RR 1024/1024 s
+        text += &format!("{} 163c0004\n", 1_700_000_000_000 + i * 1000);
+    }
+    std::fs::write(&log, text).unwrap();
+    let json = analyze_json(&log, &[]);
+    assert_eq!(json["beats"], 200);
+    assert_eq!(json["hrv"]["mean_hr_bpm"].as_f64().unwrap().round(), 60.0);
+}
+
+#[test]
+fn bad_file_names_file_and_line_without_backtrace() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "800\n900\nnonsense\n").unwrap();
+    let out = steady(&["analyze", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:3:", bad.display())), "{err}");
+    assert!(
+        !err.contains("backtrace") && !err.contains("panicked"),
+        "{err}"
+    );
+    let missing = steady(&["analyze", "/nonexistent/steady-file"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/steady-file"));
+}
+
+#[test]
+fn demo_and_replay_run() {
+    let out = steady(&["demo", "--speed", "1000000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Report") && text.contains("RMSSD"), "{text}");
+    let out = steady(&[
+        "replay",
+        shared_data()
+            .join("polar-h10/sample_rr_ms.txt")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    // 10 min of data, a refresh every 5 s.
+    let lines = text.lines().filter(|l| l.starts_with('+')).count();
+    assert!((115..=121).contains(&lines), "{lines} refresh lines");
+}

@@ -1,0 +1,250 @@
+//! `steady shifts / summary / export / delete` against a real database.
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use steady_core::Millis;
+use steady_core::beats::Beat;
+use steady_core::store::{KeyFigures, ShiftSource, ShiftWriter, Store, WriterConfig};
+
+fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("STEADY_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
+    dir
+}
+
+fn holter(n: usize) -> Vec<Beat> {
+    let path = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut vals = text.lines().filter_map(|l| l.trim().parse::<f64>().ok());
+    let mut t = 1_764_000_000_000.0 + vals.next().unwrap() * 1000.0;
+    vals.take(n)
+        .map(|s| {
+            t += s * 1000.0;
+            Beat {
+                t_ms: t.round() as Millis,
+                rr_ms: s * 1000.0,
+                corrected: false,
+            }
+        })
+        .collect()
+}
+
+fn steady(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Two ended shifts a day apart and one unfinished.
+fn fill(db: &Path) -> Vec<i64> {
+    let beats = holter(600);
+    let mut ids = Vec::new();
+    for day in 0..3i64 {
+        let shifted: Vec<Beat> = beats
+            .iter()
+            .map(|b| Beat {
+                t_ms: b.t_ms + day * 86_400_000,
+                ..*b
+            })
+            .collect();
+        let mut w = ShiftWriter::start(
+            Store::open(db).unwrap(),
+            shifted[0].t_ms,
+            ShiftSource::Live,
+            None,
+            WriterConfig::default(),
+        )
+        .unwrap();
+        for b in &shifted {
+            w.push_beat(*b).unwrap();
+        }
+        w.push_event(shifted[5].t_ms, "prompt", &json!({"reason": "sustained"}))
+            .unwrap();
+        if day < 2 {
+            let key = KeyFigures {
+                load_peak: Some(10.0 + day as f64),
+                activated_share: Some(0.25),
+                ..Default::default()
+            };
+            w.finish(shifted.last().unwrap().t_ms, &json!({"day": day}), &key)
+                .unwrap();
+        }
+        ids.push(w.shift_id());
+    }
+    ids
+}
+
+#[test]
+fn shifts_lists_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let ids = fill(&db);
+    let table = ok(steady(&db, &["shifts"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(
+        lines[1].contains("2025-11-24") && lines[1].contains("ended"),
+        "{table}"
+    );
+    assert!(lines[3].contains("unfinished"), "{table}");
+    assert!(
+        lines[1].contains("600") && lines[1].contains("25 %"),
+        "{table}"
+    );
+    let v: Value = serde_json::from_str(&ok(steady(&db, &["shifts", "--json"]))).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    assert_eq!(v[1]["id"], ids[1]);
+    assert_eq!(v[1]["key"]["load_peak"], 11.0);
+    assert_eq!(v[2]["ended_ms"], Value::Null);
+}
+
+#[test]
+fn summary_of_last_and_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let ids = fill(&db);
+    let v: Value = serde_json::from_str(&ok(steady(
+        &db,
+        &["summary", &ids[1].to_string(), "--json"],
+    )))
+    .unwrap();
+    assert_eq!(v["shift"]["id"], ids[1]);
+    assert_eq!(v["summary"]["day"], 1);
+    assert_eq!(v["previous"].as_array().unwrap().len(), 1);
+    let text = ok(steady(&db, &["summary", &ids[1].to_string()]));
+    assert!(
+        text.contains("load peak") && text.contains("+1.0 vs last 1"),
+        "{text}"
+    );
+    let last = ok(steady(&db, &["summary", "last"]));
+    assert!(
+        last.contains(&format!("shift {}", ids[2])) && last.contains("not ended"),
+        "{last}"
+    );
+    let bad = steady(&db, &["summary", "999"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no shift with id 999"));
+}
+
+#[test]
+fn export_formats_and_no_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let ids = fill(&db);
+    let id = ids[0].to_string();
+    let csv = dir.path().join("beats.csv");
+    ok(steady(
+        &db,
+        &[
+            "export",
+            &id,
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 601);
+    assert!(text.starts_with("t_ms,rr_ms,corrected\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // Not overwritten without --force.
+    let again = steady(
+        &db,
+        &[
+            "export",
+            &id,
+            "--format",
+            "kubios",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(!again.status.success());
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), text);
+    ok(steady(
+        &db,
+        &[
+            "export",
+            &id,
+            "--format",
+            "kubios",
+            "--out",
+            csv.to_str().unwrap(),
+            "--force",
+        ],
+    ));
+    let kubios = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(kubios.lines().count(), 600);
+    assert_eq!(
+        kubios.lines().next().unwrap(),
+        format!("{:.6}", holter(1)[0].rr_ms / 1000.0)
+    );
+    let js: Value = serde_json::from_str(&ok(steady(
+        &db,
+        &["export", &id, "--format", "json", "--out", "-"],
+    )))
+    .unwrap();
+    assert_eq!(js["events"][0]["kind"], "prompt");
+    assert_eq!(js["summary"]["day"], 0);
+}
+
+#[test]
+fn delete_one_then_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let ids = fill(&db);
+    ok(steady(&db, &["delete", &ids[0].to_string()]));
+    assert_eq!(Store::open(&db).unwrap().shifts().unwrap().len(), 2);
+    assert!(
+        !steady(&db, &["delete", &ids[0].to_string()])
+            .status
+            .success()
+    );
+    assert!(
+        !steady(&db, &["delete"]).status.success(),
+        "needs an id or --all"
+    );
+    let msg = ok(steady(&db, &["delete", "--all"]));
+    assert!(msg.contains("deleted 2 shifts"), "{msg}");
+    assert!(Store::open(&db).unwrap().shifts().unwrap().is_empty());
+}
+
+#[test]
+fn foreign_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("notes.txt");
+    std::fs::write(&db, "not a database, but precious\n".repeat(10)).unwrap();
+    let out = steady(&db, &["shifts"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a SQLite database") && err.contains("left untouched"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&db).unwrap(),
+        "not a database, but precious\n".repeat(10)
+    );
+}

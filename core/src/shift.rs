@@ -1,0 +1,1011 @@
+//! A shift session: the model's state machine.
+//!
+//! Shaped like Ferrostar's `NavigationController`: a pure transition
+//! `(state, input at time t) -> (state, events)` ([`step`]). The state is
+//! plain data (clone it, compare it, serialize it to survive the app being
+//! killed); the shells own it and feed it inputs; nothing in here reads a
+//! clock, so the same inputs always give the same events.
+//!
+//! # Time
+//! Every input carries its own time (ms on the input clock). The shift keeps
+//! a clock = the latest input time. Gauge refreshes happen every
+//! `refresh_ms` (5 s) on that clock, aligned to the shift start; when an
+//! input arrives, every refresh time before it is processed first, so a
+//! refresh at `T` sees exactly the data with time `<= T` that had arrived.
+//! Inputs whose time runs backwards are ignored and reported
+//! ([`ShiftEvent::InputIgnored`]); beats may lag the clock (their time is
+//! reconstructed from RR) but must move forward and fall inside the window.
+//! Shells send [`ShiftInput::Tick`] every few seconds so that a dropout is
+//! noticed even when nothing arrives.
+//!
+//! # One refresh at `T`
+//! 1. HR and lnRMSSD over `(T - 60 s, T]`: HR from beats (>= 5 beats) or
+//!    else from heart-rate samples; lnRMSSD only with >= `min_hrv_beats`
+//!    beats covering >= `min_hrv_coverage` of the window and at most 20 %
+//!    corrected beats (model.md §2-§3). No data for `signal_timeout_ms` ->
+//!    `no_signal`.
+//! 2. Once a minute, a still minute (nothing physical during it) becomes a
+//!    [`BaselineSample`]; the baseline is re-resolved
+//!    ([`baseline::resolve`]).
+//! 3. [`ActivationTracker::update`] -> gauge and state; [`Load::update`];
+//!    [`PromptPolicy::observe`]; the summary tally.
+//! 4. A finished reset is scored once its 60 s "after" window is complete.
+use std::collections::VecDeque;
+
+use crate::Millis;
+use crate::activation::{
+    Activation, ActivationConfig, ActivationState, ActivationTracker, Motion, Reading,
+};
+use crate::baseline::{self, Baseline, BaselineConfig, BaselineHistory, BaselineSample};
+use crate::beats::{Beat, BeatCleaner, RrTimeline};
+use crate::hrm::{self, SensorContact};
+use crate::hrv;
+use crate::load::{Load, LoadConfig};
+use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
+use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
+use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
+
+/// Beats and HR samples are kept this much longer than the window, so a
+/// reset's "after" window can be scored a little late.
+const RETAIN_EXTRA_MS: Millis = 15_000;
+/// Grace after a reset's "after" window for late beats before scoring.
+const EFFECT_GRACE_MS: Millis = 5_000;
+/// Beats needed in a window for an HR from beats.
+const MIN_HR_BEATS: usize = 5;
+/// HR samples needed in a window for an HR from samples.
+const MIN_HR_SAMPLES: usize = 3;
+
+/// All parameters of a shift (each part documented in its module).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ShiftConfig {
+    pub baseline: BaselineConfig,
+    pub activation: ActivationConfig,
+    pub load: LoadConfig,
+    pub prompt: PromptConfig,
+    /// Gauge refresh period (model.md §3: about every 5 s).
+    pub refresh_ms: Millis,
+    /// Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+    pub window_ms: Millis,
+    /// No beat or HR sample for this long -> `no_signal`.
+    pub signal_timeout_ms: Millis,
+    /// Fewest beats in the window for an lnRMSSD.
+    pub min_hrv_beats: u32,
+    /// Least share of the window covered by the beats' RR for an lnRMSSD.
+    pub min_hrv_coverage: f64,
+    /// Most corrected beats in a window that still drives decisions
+    /// (model.md §2: 20 %).
+    pub max_corrected_share: f64,
+    /// Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+    pub seated_settle_ms: Millis,
+    pub seated_measure_ms: Millis,
+}
+
+impl Default for ShiftConfig {
+    fn default() -> Self {
+        Self {
+            baseline: BaselineConfig::default(),
+            activation: ActivationConfig::default(),
+            load: LoadConfig::default(),
+            prompt: PromptConfig::default(),
+            refresh_ms: 5_000,
+            window_ms: 60_000,
+            signal_timeout_ms: 10_000,
+            min_hrv_beats: 20,
+            min_hrv_coverage: 0.8,
+            max_corrected_share: 0.2,
+            seated_settle_ms: 60_000,
+            seated_measure_ms: 120_000,
+        }
+    }
+}
+
+/// What a shift starts from: parameters and what the store kept.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ShiftSetup {
+    pub config: ShiftConfig,
+    /// Still minutes of earlier shifts (the personal baseline).
+    pub history: BaselineHistory,
+    /// Digests of earlier shifts, oldest first (for the trend).
+    pub previous: Vec<ShiftDigest>,
+    /// Load carried over from the previous shift (0 for a fresh start).
+    pub load_start: f64,
+}
+
+/// Something that happened, with its time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShiftInput {
+    /// Start the shift (any data input before it starts the shift at its time).
+    Start {
+        t_ms: Millis,
+    },
+    /// One 0x2A37 Heart Rate Measurement notification as received, stamped
+    /// with its arrival time: decoded, RR timed from the arrival clock and
+    /// cleaned inside the shift.
+    Packet {
+        t_ms: Millis,
+        bytes: Vec<u8>,
+    },
+    /// One raw RR interval (ms) ending at `t_ms` (files): cleaned inside.
+    Rr {
+        t_ms: Millis,
+        rr_ms: f64,
+    },
+    /// One beat that is already clean (bypasses the cleaner).
+    Beat {
+        t_ms: Millis,
+        rr_ms: f64,
+        corrected: bool,
+    },
+    /// A heart rate without RR (HR-only strap, E4 HR.csv), bpm.
+    HeartRate {
+        t_ms: Millis,
+        bpm: f64,
+    },
+    Motion {
+        motion: Motion,
+    },
+    /// Time passes with no data.
+    Tick {
+        t_ms: Millis,
+    },
+    /// Begin a seated check (settle, then measure).
+    SeatedCheck {
+        t_ms: Millis,
+    },
+    /// Quiet mode ("on a call") on or off.
+    Quiet {
+        t_ms: Millis,
+        on: bool,
+    },
+    /// Snooze prompts for `minutes` (0 = the configured default).
+    Snooze {
+        t_ms: Millis,
+        minutes: u32,
+    },
+    /// Prompts on or off for this shift (off switch).
+    PromptsEnabled {
+        t_ms: Millis,
+        on: bool,
+    },
+    /// The person dismissed the offered reset.
+    PromptDismissed {
+        t_ms: Millis,
+    },
+    ResetStarted {
+        t_ms: Millis,
+        protocol_id: String,
+    },
+    ResetFinished {
+        t_ms: Millis,
+    },
+    /// A started reset was abandoned: it is not scored.
+    ResetAbandoned {
+        t_ms: Millis,
+    },
+    End {
+        t_ms: Millis,
+    },
+}
+
+impl ShiftInput {
+    /// The input's time.
+    pub fn t_ms(&self) -> Millis {
+        match self {
+            ShiftInput::Motion { motion } => motion.t_ms(),
+            ShiftInput::Start { t_ms }
+            | ShiftInput::Beat { t_ms, .. }
+            | ShiftInput::Packet { t_ms, .. }
+            | ShiftInput::Rr { t_ms, .. }
+            | ShiftInput::HeartRate { t_ms, .. }
+            | ShiftInput::Tick { t_ms }
+            | ShiftInput::SeatedCheck { t_ms }
+            | ShiftInput::Quiet { t_ms, .. }
+            | ShiftInput::Snooze { t_ms, .. }
+            | ShiftInput::PromptsEnabled { t_ms, .. }
+            | ShiftInput::PromptDismissed { t_ms }
+            | ShiftInput::ResetStarted { t_ms, .. }
+            | ShiftInput::ResetFinished { t_ms }
+            | ShiftInput::ResetAbandoned { t_ms }
+            | ShiftInput::End { t_ms } => *t_ms,
+        }
+    }
+
+    /// The input for one cleaned beat.
+    pub fn beat(b: &Beat) -> Self {
+        ShiftInput::Beat {
+            t_ms: b.t_ms,
+            rr_ms: b.rr_ms,
+            corrected: b.corrected,
+        }
+    }
+}
+
+/// Why an input was ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum IgnoredReason {
+    /// Its time is before the latest input's (or beat's) time.
+    TimeWentBack,
+    /// A beat older than the window.
+    StaleBeat,
+    /// NaN, infinite or out-of-range value.
+    InvalidValue,
+    /// A packet that does not decode as 0x2A37.
+    BadPacket,
+    /// The shift has ended.
+    AfterEnd,
+    /// Nothing to act on (e.g. reset finished without a start).
+    NotApplicable,
+}
+
+/// One gauge refresh, as the shells render it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct GaugeUpdate {
+    pub t_ms: Millis,
+    /// 0-100, `None` without signal.
+    pub gauge: Option<f64>,
+    pub state: ActivationState,
+    /// Unrecovered load, spread-minutes.
+    pub load: f64,
+    pub hr_bpm: Option<f64>,
+    pub ln_rmssd: Option<f64>,
+    /// Signed distance from baseline in own spreads.
+    pub distance: Option<f64>,
+    pub physical: bool,
+    /// True while the baseline is still being learned.
+    pub learning: bool,
+}
+
+/// What the shift tells the shells.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "type", rename_all = "snake_case")]
+// `Ended` carries the summary once per shift; boxing it would not pass
+// through UniFFI, and the size of the other events does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum ShiftEvent {
+    Started {
+        t_ms: Millis,
+        baseline: Baseline,
+    },
+    Gauge {
+        update: GaugeUpdate,
+    },
+    StateChanged {
+        t_ms: Millis,
+        from: ActivationState,
+        to: ActivationState,
+    },
+    BaselineChanged {
+        t_ms: Millis,
+        baseline: Baseline,
+    },
+    PromptOffered {
+        prompt: Prompt,
+    },
+    ResetScored {
+        effect: ResetEffect,
+    },
+    SignalLost {
+        t_ms: Millis,
+    },
+    SignalRestored {
+        t_ms: Millis,
+        gap_ms: Millis,
+    },
+    InputIgnored {
+        t_ms: Millis,
+        reason: IgnoredReason,
+    },
+    Ended {
+        summary: ShiftSummary,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+struct HrSample {
+    t_ms: Millis,
+    bpm: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct ResetInProgress {
+    protocol_id: String,
+    started_ms: Millis,
+    before: WindowSummary,
+    finished_ms: Option<Millis>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+enum Phase {
+    NotStarted,
+    Running,
+    Ended,
+}
+
+/// The whole state of a shift (plain data; see the module doc).
+///
+/// Serialize it to survive the app being killed. The beat cleaner's and the
+/// packet timeline's few seconds of memory are not serialized: after a
+/// restore they restart as after a connection gap (documented recovery; at
+/// most the beats of one window lose their successive differences).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Shift {
+    setup: ShiftSetup,
+    phase: Phase,
+    start_ms: Millis,
+    clock_ms: Millis,
+    next_refresh_ms: Millis,
+    #[serde(skip)]
+    cleaner: BeatCleaner,
+    #[serde(skip)]
+    timeline: RrTimeline,
+    beats: VecDeque<Beat>,
+    hr_samples: VecDeque<HrSample>,
+    last_beat_ms: Option<Millis>,
+    last_data_ms: Option<Millis>,
+    signal: bool,
+    motion: Option<Motion>,
+    baseline: Baseline,
+    still_minutes: Vec<BaselineSample>,
+    seated_start_ms: Option<Millis>,
+    seated_samples: Vec<BaselineSample>,
+    seated: Option<Baseline>,
+    tracker: ActivationTracker,
+    last: Option<Activation>,
+    load: Load,
+    policy: PromptPolicy,
+    reset: Option<ResetInProgress>,
+    tally: Tally,
+    summary: Option<ShiftSummary>,
+}
+
+/// The pure transition: `(state, input) -> (state, events)`.
+pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Vec<ShiftEvent>) {
+    let events = shift.handle(input);
+    (shift, events)
+}
+
+/// Statistics of one window of data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct WindowStats {
+    hr_bpm: Option<f64>,
+    ln_rmssd: Option<f64>,
+}
+
+impl Shift {
+    /// A shift that has not started yet.
+    pub fn new(setup: ShiftSetup) -> Self {
+        let baseline = baseline::resolve(&setup.history, None, &[], 0, &setup.config.baseline);
+        let load = Load::starting_at(setup.load_start);
+        Self {
+            setup,
+            phase: Phase::NotStarted,
+            start_ms: 0,
+            clock_ms: 0,
+            next_refresh_ms: 0,
+            cleaner: BeatCleaner::default(),
+            timeline: RrTimeline::default(),
+            beats: VecDeque::new(),
+            hr_samples: VecDeque::new(),
+            last_beat_ms: None,
+            last_data_ms: None,
+            signal: false,
+            motion: None,
+            baseline,
+            still_minutes: Vec::new(),
+            seated_start_ms: None,
+            seated_samples: Vec::new(),
+            seated: None,
+            tracker: ActivationTracker::default(),
+            last: None,
+            load,
+            policy: PromptPolicy::default(),
+            reset: None,
+            tally: Tally::default(),
+            summary: None,
+        }
+    }
+
+    /// The baseline in use.
+    pub fn baseline(&self) -> &Baseline {
+        &self.baseline
+    }
+
+    /// The latest gauge refresh.
+    pub fn last_activation(&self) -> Option<&Activation> {
+        self.last.as_ref()
+    }
+
+    /// Current unrecovered load (spread-minutes).
+    pub fn load(&self) -> f64 {
+        self.load.value
+    }
+
+    /// The summary, once the shift has ended.
+    pub fn summary(&self) -> Option<&ShiftSummary> {
+        self.summary.as_ref()
+    }
+
+    /// True once `End` has been handled.
+    pub fn has_ended(&self) -> bool {
+        self.phase == Phase::Ended
+    }
+
+    fn cfg(&self) -> &ShiftConfig {
+        &self.setup.config
+    }
+
+    /// Handle one input; returns the events it caused, in time order.
+    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+        let t = input.t_ms();
+        let mut ev = Vec::new();
+        match self.phase {
+            Phase::Ended => {
+                ev.push(ShiftEvent::InputIgnored {
+                    t_ms: t,
+                    reason: IgnoredReason::AfterEnd,
+                });
+                self.tally.signal.ignored_inputs += 1;
+                return ev;
+            }
+            Phase::NotStarted => {
+                if matches!(input, ShiftInput::End { .. }) {
+                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                    return ev;
+                }
+                self.start(t, &mut ev);
+            }
+            Phase::Running => {}
+        }
+        // An `End` older than the latest input ends the shift at the latest
+        // input's time (nothing is lost by ending).
+        if let ShiftInput::End { t_ms } = input
+            && *t_ms < self.clock_ms
+        {
+            let at = self.clock_ms;
+            self.end(at, &mut ev);
+            return ev;
+        }
+        // Beats may lag the clock; everything else must not go back.
+        let is_beat = matches!(input, ShiftInput::Beat { .. } | ShiftInput::Rr { .. });
+        if !is_beat && t < self.clock_ms {
+            self.ignore(t, IgnoredReason::TimeWentBack, &mut ev);
+            return ev;
+        }
+        if t > self.clock_ms {
+            self.advance(t, &mut ev);
+        }
+        match input {
+            ShiftInput::Start { .. } | ShiftInput::Tick { .. } => {}
+            ShiftInput::Beat {
+                t_ms,
+                rr_ms,
+                corrected,
+            } => self.on_beat(*t_ms, *rr_ms, *corrected, &mut ev),
+            ShiftInput::Rr { t_ms, rr_ms } => {
+                if !(rr_ms.is_finite() && *rr_ms > 0.0) {
+                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                } else {
+                    let released = self.cleaner.push(*t_ms, *rr_ms);
+                    for b in released {
+                        self.on_beat(b.t_ms, b.rr_ms, b.corrected, &mut ev);
+                    }
+                }
+            }
+            ShiftInput::Packet { t_ms, bytes } => self.on_packet(*t_ms, bytes, &mut ev),
+            ShiftInput::HeartRate { t_ms, bpm } => {
+                if !(bpm.is_finite() && (20.0..=250.0).contains(bpm)) {
+                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                } else {
+                    self.hr_samples.push_back(HrSample {
+                        t_ms: *t_ms,
+                        bpm: *bpm,
+                    });
+                    self.tally.signal.hr_samples += 1;
+                    self.on_data(*t_ms, &mut ev);
+                }
+            }
+            ShiftInput::Motion { motion } => self.motion = Some(*motion),
+            ShiftInput::SeatedCheck { t_ms } => {
+                self.seated_start_ms = Some(*t_ms);
+                self.seated_samples.clear();
+            }
+            ShiftInput::Quiet { on, .. } => self.policy.set_quiet(*on),
+            ShiftInput::Snooze { t_ms, minutes } => {
+                let ms = if *minutes == 0 {
+                    self.cfg().prompt.default_snooze_ms
+                } else {
+                    i64::from(*minutes) * 60_000
+                };
+                self.policy.snooze(t_ms.saturating_add(ms));
+                self.tally.answer(PromptOutcome::Snoozed);
+            }
+            ShiftInput::PromptsEnabled { on, .. } => self.setup.config.prompt.enabled = *on,
+            ShiftInput::PromptDismissed { .. } => {
+                if !self.tally.answer(PromptOutcome::Dismissed) {
+                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                }
+            }
+            ShiftInput::ResetStarted { t_ms, protocol_id } => {
+                self.tally.answer(PromptOutcome::Taken);
+                self.policy.note_reset(*t_ms);
+                let w = self.window(*t_ms - EFFECT_WINDOW_MS, *t_ms);
+                self.reset = Some(ResetInProgress {
+                    protocol_id: protocol_id.clone(),
+                    started_ms: *t_ms,
+                    before: WindowSummary {
+                        hr_bpm: w.hr_bpm,
+                        ln_rmssd: w.ln_rmssd,
+                    },
+                    finished_ms: None,
+                });
+            }
+            ShiftInput::ResetFinished { t_ms } => match self.reset.as_mut() {
+                Some(r) if r.finished_ms.is_none() => r.finished_ms = Some(*t_ms),
+                _ => self.ignore(t, IgnoredReason::NotApplicable, &mut ev),
+            },
+            ShiftInput::ResetAbandoned { .. } => {
+                if self.reset.take().is_none() {
+                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                }
+            }
+            ShiftInput::End { t_ms } => self.end(*t_ms, &mut ev),
+        }
+        ev
+    }
+
+    fn ignore(&mut self, t: Millis, reason: IgnoredReason, ev: &mut Vec<ShiftEvent>) {
+        self.tally.signal.ignored_inputs += 1;
+        ev.push(ShiftEvent::InputIgnored { t_ms: t, reason });
+    }
+
+    fn start(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
+        self.phase = Phase::Running;
+        self.start_ms = t;
+        self.clock_ms = t;
+        self.next_refresh_ms = t.saturating_add(self.cfg().refresh_ms.max(1));
+        self.baseline = baseline::resolve(
+            &self.setup.history,
+            None,
+            &[],
+            t,
+            &self.setup.config.baseline,
+        );
+        ev.push(ShiftEvent::Started {
+            t_ms: t,
+            baseline: self.baseline,
+        });
+    }
+
+    /// Decode a packet: its HR becomes an HR sample, its RR are timed from
+    /// the arrival clock and cleaned. A strap reporting no skin contact
+    /// gives no data (its values are noise) and breaks the RR chain.
+    fn on_packet(&mut self, t: Millis, bytes: &[u8], ev: &mut Vec<ShiftEvent>) {
+        let m = match hrm::decode(bytes) {
+            Ok(m) => m,
+            Err(_) => {
+                self.ignore(t, IgnoredReason::BadPacket, ev);
+                return;
+            }
+        };
+        if m.sensor_contact == SensorContact::NotDetected {
+            self.break_chain(ev);
+            return;
+        }
+        if m.heart_rate_bpm > 0 {
+            self.hr_samples.push_back(HrSample {
+                t_ms: t,
+                bpm: f64::from(m.heart_rate_bpm),
+            });
+            self.tally.signal.hr_samples += 1;
+            self.on_data(t, ev);
+        }
+        let mut timed = Vec::new();
+        self.timeline.push_packet(t, m.rr_ms(), |r| timed.push(r));
+        for r in timed {
+            let released = self.cleaner.push_rr(r);
+            for b in released {
+                self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
+            }
+        }
+    }
+
+    /// A break in the RR chain (no contact, signal lost): release the
+    /// cleaner's pending beat and re-anchor the packet timeline.
+    fn break_chain(&mut self, ev: &mut Vec<ShiftEvent>) {
+        self.timeline.gap();
+        let released = self.cleaner.gap();
+        for b in released {
+            self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
+        }
+    }
+
+    fn on_beat(&mut self, t: Millis, rr_ms: f64, corrected: bool, ev: &mut Vec<ShiftEvent>) {
+        if !(rr_ms.is_finite() && rr_ms > 0.0) {
+            self.ignore(t, IgnoredReason::InvalidValue, ev);
+            return;
+        }
+        if self.last_beat_ms.is_some_and(|p| t <= p) {
+            self.ignore(t, IgnoredReason::TimeWentBack, ev);
+            return;
+        }
+        if t <= self.clock_ms - self.cfg().window_ms {
+            self.ignore(t, IgnoredReason::StaleBeat, ev);
+            return;
+        }
+        self.last_beat_ms = Some(t);
+        self.beats.push_back(Beat {
+            t_ms: t,
+            rr_ms,
+            corrected,
+        });
+        self.tally.signal.beats += 1;
+        self.tally.signal.corrected_beats += u64::from(corrected);
+        self.on_data(t, ev);
+    }
+
+    /// Data arrived: restore the signal if it was lost (data older than the
+    /// last data seen, e.g. a beat the cleaner held back, restores nothing).
+    fn on_data(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
+        if self.last_data_ms.is_some_and(|p| t <= p) {
+            return;
+        }
+        if !self.signal {
+            if let Some(last) = self.last_data_ms {
+                let gap = (t - last).max(0);
+                self.tally.gap(gap);
+                ev.push(ShiftEvent::SignalRestored {
+                    t_ms: t,
+                    gap_ms: gap,
+                });
+            }
+            self.signal = true;
+        }
+        self.last_data_ms = Some(self.last_data_ms.map_or(t, |p| p.max(t)));
+    }
+
+    /// Run every refresh strictly before `t`, then move the clock to `t`.
+    fn advance(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
+        let period = self.cfg().refresh_ms.max(1);
+        while self.next_refresh_ms < t {
+            let at = self.next_refresh_ms;
+            self.refresh(at, ev);
+            self.next_refresh_ms = at.saturating_add(period);
+        }
+        self.clock_ms = t;
+    }
+
+    /// HR and lnRMSSD over `(from, to]`.
+    fn window(&self, from: Millis, to: Millis) -> WindowStats {
+        let cfg = self.cfg();
+        let in_w: Vec<Beat> = self
+            .beats
+            .iter()
+            .filter(|b| b.t_ms > from && b.t_ms <= to)
+            .copied()
+            .collect();
+        let hr_from_beats = if in_w.len() >= MIN_HR_BEATS {
+            let mean_rr = in_w.iter().map(|b| b.rr_ms).sum::<f64>() / in_w.len() as f64;
+            Some(60_000.0 / mean_rr)
+        } else {
+            None
+        };
+        let hrs: Vec<f64> = self
+            .hr_samples
+            .iter()
+            .filter(|s| s.t_ms > from && s.t_ms <= to)
+            .map(|s| s.bpm)
+            .collect();
+        let hr_from_samples = if hrs.len() >= MIN_HR_SAMPLES {
+            Some(hrs.iter().sum::<f64>() / hrs.len() as f64)
+        } else {
+            None
+        };
+        let covered: f64 = in_w.iter().map(|b| b.rr_ms).sum();
+        let coverage = covered / (to - from).max(1) as f64;
+        let corrected = in_w.iter().filter(|b| b.corrected).count();
+        let quality_ok = in_w.len() >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
+            && coverage >= cfg.min_hrv_coverage
+            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64;
+        let ln_rmssd = if quality_ok {
+            hrv::hrv_of(&in_w)
+                .filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
+                .map(|m| m.ln_rmssd)
+        } else {
+            None
+        };
+        // Beats are preferred for HR when they cover the window well.
+        let hr_bpm = if coverage >= 0.5 {
+            hr_from_beats.or(hr_from_samples)
+        } else {
+            hr_from_samples.or(hr_from_beats)
+        };
+        WindowStats { hr_bpm, ln_rmssd }
+    }
+
+    fn refresh(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) {
+        let cfg = *self.cfg();
+        // signal
+        let has_signal = self
+            .last_data_ms
+            .is_some_and(|d| at - d <= cfg.signal_timeout_ms);
+        if self.signal && !has_signal {
+            self.signal = false;
+            ev.push(ShiftEvent::SignalLost { t_ms: at });
+            // the next packet re-anchors its RR chain (the cleaner sees the
+            // discontinuity by itself)
+            self.timeline.gap();
+        }
+        let w = if has_signal {
+            self.window(at - cfg.window_ms, at)
+        } else {
+            WindowStats {
+                hr_bpm: None,
+                ln_rmssd: None,
+            }
+        };
+        let reading = Reading {
+            t_ms: at,
+            hr_bpm: w.hr_bpm,
+            ln_rmssd: w.ln_rmssd,
+        };
+
+        // baseline evidence, once a minute and during a seated check
+        let still_minute = self
+            .tracker
+            .last_physical_ms
+            .is_none_or(|p| at - p > 60_000)
+            && !self.motion.is_some_and(|m| {
+                m.is_moving(&cfg.activation) && at - m.t_ms() <= cfg.activation.motion_stale_ms
+            });
+        let mut new_evidence = false;
+        if let (Some(hr), true) = (w.hr_bpm, still_minute) {
+            let sample = BaselineSample {
+                t_ms: at,
+                hr_bpm: hr,
+                ln_rmssd: w.ln_rmssd,
+            };
+            if (at - self.start_ms) % 60_000 == 0 {
+                self.still_minutes.push(sample);
+                new_evidence = true;
+            }
+            if let Some(s0) = self.seated_start_ms {
+                let from = s0 + cfg.seated_settle_ms;
+                if at > from && at <= from + cfg.seated_measure_ms && (at - from) % 60_000 == 0 {
+                    self.seated_samples.push(sample);
+                }
+            }
+        }
+        if let Some(s0) = self.seated_start_ms
+            && at >= s0 + cfg.seated_settle_ms + cfg.seated_measure_ms
+        {
+            self.seated =
+                baseline::seated_check(&self.seated_samples, &cfg.baseline).or(self.seated);
+            self.seated_start_ms = None;
+            new_evidence = true;
+        }
+        if new_evidence {
+            let b = baseline::resolve(
+                &self.setup.history,
+                self.seated.as_ref(),
+                &self.still_minutes,
+                at,
+                &cfg.baseline,
+            );
+            if b != self.baseline {
+                self.baseline = b;
+                ev.push(ShiftEvent::BaselineChanged {
+                    t_ms: at,
+                    baseline: b,
+                });
+            }
+        }
+
+        // gauge, load, prompt, tally
+        let a = self.tracker.update(
+            &reading,
+            self.motion.as_ref(),
+            &self.baseline,
+            &cfg.activation,
+        );
+        self.load.update(&a, &cfg.load);
+        self.tally.refresh(&a);
+        if let Some(prev) = self.last.map(|l| l.state)
+            && prev != a.state
+        {
+            ev.push(ShiftEvent::StateChanged {
+                t_ms: at,
+                from: prev,
+                to: a.state,
+            });
+        }
+        let in_reset = self.reset.as_ref().is_some_and(|r| r.finished_ms.is_none());
+        let prompt = self.policy.observe(&a, &self.baseline, &cfg.prompt);
+        if let (Some(p), false) = (prompt, in_reset) {
+            self.tally.prompt(p);
+            ev.push(ShiftEvent::PromptOffered { prompt: p });
+        }
+        self.last = Some(a);
+        ev.push(ShiftEvent::Gauge {
+            update: GaugeUpdate {
+                t_ms: at,
+                gauge: a.gauge,
+                state: a.state,
+                load: self.load.value,
+                hr_bpm: a.hr_bpm,
+                ln_rmssd: a.ln_rmssd,
+                distance: a.distance,
+                physical: a.physical,
+                learning: self.baseline.learning,
+            },
+        });
+
+        // a finished reset whose "after" window is complete
+        if let Some(f) = self.reset.as_ref().and_then(|r| r.finished_ms)
+            && at >= f + EFFECT_WINDOW_MS + EFFECT_GRACE_MS
+            && let Some(r) = self.reset.take()
+        {
+            let w = self.window(f, f + EFFECT_WINDOW_MS);
+            let e = score_effect(
+                &r.protocol_id,
+                r.started_ms,
+                f,
+                r.before,
+                WindowSummary {
+                    hr_bpm: w.hr_bpm,
+                    ln_rmssd: w.ln_rmssd,
+                },
+            );
+            self.tally.resets.push(e.clone());
+            ev.push(ShiftEvent::ResetScored { effect: e });
+        }
+
+        // forget data no window will look at again
+        let keep_from = at - cfg.window_ms - RETAIN_EXTRA_MS - EFFECT_GRACE_MS;
+        while self.beats.front().is_some_and(|b| b.t_ms < keep_from) {
+            self.beats.pop_front();
+        }
+        while self.hr_samples.front().is_some_and(|s| s.t_ms < keep_from) {
+            self.hr_samples.pop_front();
+        }
+    }
+
+    fn end(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
+        let released = self.cleaner.finish();
+        for b in released {
+            self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
+        }
+        // refresh exactly at the end time too
+        if self.next_refresh_ms == t {
+            self.refresh(t, ev);
+        }
+        if !self.signal
+            && let Some(last) = self.last_data_ms
+        {
+            self.tally.gap((t - last).max(0));
+        }
+        self.phase = Phase::Ended;
+        let s = self.tally.finish(
+            self.start_ms,
+            t,
+            self.setup.load_start,
+            self.load.value,
+            self.load.peak,
+            self.baseline,
+            self.still_minutes.clone(),
+            &self.setup.previous,
+        );
+        self.summary = Some(s.clone());
+        ev.push(ShiftEvent::Ended { summary: s });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Beats with a given HR and a beat-to-beat alternation `alt_ms`
+    /// (RMSSD = 2 x alt) from `t0` for `secs`.
+    fn beats(t0: Millis, secs: i64, hr: f64, alt_ms: f64) -> Vec<ShiftInput> {
+        let rr = 60_000.0 / hr;
+        let mut t = t0 as f64;
+        let mut out = Vec::new();
+        let mut k = 0;
+        while t < (t0 + secs * 1000) as f64 {
+            let r = rr + if k % 2 == 0 { alt_ms } else { -alt_ms };
+            t += r;
+            out.push(ShiftInput::Beat {
+                t_ms: t.round() as Millis,
+                rr_ms: r,
+                corrected: false,
+            });
+            k += 1;
+        }
+        out
+    }
+
+    fn run(shift: &mut Shift, inputs: &[ShiftInput]) -> Vec<ShiftEvent> {
+        inputs.iter().flat_map(|i| shift.handle(i)).collect()
+    }
+
+    #[test]
+    fn calm_beats_give_baseline_and_a_learned_baseline() {
+        let mut s = Shift::new(ShiftSetup::default());
+        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+        ins.extend(beats(0, 600, 62.0, 20.0));
+        ins.push(ShiftInput::End { t_ms: 600_000 });
+        let ev = run(&mut s, &ins);
+        let sum = s.summary().unwrap();
+        assert!(sum.time_in.baseline_s > 480.0, "{:?}", sum.time_in);
+        assert_eq!(sum.prompts_offered, 0);
+        assert_eq!(
+            sum.baseline.source,
+            crate::baseline::BaselineSource::CalmestStretch
+        );
+        assert!((sum.baseline.hr_bpm - 62.0).abs() < 0.5);
+        assert!(
+            sum.baseline
+                .ln_rmssd
+                .is_some_and(|l| (l - 40f64.ln()).abs() < 0.05)
+        );
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, ShiftEvent::BaselineChanged { .. }))
+        );
+        let gauges = ev
+            .iter()
+            .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+            .count();
+        assert_eq!(gauges, 120, "one refresh every 5 s");
+    }
+
+    #[test]
+    fn inputs_before_start_after_end_and_backwards_are_reported() {
+        let mut s = Shift::new(ShiftSetup::default());
+        assert!(matches!(
+            s.handle(&ShiftInput::End { t_ms: 0 })[..],
+            [ShiftEvent::InputIgnored { .. }]
+        ));
+        let ev = s.handle(&ShiftInput::HeartRate {
+            t_ms: 10_000,
+            bpm: 60.0,
+        });
+        assert!(matches!(ev[0], ShiftEvent::Started { t_ms: 10_000, .. }));
+        let ev = s.handle(&ShiftInput::Tick { t_ms: 5_000 });
+        assert_eq!(
+            ev,
+            vec![ShiftEvent::InputIgnored {
+                t_ms: 5_000,
+                reason: IgnoredReason::TimeWentBack
+            }]
+        );
+        let ev = s.handle(&ShiftInput::HeartRate {
+            t_ms: 11_000,
+            bpm: f64::NAN,
+        });
+        assert_eq!(
+            ev,
+            vec![ShiftEvent::InputIgnored {
+                t_ms: 11_000,
+                reason: IgnoredReason::InvalidValue
+            }]
+        );
+        s.handle(&ShiftInput::End { t_ms: 20_000 });
+        let ev = s.handle(&ShiftInput::Tick { t_ms: 30_000 });
+        assert_eq!(
+            ev,
+            vec![ShiftEvent::InputIgnored {
+                t_ms: 30_000,
+                reason: IgnoredReason::AfterEnd
+            }]
+        );
+        assert_eq!(s.summary().unwrap().signal.ignored_inputs, 3);
+    }
+}

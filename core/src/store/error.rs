@@ -1,0 +1,82 @@
+//! The store's typed errors.
+use super::ShiftId;
+use super::codec::{CodecError, InvalidBeat};
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the store. Errors about a file that is
+/// not ours (`NotSqlite`, `Foreign`, `Corrupt`, `TooNew`) are raised before
+/// anything is written to it: the file is left exactly as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path} is not a SQLite database; it was left untouched")]
+    NotSqlite { path: PathBuf },
+    #[error(
+        "{path} is a SQLite database of another application (application_id {found:#010x}, Steady's is {expected:#010x}); it was left untouched"
+    )]
+    Foreign {
+        path: PathBuf,
+        found: i32,
+        expected: i32,
+    },
+    #[error("{path} is damaged ({reason}); it was left untouched")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "{path} has schema version {found}, newer than this Steady understands ({supported}); update Steady"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// SQLITE_FULL: the disk (or the page limit) is full. A live writer keeps
+    /// its unsaved data in memory and retries.
+    #[error("the disk is full: data is kept in memory and saving will be retried")]
+    Full,
+    /// Another process held the database longer than the busy timeout.
+    #[error("the database is busy (another Steady process is writing)")]
+    Busy,
+    #[error("no shift with id {0}")]
+    NoSuchShift(ShiftId),
+    #[error("shift {0} has already ended")]
+    ShiftEnded(ShiftId),
+    /// Another writer (another process, or a later resume) took the shift
+    /// over; this writer's unsaved data stays in memory.
+    #[error("shift {0} is now written by another Steady process (it was resumed elsewhere)")]
+    TakenOver(ShiftId),
+    #[error(transparent)]
+    InvalidBeat(#[from] InvalidBeat),
+    #[error("stored block {block} is damaged: {source}")]
+    CorruptBlock {
+        block: i64,
+        #[source]
+        source: CodecError,
+    },
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("SQLite error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::Full,
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Busy,
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl StoreError {
+    /// True when retrying later may succeed (full disk, busy database): a
+    /// writer keeps its data for these.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Full | StoreError::Busy | StoreError::Io(_)
+        )
+    }
+}

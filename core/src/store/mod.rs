@@ -1,0 +1,738 @@
+//! Durable, private storage of shifts: SQLite (bundled) in WAL mode.
+//!
+//! WHY these choices:
+//! - WAL + `synchronous = FULL`: a commit survives a killed process and a
+//!   power cut; readers never block the live writer.
+//! - `busy_timeout` and `BEGIN IMMEDIATE` for every write: two processes on
+//!   one file wait for each other instead of failing or corrupting it.
+//! - `PRAGMA application_id` marks the file as Steady's; a file that is not
+//!   SQLite, belongs to another application, is damaged, or comes from a
+//!   newer Steady is refused with a typed error BEFORE anything is written.
+//! - `secure_delete`: deleted health data is overwritten, not left in free
+//!   pages.
+//! - New files are created with mode 0600 on Unix (SQLite gives its `-wal`
+//!   and `-shm` files the same mode).
+//! - Beats are packed in blocks ([`codec`]), so a 24-hour recording takes
+//!   about 2 bytes per beat including indexes.
+//! - The store does not depend on the model's types: events, summaries and
+//!   baselines are kept as JSON, and the figures the trend needs are
+//!   columns ([`KeyFigures`]).
+//!
+//! The live path is [`ShiftWriter`]; everything else is on [`Store`].
+pub mod carry;
+pub mod codec;
+mod error;
+mod export;
+pub mod schema;
+mod writer;
+
+pub use codec::Sample;
+pub use error::StoreError;
+pub use writer::{ShiftWriter, WriterConfig};
+
+use crate::Millis;
+use crate::beats::Beat;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use schema::{APPLICATION_ID, MIGRATIONS, current_version};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Row id of a shift.
+pub type ShiftId = i64;
+
+/// How long a write waits for another process before [`StoreError::Busy`].
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a shift's data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShiftSource {
+    Live,
+    Replay,
+    Demo,
+    Import,
+}
+
+impl ShiftSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShiftSource::Live => "live",
+            ShiftSource::Replay => "replay",
+            ShiftSource::Demo => "demo",
+            ShiftSource::Import => "import",
+        }
+    }
+}
+
+/// Kinds of timestamped scalar series besides beats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleKind {
+    /// HR-only readings (bpm) from a strap that sends no RR.
+    Hr,
+    /// Motion as passed in by the shells (steps/min or acceleration).
+    Motion,
+}
+
+impl SampleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SampleKind::Hr => "hr",
+            SampleKind::Motion => "motion",
+        }
+    }
+}
+
+/// The summary figures kept in columns so the trend across shifts is one
+/// cheap query. `None` = not known. `beats`, `mean_hr_bpm` and
+/// `corrected_share` are filled from the stored beats when the caller leaves
+/// them `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeyFigures {
+    /// Beats stored.
+    pub beats: Option<i64>,
+    /// 60000 / mean RR of the stored beats.
+    pub mean_hr_bpm: Option<f64>,
+    /// Share (0..1) of beats the cleaner corrected.
+    pub corrected_share: Option<f64>,
+    /// Length of the shift as the model measured it.
+    pub duration_s: Option<f64>,
+    /// Share (0..1) of signal time `activated`.
+    pub activated_share: Option<f64>,
+    /// Share (0..1) of signal time at baseline.
+    pub baseline_share: Option<f64>,
+    pub returns_to_baseline: Option<i64>,
+    pub returns_per_hour: Option<f64>,
+    pub longest_without_return_s: Option<f64>,
+    pub load_start: Option<f64>,
+    pub load_peak: Option<f64>,
+    pub load_end: Option<f64>,
+    pub prompts_offered: Option<i64>,
+    /// Prompts the person took (started a reset).
+    pub prompts_taken: Option<i64>,
+    /// Resets done (whether prompted or not).
+    pub resets: Option<i64>,
+}
+
+/// One shift as listed in the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftRecord {
+    pub id: ShiftId,
+    pub started_ms: Millis,
+    /// `None` while the shift is live or was interrupted (see
+    /// [`Store::unfinished_shifts`]).
+    pub ended_ms: Option<Millis>,
+    /// "live", "replay", "demo" or "import" ([`ShiftSource`]).
+    pub source: String,
+    pub label: Option<String>,
+    pub key: KeyFigures,
+}
+
+/// An event as stored: kind + time + the model's own JSON payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub t_ms: Millis,
+    pub kind: String,
+    pub payload: serde_json::Value,
+}
+
+/// One saved state of the personal baseline (the model's serde JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredBaseline {
+    pub t_ms: Millis,
+    pub shift_id: Option<ShiftId>,
+    pub payload: serde_json::Value,
+}
+
+/// An open Steady database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+const SHIFT_COLS: &str = "id, started_ms, ended_ms, source, label, beats, mean_hr_bpm, corrected_share, duration_s, activated_share, baseline_share, returns_to_baseline, returns_per_hour, longest_without_return_s, load_start, load_peak, load_end, prompts_offered, prompts_taken, resets";
+
+fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShiftRecord> {
+    Ok(ShiftRecord {
+        id: r.get(0)?,
+        started_ms: r.get(1)?,
+        ended_ms: r.get(2)?,
+        source: r.get(3)?,
+        label: r.get(4)?,
+        key: KeyFigures {
+            beats: r.get(5)?,
+            mean_hr_bpm: r.get(6)?,
+            corrected_share: r.get(7)?,
+            duration_s: r.get(8)?,
+            activated_share: r.get(9)?,
+            baseline_share: r.get(10)?,
+            returns_to_baseline: r.get(11)?,
+            returns_per_hour: r.get(12)?,
+            longest_without_return_s: r.get(13)?,
+            load_start: r.get(14)?,
+            load_peak: r.get(15)?,
+            load_end: r.get(16)?,
+            prompts_offered: r.get(17)?,
+            prompts_taken: r.get(18)?,
+            resets: r.get(19)?,
+        },
+    })
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Creates the file with owner-only permissions, and its directory if
+/// missing (0700 on Unix). `Ok(false)` when someone else created it first.
+fn create_private(path: &Path) -> Result<bool, StoreError> {
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir)?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads the first 16 bytes; a non-empty file without SQLite's magic is not
+/// ours to touch.
+fn check_magic(path: &Path) -> Result<(), StoreError> {
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 16];
+    let mut got = 0;
+    while got < head.len() {
+        let n = f.read(head.get_mut(got..).unwrap_or(&mut []))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    if got == 0 {
+        return Ok(()); // empty: a file we may initialise
+    }
+    if got < head.len() || &head != SQLITE_MAGIC {
+        return Err(StoreError::NotSqlite {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if missing) the database at `path` and brings its
+    /// schema up to date. Refuses, without writing anything, a file that is
+    /// not SQLite, another application's database, a damaged file or one
+    /// from a newer Steady.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            create_private(&path)?;
+        }
+        check_magic(&path)?;
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mut store = Store { conn, path };
+        store.inspect()?;
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Read-only look at the header and schema: decides whether the file is
+    /// ours before anything is written.
+    fn inspect(&self) -> Result<(), StoreError> {
+        let corrupt = |e: rusqlite::Error| match StoreError::from(e) {
+            StoreError::Sqlite(e) => StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            },
+            other => other,
+        };
+        let app_id: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let objects: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        // A blank SQLite file (no schema, no id) may be one we created and
+        // were killed before the first migration committed: ours to set up.
+        let blank = app_id == 0 && version == 0 && objects == 0;
+        if app_id != APPLICATION_ID && !blank {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+                found: app_id,
+                expected: APPLICATION_ID,
+            });
+        }
+        self.check_version(version)
+    }
+
+    fn check_version(&self, version: i64) -> Result<(), StoreError> {
+        if version > current_version() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                supported: current_version(),
+            });
+        }
+        if version < 0 {
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: format!("negative schema version {version}"),
+            });
+        }
+        Ok(())
+    }
+
+    fn configure(&self) -> Result<(), StoreError> {
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(%mode, "SQLite refused WAL mode");
+        }
+        self.conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+        )?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read inside the write lock: another process may have migrated.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > current_version() || version < 0 {
+            drop(tx);
+            return self.check_version(version);
+        }
+        let from = usize::try_from(version).unwrap_or(0);
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(from) {
+            tracing::info!(to = i + 1, what = m.what, "migrating store schema");
+            tx.execute_batch(m.sql)?;
+        }
+        if version < current_version() {
+            tx.pragma_update(None, "user_version", current_version())?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file (always the current one after
+    /// [`Store::open`]).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Full consistency check of the file (`PRAGMA quick_check`); slow on
+    /// large files, so not run on every open.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let res: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if res == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                reason: res,
+            })
+        }
+    }
+
+    /// Records the start of a shift. The live path is
+    /// [`ShiftWriter::start`], which calls this.
+    pub fn create_shift(
+        &self,
+        started_ms: Millis,
+        source: ShiftSource,
+        label: Option<&str>,
+    ) -> Result<ShiftId, StoreError> {
+        self.conn.execute(
+            "INSERT INTO shifts (started_ms, source, label) VALUES (?1, ?2, ?3)",
+            params![started_ms, source.as_str(), label],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// One shift, or [`StoreError::NoSuchShift`].
+    pub fn shift(&self, id: ShiftId) -> Result<ShiftRecord, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {SHIFT_COLS} FROM shifts WHERE id = ?1"),
+                [id],
+                shift_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchShift(id))
+    }
+
+    fn shift_query(
+        &self,
+        tail: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Vec<ShiftRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {SHIFT_COLS} FROM shifts {tail}"))?;
+        let rows = stmt.query_map(p, shift_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// All shifts, oldest first.
+    pub fn shifts(&self) -> Result<Vec<ShiftRecord>, StoreError> {
+        self.shift_query("ORDER BY started_ms, id", [])
+    }
+
+    /// The most recently started shift.
+    pub fn last_shift(&self) -> Result<Option<ShiftRecord>, StoreError> {
+        Ok(self
+            .shift_query("ORDER BY started_ms DESC, id DESC LIMIT 1", [])?
+            .pop())
+    }
+
+    /// Shifts that were started and never ended: a live shift in another
+    /// process, or one whose process was killed. Resume one with
+    /// [`ShiftWriter::resume`] or close it with [`Store::end_shift`].
+    pub fn unfinished_shifts(&self) -> Result<Vec<ShiftRecord>, StoreError> {
+        self.shift_query("WHERE ended_ms IS NULL ORDER BY started_ms, id", [])
+    }
+
+    /// Key figures of the last `limit` ended shifts, oldest first: the trend
+    /// across shifts. Reads only the `shifts` table.
+    pub fn trend(&self, limit: u32) -> Result<Vec<ShiftRecord>, StoreError> {
+        let mut v = self.shift_query(
+            "WHERE ended_ms IS NOT NULL ORDER BY started_ms DESC, id DESC LIMIT ?1",
+            [limit],
+        )?;
+        v.reverse();
+        Ok(v)
+    }
+
+    /// All stored beats of a shift, in order.
+    pub fn beats(&self, id: ShiftId) -> Result<Vec<Beat>, StoreError> {
+        self.shift(id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, t_first, data FROM beat_blocks WHERE shift_id = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let block: i64 = r.get(0)?;
+            let t_first: Millis = r.get(1)?;
+            let data: Vec<u8> = r.get(2)?;
+            let beats = codec::decode_beats(t_first, &data)
+                .map_err(|source| StoreError::CorruptBlock { block, source })?;
+            out.extend(beats);
+        }
+        Ok(out)
+    }
+
+    /// Number of stored beats of a shift (from block headers, no decoding).
+    pub fn beat_count(&self, id: ShiftId) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(n), 0) FROM beat_blocks WHERE shift_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Stored HR-only or motion samples of a shift, in order.
+    pub fn samples(&self, id: ShiftId, kind: SampleKind) -> Result<Vec<Sample>, StoreError> {
+        self.shift(id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, t_first, data FROM sample_blocks WHERE shift_id = ?1 AND kind = ?2 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(params![id, kind.as_str()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let block: i64 = r.get(0)?;
+            let t_first: Millis = r.get(1)?;
+            let data: Vec<u8> = r.get(2)?;
+            let s = codec::decode_samples(t_first, &data)
+                .map_err(|source| StoreError::CorruptBlock { block, source })?;
+            out.extend(s);
+        }
+        Ok(out)
+    }
+
+    /// Events of a shift in time order.
+    pub fn events(&self, id: ShiftId) -> Result<Vec<StoredEvent>, StoreError> {
+        self.shift(id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t_ms, kind, payload FROM events WHERE shift_id = ?1 ORDER BY t_ms, id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, Millis>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (t_ms, kind, payload) = row?;
+            out.push(StoredEvent {
+                t_ms,
+                kind,
+                payload: serde_json::from_str(&payload)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The stored end-of-shift summary (the model's JSON), if ended.
+    pub fn summary(&self, id: ShiftId) -> Result<Option<serde_json::Value>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT summary FROM shifts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(StoreError::NoSuchShift(id))?;
+        Ok(s.map(|s| serde_json::from_str(&s)).transpose()?)
+    }
+
+    /// The latest time stored for a shift (beat, sample or event), e.g. to
+    /// close an interrupted shift at the moment its data stops.
+    pub fn last_data_t(&self, id: ShiftId) -> Result<Option<Millis>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(t) FROM (
+                SELECT max(t_last) AS t FROM beat_blocks WHERE shift_id = ?1
+                UNION ALL SELECT max(t_last) FROM sample_blocks WHERE shift_id = ?1
+                UNION ALL SELECT max(t_ms) FROM events WHERE shift_id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Ends a shift: stores the summary (the model's JSON) and the key
+    /// figures. Fails with [`StoreError::ShiftEnded`] if already ended.
+    pub fn end_shift(
+        &mut self,
+        id: ShiftId,
+        ended_ms: Millis,
+        summary: &serde_json::Value,
+        key: &KeyFigures,
+    ) -> Result<(), StoreError> {
+        let rec = self.shift(id)?;
+        if rec.ended_ms.is_some() {
+            return Err(StoreError::ShiftEnded(id));
+        }
+        let mut k = key.clone();
+        if k.beats.is_none() || k.mean_hr_bpm.is_none() || k.corrected_share.is_none() {
+            let beats = self.beats(id)?;
+            let n = beats.len();
+            k.beats.get_or_insert(n as i64);
+            if n > 0 {
+                let mean_rr = beats.iter().map(|b| b.rr_ms).sum::<f64>() / n as f64;
+                let corrected = beats.iter().filter(|b| b.corrected).count();
+                k.mean_hr_bpm.get_or_insert(60_000.0 / mean_rr);
+                k.corrected_share.get_or_insert(corrected as f64 / n as f64);
+            }
+        }
+        let summary = serde_json::to_string(summary)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE shifts SET ended_ms = ?2, summary = ?3, beats = ?4, mean_hr_bpm = ?5, corrected_share = ?6, duration_s = ?7, activated_share = ?8, baseline_share = ?9, returns_to_baseline = ?10, returns_per_hour = ?11, longest_without_return_s = ?12, load_start = ?13, load_peak = ?14, load_end = ?15, prompts_offered = ?16, prompts_taken = ?17, resets = ?18
+             WHERE id = ?1 AND ended_ms IS NULL",
+            params![
+                id,
+                ended_ms,
+                summary,
+                k.beats,
+                k.mean_hr_bpm,
+                k.corrected_share,
+                k.duration_s,
+                k.activated_share,
+                k.baseline_share,
+                k.returns_to_baseline,
+                k.returns_per_hour,
+                k.longest_without_return_s,
+                k.load_start,
+                k.load_peak,
+                k.load_end,
+                k.prompts_offered,
+                k.prompts_taken,
+                k.resets,
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::ShiftEnded(id));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Saves a state of the personal baseline (the model's serde JSON).
+    pub fn save_baseline(
+        &self,
+        t_ms: Millis,
+        shift_id: Option<ShiftId>,
+        payload: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO baselines (t_ms, shift_id, payload) VALUES (?1, ?2, ?3)",
+            params![t_ms, shift_id, serde_json::to_string(payload)?],
+        )?;
+        Ok(())
+    }
+
+    /// The newest saved baseline: what the next shift starts from.
+    pub fn latest_baseline(&self) -> Result<Option<StoredBaseline>, StoreError> {
+        Ok(self.baselines("ORDER BY t_ms DESC, id DESC LIMIT 1")?.pop())
+    }
+
+    /// Every saved baseline, oldest first.
+    pub fn baseline_history(&self) -> Result<Vec<StoredBaseline>, StoreError> {
+        self.baselines("ORDER BY t_ms, id")
+    }
+
+    fn baselines(&self, tail: &str) -> Result<Vec<StoredBaseline>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT t_ms, shift_id, payload FROM baselines {tail}"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Millis>(0)?,
+                r.get::<_, Option<ShiftId>>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (t_ms, shift_id, payload) = row?;
+            out.push(StoredBaseline {
+                t_ms,
+                shift_id,
+                payload: serde_json::from_str(&payload)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stores a setting (any JSON value).
+    pub fn set_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, serde_json::to_string(value)?],
+        )?;
+        Ok(())
+    }
+
+    /// A stored setting.
+    pub fn setting(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(s.map(|s| serde_json::from_str(&s)).transpose()?)
+    }
+
+    /// Deletes one shift with its beats, samples and events. Baselines it
+    /// produced are kept (they are the person's running baseline) but lose
+    /// their link to it.
+    pub fn delete_shift(&mut self, id: ShiftId) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM shifts WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(StoreError::NoSuchShift(id));
+        }
+        self.scrub_wal()
+    }
+
+    /// Deletes every shift and the baseline history (settings are kept),
+    /// then compacts the file so the data is gone from disk too. Returns the
+    /// number of shifts deleted.
+    pub fn delete_all(&mut self) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM shifts", [])?;
+        tx.execute("DELETE FROM baselines", [])?;
+        tx.commit()?;
+        self.scrub_wal()?;
+        self.conn.execute_batch("VACUUM")?;
+        self.scrub_wal()?;
+        Ok(n as u64)
+    }
+
+    /// Moves the WAL into the main file and truncates it, so old page
+    /// images of deleted data do not linger in the `-wal` file. Best effort
+    /// when another process is reading (SQLite then checkpoints later).
+    fn scrub_wal(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Bytes the file uses (page count x page size, minus free pages),
+    /// without the `-wal` file.
+    pub fn used_bytes(&self) -> Result<u64, StoreError> {
+        let (pages, size, free): (i64, i64, i64) = self.conn.query_row(
+            "SELECT page_count, page_size, freelist_count FROM pragma_page_count(), pragma_page_size(), pragma_freelist_count()",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(u64::try_from((pages - free) * size).unwrap_or(0))
+    }
+
+    /// Test hook: caps the file at `pages` pages so writes fail with
+    /// SQLITE_FULL, as on a full disk. Not persisted (per connection).
+    #[doc(hidden)]
+    pub fn set_max_page_count(&self, pages: i64) -> Result<(), StoreError> {
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Current page count (for the full-disk test hook).
+    #[doc(hidden)]
+    pub fn page_count(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?)
+    }
+}

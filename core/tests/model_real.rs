@@ -1,0 +1,199 @@
+//! The whole model (shift state machine) on the real recordings in
+//! ../shared/data (see its README for provenance and licences).
+mod common;
+
+use steady_core::Millis;
+use steady_core::activation::ActivationState;
+use steady_core::shift::{Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::summary::ShiftSummary;
+
+/// Raw RR (ms) with end times (ms) as shift inputs, bracketed by start/end.
+fn shift_of(rr: &[(Millis, f64)]) -> Vec<ShiftInput> {
+    let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+    ins.extend(
+        rr.iter()
+            .map(|&(t_ms, rr_ms)| ShiftInput::Rr { t_ms, rr_ms }),
+    );
+    let end = rr.last().map_or(0, |r| r.0);
+    ins.push(ShiftInput::End { t_ms: end });
+    ins
+}
+
+/// RR in ms, timed by cumulative sum from 0.
+fn cumsum(rr: impl IntoIterator<Item = f64>) -> Vec<(Millis, f64)> {
+    let mut t = 0.0;
+    rr.into_iter()
+        .map(|r| {
+            t += r;
+            (t.round() as Millis, r)
+        })
+        .collect()
+}
+
+fn run(ins: &[ShiftInput]) -> (ShiftSummary, Vec<ShiftEvent>) {
+    let mut s = Shift::new(ShiftSetup::default());
+    let ev: Vec<ShiftEvent> = ins.iter().flat_map(|i| s.handle(i)).collect();
+    (s.summary().expect("the shift ended").clone(), ev)
+}
+
+fn prompt_times(ev: &[ShiftEvent]) -> Vec<Millis> {
+    ev.iter()
+        .filter_map(|e| match e {
+            ShiftEvent::PromptOffered { prompt } => Some(prompt.t_ms),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Labelled Polar file: (t_end_ms, rr_ms, phase).
+fn labelled(rel: &str) -> Vec<(Millis, f64, String)> {
+    common::read_shared(rel)
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            let t: f64 = it.next()?.trim().parse().ok()?;
+            let rr: f64 = it.next()?.trim().parse().ok()?;
+            let phase = it.next()?.trim().to_owned();
+            Some(((t * 1000.0).round() as Millis, rr, phase))
+        })
+        .collect()
+}
+
+fn phase_span(rows: &[(Millis, f64, String)], phase: &str) -> (Millis, Millis) {
+    let ts: Vec<Millis> = rows.iter().filter(|r| r.2 == phase).map(|r| r.0).collect();
+    (ts.first().copied().unwrap(), ts.last().copied().unwrap())
+}
+
+fn states_in(ev: &[ShiftEvent], from: Millis, to: Millis) -> Vec<ActivationState> {
+    ev.iter()
+        .filter_map(|e| match e {
+            ShiftEvent::Gauge { update } if update.t_ms >= from && update.t_ms <= to => {
+                Some(update.state)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn share(v: &[ActivationState], s: ActivationState) -> f64 {
+    v.iter().filter(|x| **x == s).count() as f64 / v.len().max(1) as f64
+}
+
+#[test]
+fn cycling_exercise_is_active_and_never_prompts() {
+    // Without a motion input, only HR above rest + 20 % HRR says "physical":
+    // in the noisy recording the cyclist's HR dips below that threshold for
+    // a few minutes (86-92 bpm against 93.6) and those minutes read as
+    // activation. A known limit, written in docs/model.md.
+    for (file, min_active, max_load) in [
+        ("polar-rest-exercise/exercise_rri_labeled.csv", 0.95, 5.0),
+        ("polar-rest-exercise/noisy_rri_labeled.csv", 0.8, 20.0),
+    ] {
+        let rows = labelled(file);
+        let rr: Vec<(Millis, f64)> = rows.iter().map(|r| (r.0, r.1)).collect();
+        let (sum, ev) = run(&shift_of(&rr));
+        assert!(
+            prompt_times(&ev).is_empty(),
+            "{file}: {:?}",
+            prompt_times(&ev)
+        );
+        let (a, b) = phase_span(&rows, "exercise");
+        // after the first two minutes of the ramp, exercise is `active`
+        let ex = states_in(&ev, a + 120_000, b);
+        let active = share(&ex, ActivationState::Active);
+        assert!(active > min_active, "{file}: active share {active}");
+        // (almost) no load from physical work
+        assert!(
+            sum.load_peak < max_load,
+            "{file}: load peak {}",
+            sum.load_peak
+        );
+        eprintln!(
+            "{file}: active {active:.2}, corrected {:?}, load peak {:.2}",
+            sum.signal.corrected_share, sum.load_peak
+        );
+    }
+}
+
+#[test]
+fn supine_rest_stays_calm() {
+    let rr: Vec<f64> = common::read_shared("polar-rest-exercise/rest_rri.txt")
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert!(rr.len() > 900);
+    let (sum, ev) = run(&shift_of(&cumsum(rr)));
+    assert!(prompt_times(&ev).is_empty());
+    assert_eq!(sum.time_in.activated_s, 0.0, "{:?}", sum.time_in);
+    assert!(
+        sum.time_in.baseline_s > 0.7 * sum.time_in.with_signal_s(),
+        "{:?}",
+        sum.time_in
+    );
+    assert!(sum.baseline.ln_rmssd.is_some());
+    assert!(sum.signal.corrected_share.unwrap() < 0.02);
+}
+
+#[test]
+fn pvc_stream_is_flagged_and_does_not_prompt() {
+    // beat times from cumulative RR (the file's times are notification arrivals)
+    let rr: Vec<f64> = common::read_shared("polar-h10-pvc/polar_h10_rr.csv")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(3)?.trim().parse().ok())
+        .collect();
+    let (sum, ev) = run(&shift_of(&cumsum(rr)));
+    assert!(prompt_times(&ev).is_empty());
+    // the cleaner corrects many beats: windows with > 20 % corrected carry no lnRMSSD
+    let share = sum.signal.corrected_share.unwrap();
+    assert!(share > 0.05, "{share}");
+    let with_ln = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { update } if update.ln_rmssd.is_some()))
+        .count();
+    let gauges = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+        .count();
+    eprintln!("pvc: corrected {share:.3}, windows with lnRMSSD {with_ln}/{gauges}");
+}
+
+#[test]
+fn a_day_long_holter_runs_within_limits_and_deterministically() {
+    let text = common::read_shared("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
+    let mut vals = text.lines().filter_map(|l| l.trim().parse::<f64>().ok());
+    let offset_s = vals.next().unwrap();
+    let mut t = offset_s * 1000.0;
+    let rr: Vec<(Millis, f64)> = vals
+        .map(|s| {
+            t += s * 1000.0;
+            (t.round() as Millis, s * 1000.0)
+        })
+        .collect();
+    assert!(rr.len() > 100_000);
+    let ins = shift_of(&rr);
+    let (sum, ev) = run(&ins);
+    assert!(sum.duration_s > 20.0 * 3600.0);
+    assert!(sum.prompts_offered <= 4);
+    let p = prompt_times(&ev);
+    assert!(p.windows(2).all(|w| w[1] - w[0] >= 15 * 60_000));
+    let gauges = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+        .count() as f64;
+    // one refresh every 5 s over the whole recording
+    assert!((gauges - sum.duration_s / 5.0).abs() <= 2.0, "{gauges}");
+    eprintln!(
+        "nsr001: {:.1} h, time_in {:?}, prompts {}, returns {}, load peak {:.1}, corrected {:?}",
+        sum.duration_s / 3600.0,
+        sum.time_in,
+        sum.prompts_offered,
+        sum.returns_to_baseline,
+        sum.load_peak,
+        sum.signal.corrected_share
+    );
+    let (sum2, ev2) = run(&ins);
+    assert_eq!(sum, sum2);
+    assert_eq!(ev.len(), ev2.len());
+}

@@ -33,6 +33,10 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Replay a bundled real Polar H10 recording and print a report.
     Demo(cmd::demo::Args),
+    /// List heart-rate straps (service 0x180D) in range.
+    Scan(cmd::scan::Args),
+    /// Stream a strap live; reconnects by itself when it drops.
+    Live(cmd::live::Args),
     /// List the stored shifts.
     Shifts(cmd::shifts::Args),
     /// Show a stored shift's summary.
@@ -41,10 +45,6 @@ enum Command {
     Export(cmd::export::Args),
     /// Delete one shift or everything.
     Delete(cmd::delete::Args),
-    /// List heart-rate straps (service 0x180D) in range.
-    Scan(cmd::scan::Args),
-    /// Stream a strap live; reconnects by itself when it drops.
-    Live(cmd::live::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,12 +54,12 @@ fn main() -> ExitCode {
         Command::Analyze(a) => cmd::analyze::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Scan(a) => cmd::scan::run(&a),
+        Command::Live(a) => cmd::live::run(&a),
         Command::Shifts(a) => cmd::shifts::run(&a, &mut std::io::stdout().lock()),
         Command::Summary(a) => cmd::summary::run(&a, &mut std::io::stdout().lock()),
         Command::Export(a) => cmd::export::run(&a, &mut std::io::stdout().lock()),
         Command::Delete(a) => cmd::delete::run(&a, &mut std::io::stdout().lock()),
-        Command::Scan(a) => cmd::scan::run(&a),
-        Command::Live(a) => cmd::live::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{ArgAction, Parser, Subcommand};
 
 mod ble;
+mod chart;
 mod cmd;
 mod hrmlog;
 mod screen;

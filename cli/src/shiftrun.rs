@@ -131,6 +131,49 @@ pub fn setup_from_store(store: &Store) -> Result<ShiftSetup, ShiftRunError> {
     Ok(setup)
 }
 
+/// Runs a whole recording through a fresh shift model (in data time, no
+/// store) and returns every event, the `End` summary included. Inputs are
+/// fed in time order: RR intervals (`ShiftInput::Rr`, cleaned inside the
+/// model) and HR-only samples; a known gap breaks the RR chain by itself.
+pub fn run_recording(rec: &steady_core::formats::Recording) -> Vec<ShiftEvent> {
+    let mut shift = Shift::new(ShiftSetup::default());
+    let mut events = shift.handle(&ShiftInput::Start {
+        t_ms: rec.origin_ms,
+    });
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut last = rec.origin_ms;
+    loop {
+        let input = match (rec.rr.get(i), rec.hr.get(j)) {
+            (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
+                i += 1;
+                ShiftInput::Rr {
+                    t_ms: r.t_ms,
+                    rr_ms: r.rr_ms,
+                }
+            }
+            (_, Some(h)) => {
+                j += 1;
+                ShiftInput::HeartRate {
+                    t_ms: h.t_ms,
+                    bpm: h.bpm,
+                }
+            }
+            (Some(r), None) => {
+                i += 1;
+                ShiftInput::Rr {
+                    t_ms: r.t_ms,
+                    rr_ms: r.rr_ms,
+                }
+            }
+            (None, None) => break,
+        };
+        last = last.max(input.t_ms());
+        events.extend(shift.handle(&input));
+    }
+    events.extend(shift.handle(&ShiftInput::End { t_ms: last }));
+    events
+}
+
 /// A running shift.
 pub struct ShiftRun {
     shift: Shift,

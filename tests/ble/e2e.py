@@ -268,7 +268,14 @@ def test_live_records_through_a_dropout():
             fail(f'{stored_beats} beats stored, but the recording gives {m.group(1)}')
         if stored_beats < 0.9 * (n1 + len(rr[1])):
             fail(f'only {stored_beats} of {n1 + len(rr[1])} recorded beats stored')
-        print(f'    stored shift 1: {stored_beats} beats, {len(doc["events"])} events')
+        svg = Path(tmp) / 'shift.svg'
+        r = run(['summary', '1', '--db', str(db), '--svg', str(svg)])
+        if r.returncode != 0 or not svg.is_file():
+            fail(f'summary --svg: {r.returncode} {r.stderr}')
+        text = svg.read_text(encoding='utf-8')
+        if not text.startswith('<svg') or 'gauge (0-100)' not in text or text.count('<polyline') < 3:
+            fail('the shift chart lacks its panels or lines')
+        print(f'    stored shift 1: {stored_beats} beats, {len(doc["events"])} events, chart ok')
 
 
 def test_live_rescans_when_the_strap_is_forgotten():

@@ -19,6 +19,10 @@ pub struct Args {
     /// Replay speed (x real time); the 10-minute recording takes 2 s at 300.
     #[arg(long, default_value_t = 300.0)]
     pub speed: f64,
+    /// Also run the shift model over the recording and draw it (HR, gauge
+    /// and state bands, load, prompts, resets) as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -102,6 +106,28 @@ pub fn run(args: Args) -> Result<()> {
             num(w.rmssd_ms, 1),
             num(w.rmssd_ms.map(f64::ln), 2)
         )?;
+    }
+    if let Some(path) = &args.svg {
+        let events = crate::shiftrun::run_recording(&rec);
+        let beats: Vec<steady_core::beats::Beat> = rec
+            .rr
+            .iter()
+            .map(|r| steady_core::beats::Beat {
+                t_ms: r.t_ms,
+                rr_ms: r.rr_ms,
+                corrected: false,
+            })
+            .collect();
+        let end = rec.rr.last().map_or(rec.origin_ms, |r| r.t_ms);
+        let chart = crate::chart::ShiftChart::from_events(
+            "Steady demo: 10 min of a real Polar H10 through the shift model".into(),
+            rec.origin_ms,
+            end,
+            &events,
+            crate::chart::hr_from_beats(&beats),
+        );
+        crate::chart::write_svg(&chart, path)?;
+        writeln!(out, "\nChart written to {}", path.display())?;
     }
     writeln!(
         out,

@@ -31,6 +31,11 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get('STEADY_SHARED_DATA', ROOT.parent / 'shared' / 'data'))
 RR_FILE = DATA / 'polar-h10' / 'sample_rr_ms.txt'
 
+# The mock plays the recording this many times faster than real time; `live`
+# gets the same factor for its clock so the model sees plausible timing.
+SPEED = os.environ.get('STEADY_BENCH_SPEED', '1')
+LIVE = ['live', '--clock-speed', SPEED]
+
 STRAP_NAME = 'Steady Mock H10'
 STRAP_ADDRESS = 'C0:FF:EE:00:18:0D'
 
@@ -158,7 +163,7 @@ def test_live_records_through_a_dropout():
         db = Path(tmp) / 'steady.db'
         out = Path(tmp) / 'live.out'
         with open(out, 'w', encoding='utf-8') as out_f:
-            proc = subprocess.Popen([STEADY, '-v', 'live', '--device', 'mock h10', '--record', str(rec),
+            proc = subprocess.Popen([STEADY, '-v', *LIVE, '--device', 'mock h10', '--record', str(rec),
                                      '--db', str(db), '--duration', '120'],
                                     stdout=out_f, stderr=subprocess.STDOUT)
         try:
@@ -258,6 +263,9 @@ def test_live_records_through_a_dropout():
             fail(f'stored events lack gauge/started: {sorted(kinds)}')
         if not doc.get('summary'):
             fail('stored shift has no summary')
+        # The 2 s outage is 40 s on the bench clock: the model saw it.
+        if not {'signal_lost', 'signal_restored'} <= kinds or doc['summary']['signal']['gaps'] < 1:
+            fail(f'the model did not see the dropout: {sorted(kinds)} {doc["summary"]["signal"]}')
         r = run(['export', '1', '--db', str(db), '--format', 'csv', '--out', '-'])
         stored_beats = len([ln for ln in r.stdout.splitlines()[1:] if ln.strip()])
         a = run(['analyze', str(rec)])
@@ -285,7 +293,7 @@ def test_live_rescans_when_the_strap_is_forgotten():
         rec = Path(tmp) / 'vanish.hrmlog'
         out = Path(tmp) / 'live.out'
         with open(out, 'w', encoding='utf-8') as out_f:
-            proc = subprocess.Popen([STEADY, '-vv', 'live', '--no-store', '--record', str(rec),
+            proc = subprocess.Popen([STEADY, '-vv', *LIVE, '--no-store', '--record', str(rec),
                                      '--duration', '120'],
                                     stdout=out_f, stderr=subprocess.STDOUT)
         try:
@@ -329,7 +337,7 @@ def test_live_rescans_when_the_strap_is_forgotten():
 
 def test_live_stops_by_itself_after_duration():
     start = time.time()
-    r = run(['live', '--no-store', '--duration', '1.5'], timeout=60)
+    r = run([*LIVE, '--no-store', '--duration', '1.5'], timeout=60)
     if r.returncode != 0:
         fail(f'exit {r.returncode}: {r.stderr}')
     if not any(' hrm ' in line for line in r.stdout.splitlines()):
@@ -342,7 +350,7 @@ def test_live_stops_by_itself_after_duration():
 
 
 def test_live_unknown_device_fails_loudly():
-    r = run(['live', '--no-store', '--device', 'no-such-strap', '--scan-timeout', '1'])
+    r = run([*LIVE, '--no-store', '--device', 'no-such-strap', '--scan-timeout', '1'])
     if r.returncode == 0:
         fail('exit 0 for a strap that does not exist')
     if "no heart-rate strap matching 'no-such-strap'" not in r.stderr:
@@ -353,7 +361,7 @@ def test_live_refuses_to_overwrite_a_recording():
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / 'old.hrmlog'
         rec.write_text('precious\n', encoding='utf-8')
-        r = run(['live', '--no-store', '--record', str(rec), '--duration', '1'])
+        r = run([*LIVE, '--no-store', '--record', str(rec), '--duration', '1'])
         if r.returncode == 0 or rec.read_text(encoding='utf-8') != 'precious\n':
             fail(f'overwrote or accepted an existing recording: {r.returncode} {r.stderr}')
 
@@ -368,7 +376,7 @@ def test_live_screen_in_tmux():
     sock = f'steady-bench-{os.getpid()}'
     env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
     db = tempfile.mkdtemp(prefix='steady-tui-')
-    cmd = f'{STEADY} live --db {db}/steady.db --duration 120; echo EXIT=$?; sleep 60'
+    cmd = f'{STEADY} live --clock-speed {SPEED} --db {db}/steady.db --duration 120; echo EXIT=$?; sleep 60'
     try:
         tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
 

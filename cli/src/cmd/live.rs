@@ -24,7 +24,7 @@ use steady_core::store::ShiftSource;
 use steady_core::summary::ShiftSummary;
 use tokio::sync::{mpsc, watch};
 
-use crate::ble::{self, LinkEvent, LinkOptions, StrapInfo};
+use crate::ble::{self, Clock, LinkEvent, LinkOptions, StrapInfo};
 use crate::cmd::db::{DbArg, fmt_duration};
 use crate::cmd::scan::parse_seconds;
 use crate::hrmlog::{self, HrmLogWriter, LinkMark};
@@ -64,6 +64,11 @@ pub struct Args {
     /// Treat the link as lost after this many seconds without data.
     #[arg(long, default_value_t = 15.0, value_parser = parse_seconds, value_name = "SECONDS")]
     pub stall_timeout: f64,
+    /// Test bench only: stamp data with a clock running this many times
+    /// faster than real time (to match a mock strap playing a recording
+    /// faster than real time).
+    #[arg(long, hide = true, default_value_t = 1.0)]
+    pub clock_speed: f64,
 }
 
 /// Runs `steady live` until `--duration` elapses, Ctrl-C, or `q` on the screen.
@@ -108,8 +113,10 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
     let (stop_tx, stop_rx) = watch::channel(false);
+    let clock = Clock::accelerated(args.clock_speed);
     let options = LinkOptions {
         stall_timeout: Duration::from_secs_f64(args.stall_timeout),
+        clock,
         ..LinkOptions::default()
     };
     let link = tokio::spawn(ble::run_link(
@@ -120,20 +127,17 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         stop_rx,
     ));
 
-    let (run, first) = ShiftRun::start(
-        store,
-        ShiftSource::Live,
-        strap.name.as_deref(),
-        ble::now_unix_ms(),
-    )?;
+    let (run, first) =
+        ShiftRun::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
     let mut session = Session {
         record: args.record.clone(),
         strap: &strap,
         writer: None,
         run: Some(run),
         ui: None,
-        view: LiveView::new(label, ble::now_unix_ms()),
+        view: LiveView::new(label, clock.now()),
         counts: Counts::default(),
+        clock,
     };
     if interactive {
         session.ui = Some(Ui::start()?);
@@ -232,6 +236,7 @@ struct Session<'a> {
     ui: Option<Ui>,
     view: LiveView,
     counts: Counts,
+    clock: Clock,
 }
 
 impl Session<'_> {
@@ -363,7 +368,7 @@ impl Session<'_> {
     }
 
     fn on_tick(&mut self) {
-        let now = ble::now_unix_ms();
+        let now = self.clock.now();
         self.input(ShiftInput::Tick { t_ms: now });
         if let Some(p) = &self.view.pacer
             && p.at(now).is_none()
@@ -439,7 +444,7 @@ impl Session<'_> {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
-        let now = ble::now_unix_ms();
+        let now = self.clock.now();
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => KeyOutcome::Quit,
             KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => KeyOutcome::Quit,
@@ -485,7 +490,7 @@ impl Session<'_> {
     }
 
     fn draw(&mut self) -> anyhow::Result<()> {
-        self.view.now_ms = ble::now_unix_ms();
+        self.view.now_ms = self.clock.now();
         if let Some(ui) = &mut self.ui {
             let view = &self.view;
             ui.terminal
@@ -497,7 +502,7 @@ impl Session<'_> {
 
     /// Ends the shift (an unfinished reset is abandoned, not scored).
     fn end(&mut self) -> anyhow::Result<(Option<ShiftSummary>, Option<i64>)> {
-        let now = ble::now_unix_ms();
+        let now = self.clock.now();
         if self.view.pacer.take().is_some_and(|p| p.at(now).is_some()) {
             self.input(ShiftInput::ResetAbandoned { t_ms: now });
         }

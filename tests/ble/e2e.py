@@ -418,6 +418,72 @@ def test_live_screen_in_tmux():
         shutil.rmtree(db, ignore_errors=True)
 
 
+def stress_rr_file(path):
+    '''Real RR, then the same beats "under stress": 10 min of the Polar H10
+    sample as recorded, then twice 10 min of it at 80 % of the mean interval
+    with 30 % of the variability (HR about +25 %, RMSSD down), as sustained
+    activation looks on a chest strap. Derived from the shared sample only.'''
+    src = [int(x) for x in RR_FILE.read_text(encoding='utf-8').split()]
+    mean = sum(src) / len(src)
+    stressed = [int(round(mean * 0.8 + (r - mean) * 0.3)) for r in src]
+    Path(path).write_text('\n'.join(map(str, src + stressed + stressed)) + '\n', encoding='utf-8')
+
+
+def test_live_screen_prompt_reset_and_summary():
+    '''The whole loop on the screen: the model offers a reset after sustained
+    activation, r starts the guided reset, the model scores it, q ends the
+    shift with its summary, and the stored shift charts the prompt and reset.'''
+    speed = 60
+    sock = f'steady-bench-{os.getpid()}-prompt'
+    tmp = tempfile.mkdtemp(prefix='steady-prompt-')
+    rr = Path(tmp) / 'stress_rr.txt'
+    stress_rr_file(rr)
+    db = Path(tmp) / 'steady.db'
+    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
+    cmd = f'{STEADY} live --clock-speed {speed} --db {db} --duration 300; echo EXIT=$?; sleep 60'
+    try:
+        mock_control().LoadRr(str(rr), float(speed), False)
+        tmux(sock, 'new-session', '-d', '-x', '110', '-y', '34', '-s', 'live', *env, cmd)
+
+        def screen():
+            return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
+
+        try:
+            wait_for(lambda: 'A 30-second reset could help now' in screen(), 90,
+                     'the prompt banner')
+        except AssertionError:
+            fail(f'no prompt banner:\n{screen()}')
+        shot = screen()
+        if not re.search(r'gauge \d+ / 100', shot) or 'activated' not in shot:
+            fail(f'prompt without an activated gauge:\n{shot}')
+        print('    ' + '\n    '.join(shot.rstrip().splitlines()))
+        tmux(sock, 'send-keys', '-t', 'live', 'r')
+        try:
+            wait_for(lambda: 'Reset: Three slow breaths' in screen(), 10, 'the pacer')
+            # 30 s of breathing + the 60 s after-window, on the 60x clock.
+            wait_for(lambda: re.search(r'reset: (calmer|more activated|no measurable change|not measurable)',
+                                       screen()), 30, 'the scored reset')
+        except AssertionError:
+            fail(f'reset not run or not scored:\n{screen()}')
+        tmux(sock, 'send-keys', '-t', 'live', 'q')
+        try:
+            wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
+        except AssertionError:
+            fail(f'q did not quit:\n{screen()}')
+        after = screen()
+        if 'EXIT=0' not in after or not re.search(r'prompts offered [1-9]\d*, taken [1-9]', after) \
+                or 'reset paced_4_6:' not in after:
+            fail(f'summary lacks the prompt taken and the reset:\n{after}')
+        svg = Path(tmp) / 'shift.svg'
+        r = run(['summary', 'last', '--db', str(db), '--svg', str(svg)])
+        if r.returncode != 0 or 'prompt' not in svg.read_text(encoding='utf-8') \
+                or 'reset: ' not in svg.read_text(encoding='utf-8'):
+            fail(f'chart lacks the prompt or the reset: {r.stderr}')
+    finally:
+        tmux(sock, 'kill-server', check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 TESTS = [
     test_scan_lists_the_strap_only,
     test_live_unknown_device_fails_loudly,
@@ -428,6 +494,8 @@ TESTS = [
     test_live_rescans_when_the_strap_is_forgotten,
     test_live_stops_by_itself_after_duration,
     test_live_screen_in_tmux,
+    # Switches the mock to another recording and speed: keep it last.
+    test_live_screen_prompt_reset_and_summary,
 ]
 
 

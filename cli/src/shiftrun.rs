@@ -342,3 +342,120 @@ impl ShiftRun {
         Ok((summary, events))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steady_core::hrm::{HeartRateMeasurement, SensorContact};
+
+    /// The shared Polar H10 sample (real RR, ms), as the tests elsewhere.
+    fn sample_rr() -> Vec<u16> {
+        let dir = std::env::var("STEADY_SHARED_DATA")
+            .unwrap_or_else(|_| format!("{}/../../shared/data", env!("CARGO_MANIFEST_DIR")));
+        let path = format!("{dir}/polar-h10/sample_rr_ms.txt");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("shared data missing at {path}: {e}"));
+        text.split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect()
+    }
+
+    /// Real RR as a strap would send it: 2 beats per packet, stamped when
+    /// the second beat ends.
+    fn packets(start: Millis) -> Vec<(Millis, Vec<u8>)> {
+        let mut t = start;
+        sample_rr()
+            .chunks(2)
+            .map(|c| {
+                t += c.iter().map(|&r| Millis::from(r)).sum::<Millis>();
+                let m = HeartRateMeasurement {
+                    heart_rate_bpm: 60,
+                    sensor_contact: SensorContact::Detected,
+                    energy_expended_kj: None,
+                    rr_1024: c
+                        .iter()
+                        .map(|&r| (f64::from(r) * 1.024).round() as u16)
+                        .collect(),
+                };
+                (t, m.encode())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_stored_live_shift_has_beats_events_summary_and_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let t0: Millis = 1_764_000_000_000;
+        let (mut run, first) = ShiftRun::start(
+            Some(Store::open(&db).unwrap()),
+            ShiftSource::Live,
+            Some("strap"),
+            t0,
+        )
+        .unwrap();
+        assert!(matches!(first.first(), Some(ShiftEvent::Started { .. })));
+        let id = run.shift_id().unwrap();
+        let mut gauges = 0;
+        let pk = packets(t0);
+        let (mid, _) = pk[pk.len() / 2];
+        for (t, bytes) in &pk {
+            if *t == mid {
+                run.link_lost();
+            }
+            gauges += run
+                .packet(*t, bytes)
+                .iter()
+                .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+                .count();
+        }
+        let end = pk.last().unwrap().0 + 1_000;
+        let (summary, last) = run.end(end).unwrap();
+        let summary = summary.unwrap();
+        assert!(matches!(last.last(), Some(ShiftEvent::Ended { .. })));
+        assert!(gauges > 100, "{gauges} gauge refreshes over 10 min");
+
+        let store = Store::open(&db).unwrap();
+        let rec = store.shift(id).unwrap();
+        assert_eq!(rec.ended_ms, Some(summary.end_ms));
+        let beats = store.beat_count(id).unwrap();
+        // All 620 beats but the first one (no predecessor to time it) and
+        // the few lost at the forced gap.
+        assert!((600..=620).contains(&beats), "{beats} beats stored");
+        let events = store.events(id).unwrap();
+        let stored_gauges = events.iter().filter(|e| e.kind == "gauge").count();
+        assert_eq!(stored_gauges, gauges);
+        // Every stored payload reads back as the model's event.
+        for e in &events {
+            let ev: ShiftEvent = serde_json::from_value(e.payload.clone()).unwrap();
+            assert_eq!(event_kind(&ev), e.kind);
+        }
+        assert!(store.summary(id).unwrap().is_some());
+        assert_eq!(rec.key.load_peak, Some(summary.load_peak));
+
+        // The next shift starts from what this one left.
+        let setup = setup_from_store(&store).unwrap();
+        assert_eq!(setup.history.samples.len(), summary.baseline_samples.len());
+        assert_eq!(setup.previous.len(), 1);
+        assert_eq!(setup.load_start, summary.load_end);
+    }
+
+    #[test]
+    fn event_kind_is_the_serde_tag() {
+        let rec = steady_core::formats::rr::parse(
+            &sample_rr()
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+        .unwrap();
+        let events = run_recording(&rec);
+        assert!(events.len() > 100);
+        for ev in &events {
+            let v = serde_json::to_value(ev).unwrap();
+            assert_eq!(v["type"], event_kind(ev), "{v}");
+        }
+        assert!(matches!(events.last(), Some(ShiftEvent::Ended { .. })));
+    }
+}

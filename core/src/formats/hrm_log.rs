@@ -183,7 +183,6 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
     if rec.rr.is_empty() && rec.hr.is_empty() && rec.dropped_packets == 0 {
         return Err(ParseError::new(0, ParseErrorKind::NoData));
     }
-    rec.start_unix_ms = first_t;
     rec.origin_ms = match (rec.rr.first(), first_t) {
         (Some(r), Some(f)) => r.t_ms.saturating_sub(r.rr_ms.round() as Millis).min(f),
         (_, Some(f)) => f,

@@ -128,6 +128,27 @@ fn every_format_analyzes() {
 }
 
 #[test]
+fn hr_only_strap_gives_hr_and_null_hrv() {
+    // A strap that sends no RR (flags 0x06: contact detected, uint8 HR).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("optical.hrm-log");
+    let mut text = String::from("# steady hrm-log v1\n");
+    for i in 0..120i64 {
+        text += &format!("{} 0646\n", 1_700_000_000_000 + i * 1000);
+    }
+    std::fs::write(&log, text).unwrap();
+    let json = analyze_json(&log, &[]);
+    assert_eq!(json["beats"], 0);
+    assert_eq!(json["hrv"]["mean_hr_bpm"].as_f64().unwrap(), 70.0);
+    assert!(json["hrv"]["rmssd_ms"].is_null());
+    assert_eq!(json["windows"].as_array().unwrap().len(), 2);
+    assert_eq!(json["windows"][0]["mean_hr_bpm"].as_f64().unwrap(), 70.0);
+    assert!(json["windows"][0]["corrected_share"].is_null());
+    let out = steady(&["replay", log.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("quality HR only"));
+}
+
+#[test]
 fn bad_file_names_file_and_line_without_backtrace() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.txt");

@@ -31,6 +31,25 @@ use steady_core::summary::{ShiftDigest, ShiftSummary};
 /// The HRV window of the storage pipeline (the model keeps its own).
 const STORE_WINDOW_MS: Millis = 60_000;
 
+/// The setting under which a live shift keeps the model's state, so that a
+/// killed `steady live` can carry on with the same shift (one key per shift,
+/// so two runs on one database never overwrite each other's state).
+pub fn state_key(id: ShiftId) -> String {
+    format!("live.shift_state.{id}")
+}
+
+/// How often the model's state is saved (data time): the store saves data
+/// every 5 s, the state follows at the same pace.
+pub const STATE_EVERY_MS: Millis = 5_000;
+
+/// What is saved for a resume.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedState {
+    shift_id: ShiftId,
+    t_ms: Millis,
+    shift: Shift,
+}
+
 /// Errors that end a shift run (a failed periodic save does not).
 #[derive(Debug, thiserror::Error)]
 pub enum ShiftRunError {
@@ -182,6 +201,7 @@ pub struct ShiftRun {
     history: BaselineHistory,
     baseline_cfg: BaselineConfig,
     store_error: Option<String>,
+    state_saved_ms: Option<Millis>,
 }
 
 impl ShiftRun {
@@ -216,9 +236,91 @@ impl ShiftRun {
             history,
             baseline_cfg,
             store_error: None,
+            state_saved_ms: None,
         };
         let events = run.input(&ShiftInput::Start { t_ms: t });
         Ok((run, events))
+    }
+
+    /// Carries on the live shift a killed `steady live` left, when its saved
+    /// model state is at most `within_ms` old at `t` and the shift is still
+    /// open; otherwise starts a new one. The second value is the resumed
+    /// shift's id. What the store saved is kept; the time between the saved
+    /// state and now is a gap for the model (it sees no data for it).
+    pub fn resume_or_start(
+        store: Store,
+        label: Option<&str>,
+        t: Millis,
+        within_ms: Millis,
+    ) -> Result<(Self, Vec<ShiftEvent>, Option<ShiftId>), ShiftRunError> {
+        // The most recent open live shift with a saved state, if any.
+        let mut candidates: Vec<ShiftRecord> = store
+            .unfinished_shifts()?
+            .into_iter()
+            .filter(|r| r.source == ShiftSource::Live.as_str())
+            .collect();
+        candidates.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
+        let saved = candidates.iter().find_map(|r| {
+            store
+                .setting(&state_key(r.id))
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_value::<SavedState>(v).ok())
+        });
+        if let Some(saved) = saved {
+            // A state fresher than two saves may belong to a `steady live`
+            // still running on this database: never write into its shift.
+            let age = t - saved.t_ms;
+            if age > 2 * STATE_EVERY_MS && age <= within_ms {
+                let setup = setup_from_store(&store)?;
+                let writer = ShiftWriter::resume(store, saved.shift_id, WriterConfig::default())?;
+                let run = Self {
+                    shift: saved.shift,
+                    beats: BeatPipeline::new(STORE_WINDOW_MS, CleanerConfig::default()),
+                    writer: Some(writer),
+                    history: setup.history,
+                    baseline_cfg: setup.config.baseline,
+                    store_error: None,
+                    state_saved_ms: Some(saved.t_ms),
+                };
+                return Ok((run, Vec::new(), Some(saved.shift_id)));
+            }
+            tracing::info!(
+                "not resuming shift {} (its state is {} s old)",
+                saved.shift_id,
+                age / 1000
+            );
+        }
+        let (run, events) = Self::start(Some(store), ShiftSource::Live, label, t)?;
+        Ok((run, events, None))
+    }
+
+    /// Saves the model's state for a resume, at most every
+    /// [`STATE_EVERY_MS`] of data time (only with a store).
+    pub fn save_state(&mut self, t: Millis) {
+        if self
+            .state_saved_ms
+            .is_some_and(|last| t - last < STATE_EVERY_MS)
+        {
+            return;
+        }
+        let Some(w) = &self.writer else { return };
+        let saved = SavedState {
+            shift_id: w.shift_id(),
+            t_ms: t,
+            shift: self.shift.clone(),
+        };
+        let res = serde_json::to_value(&saved)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                w.store()
+                    .set_setting(&state_key(saved.shift_id), &v)
+                    .map_err(|e| e.to_string())
+            });
+        match res {
+            Ok(()) => self.state_saved_ms = Some(t),
+            Err(e) => self.note_store(Some(e)),
+        }
     }
 
     /// The stored shift's id, with `--db`.
@@ -332,6 +434,9 @@ impl ShiftRun {
             };
             let end_t = summary.as_ref().map_or(t, |s| s.end_ms);
             w.finish(end_t, &json, &key)?;
+            // Nothing left to resume.
+            w.store()
+                .set_setting(&state_key(w.shift_id()), &serde_json::Value::Null)?;
             if let Some(s) = &summary {
                 self.history.add(&s.baseline_samples, &self.baseline_cfg);
                 let id = w.shift_id();
@@ -438,6 +543,62 @@ mod tests {
         assert_eq!(setup.history.samples.len(), summary.baseline_samples.len());
         assert_eq!(setup.previous.len(), 1);
         assert_eq!(setup.load_start, summary.load_end);
+    }
+
+    #[test]
+    fn a_killed_live_shift_is_carried_on_not_duplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let t0: Millis = 1_764_000_000_000;
+        let pk = packets(t0);
+        let (first, rest) = pk.split_at(100);
+        let (mut run, _) =
+            ShiftRun::start(Some(Store::open(&db).unwrap()), ShiftSource::Live, None, t0).unwrap();
+        let id = run.shift_id().unwrap();
+        for (t, b) in first {
+            run.packet(*t, b);
+            run.save_state(*t);
+        }
+        let killed_at = first.last().unwrap().0;
+        drop(run); // the process dies: no End, no finish
+
+        // Too soon: that state may belong to a live process still running.
+        let (run2, _, resumed) = ShiftRun::resume_or_start(
+            Store::open(&db).unwrap(),
+            None,
+            killed_at + 1_000,
+            1_800_000,
+        )
+        .unwrap();
+        assert_eq!(resumed, None);
+        assert_ne!(run2.shift_id(), Some(id));
+        let (_, _) = run2.end(killed_at + 2_000).unwrap();
+
+        // 20 s later: the same shift goes on from the saved state.
+        let (mut run3, events, resumed) = ShiftRun::resume_or_start(
+            Store::open(&db).unwrap(),
+            None,
+            killed_at + 20_000,
+            1_800_000,
+        )
+        .unwrap();
+        assert_eq!(resumed, Some(id));
+        assert!(events.is_empty());
+        for (t, b) in rest {
+            run3.packet(*t + 20_000, b);
+        }
+        let (summary, _) = run3.end(rest.last().unwrap().0 + 21_000).unwrap();
+        let summary = summary.unwrap();
+        // The model's summary spans both runs (it kept its state).
+        assert!(summary.duration_s > 550.0, "{}", summary.duration_s);
+        let store = Store::open(&db).unwrap();
+        assert!(store.shift(id).unwrap().ended_ms.is_some());
+        assert!(store.beat_count(id).unwrap() > 550);
+        // Ended: nothing left to resume.
+        assert_eq!(
+            store.setting(&state_key(id)).unwrap(),
+            Some(serde_json::Value::Null)
+        );
     }
 
     #[test]

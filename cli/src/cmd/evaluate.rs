@@ -145,6 +145,13 @@ pub struct SessionResult {
     pub points: usize,
     pub model: DetectorScore,
     pub naive: DetectorScore,
+    /// Diagnostics: AUC of the model's own 60 s window HR (the gauge's HR
+    /// input, before the baseline).
+    pub auc_window_hr: Option<f64>,
+    /// Diagnostics: AUC of minus lnRMSSD over the refreshes that have one
+    /// (lower HRV = more stress), and the share of refreshes that have one.
+    pub auc_neg_ln_rmssd: Option<f64>,
+    pub ln_rmssd_share: f64,
 }
 
 /// Everything the command prints.
@@ -153,6 +160,8 @@ pub struct Evaluation {
     pub sessions: Vec<SessionResult>,
     pub mean_auc_model: Option<f64>,
     pub mean_auc_naive: Option<f64>,
+    pub mean_auc_window_hr: Option<f64>,
+    pub mean_auc_neg_ln_rmssd: Option<f64>,
     pub prompts_per_hour_rest_model: Option<f64>,
     pub prompts_per_hour_stress_model: Option<f64>,
     pub prompts_per_hour_rest_naive: Option<f64>,
@@ -326,6 +335,8 @@ pub fn evaluate_session(
         ..ShiftSetup::default()
     });
     let mut gauges: Vec<(Millis, f64)> = Vec::new();
+    let mut window_hr: Vec<(Millis, f64)> = Vec::new();
+    let mut lns: Vec<(Millis, f64)> = Vec::new();
     let mut prompts: Vec<Millis> = Vec::new();
     for input in feed::inputs(rec, opts) {
         for e in shift.handle(&input) {
@@ -333,6 +344,12 @@ pub fn evaluate_session(
                 ShiftEvent::Gauge { update } => {
                     if let Some(g) = update.gauge {
                         gauges.push((update.t_ms, g));
+                    }
+                    if let Some(h) = update.hr_bpm {
+                        window_hr.push((update.t_ms, h));
+                    }
+                    if let Some(l) = update.ln_rmssd {
+                        lns.push((update.t_ms, -l));
                     }
                 }
                 ShiftEvent::PromptOffered { prompt } => prompts.push(prompt.t_ms),
@@ -354,7 +371,27 @@ pub fn evaluate_session(
         }
     }
     let naive = naive_prompts(rec);
+    let labelled_auc = |v: &[(Millis, f64)]| {
+        let (mut p, mut n) = (Vec::new(), Vec::new());
+        for &(t, x) in v {
+            match label_at(&labels, t) {
+                Some(true) => p.push(x),
+                Some(false) => n.push(x),
+                None => {}
+            }
+        }
+        auc(&p, &n)
+    };
+    let labelled = |v: &[(Millis, f64)]| {
+        v.iter()
+            .filter(|(t, _)| label_at(&labels, *t).is_some())
+            .count()
+    };
+    let ln_rmssd_share = labelled(&lns) as f64 / labelled(&window_hr).max(1) as f64;
     SessionResult {
+        auc_window_hr: labelled_auc(&window_hr),
+        auc_neg_ln_rmssd: labelled_auc(&lns),
+        ln_rmssd_share,
         session: name.to_owned(),
         setting: setting.to_owned(),
         rest_h,
@@ -378,6 +415,8 @@ pub fn combine(sessions: Vec<SessionResult>) -> Evaluation {
     Evaluation {
         mean_auc_model: mean(sessions.iter().filter_map(|s| s.model.auc)),
         mean_auc_naive: mean(sessions.iter().filter_map(|s| s.naive.auc)),
+        mean_auc_window_hr: mean(sessions.iter().filter_map(|s| s.auc_window_hr)),
+        mean_auc_neg_ln_rmssd: mean(sessions.iter().filter_map(|s| s.auc_neg_ln_rmssd)),
         prompts_per_hour_rest_model: per_hour(total(|s| s.model.prompts_rest), rest_h),
         prompts_per_hour_stress_model: per_hour(total(|s| s.model.prompts_stress), stress_h),
         prompts_per_hour_rest_naive: per_hour(total(|s| s.naive.prompts_rest), rest_h),
@@ -423,6 +462,16 @@ pub fn table(e: &Evaluation) -> String {
         f(e.prompts_per_hour_stress_model, 2),
         f(e.prompts_per_hour_rest_naive, 2),
         f(e.prompts_per_hour_stress_naive, 2),
+    ));
+    s.push_str(&format!(
+        "\nDiagnostics (mean within-person AUC): 60 s window HR {}; -lnRMSSD {} (refreshes with lnRMSSD: {}).\n",
+        f(e.mean_auc_window_hr, 3),
+        f(e.mean_auc_neg_ln_rmssd, 3),
+        e.sessions
+            .iter()
+            .map(|r| format!("{} {:.0} %", r.session, 100.0 * r.ln_rmssd_share))
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     s
 }

@@ -1,2 +1,23 @@
-//! steady-ffi: the UniFFI surface of steady-core (placeholder until the bindings issue).
+//! steady-ffi: the UniFFI surface of steady-core for the Kotlin and Swift
+//! shells.
+//!
+//! This crate converts types and holds locks; it holds no model logic. Records
+//! and enums are steady-core's own (derived behind its `uniffi` feature);
+//! what lives here is what needs a lock or a handle across calls, the error
+//! type the shells see, and the panic guard at the edge ([`edge`]).
+
+mod edge;
+mod error;
+mod hrm;
+
+pub use error::SteadyError;
+pub use hrm::decode_heart_rate_measurement;
+
 uniffi::setup_scaffolding!("steady");
+
+/// Version of the core library, so a shell can log which core it runs and
+/// check that the generated bindings match the loaded library.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

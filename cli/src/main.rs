@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
 
+mod ble;
 mod cmd;
+mod hrmlog;
+mod screen;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +32,10 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Replay a bundled real Polar H10 recording and print a report.
     Demo(cmd::demo::Args),
+    /// List heart-rate straps (service 0x180D) in range.
+    Scan(cmd::scan::Args),
+    /// Stream a strap live; reconnects by itself when it drops.
+    Live(cmd::live::Args),
     /// List the stored shifts.
     Shifts(cmd::shifts::Args),
     /// Show a stored shift's summary.
@@ -48,6 +55,8 @@ fn main() -> ExitCode {
         Command::Analyze(a) => cmd::analyze::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Scan(a) => cmd::scan::run(&a),
+        Command::Live(a) => cmd::live::run(&a),
         Command::Shifts(a) => cmd::shifts::run(&a, &mut std::io::stdout().lock()),
         Command::Summary(a) => cmd::summary::run(&a, &mut std::io::stdout().lock()),
         Command::Export(a) => cmd::export::run(&a, &mut std::io::stdout().lock()),

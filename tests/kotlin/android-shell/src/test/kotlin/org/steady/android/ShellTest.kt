@@ -1,0 +1,129 @@
+package org.steady.android
+
+import android.app.Notification
+import android.app.NotificationManager
+import android.app.PendingIntent
+import android.content.Context
+import android.content.Intent
+import android.content.pm.ServiceInfo
+import org.junit.Assert.assertArrayEquals
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.Robolectric
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.RuntimeEnvironment
+import org.robolectric.Shadows.shadowOf
+import org.robolectric.annotation.Config
+import java.util.UUID
+
+private class RecordingSink(private val rejectFirst: Boolean = false) : StrapSink {
+    val packets = mutableListOf<Pair<ByteArray, Long>>()
+    val states = mutableListOf<StrapState>()
+    private var calls = 0
+
+    override fun onHeartRatePacket(bytes: ByteArray, atMs: Long) {
+        calls++
+        if (rejectFirst && calls == 1) throw IllegalArgumentException("malformed")
+        packets += bytes to atMs
+    }
+
+    override fun onStrapState(state: StrapState, atMs: Long) {
+        states += state
+    }
+}
+
+@RunWith(RobolectricTestRunner::class)
+@Config(sdk = [34])
+class ShellTest {
+    private val context: Context get() = RuntimeEnvironment.getApplication()
+
+    @Test
+    fun `relay forwards only 0x2A37 packets, stamped, and survives a rejected one`() {
+        val sink = RecordingSink(rejectFirst = true)
+        var now = 1_000L
+        val rejected = mutableListOf<Throwable>()
+        val relay = HrmRelay(sink, { now }, { rejected += it })
+
+        relay.onNotification(GattUuids.HEART_RATE_MEASUREMENT, byteArrayOf(0x10)) // rejected
+        now = 2_000L
+        relay.onNotification(UUID.fromString("00002a38-0000-1000-8000-00805f9b34fb"), byteArrayOf(1))
+        val buf = byteArrayOf(0x10, 60, 0x00, 0x04)
+        relay.onNotification(GattUuids.HEART_RATE_MEASUREMENT, buf)
+        buf[1] = 99 // the stack reusing its buffer must not change what was relayed
+
+        assertEquals(1, sink.packets.size)
+        assertArrayEquals(byteArrayOf(0x10, 60, 0x00, 0x04), sink.packets[0].first)
+        assertEquals(2_000L, sink.packets[0].second)
+        assertEquals(1L, relay.forwardedCount)
+        assertEquals(1L, relay.rejectedCount)
+        assertEquals(1, rejected.size)
+    }
+
+    @Test
+    fun `reconnect delays double up to the cap and reset when data flows`() {
+        val p = ReconnectPolicy(initialMs = 1_000, maxMs = 5_000)
+        assertEquals(listOf(1_000L, 2_000L, 4_000L, 5_000L, 5_000L), List(5) { p.nextDelayMs() })
+        p.reset()
+        assertEquals(1_000L, p.nextDelayMs())
+    }
+
+    @Test
+    fun `prompt channel is high importance and the prompt is a heads-up with three actions`() {
+        Notifications.createChannels(context)
+        val nm = context.getSystemService(NotificationManager::class.java)
+        assertEquals(NotificationManager.IMPORTANCE_HIGH, nm.getNotificationChannel(Notifications.CHANNEL_PROMPT).importance)
+        assertEquals(NotificationManager.IMPORTANCE_LOW, nm.getNotificationChannel(Notifications.CHANNEL_SHIFT).importance)
+
+        val open = PendingIntent.getActivity(context, 0, Intent(), PendingIntent.FLAG_IMMUTABLE)
+        val n = Notifications.prompt(context, PromptContent(7, "Still running hot", "30 seconds to reset?"), open)
+        assertEquals(Notifications.CHANNEL_PROMPT, n.channelId)
+        assertEquals(Notification.CATEGORY_REMINDER, n.category)
+        assertEquals(listOf("Start reset", "Snooze", "Not now"), n.actions.map { it.title.toString() })
+        assertEquals("Still running hot", n.extras.getString(Notification.EXTRA_TITLE))
+    }
+
+    @Test
+    fun `prompt actions reach the handler with the prompt id and cancel the notification`() {
+        val got = mutableListOf<Triple<PromptAction, Long, Long>>()
+        PromptActionReceiver.handler = PromptActionHandler { a, id, t -> got += Triple(a, id, t) }
+        PromptActionReceiver.clock = Clock { 42L }
+        try {
+            val nm = context.getSystemService(NotificationManager::class.java)
+            val open = PendingIntent.getActivity(context, 0, Intent(), PendingIntent.FLAG_IMMUTABLE)
+            Notifications.createChannels(context)
+            nm.notify(Notifications.PROMPT_ID, Notifications.prompt(context, PromptContent(9, "t", "x"), open))
+            assertEquals(1, shadowOf(nm).allNotifications.size)
+
+            PromptActionReceiver().onReceive(
+                context,
+                Intent(Notifications.ACTION_SNOOZE).putExtra(Notifications.EXTRA_PROMPT_ID, 9L),
+            )
+            assertEquals(listOf(Triple(PromptAction.SNOOZE, 9L, 42L)), got)
+            assertEquals(0, shadowOf(nm).allNotifications.size)
+        } finally {
+            PromptActionReceiver.handler = null
+            PromptActionReceiver.clock = Clock.SYSTEM
+        }
+    }
+
+    @Test
+    fun `the service runs in the foreground as connectedDevice with the ongoing notification`() {
+        val service = Robolectric.buildService(StrapService::class.java).create().get()
+        val shadow = shadowOf(service)
+        val n = shadow.lastForegroundNotification
+        assertNotNull("startForeground was not called", n)
+        assertEquals(Notifications.CHANNEL_SHIFT, n.channelId)
+        assertEquals(Notifications.ONGOING_ID, shadow.lastForegroundNotificationId)
+        assertEquals(ServiceInfo.FOREGROUND_SERVICE_TYPE_CONNECTED_DEVICE, service.foregroundServiceType)
+    }
+
+    @Test
+    fun `haptic cues are distinct waveforms with matching timing and amplitude lengths`() {
+        val forms = BreathCue.entries.map { ResetHaptics.waveform(it) }
+        forms.forEach { (t, a) -> assertEquals(t.size, a.size) }
+        assertEquals(3, forms.map { it.first.toList() }.toSet().size)
+        BreathCue.entries.forEach { assertNotNull(ResetHaptics.effect(it)) }
+    }
+}

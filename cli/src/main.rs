@@ -44,6 +44,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Delete one shift or everything.
     Delete(cmd::delete::Args),
+    /// Evaluate the model on labelled E4 sessions (AUC, prompts per hour).
+    Evaluate(cmd::evaluate::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Summary(a) => cmd::summary::run(&a, &mut std::io::stdout().lock()),
         Command::Export(a) => cmd::export::run(&a, &mut std::io::stdout().lock()),
         Command::Delete(a) => cmd::delete::run(&a, &mut std::io::stdout().lock()),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ use steady_core::formats::rr;
 use steady_core::pipeline::SignalQuality;
 
 use super::common::{clock, num};
+use super::model::summary_text;
 use super::replay::replay;
 
 /// The bundled recording (MIT, provenance in cli/data/README.md).
@@ -102,6 +103,10 @@ pub fn run(args: Args) -> Result<()> {
             num(w.rmssd_ms, 1),
             num(w.rmssd_ms.map(f64::ln), 2)
         )?;
+    }
+    if let Some(s) = &o.summary {
+        writeln!(out)?;
+        write!(out, "{}", summary_text(s))?;
     }
     writeln!(
         out,

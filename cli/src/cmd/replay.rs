@@ -1,5 +1,7 @@
 //! `steady replay FILE`: feed a recording through the live pipeline in data
-//! time and print one line per gauge refresh (every 5 s of data).
+//! time and print one line per gauge refresh (every 5 s of data), with the
+//! model's gauge, state and load, each prompt as it is offered, and the
+//! shift summary at the end.
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,10 +9,14 @@ use std::time::Duration;
 use anyhow::Result;
 use steady_core::Millis;
 use steady_core::beats::CleanerConfig;
+use steady_core::feed::enmo_blocks;
 use steady_core::formats::Recording;
 use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
+use steady_core::shift::{GaugeUpdate, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::summary::ShiftSummary;
 
 use super::common::{FormatArg, clock, load, num, window_ms};
+use super::model::{gauge_line, summary_text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,6 +47,73 @@ pub struct ReplayOutcome {
     pub beats: u64,
     pub corrected: u64,
     pub gaps: u64,
+    /// The model's prompts (times on the recording's clock).
+    pub prompts: Vec<Millis>,
+    /// The model's shift summary.
+    pub summary: Option<ShiftSummary>,
+}
+
+/// The model running beside the pipeline during a replay.
+struct Model {
+    shift: Shift,
+    motion: Vec<ShiftInput>,
+    next_motion: usize,
+    last: Option<GaugeUpdate>,
+}
+
+impl Model {
+    fn new(rec: &Recording) -> Self {
+        let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
+            .into_iter()
+            .map(|motion| ShiftInput::Motion { motion })
+            .collect();
+        let mut shift = Shift::new(ShiftSetup::default());
+        let _ = shift.handle(&ShiftInput::Start {
+            t_ms: rec.origin_ms,
+        });
+        Self {
+            shift,
+            motion,
+            next_motion: 0,
+            last: None,
+        }
+    }
+
+    /// Feed one input (and the motion up to its time); print prompts.
+    fn feed(
+        &mut self,
+        input: ShiftInput,
+        origin: Millis,
+        outcome: &mut ReplayOutcome,
+        out: &mut impl Write,
+    ) -> Result<()> {
+        let t = input.t_ms();
+        let mut inputs = Vec::new();
+        while let Some(m) = self.motion.get(self.next_motion).filter(|m| m.t_ms() <= t) {
+            inputs.push(m.clone());
+            self.next_motion += 1;
+        }
+        inputs.push(input);
+        for i in &inputs {
+            for e in self.shift.handle(i) {
+                match e {
+                    ShiftEvent::Gauge { update } => self.last = Some(update),
+                    ShiftEvent::PromptOffered { prompt } => {
+                        outcome.prompts.push(prompt.t_ms);
+                        writeln!(
+                            out,
+                            "+{:>7}  >> reset offered: {}",
+                            clock((prompt.t_ms - origin) as f64 / 1000.0),
+                            prompt.reason.describe()
+                        )?;
+                    }
+                    ShiftEvent::Ended { summary } => outcome.summary = Some(summary),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One live line.
@@ -74,6 +147,7 @@ pub fn replay(
 ) -> Result<ReplayOutcome> {
     let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
+    let mut model = Model::new(rec);
     let (mut i, mut j) = (0usize, 0usize);
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
@@ -84,16 +158,43 @@ pub fn replay(
             (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
                 i += 1;
                 p.push_rr(*r, |_| {});
+                model.feed(
+                    ShiftInput::Rr {
+                        t_ms: r.t_ms,
+                        rr_ms: r.rr_ms,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                )?;
                 r.t_ms
             }
             (_, Some(h)) => {
                 j += 1;
                 p.push_hr(h.t_ms, h.bpm);
+                model.feed(
+                    ShiftInput::HeartRate {
+                        t_ms: h.t_ms,
+                        bpm: h.bpm,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                )?;
                 h.t_ms
             }
             (Some(r), None) => {
                 i += 1;
                 p.push_rr(*r, |_| {});
+                model.feed(
+                    ShiftInput::Rr {
+                        t_ms: r.t_ms,
+                        rr_ms: r.rr_ms,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                )?;
                 r.t_ms
             }
             (None, None) => break,
@@ -108,7 +209,8 @@ pub fn replay(
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
         if let Some(snap) = p.poll(t) {
             if refreshes.is_multiple_of(print_every.max(1)) {
-                writeln!(out, "{}", line(&snap, rec.origin_ms))?;
+                let g = model.last.as_ref().map(gauge_line).unwrap_or_default();
+                writeln!(out, "{}  {}", line(&snap, rec.origin_ms), g)?;
                 out.flush()?;
             }
             refreshes += 1;
@@ -116,6 +218,13 @@ pub fn replay(
         }
     }
     p.finish(|_| {});
+    let end = last_t.unwrap_or(rec.origin_ms);
+    model.feed(
+        ShiftInput::End { t_ms: end },
+        rec.origin_ms,
+        &mut outcome,
+        out,
+    )?;
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
@@ -143,5 +252,8 @@ pub fn run(args: Args) -> Result<()> {
         o.gaps,
         o.snapshots.len()
     )?;
+    if let Some(s) = &o.summary {
+        write!(out, "{}", summary_text(s))?;
+    }
     Ok(())
 }

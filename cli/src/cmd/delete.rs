@@ -16,7 +16,9 @@ pub struct Args {
     pub db: DbArg,
 }
 
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
     let mut store = args.db.open()?;
     if args.all {
         let n = store.delete_all()?;

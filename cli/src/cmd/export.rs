@@ -32,7 +32,7 @@ pub struct Args {
     pub db: DbArg,
 }
 
-pub fn run(args: &Args, stdout: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<()> {
     let store = args.db.open()?;
     let rec = args.shift.resolve(&store)?;
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
@@ -44,7 +44,7 @@ pub fn run(args: &Args, stdout: &mut dyn Write) -> anyhow::Result<()> {
         Ok(())
     };
     if args.out.as_os_str() == "-" {
-        return write(stdout);
+        return write(&mut std::io::stdout().lock());
     }
     let mut o = std::fs::OpenOptions::new();
     o.write(true);

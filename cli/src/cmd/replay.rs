@@ -11,6 +11,8 @@ use steady_core::formats::Recording;
 use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
 
 use super::common::{FormatArg, clock, load, num, window_ms};
+use super::record::{RecordArgs, Recorder, Started};
+use steady_core::store::{KeyFigures, SampleKind, ShiftSource};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,6 +30,8 @@ pub struct Args {
     /// HRV window in seconds.
     #[arg(long, default_value_t = 60.0)]
     pub window: f64,
+    #[command(flatten)]
+    pub store: RecordArgs,
 }
 
 /// The longest single wait during a replay, so a long dropout in a file
@@ -71,10 +75,11 @@ pub fn replay(
     speed: Option<f64>,
     print_every: usize,
     out: &mut impl Write,
+    recorder: &mut Option<Recorder>,
 ) -> Result<ReplayOutcome> {
     let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
-    let (mut i, mut j) = (0usize, 0usize);
+    let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
     loop {
@@ -83,17 +88,20 @@ pub fn replay(
         let t = match (next_rr, next_hr) {
             (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
                 i += 1;
-                p.push_rr(*r, |_| {});
+                p.push_rr(*r, |b| store_beat(recorder, b));
                 r.t_ms
             }
             (_, Some(h)) => {
                 j += 1;
                 p.push_hr(h.t_ms, h.bpm);
+                if let Some(s) = recorder.as_mut() {
+                    s.sample(SampleKind::Hr, h.t_ms, h.bpm);
+                }
                 h.t_ms
             }
             (Some(r), None) => {
                 i += 1;
-                p.push_rr(*r, |_| {});
+                p.push_rr(*r, |b| store_beat(recorder, b));
                 r.t_ms
             }
             (None, None) => break,
@@ -101,11 +109,25 @@ pub fn replay(
         if let (Some(s), Some(prev)) = (speed, last_t)
             && s > 0.0
             && t > prev
+            // A resumed shift fast-forwards through what is already stored.
+            && !recorder.as_ref().is_some_and(|r| r.already_stored(t))
         {
             let wait = Duration::from_secs_f64((t - prev) as f64 / 1000.0 / s);
             std::thread::sleep(wait.min(MAX_WAIT));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
+        if let Some(s) = recorder.as_mut() {
+            // Connection gaps the file records, stored as events once passed.
+            while let Some(g) = rec.gaps.get(k).filter(|g| g.end_ms <= t) {
+                s.event(
+                    g.end_ms,
+                    "gap",
+                    &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
+                );
+                k += 1;
+            }
+            s.tick(t);
+        }
         if let Some(snap) = p.poll(t) {
             if refreshes.is_multiple_of(print_every.max(1)) {
                 writeln!(out, "{}", line(&snap, rec.origin_ms))?;
@@ -115,12 +137,96 @@ pub fn replay(
             outcome.snapshots.push(snap);
         }
     }
-    p.finish(|_| {});
+    p.finish(|b| store_beat(recorder, b));
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
     outcome.gaps = stats.gaps;
     Ok(outcome)
+}
+
+fn store_beat(recorder: &mut Option<Recorder>, b: &steady_core::beats::Beat) {
+    if let Some(s) = recorder.as_mut() {
+        s.beat(b);
+    }
+}
+
+/// The summary stored for a replayed shift (until the shift model runs
+/// in the replay, the pipeline's own counts).
+fn outcome_summary(o: &ReplayOutcome) -> serde_json::Value {
+    serde_json::json!({
+        "beats": o.beats,
+        "corrected": o.corrected,
+        "gaps": o.gaps,
+        "refreshes": o.snapshots.len(),
+    })
+}
+
+/// Summary of an interrupted shift, from what was saved.
+pub fn interrupted_summary(beats: &[steady_core::beats::Beat]) -> (serde_json::Value, KeyFigures) {
+    let json = serde_json::json!({
+        "interrupted": true,
+        "beats": beats.len(),
+        "corrected": beats.iter().filter(|b| b.corrected).count(),
+    });
+    (json, KeyFigures::default())
+}
+
+/// Starts storing a shift and says so on stderr.
+pub fn begin_store(
+    args: &RecordArgs,
+    source: ShiftSource,
+    label: &str,
+    rec: &Recording,
+    temp_unless_db: bool,
+) -> Result<Option<Recorder>> {
+    let Some((r, started)) = Recorder::begin(
+        args,
+        source,
+        label,
+        rec.origin_ms,
+        temp_unless_db,
+        interrupted_summary,
+    )?
+    else {
+        return Ok(None);
+    };
+    match started {
+        Started::New(id) => eprintln!("storing shift {id} in {}", r.path().display()),
+        Started::Resumed { id, stored_until } => eprintln!(
+            "resuming shift {id} in {} after {}",
+            r.path().display(),
+            stored_until.map_or_else(
+                || "its start".to_string(),
+                |t| clock((t - rec.origin_ms) as f64 / 1000.0)
+            )
+        ),
+    }
+    Ok(Some(r))
+}
+
+/// Ends a stored shift at the last data time.
+pub fn finish_store(recorder: Option<Recorder>, rec: &Recording, o: &ReplayOutcome) -> Result<()> {
+    let Some(r) = recorder else { return Ok(()) };
+    let end = rec
+        .rr
+        .last()
+        .map(|x| x.t_ms)
+        .into_iter()
+        .chain(rec.hr.last().map(|h| h.t_ms))
+        .max()
+        .unwrap_or(rec.origin_ms);
+    let path = r.path().to_path_buf();
+    let temporary = r.is_temporary();
+    let id = r.finish(end, &outcome_summary(o), &KeyFigures::default())?;
+    if temporary {
+        eprintln!(
+            "stored shift {id} in a temporary database (deleted now; pass --db PATH to keep it)"
+        );
+    } else {
+        eprintln!("stored shift {id} in {}", path.display());
+    }
+    Ok(())
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -132,9 +238,21 @@ pub fn run(args: Args) -> Result<()> {
             "--speed must be a positive number, got {s}"
         );
     }
+    let label = std::fs::canonicalize(&args.file)
+        .unwrap_or_else(|_| args.file.clone())
+        .display()
+        .to_string();
+    let mut recorder = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let o = replay(&rec, window_ms(args.window)?, speed, 1, &mut out)?;
+    let o = replay(
+        &rec,
+        window_ms(args.window)?,
+        speed,
+        1,
+        &mut out,
+        &mut recorder,
+    )?;
     writeln!(
         out,
         "end: {} beats, {} corrected, {} gaps, {} refreshes",
@@ -143,5 +261,6 @@ pub fn run(args: Args) -> Result<()> {
         o.gaps,
         o.snapshots.len()
     )?;
+    finish_store(recorder, &rec, &o)?;
     Ok(())
 }

@@ -11,7 +11,9 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
     let store = args.db.open()?;
     let shifts = store.shifts()?;
     if args.json {

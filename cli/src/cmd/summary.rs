@@ -19,7 +19,9 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
     let store = args.db.open()?;
     let rec = args.shift.resolve(&store)?;
     let summary = store.summary(rec.id)?;

@@ -85,8 +85,8 @@ fn replay_and_kill(db: &Path, kill_after_ms: Millis) -> Millis {
     last
 }
 
-/// The beats an uninterrupted run stores.
-fn reference_beats(dir: &Path) -> (Vec<Beat>, Millis) {
+/// The beats an uninterrupted run stores, and that run's shift.
+fn reference(dir: &Path) -> (Vec<Beat>, Millis, Store, i64) {
     let db = dir.join("reference.db");
     let out = steady(&["replay", recording().to_str().unwrap()], &db);
     assert!(
@@ -96,7 +96,7 @@ fn reference_beats(dir: &Path) -> (Vec<Beat>, Millis) {
     );
     let s = Store::open(&db).unwrap();
     let rec = s.last_shift().unwrap().unwrap();
-    (s.beats(rec.id).unwrap(), rec.started_ms)
+    (s.beats(rec.id).unwrap(), rec.started_ms, s, rec.id)
 }
 
 /// After a kill: the stored beats are an exact prefix of the reference, and
@@ -132,7 +132,7 @@ fn check_loss(db: &Path, reference: &[Beat], origin: Millis, last_line_ms: Milli
 #[test]
 fn killed_replay_resumes_the_same_shift() {
     let dir = tempfile::tempdir().unwrap();
-    let (reference, origin) = reference_beats(dir.path());
+    let (reference, origin, ref_store, ref_id) = reference(dir.path());
     let db = dir.path().join("s.db");
     let last = replay_and_kill(&db, 120_000);
     let (id, saved) = check_loss(&db, &reference, origin, last);
@@ -164,13 +164,25 @@ fn killed_replay_resumes_the_same_shift() {
     assert_eq!(shifts[0].id, id);
     assert!(shifts[0].ended_ms.is_some());
     assert_eq!(s.beats(id).unwrap(), reference);
+    // The model is deterministic: same events, same summary as the
+    // uninterrupted run.
+    assert_eq!(s.events(id).unwrap(), ref_store.events(ref_id).unwrap());
+    let summary = s
+        .model_summary(id)
+        .unwrap()
+        .expect("the model's summary is stored");
+    assert_eq!(Some(summary), ref_store.model_summary(ref_id).unwrap());
+    assert_eq!(
+        s.shift(id).unwrap().key,
+        ref_store.shift(ref_id).unwrap().key
+    );
 }
 
 #[cfg(unix)]
 #[test]
 fn killed_replay_can_be_closed_with_a_summary() {
     let dir = tempfile::tempdir().unwrap();
-    let (reference, origin) = reference_beats(dir.path());
+    let (reference, origin, _, _) = reference(dir.path());
     let db = dir.path().join("s.db");
     let last = replay_and_kill(&db, 60_000);
     let (id, saved) = check_loss(&db, &reference, origin, last);
@@ -191,6 +203,10 @@ fn killed_replay_can_be_closed_with_a_summary() {
     assert_eq!(closed.key.beats, Some(saved as i64));
     let summary = s.summary(id).unwrap().unwrap();
     assert_eq!(summary["interrupted"], true);
+    // The model's summary of what was saved, ending at the last saved data.
+    let model = s.model_summary(id).unwrap().expect("a model summary");
+    assert_eq!(model.signal.beats, saved as u64);
+    assert_eq!(Some(model.end_ms), closed.ended_ms);
     // And a new, complete shift was recorded after it.
     let shifts = s.shifts().unwrap();
     assert_eq!(shifts.len(), 2);

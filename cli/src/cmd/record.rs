@@ -1,20 +1,24 @@
-//! Storing the shift that `replay`, `demo` and `import` produce, and what
-//! to do with a shift an earlier run left unfinished (killed mid-shift).
+//! Storing the shift that `replay` and `demo` produce, with the shift
+//! model's summary, and what to do with a shift an earlier run left
+//! unfinished (killed mid-shift).
 //!
-//! WHY resume by re-deriving: beat cleaning is deterministic, so a resumed
-//! replay runs the same file through the same pipeline again, stores only
-//! the beats after the last saved one, and fast-forwards (no real-time
-//! waiting) through the part already stored. The shift ends up exactly as
-//! if it had never been interrupted.
+//! WHY resume by re-deriving: beat cleaning and the shift model are
+//! deterministic, so a resumed replay runs the same file through the same
+//! pipeline and model again, stores only what comes after the last saved
+//! beat (and event), and fast-forwards (no real-time waiting) through the
+//! part already stored. The shift ends up exactly as if it had never been
+//! interrupted.
 use anyhow::{Context, Result};
-use serde_json::Value;
 use std::path::PathBuf;
 use steady_core::Millis;
 use steady_core::beats::Beat;
+use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput};
+use steady_core::store::model::INPUT_EVENT;
 use steady_core::store::{
     KeyFigures, SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError,
     WriterConfig,
 };
+use steady_core::summary::ShiftSummary;
 
 use super::db::{DbArg, fmt_time};
 
@@ -38,16 +42,18 @@ pub struct RecordArgs {
 
 const BEATS: usize = 0;
 const HR: usize = 1;
-const MOTION: usize = 2;
-const EVENTS: usize = 3;
+const EVENTS: usize = 2;
 
 /// A shift being stored.
 pub struct Recorder {
     writer: ShiftWriter,
+    /// The shift model, fed every beat (also the already stored ones of a
+    /// resumed shift, which rebuilds its state).
+    model: Shift,
     /// For a resumed shift: the last stored time of each stream (beats,
-    /// HR, motion, events). Each stream is pushed in time order, so what is
+    /// HR, events). Each stream is pushed in time order, so what is
     /// at or before it is already stored.
-    stored: [Option<Millis>; 4],
+    stored: [Option<Millis>; 3],
     path: PathBuf,
     failed_saves: u64,
     /// Keeps a temporary database alive for the run (demo without --db).
@@ -72,15 +78,13 @@ impl Recorder {
     /// identifies the recording (its path): a killed run of the same
     /// recording is what `--resume` / `--close-unfinished` act on. With
     /// `temp_unless_db` and no `--db`, the shift goes to a temporary database
-    /// deleted at exit (the demo). `close_summary` summarizes an interrupted
-    /// shift from its stored beats.
+    /// deleted at exit (the demo).
     pub fn begin(
         args: &RecordArgs,
         source: ShiftSource,
         label: &str,
         start_ms: Millis,
         temp_unless_db: bool,
-        close_summary: impl Fn(&[Beat]) -> (Value, KeyFigures),
     ) -> Result<Option<(Recorder, Started)>> {
         if args.no_store {
             return Ok(None);
@@ -105,29 +109,28 @@ impl Recorder {
                 let stored = [
                     store.beats(id)?.last().map(|b| b.t_ms),
                     store.samples(id, SampleKind::Hr)?.last().map(|s| s.t_ms),
-                    store
-                        .samples(id, SampleKind::Motion)?
-                        .last()
-                        .map(|s| s.t_ms),
                     store.events(id)?.last().map(|e| e.t_ms),
                 ];
                 let stored_until = stored[0];
+                let model = Shift::new(store.shift_setup(last.started_ms, ShiftConfig::default())?);
                 let writer = ShiftWriter::resume(store, id, WriterConfig::default())?;
-                let rec = Recorder {
+                let mut rec = Recorder {
                     writer,
+                    model,
                     stored,
                     path,
                     failed_saves: 0,
                     _temp: temp,
                 };
+                rec.input(&ShiftInput::Start {
+                    t_ms: last.started_ms,
+                });
                 return Ok(Some((rec, Started::Resumed { id, stored_until })));
             }
             if args.close_unfinished {
                 for r in &unfinished {
                     let beats = store.beats(r.id)?;
-                    let (summary, key) = close_summary(&beats);
-                    let end = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
-                    store.end_shift(r.id, end, &summary, &key)?;
+                    let end = close_with_model(&mut store, r, &beats)?;
                     eprintln!(
                         "closed interrupted shift {} at {} ({} beats saved)",
                         r.id,
@@ -146,6 +149,7 @@ impl Recorder {
                 );
             }
         }
+        let model = Shift::new(store.shift_setup(start_ms, ShiftConfig::default())?);
         let writer = ShiftWriter::start(
             store,
             start_ms,
@@ -154,16 +158,16 @@ impl Recorder {
             WriterConfig::default(),
         )?;
         let id = writer.shift_id();
-        Ok(Some((
-            Recorder {
-                writer,
-                stored: [None; 4],
-                path,
-                failed_saves: 0,
-                _temp: temp,
-            },
-            Started::New(id),
-        )))
+        let mut rec = Recorder {
+            writer,
+            model,
+            stored: [None; 3],
+            path,
+            failed_saves: 0,
+            _temp: temp,
+        };
+        rec.input(&ShiftInput::Start { t_ms: start_ms });
+        Ok(Some((rec, Started::New(id))))
     }
 
     /// The database file.
@@ -201,32 +205,60 @@ impl Recorder {
         }
     }
 
-    pub fn beat(&mut self, b: &Beat) {
-        if self.stored_in(BEATS, b.t_ms) {
-            return;
+    /// Stores the model's events for an input at `now` (those not already
+    /// stored by the interrupted run).
+    fn store_events(&mut self, events: &[ShiftEvent], now: Millis) {
+        for ev in events {
+            if let Some((t, kind, payload)) = steady_core::store::model::event_record(ev, now)
+                && !self.stored_in(EVENTS, t)
+            {
+                let r = self.writer.push_event(t, kind, &payload);
+                self.report(r);
+            }
         }
-        let r = self.writer.push_beat(*b);
-        self.report(r);
     }
 
-    pub fn sample(&mut self, kind: SampleKind, t_ms: Millis, value: f64) {
-        let stream = match kind {
-            SampleKind::Hr => HR,
-            SampleKind::Motion => MOTION,
-        };
-        if self.stored_in(stream, t_ms) {
-            return;
+    /// A user action or control input for the model (stored as an event).
+    pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+        let t = input.t_ms();
+        if !self.stored_in(EVENTS, t) {
+            let r = self.writer.push_model_input(input);
+            self.report(r);
         }
-        let r = self.writer.push_sample(kind, t_ms, value as f32);
-        self.report(r);
+        let ev = self.model.handle(input);
+        self.store_events(&ev, t);
+        ev
     }
 
-    pub fn event(&mut self, t_ms: Millis, kind: &str, payload: &Value) {
-        if self.stored_in(EVENTS, t_ms) {
-            return;
+    /// A cleaned beat: to the model, and stored. Returns the model's events.
+    pub fn beat(&mut self, b: &Beat) -> Vec<ShiftEvent> {
+        if !self.stored_in(BEATS, b.t_ms) {
+            let r = self.writer.push_beat(*b);
+            self.report(r);
         }
-        let r = self.writer.push_event(t_ms, kind, payload);
-        self.report(r);
+        let ev = self.model.handle(&ShiftInput::beat(b));
+        self.store_events(&ev, b.t_ms);
+        ev
+    }
+
+    /// An HR-only reading: to the model, and stored.
+    pub fn heart_rate(&mut self, t_ms: Millis, bpm: f64) -> Vec<ShiftEvent> {
+        if !self.stored_in(HR, t_ms) {
+            let r = self.writer.push_sample(SampleKind::Hr, t_ms, bpm as f32);
+            self.report(r);
+        }
+        let ev = self.model.handle(&ShiftInput::HeartRate { t_ms, bpm });
+        self.store_events(&ev, t_ms);
+        ev
+    }
+
+    /// Something the file says that the model does not take (a recorded
+    /// connection gap), stored as an event.
+    pub fn note(&mut self, t_ms: Millis, kind: &str, payload: &serde_json::Value) {
+        if !self.stored_in(EVENTS, t_ms) {
+            let r = self.writer.push_event(t_ms, kind, payload);
+            self.report(r);
+        }
     }
 
     /// Data time has reached `t_ms`.
@@ -235,11 +267,65 @@ impl Recorder {
         self.report(r);
     }
 
-    /// Ends the shift with its summary.
-    pub fn finish(mut self, end_ms: Millis, summary: &Value, key: &KeyFigures) -> Result<ShiftId> {
+    /// Ends the shift at `end_ms`: the model's summary, its key figures and
+    /// its still minutes (for the next shift's baseline) are stored.
+    pub fn finish(mut self, end_ms: Millis) -> Result<(ShiftId, ShiftSummary)> {
+        self.input(&ShiftInput::End { t_ms: end_ms });
+        let summary = self
+            .model
+            .summary()
+            .cloned()
+            .context("the shift model did not end the shift")?;
         self.writer
-            .finish(end_ms, summary, key)
+            .finish_with_summary(&summary)
             .context("could not store the end of the shift")?;
-        Ok(self.writer.shift_id())
+        Ok((self.writer.shift_id(), summary))
     }
+}
+
+/// Closes an interrupted shift: its stored beats and user actions go
+/// through the model again (deterministic), which gives the summary the
+/// shift would have had had it ended at its last saved data. The stored
+/// summary says `"interrupted": true`. Returns the end time.
+pub fn close_with_model(store: &mut Store, r: &ShiftRecord, beats: &[Beat]) -> Result<Millis> {
+    let end = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
+    let mut model = Shift::new(store.shift_setup(r.started_ms, ShiftConfig::default())?);
+    let inputs: Vec<ShiftInput> = store
+        .events(r.id)?
+        .into_iter()
+        .filter(|e| e.kind == INPUT_EVENT)
+        .filter_map(|e| serde_json::from_value::<ShiftInput>(e.payload).ok())
+        .filter(|i| !matches!(i, ShiftInput::End { .. }))
+        .collect();
+    let hr = store.samples(r.id, SampleKind::Hr)?;
+    // Merge the three streams in time order (stable: inputs first).
+    let mut all: Vec<ShiftInput> = inputs;
+    all.extend(beats.iter().map(ShiftInput::beat));
+    all.extend(hr.iter().map(|s| ShiftInput::HeartRate {
+        t_ms: s.t_ms,
+        bpm: f64::from(s.value),
+    }));
+    all.sort_by_key(ShiftInput::t_ms);
+    all.push(ShiftInput::Start { t_ms: r.started_ms });
+    all.rotate_right(1);
+    for i in &all {
+        model.handle(i);
+    }
+    model.handle(&ShiftInput::End { t_ms: end });
+    let summary = model
+        .summary()
+        .cloned()
+        .context("the shift model did not end the shift")?;
+    let mut json = serde_json::to_value(&summary)?;
+    if let Some(o) = json.as_object_mut() {
+        o.insert("interrupted".into(), serde_json::Value::Bool(true));
+    }
+    store.end_shift(r.id, end, &json, &KeyFigures::from_summary(&summary))?;
+    store.save_shift_baseline(
+        end,
+        Some(r.id),
+        Some(&summary.baseline),
+        &summary.baseline_samples,
+    )?;
+    Ok(end)
 }

@@ -12,7 +12,7 @@ use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
 
 use super::common::{FormatArg, clock, load, num, window_ms};
 use super::record::{RecordArgs, Recorder, Started};
-use steady_core::store::{KeyFigures, SampleKind, ShiftSource};
+use steady_core::store::ShiftSource;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -95,7 +95,7 @@ pub fn replay(
                 j += 1;
                 p.push_hr(h.t_ms, h.bpm);
                 if let Some(s) = recorder.as_mut() {
-                    s.sample(SampleKind::Hr, h.t_ms, h.bpm);
+                    s.heart_rate(h.t_ms, h.bpm);
                 }
                 h.t_ms
             }
@@ -119,7 +119,7 @@ pub fn replay(
         if let Some(s) = recorder.as_mut() {
             // Connection gaps the file records, stored as events once passed.
             while let Some(g) = rec.gaps.get(k).filter(|g| g.end_ms <= t) {
-                s.event(
+                s.note(
                     g.end_ms,
                     "gap",
                     &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
@@ -151,27 +151,6 @@ fn store_beat(recorder: &mut Option<Recorder>, b: &steady_core::beats::Beat) {
     }
 }
 
-/// The summary stored for a replayed shift (until the shift model runs
-/// in the replay, the pipeline's own counts).
-fn outcome_summary(o: &ReplayOutcome) -> serde_json::Value {
-    serde_json::json!({
-        "beats": o.beats,
-        "corrected": o.corrected,
-        "gaps": o.gaps,
-        "refreshes": o.snapshots.len(),
-    })
-}
-
-/// Summary of an interrupted shift, from what was saved.
-pub fn interrupted_summary(beats: &[steady_core::beats::Beat]) -> (serde_json::Value, KeyFigures) {
-    let json = serde_json::json!({
-        "interrupted": true,
-        "beats": beats.len(),
-        "corrected": beats.iter().filter(|b| b.corrected).count(),
-    });
-    (json, KeyFigures::default())
-}
-
 /// Starts storing a shift and says so on stderr.
 pub fn begin_store(
     args: &RecordArgs,
@@ -180,14 +159,7 @@ pub fn begin_store(
     rec: &Recording,
     temp_unless_db: bool,
 ) -> Result<Option<Recorder>> {
-    let Some((r, started)) = Recorder::begin(
-        args,
-        source,
-        label,
-        rec.origin_ms,
-        temp_unless_db,
-        interrupted_summary,
-    )?
+    let Some((r, started)) = Recorder::begin(args, source, label, rec.origin_ms, temp_unless_db)?
     else {
         return Ok(None);
     };
@@ -206,7 +178,7 @@ pub fn begin_store(
 }
 
 /// Ends a stored shift at the last data time.
-pub fn finish_store(recorder: Option<Recorder>, rec: &Recording, o: &ReplayOutcome) -> Result<()> {
+pub fn finish_store(recorder: Option<Recorder>, rec: &Recording) -> Result<()> {
     let Some(r) = recorder else { return Ok(()) };
     let end = rec
         .rr
@@ -218,13 +190,15 @@ pub fn finish_store(recorder: Option<Recorder>, rec: &Recording, o: &ReplayOutco
         .unwrap_or(rec.origin_ms);
     let path = r.path().to_path_buf();
     let temporary = r.is_temporary();
-    let id = r.finish(end, &outcome_summary(o), &KeyFigures::default())?;
+    let (id, summary) = r.finish(end)?;
+    let what = format!(
+        "shift {id} ({} returns to baseline, load peak {:.1}, {} prompts)",
+        summary.returns_to_baseline, summary.load_peak, summary.prompts_offered
+    );
     if temporary {
-        eprintln!(
-            "stored shift {id} in a temporary database (deleted now; pass --db PATH to keep it)"
-        );
+        eprintln!("stored {what} in a temporary database (deleted now; pass --db PATH to keep it)");
     } else {
-        eprintln!("stored shift {id} in {}", path.display());
+        eprintln!("stored {what} in {}", path.display());
     }
     Ok(())
 }
@@ -261,6 +235,6 @@ pub fn run(args: Args) -> Result<()> {
         o.gaps,
         o.snapshots.len()
     )?;
-    finish_store(recorder, &rec, &o)?;
+    finish_store(recorder, &rec)?;
     Ok(())
 }

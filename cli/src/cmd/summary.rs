@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )?,
         None => writeln!(
             out,
-            "  not ended: still live elsewhere, or interrupted (resume or close it with `steady replay --resume` / `--close`)"
+            "  not ended: still live elsewhere, or interrupted (a killed replay: run it again with --resume or --close-unfinished)"
         )?,
     }
     let k = &rec.key;

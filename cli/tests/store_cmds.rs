@@ -291,10 +291,11 @@ fn import_stores_past_shifts_from_every_reader() {
         .find(|r| r.label.as_deref() == Some("rest_rri.txt"))
         .unwrap();
     assert_eq!(s.beats(rest.id).unwrap().len(), 910);
-    assert_eq!(
-        s.summary(rest.id).unwrap().unwrap()["imported_from"],
-        "rest_rri.txt"
-    );
+    // Run through the model: its summary and key figures are stored.
+    let summary = s.model_summary(rest.id).unwrap().expect("model summary");
+    assert_eq!(summary.signal.beats, 910);
+    assert_eq!(rest.key.load_peak, Some(summary.load_peak));
+    assert!(rest.digest().is_some());
     // A file that is not a recording is refused and nothing is stored.
     let junk = dir.path().join("junk.txt");
     std::fs::write(&junk, "hello\nworld\n").unwrap();

@@ -76,6 +76,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 (v - p) * scale,
                 previous.len()
             ),
+            // Counts print as whole numbers.
+            None if scale == 1.0 && v.fract() == 0.0 && unit.is_empty() => {
+                writeln!(out, "  {name:<26}{:>6}", v)
+            }
             None => writeln!(out, "  {name:<26}{:>8.1}{unit}", v * scale),
         }
     };

@@ -36,6 +36,7 @@ pub fn run(args: Args) -> Result<()> {
         },
     };
     let d = analyze(&rec, &opts);
+    tracing::debug!(stats = ?d.stats, "cleaner");
     if args.json {
         println!("{}", serde_json::to_string_pretty(&d.analysis)?);
         return Ok(());

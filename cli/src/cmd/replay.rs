@@ -59,7 +59,7 @@ pub fn line(s: &Snapshot, origin: Millis) -> String {
     };
     format!(
         "+{:>7}  HR {:>5} bpm  RMSSD {:>6} ms  lnRMSSD {:>5}  beats {:>3}  quality {}",
-        clock((s.t_ms - origin) as f64 / 1000.0),
+        clock(s.t_ms.saturating_sub(origin) as f64 / 1000.0),
         num(s.hr_bpm, 0),
         num(s.hrv.map(|m| m.rmssd_ms), 1),
         num(s.hrv.map(|m| m.ln_rmssd), 2),
@@ -112,7 +112,7 @@ pub fn replay(
             // A resumed shift fast-forwards through what is already stored.
             && !recorder.as_ref().is_some_and(|r| r.already_stored(t))
         {
-            let wait = Duration::from_secs_f64((t - prev) as f64 / 1000.0 / s);
+            let wait = Duration::from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s);
             std::thread::sleep(wait.min(MAX_WAIT));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));

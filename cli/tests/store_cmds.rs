@@ -232,6 +232,24 @@ fn delete_one_then_all() {
 }
 
 #[test]
+fn reading_commands_do_not_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    assert!(ok(steady(&db, &["shifts"])).contains("no shifts stored"));
+    assert_eq!(ok(steady(&db, &["shifts", "--json"])).trim(), "[]");
+    for args in [
+        &["summary"][..],
+        &["delete", "--all"],
+        &["export", "1", "--format", "csv", "--out", "-"],
+    ] {
+        let out = steady(&db, args);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no Steady database"));
+    }
+    assert!(!db.exists());
+}
+
+#[test]
 fn foreign_database_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("notes.txt");

@@ -19,7 +19,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let out: &mut dyn Write = &mut stdout;
-    let mut store = args.db.open()?;
+    let mut store = args.db.open_existing()?;
     if args.all {
         let n = store.delete_all()?;
         writeln!(

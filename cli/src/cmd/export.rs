@@ -33,7 +33,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let store = args.db.open()?;
+    let store = args.db.open_existing()?;
     let rec = args.shift.resolve(&store)?;
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         match args.format {

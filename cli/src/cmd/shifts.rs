@@ -14,6 +14,15 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let out: &mut dyn Write = &mut stdout;
+    let path = args.db.path()?;
+    if !path.exists() {
+        if args.json {
+            writeln!(out, "[]")?;
+        } else {
+            writeln!(out, "no shifts stored (no database at {})", path.display())?;
+        }
+        return Ok(());
+    }
     let store = args.db.open()?;
     let shifts = store.shifts()?;
     if args.json {

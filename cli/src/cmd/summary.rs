@@ -22,7 +22,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     let out: &mut dyn Write = &mut stdout;
-    let store = args.db.open()?;
+    let store = args.db.open_existing()?;
     let rec = args.shift.resolve(&store)?;
     let summary = store.summary(rec.id)?;
     // The ended shifts before this one, for the comparison.

@@ -2,12 +2,12 @@
 //! model's summary, and what to do with a shift an earlier run left
 //! unfinished (killed mid-shift).
 //!
-//! WHY resume by re-deriving: beat cleaning and the shift model are
-//! deterministic, so a resumed replay runs the same file through the same
-//! pipeline and model again, stores only what comes after the last saved
-//! beat (and event), and fast-forwards (no real-time waiting) through the
-//! part already stored. The shift ends up exactly as if it had never been
-//! interrupted.
+//! WHY resume this way: the shift model is deterministic, so its state at
+//! the kill is rebuilt by running the saved beats, HR readings and user
+//! actions through it again ([`rebuild_model`]); this works for any source
+//! (a live strap too). A resumed replay then skips (and fast-forwards
+//! through) the part of the file already saved, and the shift ends up
+//! exactly as if it had never been interrupted.
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use steady_core::Millis;
@@ -112,9 +112,9 @@ impl Recorder {
                     store.events(id)?.last().map(|e| e.t_ms),
                 ];
                 let stored_until = stored[0];
-                let model = Shift::new(store.shift_setup(last.started_ms, ShiftConfig::default())?);
+                let model = rebuild_model(&store, last)?;
                 let writer = ShiftWriter::resume(store, id, WriterConfig::default())?;
-                let mut rec = Recorder {
+                let rec = Recorder {
                     writer,
                     model,
                     stored,
@@ -122,20 +122,17 @@ impl Recorder {
                     failed_saves: 0,
                     _temp: temp,
                 };
-                rec.input(&ShiftInput::Start {
-                    t_ms: last.started_ms,
-                });
                 return Ok(Some((rec, Started::Resumed { id, stored_until })));
             }
             if args.close_unfinished {
                 for r in &unfinished {
-                    let beats = store.beats(r.id)?;
-                    let end = close_with_model(&mut store, r, &beats)?;
+                    let saved = store.beat_count(r.id)?;
+                    let end = close_with_model(&mut store, r)?;
                     eprintln!(
                         "closed interrupted shift {} at {} ({} beats saved)",
                         r.id,
                         fmt_time(end),
-                        beats.len()
+                        saved
                     );
                 }
             } else {
@@ -221,10 +218,11 @@ impl Recorder {
     /// A user action or control input for the model (stored as an event).
     pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
         let t = input.t_ms();
-        if !self.stored_in(EVENTS, t) {
-            let r = self.writer.push_model_input(input);
-            self.report(r);
+        if self.stored_in(EVENTS, t) {
+            return Vec::new(); // already in the rebuilt model
         }
+        let r = self.writer.push_model_input(input);
+        self.report(r);
         let ev = self.model.handle(input);
         self.store_events(&ev, t);
         ev
@@ -232,10 +230,11 @@ impl Recorder {
 
     /// A cleaned beat: to the model, and stored. Returns the model's events.
     pub fn beat(&mut self, b: &Beat) -> Vec<ShiftEvent> {
-        if !self.stored_in(BEATS, b.t_ms) {
-            let r = self.writer.push_beat(*b);
-            self.report(r);
+        if self.stored_in(BEATS, b.t_ms) {
+            return Vec::new(); // already in the rebuilt model
         }
+        let r = self.writer.push_beat(*b);
+        self.report(r);
         let ev = self.model.handle(&ShiftInput::beat(b));
         self.store_events(&ev, b.t_ms);
         ev
@@ -243,10 +242,11 @@ impl Recorder {
 
     /// An HR-only reading: to the model, and stored.
     pub fn heart_rate(&mut self, t_ms: Millis, bpm: f64) -> Vec<ShiftEvent> {
-        if !self.stored_in(HR, t_ms) {
-            let r = self.writer.push_sample(SampleKind::Hr, t_ms, bpm as f32);
-            self.report(r);
+        if self.stored_in(HR, t_ms) {
+            return Vec::new(); // already in the rebuilt model
         }
+        let r = self.writer.push_sample(SampleKind::Hr, t_ms, bpm as f32);
+        self.report(r);
         let ev = self.model.handle(&ShiftInput::HeartRate { t_ms, bpm });
         self.store_events(&ev, t_ms);
         ev
@@ -283,34 +283,44 @@ impl Recorder {
     }
 }
 
-/// Closes an interrupted shift: its stored beats and user actions go
-/// through the model again (deterministic), which gives the summary the
-/// shift would have had had it ended at its last saved data. The stored
-/// summary says `"interrupted": true`. Returns the end time.
-pub fn close_with_model(store: &mut Store, r: &ShiftRecord, beats: &[Beat]) -> Result<Millis> {
-    let end = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
+/// The model state of an interrupted shift, rebuilt from what was saved:
+/// its setup as at its start, then the stored user actions, beats and HR
+/// readings in time order through the deterministic model. (Motion is not
+/// replayed: the stored motion unit depends on the shell.)
+pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
     let mut model = Shift::new(store.shift_setup(r.started_ms, ShiftConfig::default())?);
-    let inputs: Vec<ShiftInput> = store
+    model.handle(&ShiftInput::Start { t_ms: r.started_ms });
+    let mut all: Vec<ShiftInput> = store
         .events(r.id)?
         .into_iter()
         .filter(|e| e.kind == INPUT_EVENT)
         .filter_map(|e| serde_json::from_value::<ShiftInput>(e.payload).ok())
-        .filter(|i| !matches!(i, ShiftInput::End { .. }))
+        .filter(|i| !matches!(i, ShiftInput::Start { .. } | ShiftInput::End { .. }))
         .collect();
-    let hr = store.samples(r.id, SampleKind::Hr)?;
-    // Merge the three streams in time order (stable: inputs first).
-    let mut all: Vec<ShiftInput> = inputs;
-    all.extend(beats.iter().map(ShiftInput::beat));
-    all.extend(hr.iter().map(|s| ShiftInput::HeartRate {
-        t_ms: s.t_ms,
-        bpm: f64::from(s.value),
-    }));
+    all.extend(store.beats(r.id)?.iter().map(ShiftInput::beat));
+    all.extend(
+        store
+            .samples(r.id, SampleKind::Hr)?
+            .iter()
+            .map(|s| ShiftInput::HeartRate {
+                t_ms: s.t_ms,
+                bpm: f64::from(s.value),
+            }),
+    );
+    // Stable: at equal times, user actions first.
     all.sort_by_key(ShiftInput::t_ms);
-    all.push(ShiftInput::Start { t_ms: r.started_ms });
-    all.rotate_right(1);
     for i in &all {
         model.handle(i);
     }
+    Ok(model)
+}
+
+/// Closes an interrupted shift with the summary the model gives for what
+/// was saved, ending at the last saved data. The stored summary says
+/// `"interrupted": true`. Returns the end time.
+pub fn close_with_model(store: &mut Store, r: &ShiftRecord) -> Result<Millis> {
+    let end = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
+    let mut model = rebuild_model(store, r)?;
     model.handle(&ShiftInput::End { t_ms: end });
     let summary = model
         .summary()

@@ -18,6 +18,7 @@ use steady_core::activation::Motion;
 use steady_core::baseline::Baseline;
 use steady_core::hrm;
 use steady_core::reset::{ResetProtocol, builtin_protocols};
+use steady_core::session::{LiveSession, SessionError};
 use steady_core::shift::{GaugeUpdate, IgnoredReason, Shift, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::summary::ShiftSummary;
 
@@ -77,10 +78,55 @@ pub struct GaugeSnapshot {
     pub pending_events: u32,
     /// Events dropped from a full poll queue since the shift was created.
     pub dropped_events: u64,
+    /// The stored shift's id (`None` for a shift kept in memory only).
+    pub shift_id: Option<i64>,
+    /// The latest failure to save (disk full, busy database): the data is
+    /// kept in memory and saving is retried; `None` once a save succeeds.
+    pub store_error: Option<String>,
+}
+
+/// Where the model runs: in memory only, or wired to the store.
+enum Engine {
+    Memory(Box<Shift>),
+    Stored(Box<LiveSession>),
+}
+
+impl Engine {
+    fn shift(&self) -> &Shift {
+        match self {
+            Engine::Memory(s) => s,
+            Engine::Stored(s) => s.shift(),
+        }
+    }
+
+    fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+        match self {
+            Engine::Memory(s) => s.handle(input),
+            Engine::Stored(s) => s.handle(input),
+        }
+    }
+}
+
+impl From<SessionError> for SteadyError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Store(e) => SteadyError::Store {
+                reason: e.to_string(),
+            },
+            SessionError::State(e) => SteadyError::Store {
+                reason: e.to_string(),
+            },
+            e @ (SessionError::NoSavedState(_) | SessionError::Ended | SessionError::NotEnded) => {
+                SteadyError::InvalidState {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
 }
 
 struct Inner {
-    shift: Shift,
+    engine: Engine,
     latest: Option<GaugeUpdate>,
     queue: VecDeque<ShiftEvent>,
     dropped: u64,
@@ -115,11 +161,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl LiveShift {
-    /// A shift from an existing core state (used by the store's resume).
-    pub(crate) fn from_shift(shift: Shift) -> Arc<Self> {
+    /// A shift wired to the store (see `SteadyStore`).
+    pub(crate) fn stored(session: LiveSession, first_events: Vec<ShiftEvent>) -> Arc<Self> {
+        let s = Self::with_engine(Engine::Stored(Box::new(session)));
+        lock(&s.state).queue_events(&first_events);
+        s
+    }
+
+    fn with_engine(engine: Engine) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(Inner {
-                shift,
+                engine,
                 latest: None,
                 queue: VecDeque::new(),
                 dropped: 0,
@@ -134,37 +186,53 @@ impl LiveShift {
     /// listener and the poll queue still see the `InputIgnored` event).
     pub(crate) fn apply(&self, input: ShiftInput) -> Result<Vec<ShiftEvent>, SteadyError> {
         guard(|| {
-            let _order = lock(&self.delivery);
-            let events = {
-                let mut inner = lock(&self.state);
-                let events = inner.shift.handle(&input);
-                for e in &events {
-                    if let ShiftEvent::Gauge { update } = e {
-                        inner.latest = Some(*update);
-                    }
-                    if inner.queue.len() == POLL_QUEUE_CAPACITY {
-                        inner.queue.pop_front();
-                        inner.dropped += 1;
-                    }
-                    inner.queue.push_back(e.clone());
-                }
-                events
-            };
-            let listener = self
-                .listener
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            if let Some(l) = listener
-                && !events.is_empty()
-            {
-                l.on_events(events.clone());
-            }
+            let events = self.step(|engine| Ok(engine.handle(&input)))?;
             match rejected(&events, &input) {
                 Some(reason) => Err(ignored_error(reason, &input)),
                 None => Ok(events),
             }
         })
+    }
+
+    /// Runs `f` on the engine under the lock, queues its events, then hands
+    /// them to the listener outside the lock, in call order.
+    fn step(
+        &self,
+        f: impl FnOnce(&mut Engine) -> Result<Vec<ShiftEvent>, SteadyError>,
+    ) -> Result<Vec<ShiftEvent>, SteadyError> {
+        let _order = lock(&self.delivery);
+        let events = {
+            let mut inner = lock(&self.state);
+            let events = f(&mut inner.engine)?;
+            inner.queue_events(&events);
+            events
+        };
+        let listener = self
+            .listener
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(l) = listener
+            && !events.is_empty()
+        {
+            l.on_events(events.clone());
+        }
+        Ok(events)
+    }
+}
+
+impl Inner {
+    fn queue_events(&mut self, events: &[ShiftEvent]) {
+        for e in events {
+            if let ShiftEvent::Gauge { update } = e {
+                self.latest = Some(*update);
+            }
+            if self.queue.len() == POLL_QUEUE_CAPACITY {
+                self.queue.pop_front();
+                self.dropped += 1;
+            }
+            self.queue.push_back(e.clone());
+        }
     }
 }
 
@@ -219,7 +287,7 @@ impl LiveShift {
     /// at its first input.
     #[uniffi::constructor]
     pub fn new(setup: ShiftSetup) -> Arc<Self> {
-        Self::from_shift(Shift::new(setup))
+        Self::with_engine(Engine::Memory(Box::new(Shift::new(setup))))
     }
 
     /// Registers (or with `None` removes) the listener.
@@ -274,34 +342,51 @@ impl LiveShift {
         self.apply(input).map(drop)
     }
 
-    /// Ends the shift and returns its summary (also sent as `Ended`).
+    /// Ends the shift and returns its summary (also sent as `Ended`). A
+    /// stored shift saves the summary with the shift.
     pub fn end(&self, t_ms: Millis) -> Result<ShiftSummary, SteadyError> {
-        let events = self.apply(ShiftInput::End { t_ms })?;
-        events
-            .into_iter()
-            .find_map(|e| match e {
-                ShiftEvent::Ended { summary } => Some(summary),
-                _ => None,
-            })
-            .ok_or_else(|| SteadyError::InvalidState {
-                reason: "the shift did not end".into(),
-            })
+        guard(|| {
+            let input = ShiftInput::End { t_ms };
+            let events = self.step(|engine| match engine {
+                Engine::Memory(s) => Ok(s.handle(&input)),
+                Engine::Stored(s) => Ok(s.end(t_ms)?.1),
+            })?;
+            if let Some(reason) = rejected(&events, &input) {
+                return Err(ignored_error(reason, &input));
+            }
+            events
+                .into_iter()
+                .find_map(|e| match e {
+                    ShiftEvent::Ended { summary } => Some(summary),
+                    _ => None,
+                })
+                .ok_or_else(|| SteadyError::InvalidState {
+                    reason: "the shift did not end".into(),
+                })
+        })
     }
 
     /// The summary, once the shift has ended.
     pub fn summary(&self) -> Option<ShiftSummary> {
-        lock(&self.state).shift.summary().cloned()
+        lock(&self.state).engine.shift().summary().cloned()
     }
 
     pub fn snapshot(&self) -> GaugeSnapshot {
         let inner = lock(&self.state);
+        let shift = inner.engine.shift();
+        let (shift_id, store_error) = match &inner.engine {
+            Engine::Memory(_) => (None, None),
+            Engine::Stored(s) => (Some(s.shift_id()), s.store_error().map(str::to_owned)),
+        };
         GaugeSnapshot {
             latest: inner.latest,
-            baseline: *inner.shift.baseline(),
-            load: inner.shift.load(),
-            ended: inner.shift.has_ended(),
+            baseline: *shift.baseline(),
+            load: shift.load(),
+            ended: shift.has_ended(),
             pending_events: u32::try_from(inner.queue.len()).unwrap_or(u32::MAX),
             dropped_events: inner.dropped,
+            shift_id,
+            store_error,
         }
     }
 

@@ -126,7 +126,12 @@ impl LiveSession {
 
     /// Handles one input: the model's events, with the data stored.
     pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+        let was_ended = self.shift.has_ended();
         let events = self.shift.handle(input);
+        if was_ended {
+            // The model refuses it (`InputIgnored`); the stored shift is closed.
+            return events;
+        }
         self.store_input(input);
         for e in &events {
             if !matches!(e, ShiftEvent::Gauge { .. }) {

@@ -349,6 +349,56 @@ void uniffi_steady_ffi_fn_init_callback_vtable_shiftlistener(const UniffiVTableC
 void uniffi_steady_ffi_fn_method_shiftlistener_on_events(uint64_t ptr, RustBuffer events, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_STEADYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_STEADYSTORE
+uint64_t uniffi_steady_ffi_fn_clone_steadystore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_STEADYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_STEADYSTORE
+void uniffi_steady_ffi_fn_free_steadystore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CONSTRUCTOR_STEADYSTORE_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CONSTRUCTOR_STEADYSTORE_OPEN
+uint64_t uniffi_steady_ffi_fn_constructor_steadystore_open(RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_DELETE_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_DELETE_SHIFT
+void uniffi_steady_ffi_fn_method_steadystore_delete_shift(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_EXPORT
+void uniffi_steady_ffi_fn_method_steadystore_export(uint64_t ptr, int64_t id, RustBuffer format, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_RESUME_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_RESUME_SHIFT
+uint64_t uniffi_steady_ffi_fn_method_steadystore_resume_shift(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFTS
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_shifts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
+uint64_t uniffi_steady_ffi_fn_method_steadystore_start_shift(uint64_t ptr, int64_t t_ms, RustBuffer setup, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SUMMARY
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_summary(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_CORE_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_CORE_VERSION
 RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_status
@@ -728,9 +778,57 @@ uint16_t uniffi_steady_ffi_checksum_method_shiftlistener_on_events(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_DELETE_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_DELETE_SHIFT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_delete_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_EXPORT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_export(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_RESUME_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_RESUME_SHIFT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_resume_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SHIFTS
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_shifts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_START_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_START_SHIFT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_start_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SUMMARY
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_summary(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_LIVESHIFT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_LIVESHIFT_NEW
 uint16_t uniffi_steady_ffi_checksum_constructor_liveshift_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_STEADYSTORE_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_STEADYSTORE_OPEN
+uint16_t uniffi_steady_ffi_checksum_constructor_steadystore_open(void
     
 );
 #endif

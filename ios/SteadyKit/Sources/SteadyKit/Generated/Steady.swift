@@ -646,7 +646,8 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 public protocol LiveShiftProtocol: AnyObject, Sendable {
     
     /**
-     * Ends the shift and returns its summary (also sent as `Ended`).
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
      */
     func end(tMs: Int64) throws  -> ShiftSummary
     
@@ -766,7 +767,8 @@ public convenience init(setup: ShiftSetup) {
 
     
     /**
-     * Ends the shift and returns its summary (also sent as `Ended`).
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
      */
 open func end(tMs: Int64)throws  -> ShiftSummary  {
     return try  FfiConverterTypeShiftSummary_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
@@ -1154,6 +1156,259 @@ public func FfiConverterTypeShiftListener_lower(_ value: ShiftListener) -> UInt6
 
 
 
+
+
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+public protocol SteadyStoreProtocol: AnyObject, Sendable {
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+    func deleteShift(id: Int64) throws 
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+    func export(id: Int64, format: ExportFormat, path: String) throws 
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+    func resumeShift(id: Int64) throws  -> LiveShift
+    
+    /**
+     * Every shift, oldest first.
+     */
+    func shifts() throws  -> [ShiftInfo]
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+    func startShift(tMs: Int64, setup: ShiftSetup) throws  -> LiveShift
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+    func summary(id: Int64) throws  -> ShiftSummary?
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+    func unfinishedShifts() throws  -> [ShiftInfo]
+    
+}
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+open class SteadyStore: SteadyStoreProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_steady_ffi_fn_clone_steadystore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_steady_ffi_fn_free_steadystore(handle, $0) }
+    }
+
+    
+    /**
+     * Opens (or creates, mode 0600) the database at `path`. A file that is
+     * not Steady's, is damaged or comes from a newer Steady is refused with
+     * `SteadyException.Store` and left untouched.
+     */
+public static func `open`(path: String)throws  -> SteadyStore  {
+    return try  FfiConverterTypeSteadyStore_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_constructor_steadystore_open(
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+open func deleteShift(id: Int64)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_delete_shift(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+open func export(id: Int64, format: ExportFormat, path: String)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_export(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeExportFormat_lower(format),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+open func resumeShift(id: Int64)throws  -> LiveShift  {
+    return try  FfiConverterTypeLiveShift_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_resume_shift(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every shift, oldest first.
+     */
+open func shifts()throws  -> [ShiftInfo]  {
+    return try  FfiConverterSequenceTypeShiftInfo.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_shifts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+open func startShift(tMs: Int64, setup: ShiftSetup)throws  -> LiveShift  {
+    return try  FfiConverterTypeLiveShift_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_start_shift(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),
+        FfiConverterTypeShiftSetup_lower(setup),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+open func summary(id: Int64)throws  -> ShiftSummary?  {
+    return try  FfiConverterOptionTypeShiftSummary.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_summary(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+open func unfinishedShifts()throws  -> [ShiftInfo]  {
+    return try  FfiConverterSequenceTypeShiftInfo.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSteadyStore: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SteadyStore
+
+    public static func lift(_ handle: UInt64) throws -> SteadyStore {
+        return SteadyStore(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SteadyStore) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SteadyStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SteadyStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSteadyStore_lift(_ handle: UInt64) throws -> SteadyStore {
+    return try FfiConverterTypeSteadyStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSteadyStore_lower(_ value: SteadyStore) -> UInt64 {
+    return FfiConverterTypeSteadyStore.lower(value)
+}
+
+
+
+
 /**
  * What the UI shows right now, read without waiting for an event.
  */
@@ -1176,6 +1431,15 @@ public struct GaugeSnapshot: Equatable, Hashable {
      * Events dropped from a full poll queue since the shift was created.
      */
     public let droppedEvents: UInt64
+    /**
+     * The stored shift's id (`None` for a shift kept in memory only).
+     */
+    public let shiftId: Int64?
+    /**
+     * The latest failure to save (disk full, busy database): the data is
+     * kept in memory and saving is retried; `None` once a save succeeds.
+     */
+    public let storeError: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1191,13 +1455,22 @@ public struct GaugeSnapshot: Equatable, Hashable {
          */pendingEvents: UInt32, 
         /**
          * Events dropped from a full poll queue since the shift was created.
-         */droppedEvents: UInt64) {
+         */droppedEvents: UInt64, 
+        /**
+         * The stored shift's id (`None` for a shift kept in memory only).
+         */shiftId: Int64?, 
+        /**
+         * The latest failure to save (disk full, busy database): the data is
+         * kept in memory and saving is retried; `None` once a save succeeds.
+         */storeError: String?) {
         self.latest = latest
         self.baseline = baseline
         self.load = load
         self.ended = ended
         self.pendingEvents = pendingEvents
         self.droppedEvents = droppedEvents
+        self.shiftId = shiftId
+        self.storeError = storeError
     }
 
     
@@ -1221,7 +1494,9 @@ public struct FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer {
                 load: FfiConverterDouble.read(from: &buf), 
                 ended: FfiConverterBool.read(from: &buf), 
                 pendingEvents: FfiConverterUInt32.read(from: &buf), 
-                droppedEvents: FfiConverterUInt64.read(from: &buf)
+                droppedEvents: FfiConverterUInt64.read(from: &buf), 
+                shiftId: FfiConverterOptionInt64.read(from: &buf), 
+                storeError: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1232,6 +1507,8 @@ public struct FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer {
         FfiConverterBool.write(value.ended, into: &buf)
         FfiConverterUInt32.write(value.pendingEvents, into: &buf)
         FfiConverterUInt64.write(value.droppedEvents, into: &buf)
+        FfiConverterOptionInt64.write(value.shiftId, into: &buf)
+        FfiConverterOptionString.write(value.storeError, into: &buf)
     }
 }
 
@@ -1311,6 +1588,212 @@ public func FfiConverterTypeHeartRateMeasurement_lift(_ buf: RustBuffer) throws 
 public func FfiConverterTypeHeartRateMeasurement_lower(_ value: HeartRateMeasurement) -> RustBuffer {
     return FfiConverterTypeHeartRateMeasurement.lower(value)
 }
+
+
+/**
+ * One shift in the history.
+ */
+public struct ShiftInfo: Equatable, Hashable {
+    public let id: Int64
+    public let startedMs: Int64
+    /**
+     * `None` while live or interrupted (see `unfinishedShifts`).
+     */
+    public let endedMs: Int64?
+    /**
+     * "live", "replay", "demo" or "import".
+     */
+    public let source: String
+    public let label: String?
+    public let durationS: Double?
+    public let activatedShare: Double?
+    public let baselineShare: Double?
+    public let returnsToBaseline: Int64?
+    public let loadPeak: Double?
+    public let loadEnd: Double?
+    public let promptsOffered: Int64?
+    public let resets: Int64?
+    public let beats: Int64?
+    public let meanHrBpm: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Int64, startedMs: Int64, 
+        /**
+         * `None` while live or interrupted (see `unfinishedShifts`).
+         */endedMs: Int64?, 
+        /**
+         * "live", "replay", "demo" or "import".
+         */source: String, label: String?, durationS: Double?, activatedShare: Double?, baselineShare: Double?, returnsToBaseline: Int64?, loadPeak: Double?, loadEnd: Double?, promptsOffered: Int64?, resets: Int64?, beats: Int64?, meanHrBpm: Double?) {
+        self.id = id
+        self.startedMs = startedMs
+        self.endedMs = endedMs
+        self.source = source
+        self.label = label
+        self.durationS = durationS
+        self.activatedShare = activatedShare
+        self.baselineShare = baselineShare
+        self.returnsToBaseline = returnsToBaseline
+        self.loadPeak = loadPeak
+        self.loadEnd = loadEnd
+        self.promptsOffered = promptsOffered
+        self.resets = resets
+        self.beats = beats
+        self.meanHrBpm = meanHrBpm
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftInfo {
+        return
+            try ShiftInfo(
+                id: FfiConverterInt64.read(from: &buf), 
+                startedMs: FfiConverterInt64.read(from: &buf), 
+                endedMs: FfiConverterOptionInt64.read(from: &buf), 
+                source: FfiConverterString.read(from: &buf), 
+                label: FfiConverterOptionString.read(from: &buf), 
+                durationS: FfiConverterOptionDouble.read(from: &buf), 
+                activatedShare: FfiConverterOptionDouble.read(from: &buf), 
+                baselineShare: FfiConverterOptionDouble.read(from: &buf), 
+                returnsToBaseline: FfiConverterOptionInt64.read(from: &buf), 
+                loadPeak: FfiConverterOptionDouble.read(from: &buf), 
+                loadEnd: FfiConverterOptionDouble.read(from: &buf), 
+                promptsOffered: FfiConverterOptionInt64.read(from: &buf), 
+                resets: FfiConverterOptionInt64.read(from: &buf), 
+                beats: FfiConverterOptionInt64.read(from: &buf), 
+                meanHrBpm: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftInfo, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterInt64.write(value.startedMs, into: &buf)
+        FfiConverterOptionInt64.write(value.endedMs, into: &buf)
+        FfiConverterString.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.label, into: &buf)
+        FfiConverterOptionDouble.write(value.durationS, into: &buf)
+        FfiConverterOptionDouble.write(value.activatedShare, into: &buf)
+        FfiConverterOptionDouble.write(value.baselineShare, into: &buf)
+        FfiConverterOptionInt64.write(value.returnsToBaseline, into: &buf)
+        FfiConverterOptionDouble.write(value.loadPeak, into: &buf)
+        FfiConverterOptionDouble.write(value.loadEnd, into: &buf)
+        FfiConverterOptionInt64.write(value.promptsOffered, into: &buf)
+        FfiConverterOptionInt64.write(value.resets, into: &buf)
+        FfiConverterOptionInt64.write(value.beats, into: &buf)
+        FfiConverterOptionDouble.write(value.meanHrBpm, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftInfo_lift(_ buf: RustBuffer) throws -> ShiftInfo {
+    return try FfiConverterTypeShiftInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftInfo_lower(_ value: ShiftInfo) -> RustBuffer {
+    return FfiConverterTypeShiftInfo.lower(value)
+}
+
+
+/**
+ * Export formats of one shift.
+ */
+
+public enum ExportFormat: Equatable, Hashable {
+    
+    /**
+     * Beats as CSV.
+     */
+    case beatsCsv
+    /**
+     * Summary and events as JSON.
+     */
+    case json
+    /**
+     * RR intervals as Kubios-compatible text.
+     */
+    case kubios
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ExportFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportFormat: FfiConverterRustBuffer {
+    typealias SwiftType = ExportFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .beatsCsv
+        
+        case 2: return .json
+        
+        case 3: return .kubios
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ExportFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .beatsCsv:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .json:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .kubios:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportFormat_lift(_ buf: RustBuffer) throws -> ExportFormat {
+    return try FfiConverterTypeExportFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportFormat_lower(_ value: ExportFormat) -> RustBuffer {
+    return FfiConverterTypeExportFormat.lower(value)
+}
+
 
 
 
@@ -1694,6 +2177,78 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeShiftListener: FfiConverterRustBuffer {
     typealias SwiftType = ShiftListener?
 
@@ -1816,6 +2371,31 @@ fileprivate struct FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftInfo]
+
+    public static func write(_ value: [ShiftInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShiftInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShiftInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShiftInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer {
     typealias SwiftType = [ShiftEvent]
 
@@ -1909,7 +2489,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 58627) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 63022) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest() != 12) {
@@ -1945,7 +2525,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_shiftlistener_on_events() != 5352) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_steady_ffi_checksum_method_steadystore_delete_shift() != 7553) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_export() != 26135) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_resume_shift() != 56359) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 57347) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 47065) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() != 39246) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_steady_ffi_checksum_constructor_liveshift_new() != 50105) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_constructor_steadystore_open() != 31099) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -752,7 +752,23 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_method_shiftlistener_on_events(
     ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_delete_shift(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_export(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_resume_shift(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_shifts(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_start_shift(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_summary(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts(
+    ): Int
     external fun uniffi_steady_ffi_checksum_constructor_liveshift_new(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_constructor_steadystore_open(
     ): Int
     external fun ffi_steady_ffi_uniffi_contract_version(
     ): Int
@@ -812,6 +828,26 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_steady_ffi_fn_method_shiftlistener_on_events(`ptr`: Long,`events`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_steady_ffi_fn_clone_steadystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_free_steadystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_constructor_steadystore_open(`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_delete_shift(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_steadystore_export(`ptr`: Long,`id`: Long,`format`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_steadystore_resume_shift(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`setup`: RustBufferShiftSetup.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_summary(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -951,7 +987,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 58627) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 63022) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest() and 0xFFFF) != 12) {
@@ -987,7 +1023,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_shiftlistener_on_events() and 0xFFFF) != 5352) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_delete_shift() and 0xFFFF) != 7553) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_export() and 0xFFFF) != 26135) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_resume_shift() and 0xFFFF) != 56359) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 57347) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 47065) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 39246) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 50105) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_constructor_steadystore_open() and 0xFFFF) != 31099) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1499,7 +1559,8 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 public interface LiveShiftInterface {
     
     /**
-     * Ends the shift and returns its summary (also sent as `Ended`).
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
      */
     fun `end`(`tMs`: kotlin.Long): ShiftSummary
     
@@ -1670,7 +1731,8 @@ open class LiveShift: Disposable, AutoCloseable, LiveShiftInterface
 
     
     /**
-     * Ends the shift and returns its summary (also sent as `Ended`).
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
      */
     @Throws(SteadyException::class)override fun `end`(`tMs`: kotlin.Long): ShiftSummary {
             return FfiConverterTypeShiftSummary.lift(
@@ -2212,6 +2274,430 @@ public object FfiConverterTypeShiftListener: FfiConverter<ShiftListener, Long> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+public interface SteadyStoreInterface {
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+    fun `deleteShift`(`id`: kotlin.Long)
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+    fun `export`(`id`: kotlin.Long, `format`: ExportFormat, `path`: kotlin.String)
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+    fun `resumeShift`(`id`: kotlin.Long): LiveShift
+    
+    /**
+     * Every shift, oldest first.
+     */
+    fun `shifts`(): List<ShiftInfo>
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+    fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+    fun `summary`(`id`: kotlin.Long): ShiftSummary?
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+    fun `unfinishedShifts`(): List<ShiftInfo>
+    
+    companion object
+}
+
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_steady_ffi_fn_free_steadystore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_steady_ffi_fn_clone_steadystore(handle, status)
+        }
+    }
+
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+    @Throws(SteadyException::class)override fun `deleteShift`(`id`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_delete_shift(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+    @Throws(SteadyException::class)override fun `export`(`id`: kotlin.Long, `format`: ExportFormat, `path`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_export(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeExportFormat.lower(`format`),
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+    @Throws(SteadyException::class)override fun `resumeShift`(`id`: kotlin.Long): LiveShift {
+            return FfiConverterTypeLiveShift.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_resume_shift(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every shift, oldest first.
+     */
+    @Throws(SteadyException::class)override fun `shifts`(): List<ShiftInfo> {
+            return FfiConverterSequenceTypeShiftInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_shifts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+    @Throws(SteadyException::class)override fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift {
+            return FfiConverterTypeLiveShift.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_start_shift(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterTypeShiftSetup.lower(`setup`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+    @Throws(SteadyException::class)override fun `summary`(`id`: kotlin.Long): ShiftSummary? {
+            return FfiConverterOptionalTypeShiftSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_summary(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+    @Throws(SteadyException::class)override fun `unfinishedShifts`(): List<ShiftInfo> {
+            return FfiConverterSequenceTypeShiftInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Opens (or creates, mode 0600) the database at `path`. A file that is
+     * not Steady's, is damaged or comes from a newer Steady is refused with
+     * `SteadyException.Store` and left untouched.
+     */
+    @Throws(SteadyException::class) fun `open`(`path`: kotlin.String): SteadyStore {
+            return FfiConverterTypeSteadyStore.lift(
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_constructor_steadystore_open(
+    
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSteadyStore: FfiConverter<SteadyStore, Long> {
+    override fun lower(value: SteadyStore): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SteadyStore {
+        return SteadyStore(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SteadyStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SteadyStore) = 8UL
+
+    override fun write(value: SteadyStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * What the UI shows right now, read without waiting for an event.
@@ -2240,6 +2726,17 @@ data class GaugeSnapshot (
      * Events dropped from a full poll queue since the shift was created.
      */
     val `droppedEvents`: kotlin.ULong
+    , 
+    /**
+     * The stored shift's id (`None` for a shift kept in memory only).
+     */
+    val `shiftId`: kotlin.Long?
+    , 
+    /**
+     * The latest failure to save (disk full, busy database): the data is
+     * kept in memory and saving is retried; `None` once a save succeeds.
+     */
+    val `storeError`: kotlin.String?
     
 ){
     
@@ -2262,6 +2759,8 @@ public object FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer<GaugeSnapsho
             FfiConverterBoolean.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2271,7 +2770,9 @@ public object FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer<GaugeSnapsho
             FfiConverterDouble.allocationSize(value.`load`) +
             FfiConverterBoolean.allocationSize(value.`ended`) +
             FfiConverterUInt.allocationSize(value.`pendingEvents`) +
-            FfiConverterULong.allocationSize(value.`droppedEvents`)
+            FfiConverterULong.allocationSize(value.`droppedEvents`) +
+            FfiConverterOptionalLong.allocationSize(value.`shiftId`) +
+            FfiConverterOptionalString.allocationSize(value.`storeError`)
     )
 
     override fun write(value: GaugeSnapshot, buf: ByteBuffer) {
@@ -2281,6 +2782,8 @@ public object FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer<GaugeSnapsho
             FfiConverterBoolean.write(value.`ended`, buf)
             FfiConverterUInt.write(value.`pendingEvents`, buf)
             FfiConverterULong.write(value.`droppedEvents`, buf)
+            FfiConverterOptionalLong.write(value.`shiftId`, buf)
+            FfiConverterOptionalString.write(value.`storeError`, buf)
     }
 }
 
@@ -2331,6 +2834,165 @@ public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<Heart
             FfiConverterSequenceUShort.write(value.`rr1024`, buf)
     }
 }
+
+
+
+/**
+ * One shift in the history.
+ */
+data class ShiftInfo (
+    val `id`: kotlin.Long
+    , 
+    val `startedMs`: kotlin.Long
+    , 
+    /**
+     * `None` while live or interrupted (see `unfinishedShifts`).
+     */
+    val `endedMs`: kotlin.Long?
+    , 
+    /**
+     * "live", "replay", "demo" or "import".
+     */
+    val `source`: kotlin.String
+    , 
+    val `label`: kotlin.String?
+    , 
+    val `durationS`: kotlin.Double?
+    , 
+    val `activatedShare`: kotlin.Double?
+    , 
+    val `baselineShare`: kotlin.Double?
+    , 
+    val `returnsToBaseline`: kotlin.Long?
+    , 
+    val `loadPeak`: kotlin.Double?
+    , 
+    val `loadEnd`: kotlin.Double?
+    , 
+    val `promptsOffered`: kotlin.Long?
+    , 
+    val `resets`: kotlin.Long?
+    , 
+    val `beats`: kotlin.Long?
+    , 
+    val `meanHrBpm`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftInfo: FfiConverterRustBuffer<ShiftInfo> {
+    override fun read(buf: ByteBuffer): ShiftInfo {
+        return ShiftInfo(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftInfo) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterLong.allocationSize(value.`startedMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`endedMs`) +
+            FfiConverterString.allocationSize(value.`source`) +
+            FfiConverterOptionalString.allocationSize(value.`label`) +
+            FfiConverterOptionalDouble.allocationSize(value.`durationS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`activatedShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`baselineShare`) +
+            FfiConverterOptionalLong.allocationSize(value.`returnsToBaseline`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadPeak`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterOptionalLong.allocationSize(value.`promptsOffered`) +
+            FfiConverterOptionalLong.allocationSize(value.`resets`) +
+            FfiConverterOptionalLong.allocationSize(value.`beats`) +
+            FfiConverterOptionalDouble.allocationSize(value.`meanHrBpm`)
+    )
+
+    override fun write(value: ShiftInfo, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterLong.write(value.`startedMs`, buf)
+            FfiConverterOptionalLong.write(value.`endedMs`, buf)
+            FfiConverterString.write(value.`source`, buf)
+            FfiConverterOptionalString.write(value.`label`, buf)
+            FfiConverterOptionalDouble.write(value.`durationS`, buf)
+            FfiConverterOptionalDouble.write(value.`activatedShare`, buf)
+            FfiConverterOptionalDouble.write(value.`baselineShare`, buf)
+            FfiConverterOptionalLong.write(value.`returnsToBaseline`, buf)
+            FfiConverterOptionalDouble.write(value.`loadPeak`, buf)
+            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
+            FfiConverterOptionalLong.write(value.`promptsOffered`, buf)
+            FfiConverterOptionalLong.write(value.`resets`, buf)
+            FfiConverterOptionalLong.write(value.`beats`, buf)
+            FfiConverterOptionalDouble.write(value.`meanHrBpm`, buf)
+    }
+}
+
+
+
+/**
+ * Export formats of one shift.
+ */
+
+enum class ExportFormat {
+    
+    /**
+     * Beats as CSV.
+     */
+    BEATS_CSV,
+    /**
+     * Summary and events as JSON.
+     */
+    JSON,
+    /**
+     * RR intervals as Kubios-compatible text.
+     */
+    KUBIOS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportFormat: FfiConverterRustBuffer<ExportFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        ExportFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ExportFormat) = 4UL
+
+    override fun write(value: ExportFormat, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -2785,6 +3447,102 @@ public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
+    override fun read(buf: ByteBuffer): kotlin.Double? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterDouble.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Double?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterDouble.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeShiftListener: FfiConverterRustBuffer<ShiftListener?> {
     override fun read(buf: ByteBuffer): ShiftListener? {
         if (buf.get().toInt() == 0) {
@@ -2927,6 +3685,34 @@ public object FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeResetProtocol.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer<List<ShiftInfo>> {
+    override fun read(buf: ByteBuffer): List<ShiftInfo> {
+        val len = buf.getInt()
+        return List<ShiftInfo>(len) {
+            FfiConverterTypeShiftInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ShiftInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeShiftInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ShiftInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeShiftInfo.write(it, buf)
         }
     }
 }

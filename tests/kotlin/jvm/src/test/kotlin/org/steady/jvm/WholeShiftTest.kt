@@ -7,7 +7,12 @@ import org.junit.jupiter.api.assertThrows
 import org.steady.core.EffectVerdict
 import org.steady.core.PromptOutcome
 import org.steady.core.ShiftEvent
+import org.junit.jupiter.api.io.TempDir
+import org.steady.ffi.ExportFormat
 import org.steady.ffi.LiveShift
+import org.steady.ffi.SteadyStore
+import java.nio.file.Files
+import java.nio.file.Path
 import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
 import org.steady.ffi.UserAction
@@ -26,9 +31,12 @@ class WholeShiftTest {
     private val t0 = 1_764_000_000_000L // unix ms, as a phone stamps BLE notifications
 
     @Test
-    fun `a whole shift from Kotlin - Polar sample, activation, prompt, reset, end`() {
+    fun `a whole shift from Kotlin - store, Polar sample, activation, prompt, reset, end, summary, export`(
+        @TempDir dir: Path,
+    ) {
         val listener = Collecting()
-        LiveShift(defaultShiftSetup()).use { shift ->
+        val store = SteadyStore.open(dir.resolve("steady.db").toString())
+        store.startShift(t0, defaultShiftSetup()).use { shift ->
             shift.setListener(listener)
             shift.start(t0)
             val strap = FakeStrap(t0)
@@ -80,7 +88,28 @@ class WholeShiftTest {
 
             // after the end, inputs are refused with a typed state error
             assertThrows<SteadyException.InvalidState> { shift.tick(strap.nowMs + 10_000) }
+
+            // 6. the store kept it: history, the same summary, exports
+            val id = requireNotNull(shift.snapshot().shiftId)
+            assertEquals(null, shift.snapshot().storeError)
+            val listed = store.shifts().single()
+            assertEquals(id, listed.id)
+            assertEquals(summary.endMs, listed.endedMs)
+            assertEquals(1L, listed.promptsOffered)
+            assertTrue(listed.beats!! > 900, "beats stored: ${listed.beats}")
+            assertEquals(summary, store.summary(id))
+            assertTrue(store.unfinishedShifts().isEmpty())
+            for ((format, name) in listOf(ExportFormat.BEATS_CSV to "beats.csv", ExportFormat.JSON to "shift.json", ExportFormat.KUBIOS to "rr.txt")) {
+                val out = dir.resolve(name)
+                store.export(id, format, out.toString())
+                assertTrue(Files.size(out) > 1000, "$name: ${Files.size(out)} bytes")
+            }
+            assertTrue(Files.readString(dir.resolve("shift.json")).contains("prompt_offered"))
+            assertThrows<SteadyException.Export> {
+                store.export(id, ExportFormat.JSON, dir.resolve("missing/dir/x.json").toString())
+            }
         }
+        store.close()
     }
 
     @Test

@@ -396,9 +396,6 @@ impl Session<'_> {
     fn on_tick(&mut self) {
         let now = self.clock.now();
         self.input(ShiftInput::Tick { t_ms: now });
-        if let Some(run) = &mut self.run {
-            run.save_state(now);
-        }
         if let Some(p) = &self.view.pacer
             && p.at(now).is_none()
         {

@@ -288,8 +288,14 @@ impl Recorder {
 /// readings in time order through the deterministic model. (Motion is not
 /// replayed: the stored motion unit depends on the shell.)
 pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
+    Ok(rebuild_events(store, r)?.0)
+}
+
+/// [`rebuild_model`], also returning every event the model gave on the way
+/// (gauge refreshes included: they are not stored, the chart redraws them).
+pub fn rebuild_events(store: &Store, r: &ShiftRecord) -> Result<(Shift, Vec<ShiftEvent>)> {
     let mut model = Shift::new(store.shift_setup(r.started_ms, ShiftConfig::default())?);
-    model.handle(&ShiftInput::Start { t_ms: r.started_ms });
+    let mut events = model.handle(&ShiftInput::Start { t_ms: r.started_ms });
     let mut all: Vec<ShiftInput> = store
         .events(r.id)?
         .into_iter()
@@ -310,9 +316,9 @@ pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
     // Stable: at equal times, user actions first.
     all.sort_by_key(ShiftInput::t_ms);
     for i in &all {
-        model.handle(i);
+        events.extend(model.handle(i));
     }
-    Ok(model)
+    Ok((model, events))
 }
 
 /// Closes an interrupted shift with the summary the model gives for what

@@ -448,6 +448,12 @@ def test_live_screen_in_tmux():
             fail(f'no gauge on the screen:\n{screen()}')
         shot = screen()
         print('    ' + '\n    '.join(shot.rstrip().splitlines()))
+        tmux(sock, 'send-keys', '-t', 'live', 'o')
+        try:
+            wait_for(lambda: 'quiet: no prompts' in screen() and '[o] end quiet' in screen(), 10,
+                     'quiet mode on o')
+        except AssertionError:
+            fail(f'o did not turn quiet mode on:\n{screen()}')
         tmux(sock, 'send-keys', '-t', 'live', 'r')
         try:
             wait_for(lambda: 'Reset: Three slow breaths' in screen() and 'breathe in' in screen(),

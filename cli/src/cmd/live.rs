@@ -496,6 +496,20 @@ impl Session<'_> {
                 });
                 KeyOutcome::Continue
             }
+            KeyCode::Char('o') => {
+                // "On a call / with a patient": no prompts until pressed again.
+                self.view.quiet = !self.view.quiet;
+                self.input(ShiftInput::Quiet {
+                    t_ms: now,
+                    on: self.view.quiet,
+                });
+                self.view.status = Some(if self.view.quiet {
+                    "quiet: no prompts (o to end)".into()
+                } else {
+                    "quiet mode ended".into()
+                });
+                KeyOutcome::Continue
+            }
             KeyCode::Char('s') if self.view.prompt.is_some() => {
                 self.input(ShiftInput::Snooze {
                     t_ms: now,

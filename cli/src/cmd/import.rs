@@ -21,8 +21,33 @@ pub struct Args {
     /// File format.
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatArg,
+    /// When the recording started (RFC 3339, e.g. 2025-11-20T07:00:00Z),
+    /// for files without a clock of their own (rr text, Polar .hrm): the
+    /// shift is placed there in the history instead of at time 0.
+    #[arg(long, value_name = "TIME", value_parser = parse_start)]
+    pub start: Option<Millis>,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+fn parse_start(s: &str) -> Result<Millis, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("{s:?} is not an RFC 3339 time (e.g. 2025-11-20T07:00:00Z): {e}"))
+}
+
+/// Moves a recording without a clock to start at `start` (unix ms).
+fn place_at(rec: &mut steady_core::formats::Recording, start: Millis) {
+    let off = start - rec.origin_ms;
+    rec.origin_ms += off;
+    rec.start_unix_ms = Some(start);
+    rec.rr.iter_mut().for_each(|r| r.t_ms += off);
+    rec.hr.iter_mut().for_each(|h| h.t_ms += off);
+    rec.motion.iter_mut().for_each(|m| m.t_ms += off);
+    for g in &mut rec.gaps {
+        g.start_ms += off;
+        g.end_ms += off;
+    }
 }
 
 /// Acceleration magnitude (g, e.g. E4 at 32 Hz) to one ENMO value per
@@ -53,7 +78,15 @@ pub fn enmo_per_second(samples: &[MotionSample]) -> Vec<Motion> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let rec = load(&args.file, args.format)?;
+    let mut rec = load(&args.file, args.format)?;
+    if let Some(start) = args.start {
+        anyhow::ensure!(
+            rec.start_unix_ms.is_none(),
+            "{} has its own clock; --start is only for files without one",
+            args.file.display()
+        );
+        place_at(&mut rec, start);
+    }
     anyhow::ensure!(
         !rec.rr.is_empty() || !rec.hr.is_empty(),
         "{}: no RR intervals and no heart rate to import",

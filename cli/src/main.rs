@@ -46,6 +46,8 @@ enum Command {
     Delete(cmd::delete::Args),
     /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
     Import(cmd::import::Args),
+    /// Evaluate the model on labelled E4 sessions (AUC, prompts per hour).
+    Evaluate(cmd::evaluate::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd::export::run(a),
         Command::Delete(a) => cmd::delete::run(a),
         Command::Import(a) => cmd::import::run(a),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ use steady_core::formats::rr;
 use steady_core::pipeline::SignalQuality;
 
 use super::common::{clock, num};
+use super::model::summary_text;
 use super::replay::replay;
 
 /// The bundled recording (MIT, provenance in cli/data/README.md).
@@ -48,7 +49,7 @@ pub fn run(args: Args) -> Result<()> {
         true,
     )?;
     let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, &mut recorder)?;
-    super::replay::finish_store(recorder, &rec)?;
+    super::replay::finish_store(recorder, &o)?;
     let d = analyze(&rec, &AnalyzeOptions::default());
     let a = &d.analysis;
     let good = o
@@ -113,6 +114,10 @@ pub fn run(args: Args) -> Result<()> {
             num(w.rmssd_ms, 1),
             num(w.rmssd_ms.map(f64::ln), 2)
         )?;
+    }
+    if let Some(s) = &o.summary {
+        writeln!(out)?;
+        write!(out, "{}", summary_text(s))?;
     }
     writeln!(
         out,

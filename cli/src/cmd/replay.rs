@@ -1,5 +1,7 @@
 //! `steady replay FILE`: feed a recording through the live pipeline in data
-//! time and print one line per gauge refresh (every 5 s of data).
+//! time and print one line per gauge refresh (every 5 s of data), with the
+//! model's gauge, state and load, each prompt as it is offered, and the
+//! shift summary at the end.
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,10 +9,14 @@ use std::time::Duration;
 use anyhow::Result;
 use steady_core::Millis;
 use steady_core::beats::CleanerConfig;
+use steady_core::feed::enmo_blocks;
 use steady_core::formats::Recording;
 use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
+use steady_core::shift::{GaugeUpdate, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::summary::ShiftSummary;
 
 use super::common::{FormatArg, clock, load, num, window_ms};
+use super::model::{gauge_line, summary_text};
 use super::record::{RecordArgs, Recorder, Started};
 use steady_core::store::ShiftSource;
 
@@ -45,6 +51,82 @@ pub struct ReplayOutcome {
     pub beats: u64,
     pub corrected: u64,
     pub gaps: u64,
+    /// The model's prompts (times on the recording's clock).
+    pub prompts: Vec<Millis>,
+    /// The model's shift summary.
+    pub summary: Option<ShiftSummary>,
+}
+
+/// The model running beside the pipeline during a replay.
+struct Model {
+    shift: Shift,
+    motion: Vec<ShiftInput>,
+    next_motion: usize,
+    last: Option<GaugeUpdate>,
+}
+
+impl Model {
+    /// The model starts from `setup` (the stored baseline history and
+    /// earlier shifts when the shift is stored); the caller feeds `Start`.
+    fn new(rec: &Recording, setup: ShiftSetup) -> Self {
+        let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
+            .into_iter()
+            .map(|motion| ShiftInput::Motion { motion })
+            .collect();
+        let shift = Shift::new(setup);
+        Self {
+            shift,
+            motion,
+            next_motion: 0,
+            last: None,
+        }
+    }
+
+    /// Feed one input (and the motion up to its time); print prompts; store
+    /// what the shift keeps (motion, user actions, events).
+    fn feed(
+        &mut self,
+        input: ShiftInput,
+        origin: Millis,
+        outcome: &mut ReplayOutcome,
+        out: &mut impl Write,
+        recorder: &mut Option<Recorder>,
+    ) -> Result<()> {
+        let t = input.t_ms();
+        let mut inputs = Vec::new();
+        while let Some(m) = self.motion.get(self.next_motion).filter(|m| m.t_ms() <= t) {
+            inputs.push(m.clone());
+            self.next_motion += 1;
+        }
+        inputs.push(input);
+        for i in &inputs {
+            let events = self.shift.handle(i);
+            if let Some(r) = recorder.as_mut() {
+                if let ShiftInput::Motion { motion } = i {
+                    r.motion(motion);
+                }
+                r.model_input(i);
+                r.model_events(&events, i.t_ms());
+            }
+            for e in events {
+                match e {
+                    ShiftEvent::Gauge { update } => self.last = Some(update),
+                    ShiftEvent::PromptOffered { prompt } => {
+                        outcome.prompts.push(prompt.t_ms);
+                        writeln!(
+                            out,
+                            "+{:>7}  >> reset offered: {}",
+                            clock((prompt.t_ms - origin) as f64 / 1000.0),
+                            prompt.reason.describe()
+                        )?;
+                    }
+                    ShiftEvent::Ended { summary } => outcome.summary = Some(summary),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One live line.
@@ -79,6 +161,12 @@ pub fn replay(
 ) -> Result<ReplayOutcome> {
     let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
+    let setup = recorder.as_ref().map(Recorder::setup).unwrap_or_default();
+    let mut model = Model::new(rec, setup);
+    let start = ShiftInput::Start {
+        t_ms: rec.origin_ms,
+    };
+    model.feed(start, rec.origin_ms, &mut outcome, out, recorder)?;
     let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
@@ -89,6 +177,16 @@ pub fn replay(
             (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
                 i += 1;
                 p.push_rr(*r, |b| store_beat(recorder, b));
+                model.feed(
+                    ShiftInput::Rr {
+                        t_ms: r.t_ms,
+                        rr_ms: r.rr_ms,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                    recorder,
+                )?;
                 r.t_ms
             }
             (_, Some(h)) => {
@@ -97,11 +195,31 @@ pub fn replay(
                 if let Some(s) = recorder.as_mut() {
                     s.heart_rate(h.t_ms, h.bpm);
                 }
+                model.feed(
+                    ShiftInput::HeartRate {
+                        t_ms: h.t_ms,
+                        bpm: h.bpm,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                    recorder,
+                )?;
                 h.t_ms
             }
             (Some(r), None) => {
                 i += 1;
                 p.push_rr(*r, |b| store_beat(recorder, b));
+                model.feed(
+                    ShiftInput::Rr {
+                        t_ms: r.t_ms,
+                        rr_ms: r.rr_ms,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                    recorder,
+                )?;
                 r.t_ms
             }
             (None, None) => break,
@@ -130,7 +248,8 @@ pub fn replay(
         }
         if let Some(snap) = p.poll(t) {
             if refreshes.is_multiple_of(print_every.max(1)) {
-                writeln!(out, "{}", line(&snap, rec.origin_ms))?;
+                let g = model.last.as_ref().map(gauge_line).unwrap_or_default();
+                writeln!(out, "{}  {}", line(&snap, rec.origin_ms), g)?;
                 out.flush()?;
             }
             refreshes += 1;
@@ -138,6 +257,14 @@ pub fn replay(
         }
     }
     p.finish(|b| store_beat(recorder, b));
+    let end = last_t.unwrap_or(rec.origin_ms);
+    model.feed(
+        ShiftInput::End { t_ms: end },
+        rec.origin_ms,
+        &mut outcome,
+        out,
+        recorder,
+    )?;
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
@@ -177,28 +304,21 @@ pub fn begin_store(
     Ok(Some(r))
 }
 
-/// Ends a stored shift at the last data time.
-pub fn finish_store(recorder: Option<Recorder>, rec: &Recording) -> Result<()> {
+/// Ends a stored shift with the model's summary.
+pub fn finish_store(recorder: Option<Recorder>, o: &ReplayOutcome) -> Result<()> {
     let Some(r) = recorder else { return Ok(()) };
-    let end = rec
-        .rr
-        .last()
-        .map(|x| x.t_ms)
-        .into_iter()
-        .chain(rec.hr.last().map(|h| h.t_ms))
-        .max()
-        .unwrap_or(rec.origin_ms);
+    let summary = o.summary.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("the shift model gave no summary; the shift stays unfinished")
+    })?;
     let path = r.path().to_path_buf();
     let temporary = r.is_temporary();
-    let (id, summary) = r.finish(end)?;
-    let what = format!(
-        "shift {id} ({} returns to baseline, load peak {:.1}, {} prompts)",
-        summary.returns_to_baseline, summary.load_peak, summary.prompts_offered
-    );
+    let id = r.finish(summary)?;
     if temporary {
-        eprintln!("stored {what} in a temporary database (deleted now; pass --db PATH to keep it)");
+        eprintln!(
+            "stored shift {id} in a temporary database (deleted now; pass --db PATH to keep it)"
+        );
     } else {
-        eprintln!("stored {what} in {}", path.display());
+        eprintln!("stored shift {id} in {}", path.display());
     }
     Ok(())
 }
@@ -235,6 +355,9 @@ pub fn run(args: Args) -> Result<()> {
         o.gaps,
         o.snapshots.len()
     )?;
-    finish_store(recorder, &rec)?;
+    if let Some(s) = &o.summary {
+        write!(out, "{}", summary_text(s))?;
+    }
+    finish_store(recorder, &o)?;
     Ok(())
 }

@@ -358,6 +358,35 @@ fn import_stores_past_shifts_from_every_reader() {
 }
 
 #[test]
+fn summary_of_a_replayed_shift_is_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let file = shared_data().join("polar-rest-exercise/exercise_rri.hrm");
+    let replay = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args([
+            "replay",
+            file.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let text = ok(steady(&db, &["summary"]));
+    assert!(
+        text.contains("shift 1 (replay, ended)") && text.contains("Shift summary"),
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&ok(steady(&db, &["summary", "--json"]))).unwrap();
+    assert!(v["summary"]["time_in"].is_object(), "{v}");
+    assert_eq!(v["shift"]["key"]["load_peak"], v["summary"]["load_peak"]);
+}
+
+#[test]
 fn demo_stores_its_shift_only_where_asked() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use clap::{ArgAction, Parser, Subcommand};
 
 mod ble;
+mod chart;
 mod cmd;
 mod hrmlog;
 mod screen;
+mod shiftrun;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,10 +46,10 @@ enum Command {
     Export(cmd::export::Args),
     /// Delete one shift or everything.
     Delete(cmd::delete::Args),
-    /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
-    Import(cmd::import::Args),
     /// Evaluate the model on labelled E4 sessions (AUC, prompts per hour).
     Evaluate(cmd::evaluate::Args),
+    /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,12 +61,12 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Scan(a) => cmd::scan::run(&a),
         Command::Live(a) => cmd::live::run(&a),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
         Command::Shifts(a) => cmd::shifts::run(a),
         Command::Summary(a) => cmd::summary::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Delete(a) => cmd::delete::run(a),
         Command::Import(a) => cmd::import::run(a),
-        Command::Evaluate(a) => cmd::evaluate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

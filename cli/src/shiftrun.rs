@@ -11,22 +11,20 @@
 //! - every model event is stored with its serde tag as the kind and the event
 //!   itself as the payload (`ShiftEvent` JSON), which is what the chart reads
 //!   back (`chart::ShiftChart::from_events`);
-//! - the personal baseline history is kept as the latest stored baseline,
-//!   payload = [`BaselineHistory`] JSON; the trend reads earlier shifts' key
-//!   figures.
+//! - what the next shift starts from (baseline history, earlier digests,
+//!   carried load) comes from `Store::shift_setup`, and the end goes through
+//!   `ShiftWriter::finish_with_summary` (key figures + this shift's still
+//!   minutes), the same convention as `replay`, `demo` and `import`.
 //!
 //! A store write that fails is retried by the store's writer (nothing is
 //! dropped); the live session goes on and the failure is reported.
 
 use steady_core::Millis;
-use steady_core::baseline::{BaselineConfig, BaselineHistory};
 use steady_core::beats::CleanerConfig;
 use steady_core::pipeline::BeatPipeline;
-use steady_core::shift::{Shift, ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{
-    KeyFigures, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, WriterConfig,
-};
-use steady_core::summary::{ShiftDigest, ShiftSummary};
+use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::store::{KeyFigures, ShiftId, ShiftSource, ShiftWriter, Store, WriterConfig};
+use steady_core::summary::ShiftSummary;
 
 /// The HRV window of the storage pipeline (the model keeps its own).
 const STORE_WINDOW_MS: Millis = 60_000;
@@ -75,60 +73,10 @@ pub fn event_t(ev: &ShiftEvent) -> Millis {
     }
 }
 
-/// The key figures the store keeps in columns, from the model's summary.
-pub fn key_figures(s: &ShiftSummary) -> KeyFigures {
-    let hours = s.duration_s / 3600.0;
-    KeyFigures {
-        // Left to the store, which counts the beats it holds: the figures
-        // then agree with `steady export`.
-        beats: None,
-        mean_hr_bpm: None,
-        corrected_share: None,
-        duration_s: Some(s.duration_s),
-        activated_share: Some(s.digest.activated_share),
-        baseline_share: Some(s.digest.baseline_share),
-        returns_to_baseline: Some(i64::from(s.returns_to_baseline)),
-        returns_per_hour: (hours > 0.0).then_some(s.digest.returns_per_hour),
-        longest_without_return_s: Some(s.longest_without_return_s),
-        load_start: Some(s.load_start),
-        load_peak: Some(s.load_peak),
-        load_end: Some(s.load_end),
-        prompts_offered: Some(i64::from(s.prompts_offered)),
-        prompts_taken: Some(i64::from(s.prompts_taken)),
-        resets: i64::try_from(s.resets.len()).ok(),
-    }
-}
-
-/// An earlier shift's digest from its stored key figures (`None` when the
-/// figures the trend needs are missing).
-fn digest(r: &ShiftRecord) -> Option<ShiftDigest> {
-    let k = &r.key;
-    Some(ShiftDigest {
-        start_ms: r.started_ms,
-        duration_s: k.duration_s?,
-        activated_share: k.activated_share?,
-        baseline_share: k.baseline_share?,
-        returns_per_hour: k.returns_per_hour.unwrap_or(0.0),
-        longest_without_return_s: k.longest_without_return_s.unwrap_or(0.0),
-        load_peak: k.load_peak?,
-        load_end: k.load_end?,
-    })
-}
-
-/// What a new shift starts from: defaults, plus the store's baseline
-/// history, earlier digests and the last shift's load.
-pub fn setup_from_store(store: &Store) -> Result<ShiftSetup, ShiftRunError> {
-    let mut setup = ShiftSetup::default();
-    if let Some(b) = store.latest_baseline()? {
-        match serde_json::from_value::<BaselineHistory>(b.payload) {
-            Ok(h) => setup.history = h,
-            Err(e) => tracing::warn!("stored baseline history unreadable, starting fresh: {e}"),
-        }
-    }
-    let previous = store.trend(u32::try_from(steady_core::summary::TREND_SHIFTS).unwrap_or(7))?;
-    setup.previous = previous.iter().filter_map(digest).collect();
-    setup.load_start = previous.last().and_then(|r| r.key.load_end).unwrap_or(0.0);
-    Ok(setup)
+/// What a new shift starting at `t` begins from: defaults, plus the
+/// store's baseline history, earlier digests and the last shift's load.
+pub fn setup_from_store(store: &Store, t: Millis) -> Result<ShiftSetup, ShiftRunError> {
+    Ok(store.shift_setup(t, ShiftConfig::default())?)
 }
 
 /// Runs a whole recording through a fresh shift model (in data time, no
@@ -179,8 +127,6 @@ pub struct ShiftRun {
     shift: Shift,
     beats: BeatPipeline,
     writer: Option<ShiftWriter>,
-    history: BaselineHistory,
-    baseline_cfg: BaselineConfig,
     store_error: Option<String>,
 }
 
@@ -194,11 +140,9 @@ impl ShiftRun {
         t: Millis,
     ) -> Result<(Self, Vec<ShiftEvent>), ShiftRunError> {
         let setup = match &store {
-            Some(s) => setup_from_store(s)?,
+            Some(s) => setup_from_store(s, t)?,
             None => ShiftSetup::default(),
         };
-        let history = setup.history.clone();
-        let baseline_cfg = setup.config.baseline;
         let writer = match store {
             Some(s) => Some(ShiftWriter::start(
                 s,
@@ -213,8 +157,6 @@ impl ShiftRun {
             shift: Shift::new(setup),
             beats: BeatPipeline::new(STORE_WINDOW_MS, CleanerConfig::default()),
             writer,
-            history,
-            baseline_cfg,
             store_error: None,
         };
         let events = run.input(&ShiftInput::Start { t_ms: t });
@@ -326,17 +268,11 @@ impl ShiftRun {
             if let Some(e) = failed {
                 tracing::warn!("last beats not saved: {e}");
             }
-            let (json, key) = match &summary {
-                Some(s) => (serde_json::to_value(s)?, key_figures(s)),
-                None => (serde_json::Value::Null, KeyFigures::default()),
-            };
-            let end_t = summary.as_ref().map_or(t, |s| s.end_ms);
-            w.finish(end_t, &json, &key)?;
-            if let Some(s) = &summary {
-                self.history.add(&s.baseline_samples, &self.baseline_cfg);
-                let id = w.shift_id();
-                w.store()
-                    .save_baseline(end_t, Some(id), &serde_json::to_value(&self.history)?)?;
+            match &summary {
+                // Key figures, summary JSON, and this shift's still minutes
+                // for the next shift's baseline.
+                Some(s) => w.finish_with_summary(s)?,
+                None => w.finish(t, &serde_json::Value::Null, &KeyFigures::default())?,
             }
         }
         Ok((summary, events))
@@ -434,7 +370,7 @@ mod tests {
         assert_eq!(rec.key.load_peak, Some(summary.load_peak));
 
         // The next shift starts from what this one left.
-        let setup = setup_from_store(&store).unwrap();
+        let setup = setup_from_store(&store, end + 86_400_000).unwrap();
         assert_eq!(setup.history.samples.len(), summary.baseline_samples.len());
         assert_eq!(setup.previous.len(), 1);
         assert_eq!(setup.load_start, summary.load_end);

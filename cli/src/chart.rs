@@ -171,6 +171,14 @@ impl ShiftChart {
                 Err(err) => tracing::debug!("event {} at {} not charted: {err}", e.kind, e.t_ms),
             }
         }
+        // Shifts stored by replay / demo / import keep no gauge refreshes
+        // (recomputable): rebuild them from the saved data.
+        if !events.iter().any(|e| matches!(e, ShiftEvent::Gauge { .. })) {
+            match crate::cmd::record::rebuild_events(store, rec) {
+                Ok(rebuilt) => events = rebuilt,
+                Err(err) => tracing::debug!("shift {} not rebuilt for the chart: {err:#}", rec.id),
+            }
+        }
         let beats = store.beats(rec.id)?;
         let mut hr = hr_from_beats(&beats);
         if hr.is_empty() {

@@ -384,6 +384,18 @@ fn summary_of_a_replayed_shift_is_the_models() {
     let v: Value = serde_json::from_str(&ok(steady(&db, &["summary", "--json"]))).unwrap();
     assert!(v["summary"]["time_in"].is_object(), "{v}");
     assert_eq!(v["shift"]["key"]["load_peak"], v["summary"]["load_peak"]);
+    // Gauge refreshes are not stored; the chart rebuilds them from the
+    // saved beats: state bands (rects) and gauge + load lines appear.
+    let svg = dir.path().join("chart.svg");
+    ok(steady(
+        &db,
+        &["summary", "1", "--svg", svg.to_str().unwrap()],
+    ));
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        svg.matches("<rect").count() > 5,
+        "no state bands in the chart"
+    );
 }
 
 #[test]

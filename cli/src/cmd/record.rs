@@ -296,8 +296,23 @@ impl Recorder {
 /// readings in time order through the deterministic model. (Motion is not
 /// replayed: the stored motion unit depends on the shell.)
 pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
+    Ok(run_stored(store, r, None)?.0)
+}
+
+/// Every model event of a stored shift, recomputed from its saved data
+/// (gauge refreshes are not stored; the chart needs them). Ends the model
+/// at the shift's end when it has one.
+pub fn rebuild_events(store: &Store, r: &ShiftRecord) -> Result<Vec<ShiftEvent>> {
+    Ok(run_stored(store, r, r.ended_ms)?.1)
+}
+
+fn run_stored(
+    store: &Store,
+    r: &ShiftRecord,
+    end: Option<Millis>,
+) -> Result<(Shift, Vec<ShiftEvent>)> {
     let mut model = Shift::new(store.shift_setup(r.started_ms, ShiftConfig::default())?);
-    model.handle(&ShiftInput::Start { t_ms: r.started_ms });
+    let mut events = model.handle(&ShiftInput::Start { t_ms: r.started_ms });
     let mut all: Vec<ShiftInput> = store
         .events(r.id)?
         .into_iter()
@@ -318,9 +333,12 @@ pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
     // Stable: at equal times, user actions first.
     all.sort_by_key(ShiftInput::t_ms);
     for i in &all {
-        model.handle(i);
+        events.extend(model.handle(i));
     }
-    Ok(model)
+    if let Some(t_ms) = end {
+        events.extend(model.handle(&ShiftInput::End { t_ms }));
+    }
+    Ok((model, events))
 }
 
 /// Closes an interrupted shift with the summary the model gives for what

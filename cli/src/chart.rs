@@ -166,7 +166,7 @@ impl ShiftChart {
     /// stored (`cmd::record::rebuild_events`: beats, HR readings and the
     /// user's actions, deterministic) and its events are drawn.
     pub fn from_store(store: &Store, rec: &ShiftRecord) -> anyhow::Result<Self> {
-        let (_, events) = crate::cmd::record::rebuild_events(store, rec)?;
+        let events = crate::cmd::record::rebuild_events(store, rec)?;
         let beats = store.beats(rec.id)?;
         let mut hr = hr_from_beats(&beats);
         if hr.is_empty() {

@@ -45,6 +45,15 @@ use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
 use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
 use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
 
+/// Inputs whose time is further than this from 0 (about 35 000 years of
+/// unix milliseconds) are refused: no clock says that, and arithmetic on
+/// such times could overflow.
+pub const MAX_ABS_TIME_MS: Millis = 1 << 50;
+/// Without signal, refreshes are emitted one by one for this long; a longer
+/// dropout (a strap left in a locker, a clock jump) is skipped in one step:
+/// its time counts as `no_signal`, and no event is emitted for each of its
+/// refreshes.
+pub const NO_SIGNAL_DETAIL_MS: Millis = 3_600_000;
 /// Beats and HR samples are kept this much longer than the window, so a
 /// reset's "after" window can be scored a little late.
 const RETAIN_EXTRA_MS: Millis = 15_000;
@@ -446,6 +455,10 @@ impl Shift {
     pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
         let t = input.t_ms();
         let mut ev = Vec::new();
+        if !(-MAX_ABS_TIME_MS..=MAX_ABS_TIME_MS).contains(&t) {
+            self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+            return ev;
+        }
         match self.phase {
             Phase::Ended => {
                 ev.push(ShiftEvent::InputIgnored {
@@ -675,6 +688,15 @@ impl Shift {
     fn advance(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
         let period = self.cfg().refresh_ms.max(1);
         while self.next_refresh_ms < t {
+            let since = self.last_data_ms.unwrap_or(self.start_ms);
+            let long_dropout = !self.signal && self.next_refresh_ms - since > NO_SIGNAL_DETAIL_MS;
+            // refreshes left strictly before t, after the next one
+            let left = (t - 1 - self.next_refresh_ms) / period;
+            if long_dropout && left > 1 {
+                let skipped = (left - 1) * period;
+                self.tally.no_signal_span(skipped);
+                self.next_refresh_ms += skipped;
+            }
             let at = self.next_refresh_ms;
             self.refresh(at, ev);
             self.next_refresh_ms = at.saturating_add(period);

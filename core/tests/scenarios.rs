@@ -474,3 +474,33 @@ fn a_serialized_shift_continues_identically() {
     ev.extend(ins[half..].iter().flat_map(|i| restored.handle(i)));
     assert_eq!(ev, whole);
 }
+
+#[test]
+fn a_long_dropout_is_counted_without_an_event_per_refresh() {
+    let mut h = Heart::new(0);
+    let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+    h.run(10 * MIN, CALM.0, CALM.1, &mut ins);
+    // the strap lies in a locker for 10 hours, then the shift goes on
+    let back = 10 * MIN + 10 * 60 * MIN;
+    ins.push(ShiftInput::Tick { t_ms: back });
+    let mut h2 = Heart::new(back);
+    h2.run(back + 10 * MIN, CALM.0, CALM.1, &mut ins);
+    ins.push(ShiftInput::End {
+        t_ms: back + 10 * MIN,
+    });
+    let (s, ev) = run(&ins);
+    let sum = s.summary().unwrap();
+    assert!(
+        (sum.time_in.no_signal_s - 10.0 * 3600.0).abs() < 120.0,
+        "{:?}",
+        sum.time_in
+    );
+    let gauges = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+        .count();
+    // 20 min of data + 1 h of detailed no-signal refreshes, not 10 h of them
+    assert!(gauges < (20 + 65) * 12, "{gauges}");
+    assert_eq!(sum.signal.gaps, 1);
+    assert!(prompts(&ev).is_empty());
+}

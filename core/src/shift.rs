@@ -109,6 +109,34 @@ impl Default for ShiftConfig {
     }
 }
 
+/// One day in ms: the longest any duration parameter may be.
+const DAY_MS: Millis = 86_400_000;
+
+impl ShiftConfig {
+    /// The configuration with every duration brought into a range where
+    /// the arithmetic is safe and the model meaningful (documented recovery
+    /// for a nonsense configuration from a shell): refresh 1-60 s, window
+    /// 10 s-10 min, signal timeout 1 s-10 min, every other duration 0-1 day.
+    pub fn sanitized(mut self) -> Self {
+        let day = |v: Millis| v.clamp(0, DAY_MS);
+        self.refresh_ms = self.refresh_ms.clamp(1_000, 60_000);
+        self.window_ms = self.window_ms.clamp(10_000, 600_000);
+        self.signal_timeout_ms = self.signal_timeout_ms.clamp(1_000, 600_000);
+        self.seated_settle_ms = day(self.seated_settle_ms);
+        self.seated_measure_ms = day(self.seated_measure_ms);
+        let a = &mut self.activation;
+        a.motion_stale_ms = day(a.motion_stale_ms);
+        a.physical_hold_ms = day(a.physical_hold_ms);
+        a.max_physical_hold_ms = day(a.max_physical_hold_ms);
+        self.load.max_step_ms = day(self.load.max_step_ms);
+        let p = &mut self.prompt;
+        p.min_sustained_ms = day(p.min_sustained_ms);
+        p.min_gap_ms = day(p.min_gap_ms);
+        p.default_snooze_ms = day(p.default_snooze_ms);
+        self
+    }
+}
+
 /// What a shift starts from: parameters and what the store kept.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -390,7 +418,9 @@ struct WindowStats {
 
 impl Shift {
     /// A shift that has not started yet.
-    pub fn new(setup: ShiftSetup) -> Self {
+    /// The configuration is sanitized first ([`ShiftConfig::sanitized`]).
+    pub fn new(mut setup: ShiftSetup) -> Self {
+        setup.config = setup.config.sanitized();
         let baseline = baseline::resolve(&setup.history, None, &[], 0, &setup.config.baseline);
         let load = Load::starting_at(setup.load_start);
         Self {

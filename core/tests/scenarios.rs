@@ -504,3 +504,33 @@ fn a_long_dropout_is_counted_without_an_event_per_refresh() {
     assert_eq!(sum.signal.gaps, 1);
     assert!(prompts(&ev).is_empty());
 }
+
+#[test]
+fn a_nonsense_configuration_is_sanitized_not_a_panic() {
+    let mut setup = ShiftSetup::default();
+    setup.config.window_ms = Millis::MAX;
+    setup.config.refresh_ms = 0;
+    setup.config.signal_timeout_ms = Millis::MIN;
+    setup.config.seated_measure_ms = Millis::MAX;
+    setup.config.prompt.default_snooze_ms = Millis::MAX;
+    let mut s = Shift::new(setup);
+    let mut h = Heart::new(0);
+    let mut ins = vec![
+        ShiftInput::Start { t_ms: 0 },
+        ShiftInput::SeatedCheck { t_ms: 0 },
+    ];
+    h.run(5 * MIN, CALM.0, CALM.1, &mut ins);
+    ins.push(ShiftInput::Snooze {
+        t_ms: 5 * MIN,
+        minutes: 0,
+    });
+    ins.push(ShiftInput::End { t_ms: 5 * MIN });
+    let ev: Vec<ShiftEvent> = ins.iter().flat_map(|i| s.handle(i)).collect();
+    let gauges = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+        .count();
+    // refresh clamped to 1 s
+    assert!((290..=300).contains(&gauges), "{gauges}");
+    assert!(s.summary().is_some());
+}

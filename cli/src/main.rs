@@ -46,6 +46,8 @@ enum Command {
     Delete(cmd::delete::Args),
     /// Evaluate the model on labelled E4 sessions (AUC, prompts per hour).
     Evaluate(cmd::evaluate::Args),
+    /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,11 +59,12 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a),
         Command::Scan(a) => cmd::scan::run(&a),
         Command::Live(a) => cmd::live::run(&a),
-        Command::Shifts(a) => cmd::shifts::run(&a, &mut std::io::stdout().lock()),
-        Command::Summary(a) => cmd::summary::run(&a, &mut std::io::stdout().lock()),
-        Command::Export(a) => cmd::export::run(&a, &mut std::io::stdout().lock()),
-        Command::Delete(a) => cmd::delete::run(&a, &mut std::io::stdout().lock()),
         Command::Evaluate(a) => cmd::evaluate::run(a),
+        Command::Shifts(a) => cmd::shifts::run(a),
+        Command::Summary(a) => cmd::summary::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Delete(a) => cmd::delete::run(a),
+        Command::Import(a) => cmd::import::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

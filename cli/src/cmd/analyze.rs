@@ -48,6 +48,7 @@ pub fn run(args: Args) -> Result<()> {
         },
     };
     let d = analyze(&rec, &opts);
+    tracing::debug!(stats = ?d.stats, "cleaner");
     let model = run_model(&rec).ok_or_else(|| anyhow::anyhow!("the model did not finish"))?;
     if args.json {
         let j = AnalyzeJson {

@@ -20,6 +20,9 @@ pub struct Args {
     /// Replay speed (x real time); the 10-minute recording takes 2 s at 300.
     #[arg(long, default_value_t = 300.0)]
     pub speed: f64,
+    /// The shift is stored in a temporary database unless `--db` is given.
+    #[command(flatten)]
+    pub store: super::record::RecordArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -38,7 +41,15 @@ pub fn run(args: Args) -> Result<()> {
          the live gauge refreshes every 5 s over a trailing 60 s window.\n",
         args.speed
     )?;
-    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out)?;
+    let mut recorder = super::replay::begin_store(
+        &args.store,
+        steady_core::store::ShiftSource::Demo,
+        "demo: bundled Polar H10 sample",
+        &rec,
+        true,
+    )?;
+    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, &mut recorder)?;
+    super::replay::finish_store(recorder, &rec)?;
     let d = analyze(&rec, &AnalyzeOptions::default());
     let a = &d.analysis;
     let good = o

@@ -35,10 +35,20 @@ ATTR_IN_IF = re.compile(
 def unwrap_attribute_ifs(src):
     return ATTR_IN_IF.subn(lambda m: b"\n" + m.group(2) + b"\n\n", src)
 
+# tree-sitter-swift 0.7.4 also fails on a closure whose body is the empty
+# tuple, `{ () }` (UniFFI's callback-interface code: `let writeReturn = { () }`),
+# valid Swift. Only that exact closure is read as the equivalent `{ Void() }`.
+EMPTY_TUPLE_CLOSURE = re.compile(rb"\{ \(\) \}")
+
+def normalise(src):
+    src, a = unwrap_attribute_ifs(src)
+    src, b = EMPTY_TUPLE_CLOSURE.subn(b"{ Void() }", src)
+    return src, a + b
+
 failed = 0
 masked = 0
 for path in sorted(files):
-    src, n = unwrap_attribute_ifs(open(path, "rb").read())
+    src, n = normalise(open(path, "rb").read())
     masked += n
     tree = parser.parse(src)
     if not tree.root_node.has_error:
@@ -52,6 +62,6 @@ for path in sorted(files):
         text = src[n.start_byte:n.end_byte][:60].decode(errors="replace")
         print(f"check-swift: {path}:{row + 1}:{col + 1}: {what}: {text!r}", file=sys.stderr)
 passed = len(files) - failed
-print(f"check-swift: {len(files)} .swift files parsed ({masked} '#if'-wrapped attributes unwrapped)")
+print(f"check-swift: {len(files)} .swift files parsed ({masked} known grammar gaps normalised)")
 print(f"check-swift: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

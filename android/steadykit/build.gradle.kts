@@ -23,4 +23,5 @@ dependencies {
     // The generated bindings call the Rust library through JNA (>= 5.12).
     implementation("net.java.dev.jna:jna:5.18.1@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    implementation("androidx.annotation:annotation:1.9.1") // @RequiresApi in the bindings
 }

@@ -9,9 +9,16 @@
 mod edge;
 mod error;
 mod hrm;
+mod shift;
+mod store;
 
 pub use error::SteadyError;
 pub use hrm::decode_heart_rate_measurement;
+pub use shift::{
+    GaugeSnapshot, LiveShift, POLL_QUEUE_CAPACITY, ShiftListener, UserAction, default_shift_setup,
+    reset_protocols,
+};
+pub use store::{ExportFormat, ShiftInfo, SteadyStore};
 
 uniffi::setup_scaffolding!("steady");
 

@@ -94,6 +94,49 @@ pub fn now_unix_ms() -> Millis {
         .unwrap_or(0)
 }
 
+/// The clock live data is stamped with: unix time, or, for the test bench
+/// (whose mock strap plays a recording `speed` times faster than real time),
+/// unix time running `speed` times faster from the moment the clock was made,
+/// so that beat intervals and arrival times agree as they do with a real
+/// strap and the model sees a plausible stream.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    origin: Millis,
+    speed: f64,
+}
+
+impl Clock {
+    /// Unix time.
+    pub fn real() -> Self {
+        Self {
+            origin: 0,
+            speed: 1.0,
+        }
+    }
+
+    /// Unix time from now on, running `speed` times faster (`speed` that is
+    /// not finite and positive means real time).
+    pub fn accelerated(speed: f64) -> Self {
+        if speed.is_finite() && speed > 0.0 && speed != 1.0 {
+            Self {
+                origin: now_unix_ms(),
+                speed,
+            }
+        } else {
+            Self::real()
+        }
+    }
+
+    /// The time now.
+    pub fn now(&self) -> Millis {
+        let real = now_unix_ms();
+        if self.speed == 1.0 {
+            return real;
+        }
+        self.origin + ((real - self.origin) as f64 * self.speed) as Millis
+    }
+}
+
 /// Exponential backoff between reconnection attempts: quick first retries
 /// (a strap that hiccups comes back within a second), capped so a strap left
 /// in a locker is polled at a modest rate, reset after every good connection.
@@ -177,6 +220,8 @@ pub struct LinkOptions {
     /// Treat the link as dead after this long without a notification (a
     /// strap sends about one per second; some stacks never report the loss).
     pub stall_timeout: Duration,
+    /// What data is stamped with.
+    pub clock: Clock,
 }
 
 impl Default for LinkOptions {
@@ -184,6 +229,7 @@ impl Default for LinkOptions {
         Self {
             backoff: Backoff::default(),
             stall_timeout: Duration::from_secs(15),
+            clock: Clock::real(),
         }
     }
 }
@@ -415,7 +461,7 @@ async fn link_loop(
                 backoff.reset();
                 attempt = 0;
                 let lost = LinkEvent::Disconnected {
-                    at: now_unix_ms(),
+                    at: options.clock.now(),
                     reason,
                 };
                 if events.send(lost).await.is_err() {
@@ -514,7 +560,7 @@ async fn session(
     };
     tracing::info!("subscribed to 0x2A37 on {id}");
     let connected = LinkEvent::Connected {
-        at: now_unix_ms(),
+        at: options.clock.now(),
         body_sensor_location: location,
     };
     if events.send(connected).await.is_err() {
@@ -530,7 +576,7 @@ async fn session(
             n = notifications.next() => match n {
                 Some(n) if n.uuid == HEART_RATE_MEASUREMENT => {
                     stall.as_mut().reset(tokio::time::Instant::now() + options.stall_timeout);
-                    let m = LinkEvent::Measurement { at: now_unix_ms(), value: n.value };
+                    let m = LinkEvent::Measurement { at: options.clock.now(), value: n.value };
                     if events.send(m).await.is_err() {
                         break SessionEnd::Stopped;
                     }
@@ -569,7 +615,7 @@ async fn session(
             {
                 if n.uuid == HEART_RATE_MEASUREMENT {
                     let m = LinkEvent::Measurement {
-                        at: now_unix_ms(),
+                        at: options.clock.now(),
                         value: n.value,
                     };
                     if events.send(m).await.is_err() {
@@ -618,6 +664,18 @@ mod tests {
     fn backoff_initial_above_max_is_clamped() {
         let mut b = Backoff::new(Duration::from_secs(5), Duration::from_secs(1));
         assert_eq!(b.next_delay(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn accelerated_clock_runs_faster_from_its_origin() {
+        assert_eq!(Clock::accelerated(1.0), Clock::real());
+        assert_eq!(Clock::accelerated(f64::NAN), Clock::real());
+        assert_eq!(Clock::accelerated(-3.0), Clock::real());
+        let c = Clock::accelerated(1000.0);
+        let a = c.now();
+        std::thread::sleep(Duration::from_millis(20));
+        // 20 ms of real time is at least 20 s on this clock.
+        assert!(c.now() - a >= 20_000);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Writer of the hrm-log format (`steady live --record`).
 //!
-//! The format is fixed (the reader lives in `steady_core::formats`):
+//! The format is fixed (the reader and the line format live in
+//! `steady_core::formats::hrm_log`; this module adds the file handling):
 //! ```text
 //! # steady hrm-log v1
 //! # device=Polar H10 5A3B1C2D
@@ -15,16 +16,13 @@
 //! handed to the kernel as soon as it is complete, so killing the process
 //! loses at most the line being written, never what came before.
 
-use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
 use std::io::{LineWriter, Write};
 use std::path::{Path, PathBuf};
 
 use steady_core::Millis;
+use steady_core::formats::hrm_log::{MAGIC_V1, data_line};
 use steady_core::hrm::BodySensorLocation;
-
-/// First line of every hrm-log file.
-pub const MAGIC: &str = "# steady hrm-log v1";
 
 /// The header value for a Body Sensor Location: the snake_case name of
 /// [`BodySensorLocation`] (`chest`, `ear_lobe`, ...), `reserved_<n>` for a
@@ -101,7 +99,7 @@ impl HrmLogWriter {
             path: path.to_owned(),
             out: LineWriter::new(file),
         };
-        w.line(MAGIC)?;
+        w.line(MAGIC_V1)?;
         for (k, v) in header {
             w.line(&format!("# {k}={v}"))?;
         }
@@ -110,13 +108,7 @@ impl HrmLogWriter {
 
     /// One 0x2A37 value received at `t`.
     pub fn measurement(&mut self, t: Millis, value: &[u8]) -> Result<(), HrmLogError> {
-        let mut line = String::with_capacity(24 + value.len() * 2);
-        // Writing into a String cannot fail.
-        let _ = write!(line, "{t} ");
-        for b in value {
-            let _ = write!(line, "{b:02x}");
-        }
-        self.line(&line)
+        self.line(&data_line(t, value))
     }
 
     /// A link event at `t`.

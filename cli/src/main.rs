@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use clap::{ArgAction, Parser, Subcommand};
 
 mod ble;
+mod chart;
 mod cmd;
 mod hrmlog;
 mod screen;
+mod shiftrun;
 
 #[derive(Debug, Parser)]
 #[command(

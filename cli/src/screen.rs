@@ -303,10 +303,18 @@ pub fn draw(frame: &mut Frame, view: &LiveView) {
         );
     }
 
+    // Bars from a floor just under the lowest value, so that a change of a
+    // few bpm is visible (a sparkline starting at 0 bpm is flat).
     let history = view.hr_history();
+    let floor = history.iter().min().map_or(0, |m| m.saturating_sub(5));
+    let (lo, hi) = (
+        history.iter().min().copied().unwrap_or(0),
+        history.iter().max().copied().unwrap_or(0),
+    );
+    let history: Vec<u64> = history.iter().map(|v| v - floor).collect();
     frame.render_widget(
         Sparkline::default()
-            .block(Block::bordered().title(" HR, last packets "))
+            .block(Block::bordered().title(format!(" HR, last packets ({lo}-{hi} bpm) ")))
             .data(&history)
             .style(Style::new().fg(Color::Magenta)),
         spark,

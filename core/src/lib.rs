@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod prompt;
 pub mod reset;
 pub mod robust;
+pub mod session;
 pub mod shift;
 pub mod store;
 pub mod summary;

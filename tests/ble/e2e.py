@@ -11,8 +11,10 @@ itself (Bluetooth HRS 1.0) and compares the recording with the source RR file
 and with the mock's own log of what it sent.
 '''
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +30,11 @@ SENT_LOG = os.environ['BENCH_SENT_LOG']
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get('STEADY_SHARED_DATA', ROOT.parent / 'shared' / 'data'))
 RR_FILE = DATA / 'polar-h10' / 'sample_rr_ms.txt'
+
+# The mock plays the recording this many times faster than real time; `live`
+# gets the same factor for its clock so the model sees plausible timing.
+SPEED = os.environ.get('STEADY_BENCH_SPEED', '1')
+LIVE = ['live', '--clock-speed', SPEED]
 
 STRAP_NAME = 'Steady Mock H10'
 STRAP_ADDRESS = 'C0:FF:EE:00:18:0D'
@@ -153,10 +160,12 @@ def test_live_records_through_a_dropout():
     src = [int(x) for x in RR_FILE.read_text(encoding='utf-8').split()]
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / 'shift.hrmlog'
+        db = Path(tmp) / 'steady.db'
         out = Path(tmp) / 'live.out'
         with open(out, 'w', encoding='utf-8') as out_f:
-            proc = subprocess.Popen([STEADY, '-v', 'live', '--device', 'mock h10', '--record', str(rec),
-                                     '--duration', '120'], stdout=out_f, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen([STEADY, '-v', *LIVE, '--device', 'mock h10', '--record', str(rec),
+                                     '--db', str(db), '--duration', '120'],
+                                    stdout=out_f, stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: count_data(rec) >= 20, 30, '20 packets before the dropout')
             before = count_data(rec)
@@ -238,6 +247,44 @@ def test_live_records_through_a_dropout():
         print(f'    recorded {sum(map(len, segs))} packets, {n1}+{len(rr[1])} beats, '
               f'gap of {k - n1} beats')
 
+        # 4. The stored shift: ended, with the model's summary, gauge events,
+        #    and the same beats as the core reads from the recording.
+        if 'end of shift' not in output or 'stored as shift 1' not in output:
+            fail(f'no summary / stored shift at the end:\n{output}')
+        r = run(['summary', '1', '--db', str(db)])
+        if r.returncode != 0 or '(live, ended)' not in r.stdout:
+            fail(f'stored shift not ended: {r.returncode} {r.stdout} {r.stderr}')
+        r = run(['export', '1', '--db', str(db), '--format', 'json', '--out', '-'])
+        if r.returncode != 0:
+            fail(f'export json: {r.stderr}')
+        doc = json.loads(r.stdout)
+        kinds = {e['kind'] for e in doc.get('events', [])}
+        if 'gauge' not in kinds or 'started' not in kinds:
+            fail(f'stored events lack gauge/started: {sorted(kinds)}')
+        if not doc.get('summary'):
+            fail('stored shift has no summary')
+        # The 2 s outage is 40 s on the bench clock: the model saw it.
+        if not {'signal_lost', 'signal_restored'} <= kinds or doc['summary']['signal']['gaps'] < 1:
+            fail(f'the model did not see the dropout: {sorted(kinds)} {doc["summary"]["signal"]}')
+        r = run(['export', '1', '--db', str(db), '--format', 'csv', '--out', '-'])
+        stored_beats = len([ln for ln in r.stdout.splitlines()[1:] if ln.strip()])
+        a = run(['analyze', str(rec)])
+        m = re.search(r'beats (\d+)', a.stdout)
+        if a.returncode != 0 or not m:
+            fail(f'steady analyze cannot read the recording: {a.stdout} {a.stderr}')
+        if stored_beats != int(m.group(1)):
+            fail(f'{stored_beats} beats stored, but the recording gives {m.group(1)}')
+        if stored_beats < 0.9 * (n1 + len(rr[1])):
+            fail(f'only {stored_beats} of {n1 + len(rr[1])} recorded beats stored')
+        svg = Path(tmp) / 'shift.svg'
+        r = run(['summary', '1', '--db', str(db), '--svg', str(svg)])
+        if r.returncode != 0 or not svg.is_file():
+            fail(f'summary --svg: {r.returncode} {r.stderr}')
+        text = svg.read_text(encoding='utf-8')
+        if not text.startswith('<svg') or 'gauge (0-100)' not in text or text.count('<polyline') < 3:
+            fail('the shift chart lacks its panels or lines')
+        print(f'    stored shift 1: {stored_beats} beats, {len(doc["events"])} events, chart ok')
+
 
 def test_live_rescans_when_the_strap_is_forgotten():
     '''Out of range so long that BlueZ forgets the device: only a scan brings
@@ -246,7 +293,8 @@ def test_live_rescans_when_the_strap_is_forgotten():
         rec = Path(tmp) / 'vanish.hrmlog'
         out = Path(tmp) / 'live.out'
         with open(out, 'w', encoding='utf-8') as out_f:
-            proc = subprocess.Popen([STEADY, '-vv', 'live', '--record', str(rec), '--duration', '120'],
+            proc = subprocess.Popen([STEADY, '-vv', *LIVE, '--no-store', '--record', str(rec),
+                                     '--duration', '120'],
                                     stdout=out_f, stderr=subprocess.STDOUT)
         try:
             wait_for(lambda: count_data(rec) >= 10, 30, '10 packets before the strap vanishes')
@@ -289,19 +337,20 @@ def test_live_rescans_when_the_strap_is_forgotten():
 
 def test_live_stops_by_itself_after_duration():
     start = time.time()
-    r = run(['live', '--duration', '1.5'], timeout=60)
+    r = run([*LIVE, '--no-store', '--duration', '1.5'], timeout=60)
     if r.returncode != 0:
         fail(f'exit {r.returncode}: {r.stderr}')
     if not any(' hrm ' in line for line in r.stdout.splitlines()):
         fail(f'no packet streamed:\n{r.stdout}')
-    if not r.stdout.splitlines()[-1].startswith('end packets='):
-        fail(f'no closing tally:\n{r.stdout}')
+    if not any(ln.startswith('end packets=') for ln in r.stdout.splitlines()) \
+            or '--- end of shift' not in r.stdout:
+        fail(f'no closing tally and summary:\n{r.stdout}')
     if time.time() - start > 30:
         fail('did not stop by itself')
 
 
 def test_live_unknown_device_fails_loudly():
-    r = run(['live', '--device', 'no-such-strap', '--scan-timeout', '1'])
+    r = run([*LIVE, '--no-store', '--device', 'no-such-strap', '--scan-timeout', '1'])
     if r.returncode == 0:
         fail('exit 0 for a strap that does not exist')
     if "no heart-rate strap matching 'no-such-strap'" not in r.stderr:
@@ -312,7 +361,7 @@ def test_live_refuses_to_overwrite_a_recording():
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / 'old.hrmlog'
         rec.write_text('precious\n', encoding='utf-8')
-        r = run(['live', '--record', str(rec), '--duration', '1'])
+        r = run([*LIVE, '--no-store', '--record', str(rec), '--duration', '1'])
         if r.returncode == 0 or rec.read_text(encoding='utf-8') != 'precious\n':
             fail(f'overwrote or accepted an existing recording: {r.returncode} {r.stderr}')
 
@@ -326,7 +375,8 @@ def test_live_screen_in_tmux():
     '''The interactive screen in a real terminal (tmux on a private socket).'''
     sock = f'steady-bench-{os.getpid()}'
     env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
-    cmd = f'{STEADY} live --duration 120; echo EXIT=$?; sleep 60'
+    db = tempfile.mkdtemp(prefix='steady-tui-')
+    cmd = f'{STEADY} live --clock-speed {SPEED} --db {db}/steady.db --duration 120; echo EXIT=$?; sleep 60'
     try:
         tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
 
@@ -343,8 +393,11 @@ def test_live_screen_in_tmux():
                      'Unrecovered load', '[q] quit'):
             if want not in shot:
                 fail(f'{want!r} missing from the screen:\n{shot}')
-        if not re.search(r'gauge \d+ / 100|learning your baseline', shot):
-            fail(f'no gauge on the screen:\n{shot}')
+        try:
+            wait_for(lambda: re.search(r'gauge \d+ / 100', screen()), 30, 'the gauge')
+        except AssertionError:
+            fail(f'no gauge on the screen:\n{screen()}')
+        shot = screen()
         print('    ' + '\n    '.join(shot.rstrip().splitlines()))
         tmux(sock, 'send-keys', '-t', 'live', 'r')
         try:
@@ -358,10 +411,77 @@ def test_live_screen_in_tmux():
         except AssertionError:
             fail(f'q did not quit:\n{screen()}')
         after = screen()
-        if 'EXIT=0' not in after or 'end packets=' not in after:
-            fail(f'bad exit after q:\n{after}')
+        if 'EXIT=0' not in after or 'end of shift' not in after:
+            fail(f'bad exit after q (no summary?):\n{after}')
     finally:
         tmux(sock, 'kill-server', check=False)
+        shutil.rmtree(db, ignore_errors=True)
+
+
+def stress_rr_file(path):
+    '''Real RR, then the same beats "under stress": 10 min of the Polar H10
+    sample as recorded, then twice 10 min of it at 80 % of the mean interval
+    with 30 % of the variability (HR about +25 %, RMSSD down), as sustained
+    activation looks on a chest strap. Derived from the shared sample only.'''
+    src = [int(x) for x in RR_FILE.read_text(encoding='utf-8').split()]
+    mean = sum(src) / len(src)
+    stressed = [int(round(mean * 0.8 + (r - mean) * 0.3)) for r in src]
+    Path(path).write_text('\n'.join(map(str, src + stressed + stressed)) + '\n', encoding='utf-8')
+
+
+def test_live_screen_prompt_reset_and_summary():
+    '''The whole loop on the screen: the model offers a reset after sustained
+    activation, r starts the guided reset, the model scores it, q ends the
+    shift with its summary, and the stored shift charts the prompt and reset.'''
+    speed = 60
+    sock = f'steady-bench-{os.getpid()}-prompt'
+    tmp = tempfile.mkdtemp(prefix='steady-prompt-')
+    rr = Path(tmp) / 'stress_rr.txt'
+    stress_rr_file(rr)
+    db = Path(tmp) / 'steady.db'
+    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
+    cmd = f'{STEADY} live --clock-speed {speed} --db {db} --duration 300; echo EXIT=$?; sleep 60'
+    try:
+        mock_control().LoadRr(str(rr), float(speed), False)
+        tmux(sock, 'new-session', '-d', '-x', '110', '-y', '34', '-s', 'live', *env, cmd)
+
+        def screen():
+            return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
+
+        try:
+            wait_for(lambda: 'A 30-second reset could help now' in screen(), 90,
+                     'the prompt banner')
+        except AssertionError:
+            fail(f'no prompt banner:\n{screen()}')
+        shot = screen()
+        if not re.search(r'gauge \d+ / 100', shot) or 'activated' not in shot:
+            fail(f'prompt without an activated gauge:\n{shot}')
+        print('    ' + '\n    '.join(shot.rstrip().splitlines()))
+        tmux(sock, 'send-keys', '-t', 'live', 'r')
+        try:
+            wait_for(lambda: 'Reset: Three slow breaths' in screen(), 10, 'the pacer')
+            # 30 s of breathing + the 60 s after-window, on the 60x clock.
+            wait_for(lambda: re.search(r'reset: (calmer|more activated|no measurable change|not measurable)',
+                                       screen()), 30, 'the scored reset')
+        except AssertionError:
+            fail(f'reset not run or not scored:\n{screen()}')
+        tmux(sock, 'send-keys', '-t', 'live', 'q')
+        try:
+            wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
+        except AssertionError:
+            fail(f'q did not quit:\n{screen()}')
+        after = screen()
+        if 'EXIT=0' not in after or not re.search(r'prompts offered [1-9]\d*, taken [1-9]', after) \
+                or 'reset paced_4_6:' not in after:
+            fail(f'summary lacks the prompt taken and the reset:\n{after}')
+        svg = Path(tmp) / 'shift.svg'
+        r = run(['summary', 'last', '--db', str(db), '--svg', str(svg)])
+        if r.returncode != 0 or 'prompt' not in svg.read_text(encoding='utf-8') \
+                or 'reset: ' not in svg.read_text(encoding='utf-8'):
+            fail(f'chart lacks the prompt or the reset: {r.stderr}')
+    finally:
+        tmux(sock, 'kill-server', check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 TESTS = [
@@ -374,6 +494,8 @@ TESTS = [
     test_live_rescans_when_the_strap_is_forgotten,
     test_live_stops_by_itself_after_duration,
     test_live_screen_in_tmux,
+    # Switches the mock to another recording and speed: keep it last.
+    test_live_screen_prompt_reset_and_summary,
 ]
 
 

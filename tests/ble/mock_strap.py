@@ -33,6 +33,7 @@ Control interface `org.steady.MockStrap1` on `/`:
   refuse Connect for `outage_s` seconds of wall time.
 - ForceVanish(d outage_s): the same, and BlueZ forgets the device (its
   object is removed); it reappears only when a scan runs after the outage.
+- LoadRr(s path, d speed, b loop): play another RR file from its start.
 - Status() -> a{sv}: connected, notifying, packets_sent, beats_sent,
   next_beat, finished, disconnects.
 
@@ -491,6 +492,23 @@ def force_vanish(root, outage_s):
         STRAP.log('!vanished')
 
 
+def load_rr(_root, path, speed, loop):
+    '''Play another RR file from its first beat, at `speed`.'''
+    with open(path, encoding='utf-8') as f:
+        rr = [int(round(float(x))) for x in f.read().split() if x.strip()]
+    if not rr:
+        raise dbus.exceptions.DBusException(f'no RR values in {path}',
+                                            name='org.steady.MockStrap1.Error')
+    STRAP.rr = rr
+    STRAP.next_beat = 0
+    STRAP.speed = float(speed)
+    STRAP.loop = bool(loop)
+    if STRAP.finished and STRAP.started:
+        STRAP.finished = False
+        schedule_next()
+    STRAP.log(f'!loaded {path} speed={speed}')
+
+
 def status(_root):
     return dbus.Dictionary({
         'connected': dbus.Boolean(STRAP.connected),
@@ -527,5 +545,6 @@ def load(mock, parameters):
     mock.AddMethods(CONTROL_IFACE, [
         ('ForceDisconnect', 'd', '', force_disconnect),
         ('ForceVanish', 'd', '', force_vanish),
+        ('LoadRr', 'sdb', '', load_rr),
         ('Status', '', 'a{sv}', status),
     ])

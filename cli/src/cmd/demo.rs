@@ -23,6 +23,10 @@ pub struct Args {
     /// The shift is stored in a temporary database unless `--db` is given.
     #[command(flatten)]
     pub store: super::record::RecordArgs,
+    /// Also run the shift model over the recording and draw it (HR, gauge
+    /// and state bands, load, prompts, resets) as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -118,6 +122,28 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(s) = &o.summary {
         writeln!(out)?;
         write!(out, "{}", summary_text(s))?;
+    }
+    if let Some(path) = &args.svg {
+        let events = crate::shiftrun::run_recording(&rec);
+        let beats: Vec<steady_core::beats::Beat> = rec
+            .rr
+            .iter()
+            .map(|r| steady_core::beats::Beat {
+                t_ms: r.t_ms,
+                rr_ms: r.rr_ms,
+                corrected: false,
+            })
+            .collect();
+        let end = rec.rr.last().map_or(rec.origin_ms, |r| r.t_ms);
+        let chart = crate::chart::ShiftChart::from_events(
+            "Steady demo: 10 min of a real Polar H10 through the shift model".into(),
+            rec.origin_ms,
+            end,
+            &events,
+            crate::chart::hr_from_beats(&beats),
+        );
+        crate::chart::write_svg(&chart, path)?;
+        writeln!(out, "\nChart written to {}", path.display())?;
     }
     writeln!(
         out,

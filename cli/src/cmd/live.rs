@@ -1,10 +1,13 @@
-//! `steady live`: stream a strap, record it, survive dropouts.
+//! `steady live`: run a shift from a strap, live.
 //!
 //! The BLE link runs in its own task ([`ble::run_link`]) and reports
-//! [`LinkEvent`]s over a channel; this command turns them into the hrm-log
-//! recording and the display. A dropout becomes a `!disconnected` /
-//! `!connected` pair in the log, so the gap is explicit and nothing recorded
-//! before it is touched.
+//! [`LinkEvent`]s over a channel. This command feeds them to the core's shift
+//! model ([`ShiftRun`], stored in the database unless `--no-store`), writes
+//! the hrm-log recording (`--record`), and shows what the model says: a
+//! terminal screen, or one line per event with `--plain` / when stdout is not
+//! a terminal. A dropout becomes a `!disconnected` / `!connected` pair in the
+//! log and a gap for the model; nothing recorded or stored before it is
+//! touched. Quitting ends the shift and prints its summary.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -14,15 +17,24 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use steady_core::Millis;
 use steady_core::hrm;
+use steady_core::reset::{EffectVerdict, ResetProtocol};
+use steady_core::shift::{ShiftEvent, ShiftInput};
+use steady_core::store::ShiftSource;
+use steady_core::summary::ShiftSummary;
 use tokio::sync::{mpsc, watch};
 
-use crate::ble::{self, LinkEvent, LinkOptions, StrapInfo};
+use crate::ble::{self, Clock, LinkEvent, LinkOptions, StrapInfo};
+use crate::cmd::db::{DbArg, fmt_duration};
 use crate::cmd::scan::parse_seconds;
 use crate::hrmlog::{self, HrmLogWriter, LinkMark};
 use crate::screen::{self, LinkStatus, LiveView, Pacer};
-use steady_core::reset::ResetProtocol;
+use crate::shiftrun::ShiftRun;
+
+/// How often the model is told that time passes (so a silent strap turns
+/// into `no signal`), and the screen redraws.
+const TICK: Duration = Duration::from_secs(1);
+const REDRAW: Duration = Duration::from_millis(200);
 
 /// Arguments of `steady live`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +46,12 @@ pub struct Args {
     /// Record the raw stream to this hrm-log file (it must not exist yet).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// Stop by itself after this many seconds (otherwise: Ctrl-C).
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Do not store the shift in the database.
+    #[arg(long, conflicts_with = "db")]
+    pub no_store: bool,
+    /// Stop by itself after this many seconds (otherwise: q or Ctrl-C).
     #[arg(long, value_parser = parse_seconds, value_name = "SECONDS")]
     pub duration: Option<f64>,
     /// Print one line per event instead of the terminal screen. Implied
@@ -47,6 +64,11 @@ pub struct Args {
     /// Treat the link as lost after this many seconds without data.
     #[arg(long, default_value_t = 15.0, value_parser = parse_seconds, value_name = "SECONDS")]
     pub stall_timeout: f64,
+    /// Test bench only: stamp data with a clock running this many times
+    /// faster than real time (to match a mock strap playing a recording
+    /// faster than real time).
+    #[arg(long, hide = true, default_value_t = 1.0)]
+    pub clock_speed: f64,
 }
 
 /// Runs `steady live` until `--duration` elapses, Ctrl-C, or `q` on the screen.
@@ -68,17 +90,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     rt.block_on(live(args, interactive))
 }
 
-/// What the session saw, printed at the end.
-#[derive(Debug, Default)]
-struct Tally {
-    packets: u64,
-    disconnects: u64,
-    connects: u64,
-    first_ms: Option<Millis>,
-    last_ms: Option<Millis>,
-}
-
 async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
+    let store = if args.no_store {
+        None
+    } else {
+        Some(args.db.open()?)
+    };
     let adapter = ble::default_adapter().await?;
     eprintln!("looking for a heart-rate strap...");
     let strap = ble::find_strap(
@@ -96,8 +113,10 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
     let (stop_tx, stop_rx) = watch::channel(false);
+    let clock = Clock::accelerated(args.clock_speed);
     let options = LinkOptions {
         stall_timeout: Duration::from_secs_f64(args.stall_timeout),
+        clock,
         ..LinkOptions::default()
     };
     let link = tokio::spawn(ble::run_link(
@@ -108,6 +127,29 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         stop_rx,
     ));
 
+    let (run, first) =
+        ShiftRun::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
+    let mut session = Session {
+        record: args.record.clone(),
+        strap: &strap,
+        writer: None,
+        run: Some(run),
+        ui: None,
+        view: LiveView::new(label, clock.now()),
+        counts: Counts::default(),
+        clock,
+    };
+    if interactive {
+        session.ui = Some(Ui::start()?);
+    } else {
+        println!(
+            "strap {} {}",
+            strap.address,
+            strap.name.as_deref().unwrap_or("(unnamed)")
+        );
+    }
+    session.show(&first);
+
     let deadline = async {
         match args.duration {
             Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
@@ -115,46 +157,22 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         }
     };
     tokio::pin!(deadline);
-    let mut sink = Sink {
-        record: args.record.clone(),
-        strap: &strap,
-        writer: None,
-        tally: Tally::default(),
-    };
-    let mut ui = if interactive {
-        Some(Ui::start(label)?)
-    } else {
-        println!(
-            "strap {} {}",
-            strap.address,
-            strap.name.as_deref().unwrap_or("(unnamed)")
-        );
-        None
-    };
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut tick = tokio::time::interval(TICK);
+    let mut redraw = tokio::time::interval(REDRAW);
     let result: anyhow::Result<()> = async {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Some(ev) => {
-                        sink.handle(&ev)?;
-                        match &mut ui {
-                            Some(ui) => ui.on_link(&ev),
-                            None => print_plain(&ev),
-                        }
-                    }
+                    Some(ev) => session.on_link(&ev)?,
                     None => break,
                 },
-                key = next_key(&mut ui) => {
-                    if let Some(ui) = &mut ui && ui.on_key(key) == KeyOutcome::Quit {
+                key = next_key(&mut session.ui) => {
+                    if session.on_key(key) == KeyOutcome::Quit {
                         break;
                     }
                 }
-                _ = tick.tick(), if ui.is_some() => {
-                    if let Some(ui) = &mut ui {
-                        ui.draw()?;
-                    }
-                }
+                _ = tick.tick() => session.on_tick(),
+                _ = redraw.tick(), if session.ui.is_some() => session.draw()?,
                 _ = &mut deadline => break,
                 r = tokio::signal::ctrl_c() => {
                     r.context("listening for Ctrl-C")?;
@@ -166,36 +184,390 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     }
     .await;
     // Whatever happened, give the terminal back first.
-    if let Some(ui) = ui.take() {
+    if let Some(ui) = session.ui.take() {
         ui.finish();
     }
     // Ask the link to close cleanly, and keep whatever it still delivers.
     let _ = stop_tx.send(true);
     while let Some(ev) = rx.recv().await {
-        sink.handle(&ev)?;
-        if !interactive {
-            print_plain(&ev);
-        }
+        session.on_link(&ev)?;
     }
     let link_result = link.await;
+    // End the shift even when something failed: the summary and what was
+    // stored must not be lost with the error.
+    let ended = session.end();
     result?;
     match link_result {
         Ok(r) => r?,
         Err(e) => bail!("the BLE task failed: {e}"),
     }
-    let t = &sink.tally;
-    let minutes = match (t.first_ms, t.last_ms) {
-        (Some(a), Some(b)) => (b - a) as f64 / 60_000.0,
-        _ => 0.0,
-    };
+    let (summary, shift_id) = ended?;
+    let c = &session.counts;
     println!(
-        "end packets={} connects={} disconnects={} streamed_min={minutes:.1}",
-        t.packets, t.connects, t.disconnects
+        "end packets={} connects={} disconnects={}",
+        c.packets, c.connects, c.disconnects
     );
-    if let Some(w) = &sink.writer {
+    if let Some(s) = &summary {
+        print_summary(s);
+    }
+    if let Some(id) = shift_id {
+        println!("stored as shift {id}: `steady summary {id}` (add --svg FILE for a chart)");
+    }
+    if let Some(w) = &session.writer {
         println!("recorded {}", w.path().display());
     }
     Ok(())
+}
+
+/// Link counters for the closing line.
+#[derive(Debug, Default)]
+struct Counts {
+    packets: u64,
+    disconnects: u64,
+    connects: u64,
+}
+
+/// Everything one live session holds.
+struct Session<'a> {
+    record: Option<PathBuf>,
+    strap: &'a StrapInfo,
+    writer: Option<HrmLogWriter>,
+    run: Option<ShiftRun>,
+    ui: Option<Ui>,
+    view: LiveView,
+    counts: Counts,
+    clock: Clock,
+}
+
+impl Session<'_> {
+    fn plain(&self) -> bool {
+        self.ui.is_none()
+    }
+
+    fn on_link(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
+        self.record(ev)?;
+        match ev {
+            LinkEvent::Connected {
+                at,
+                body_sensor_location,
+            } => {
+                self.counts.connects += 1;
+                self.view.link = LinkStatus::Connected;
+                self.view.status = None;
+                if self.plain() {
+                    let location = body_sensor_location
+                        .map(hrmlog::location_value)
+                        .unwrap_or_else(|| "unknown".into());
+                    println!("{at} connected body_sensor_location={location}");
+                }
+            }
+            LinkEvent::Measurement { at, value } => {
+                self.counts.packets += 1;
+                match hrm::decode(value) {
+                    Ok(m) => {
+                        if self.plain() {
+                            let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
+                            println!(
+                                "{at} hrm {} hr={} rr={}",
+                                hex(value),
+                                m.heart_rate_bpm,
+                                rr.join(",")
+                            );
+                        }
+                        self.view
+                            .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect());
+                    }
+                    Err(e) => {
+                        if self.plain() {
+                            println!("{at} hrm {} error={e}", hex(value));
+                        }
+                        self.view.status = Some(format!("bad packet: {e}"));
+                    }
+                }
+                if let Some(run) = &mut self.run {
+                    let events = run.packet(*at, value);
+                    self.show(&events);
+                }
+            }
+            LinkEvent::Disconnected { at, reason } => {
+                self.counts.disconnects += 1;
+                self.view.gaps += 1;
+                self.view.link = LinkStatus::Reconnecting(0);
+                self.view.status = Some(format!("strap lost: {reason}"));
+                if let Some(run) = &mut self.run {
+                    run.link_lost();
+                }
+                if self.plain() {
+                    println!("{at} disconnected {reason}");
+                }
+            }
+            LinkEvent::Retrying {
+                attempt,
+                delay,
+                error,
+            } => {
+                self.view.link = LinkStatus::Reconnecting(*attempt);
+                if self.plain() {
+                    println!(
+                        "retry attempt={attempt} in_ms={} error={error}",
+                        delay.as_millis()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The hrm-log side of a link event.
+    fn record(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
+        match ev {
+            LinkEvent::Connected {
+                at,
+                body_sensor_location,
+            } => {
+                // The file is opened at the first connection, when the
+                // header (device, location) is known.
+                if self.writer.is_none()
+                    && let Some(path) = &self.record
+                {
+                    let mut header = vec![("address", self.strap.address.clone())];
+                    if let Some(name) = &self.strap.name {
+                        header.insert(0, ("device", name.clone()));
+                    }
+                    if let Some(loc) = body_sensor_location {
+                        header.push(("body_sensor_location", hrmlog::location_value(*loc)));
+                    }
+                    let w = HrmLogWriter::create(path, &header)?;
+                    tracing::info!("recording to {}", w.path().display());
+                    self.writer = Some(w);
+                }
+                if let Some(w) = &mut self.writer {
+                    w.mark(*at, LinkMark::Connected)?;
+                }
+            }
+            LinkEvent::Measurement { at, value } => {
+                if let Some(w) = &mut self.writer {
+                    w.measurement(*at, value)?;
+                }
+            }
+            LinkEvent::Disconnected { at, .. } => {
+                if let Some(w) = &mut self.writer {
+                    w.mark(*at, LinkMark::Disconnected)?;
+                }
+            }
+            LinkEvent::Retrying { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn input(&mut self, input: ShiftInput) {
+        if let Some(run) = &mut self.run {
+            let events = run.input(&input);
+            self.show(&events);
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let now = self.clock.now();
+        self.input(ShiftInput::Tick { t_ms: now });
+        if let Some(p) = &self.view.pacer
+            && p.at(now).is_none()
+        {
+            self.view.pacer = None;
+            self.view.status = Some("reset done: measuring the next 60 s".into());
+            self.input(ShiftInput::ResetFinished { t_ms: now });
+        }
+        if let Some(e) = self.run.as_ref().and_then(ShiftRun::store_error) {
+            self.view.status = Some(format!("saving is failing (kept, retried): {e}"));
+        }
+    }
+
+    /// Shows what the model said.
+    fn show(&mut self, events: &[ShiftEvent]) {
+        for ev in events {
+            match ev {
+                ShiftEvent::Gauge { update } => {
+                    self.view.gauge = update.gauge;
+                    self.view.learning = update.learning;
+                    self.view.state = Some(update.state.as_str().replace('_', " "));
+                    self.view.load = Some(update.load);
+                    if self.plain() {
+                        println!(
+                            "{} gauge={} state={} load={:.2} learning={}",
+                            update.t_ms,
+                            update
+                                .gauge
+                                .map_or_else(|| "-".into(), |g| format!("{g:.0}")),
+                            update.state.as_str(),
+                            update.load,
+                            update.learning
+                        );
+                    }
+                }
+                ShiftEvent::PromptOffered { prompt } => {
+                    let why = prompt.reason.describe();
+                    if self.plain() {
+                        println!("{} prompt #{} {why}", prompt.t_ms, prompt.number);
+                    }
+                    self.view.prompt = Some(why);
+                }
+                ShiftEvent::ResetScored { effect } => {
+                    let text = format!("reset: {}", verdict(effect.verdict));
+                    if self.plain() {
+                        println!("{} {text}", effect.finished_ms);
+                    }
+                    self.view.status = Some(text);
+                }
+                ShiftEvent::StateChanged { t_ms, from, to } => {
+                    if self.plain() {
+                        println!("{t_ms} state {} -> {}", from.as_str(), to.as_str());
+                    }
+                }
+                ShiftEvent::SignalLost { t_ms } => {
+                    if self.plain() {
+                        println!("{t_ms} signal lost");
+                    }
+                }
+                ShiftEvent::SignalRestored { t_ms, gap_ms } => {
+                    if self.plain() {
+                        println!("{t_ms} signal restored after {} s", gap_ms / 1000);
+                    }
+                }
+                ShiftEvent::InputIgnored { t_ms, reason } => {
+                    tracing::debug!("model ignored an input at {t_ms}: {reason:?}");
+                }
+                ShiftEvent::Started { .. }
+                | ShiftEvent::BaselineChanged { .. }
+                | ShiftEvent::Ended { .. } => {}
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
+        let now = self.clock.now();
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => KeyOutcome::Quit,
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => KeyOutcome::Quit,
+            KeyCode::Char('r') => {
+                if self
+                    .view
+                    .pacer
+                    .as_ref()
+                    .is_some_and(|p| p.at(now).is_some())
+                {
+                    return KeyOutcome::Continue;
+                }
+                let protocol = ResetProtocol::paced_4_6();
+                self.input(ShiftInput::ResetStarted {
+                    t_ms: now,
+                    protocol_id: protocol.id.clone(),
+                });
+                self.view.prompt = None;
+                self.view.status = None;
+                self.view.pacer = Some(Pacer {
+                    protocol,
+                    started_ms: now,
+                });
+                KeyOutcome::Continue
+            }
+            KeyCode::Char('s') if self.view.prompt.is_some() => {
+                self.input(ShiftInput::Snooze {
+                    t_ms: now,
+                    minutes: 0,
+                });
+                self.view.prompt = None;
+                self.view.status = Some("prompts snoozed".into());
+                KeyOutcome::Continue
+            }
+            KeyCode::Char('d') if self.view.prompt.is_some() => {
+                self.input(ShiftInput::PromptDismissed { t_ms: now });
+                self.view.prompt = None;
+                self.view.status = Some("prompt dismissed".into());
+                KeyOutcome::Continue
+            }
+            _ => KeyOutcome::Continue,
+        }
+    }
+
+    fn draw(&mut self) -> anyhow::Result<()> {
+        self.view.now_ms = self.clock.now();
+        if let Some(ui) = &mut self.ui {
+            let view = &self.view;
+            ui.terminal
+                .draw(|f| screen::draw(f, view))
+                .context("drawing the screen")?;
+        }
+        Ok(())
+    }
+
+    /// Ends the shift (an unfinished reset is abandoned, not scored).
+    fn end(&mut self) -> anyhow::Result<(Option<ShiftSummary>, Option<i64>)> {
+        let now = self.clock.now();
+        if self.view.pacer.take().is_some_and(|p| p.at(now).is_some()) {
+            self.input(ShiftInput::ResetAbandoned { t_ms: now });
+        }
+        let Some(run) = self.run.take() else {
+            return Ok((None, None));
+        };
+        let id = run.shift_id();
+        let (summary, _) = run.end(now)?;
+        Ok((summary, id))
+    }
+}
+
+fn hex(value: &[u8]) -> String {
+    value.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn verdict(v: EffectVerdict) -> &'static str {
+    match v {
+        EffectVerdict::Calmer => "calmer",
+        EffectVerdict::MoreActivated => "more activated",
+        EffectVerdict::NoMeasurableChange => "no measurable change",
+        EffectVerdict::NotMeasurable => "not measurable (no HRV)",
+    }
+}
+
+fn mins(s: f64) -> String {
+    fmt_duration((s * 1000.0) as i64)
+}
+
+/// The end-of-shift summary, as text.
+fn print_summary(s: &ShiftSummary) {
+    let t = &s.time_in;
+    println!("--- end of shift ({}) ---", mins(s.duration_s));
+    println!(
+        "time at baseline {}, elevated {}, activated {}, recovering {}, physically active {}, no signal {}",
+        mins(t.baseline_s),
+        mins(t.elevated_s),
+        mins(t.activated_s),
+        mins(t.recovering_s),
+        mins(t.active_s),
+        mins(t.no_signal_s)
+    );
+    println!(
+        "returns to baseline {}, longest stretch without one {}",
+        s.returns_to_baseline,
+        mins(s.longest_without_return_s)
+    );
+    println!(
+        "unrecovered load: start {:.1}, peak {:.1}, end {:.1} spread-min",
+        s.load_start, s.load_peak, s.load_end
+    );
+    println!(
+        "prompts offered {}, taken {}, snoozed {}, dismissed {}",
+        s.prompts_offered, s.prompts_taken, s.prompts_snoozed, s.prompts_dismissed
+    );
+    for r in &s.resets {
+        println!("reset {}: {}", r.protocol_id, verdict(r.verdict));
+    }
+    println!(
+        "signal: {} beats ({} corrected), {} gaps ({:.0} s)",
+        s.signal.beats, s.signal.corrected_beats, s.signal.gaps, s.signal.gap_total_s
+    );
+    if s.baseline.learning {
+        println!("baseline: still learning (population prior or this shift only)");
+    }
 }
 
 /// Waits for the next key when there is a screen; never resolves otherwise.
@@ -209,118 +581,22 @@ async fn next_key(ui: &mut Option<Ui>) -> KeyEvent {
     }
 }
 
-fn print_plain(ev: &LinkEvent) {
-    match ev {
-        LinkEvent::Connected {
-            at,
-            body_sensor_location,
-        } => {
-            let location = body_sensor_location
-                .map(hrmlog::location_value)
-                .unwrap_or_else(|| "unknown".into());
-            println!("{at} connected body_sensor_location={location}");
-        }
-        LinkEvent::Measurement { at, value } => {
-            let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
-            match hrm::decode(value) {
-                Ok(m) => {
-                    let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
-                    println!("{at} hrm {hex} hr={} rr={}", m.heart_rate_bpm, rr.join(","));
-                }
-                Err(e) => println!("{at} hrm {hex} error={e}"),
-            }
-        }
-        LinkEvent::Disconnected { at, reason } => println!("{at} disconnected {reason}"),
-        LinkEvent::Retrying {
-            attempt,
-            delay,
-            error,
-        } => println!(
-            "retry attempt={attempt} in_ms={} error={error}",
-            delay.as_millis()
-        ),
-    }
-}
-
-/// Where link events go whatever the display: the recording and the tally.
-struct Sink<'a> {
-    record: Option<PathBuf>,
-    strap: &'a StrapInfo,
-    writer: Option<HrmLogWriter>,
-    tally: Tally,
-}
-
-impl Sink<'_> {
-    fn handle(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
-        match ev {
-            LinkEvent::Connected {
-                at,
-                body_sensor_location,
-            } => {
-                self.tally.connects += 1;
-                // The file is opened at the first connection, when the
-                // header (device, location) is known.
-                if self.writer.is_none()
-                    && let Some(path) = &self.record
-                {
-                    let mut header = vec![("address", self.strap.address.clone())];
-                    if let Some(name) = &self.strap.name {
-                        header.insert(0, ("device", name.clone()));
-                    }
-                    if let Some(code) = body_sensor_location {
-                        header.push(("body_sensor_location", hrmlog::location_value(*code)));
-                    }
-                    let w = HrmLogWriter::create(path, &header)?;
-                    tracing::info!("recording to {}", w.path().display());
-                    self.writer = Some(w);
-                }
-                if let Some(w) = &mut self.writer {
-                    w.mark(*at, LinkMark::Connected)?;
-                }
-            }
-            LinkEvent::Measurement { at, value } => {
-                self.tally.packets += 1;
-                self.tally.first_ms.get_or_insert(*at);
-                self.tally.last_ms = Some(*at);
-                if let Some(w) = &mut self.writer {
-                    w.measurement(*at, value)?;
-                }
-            }
-            LinkEvent::Disconnected { at, .. } => {
-                self.tally.disconnects += 1;
-                if let Some(w) = &mut self.writer {
-                    w.mark(*at, LinkMark::Disconnected)?;
-                }
-            }
-            LinkEvent::Retrying { .. } => {}
-        }
-        Ok(())
-    }
-}
-
 /// What a key press asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeyOutcome {
     Continue,
     Quit,
-    /// A guided reset started.
-    Reset,
-    /// The offered prompt was snoozed.
-    Snooze,
-    /// The offered prompt was dismissed.
-    Dismiss,
 }
 
-/// The interactive screen: terminal, view state, key reader.
+/// The interactive terminal and its key reader.
 struct Ui {
     terminal: ratatui::DefaultTerminal,
-    view: LiveView,
     keys: mpsc::Receiver<KeyEvent>,
     reader_stop: Arc<AtomicBool>,
 }
 
 impl Ui {
-    fn start(strap: String) -> anyhow::Result<Self> {
+    fn start() -> anyhow::Result<Self> {
         let terminal = ratatui::try_init().context("setting up the terminal")?;
         let (tx, keys) = mpsc::channel(32);
         let reader_stop = Arc::new(AtomicBool::new(false));
@@ -346,83 +622,9 @@ impl Ui {
         });
         Ok(Self {
             terminal,
-            view: LiveView::new(strap, ble::now_unix_ms()),
             keys,
             reader_stop,
         })
-    }
-
-    fn on_link(&mut self, ev: &LinkEvent) {
-        match ev {
-            LinkEvent::Connected { .. } => {
-                self.view.link = LinkStatus::Connected;
-                self.view.status = None;
-            }
-            LinkEvent::Measurement { value, .. } => match hrm::decode(value) {
-                Ok(m) => self
-                    .view
-                    .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect()),
-                Err(e) => self.view.status = Some(format!("bad packet: {e}")),
-            },
-            LinkEvent::Disconnected { reason, .. } => {
-                self.view.gaps += 1;
-                self.view.link = LinkStatus::Reconnecting(0);
-                self.view.status = Some(format!("strap lost: {reason}"));
-            }
-            LinkEvent::Retrying { attempt, .. } => {
-                self.view.link = LinkStatus::Reconnecting(*attempt);
-            }
-        }
-    }
-
-    fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
-        let now = ble::now_unix_ms();
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => KeyOutcome::Quit,
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => KeyOutcome::Quit,
-            KeyCode::Char('r') => {
-                if self
-                    .view
-                    .pacer
-                    .as_ref()
-                    .is_some_and(|p| p.at(now).is_some())
-                {
-                    return KeyOutcome::Continue;
-                }
-                self.view.prompt = None;
-                self.view.pacer = Some(Pacer {
-                    protocol: ResetProtocol::paced_4_6(),
-                    started_ms: now,
-                });
-                KeyOutcome::Reset
-            }
-            KeyCode::Char('s') if self.view.prompt.is_some() => {
-                self.view.prompt = None;
-                self.view.status = Some("prompt snoozed".into());
-                KeyOutcome::Snooze
-            }
-            KeyCode::Char('d') if self.view.prompt.is_some() => {
-                self.view.prompt = None;
-                self.view.status = Some("prompt dismissed".into());
-                KeyOutcome::Dismiss
-            }
-            _ => KeyOutcome::Continue,
-        }
-    }
-
-    fn draw(&mut self) -> anyhow::Result<()> {
-        self.view.now_ms = ble::now_unix_ms();
-        if let Some(p) = &self.view.pacer
-            && p.at(self.view.now_ms).is_none()
-        {
-            self.view.pacer = None;
-            self.view.status = Some("reset done".into());
-        }
-        let view = &self.view;
-        self.terminal
-            .draw(|f| screen::draw(f, view))
-            .context("drawing the screen")?;
-        Ok(())
     }
 
     fn finish(self) {

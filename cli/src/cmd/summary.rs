@@ -17,6 +17,10 @@ pub struct Args {
     /// Print JSON: {"shift", "summary", "previous"}.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the shift (HR, gauge and state bands, load, prompts,
+    /// resets) as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -25,6 +29,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let store = args.db.open_existing()?;
     let rec = args.shift.resolve(&store)?;
     let summary = store.summary(rec.id)?;
+    if let Some(path) = &args.svg {
+        crate::chart::write_svg(&crate::chart::ShiftChart::from_store(&store, &rec)?, path)?;
+    }
     // The ended shifts before this one, for the comparison.
     let previous: Vec<ShiftRecord> = store
         .trend(u32::MAX)?

@@ -243,6 +243,162 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SHIFT_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SHIFT_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceShiftListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SHIFT_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SHIFT_LISTENER
+typedef struct UniffiVTableCallbackInterfaceShiftListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceShiftListenerMethod0 _Nonnull onEvents;
+} UniffiVTableCallbackInterfaceShiftListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_LIVESHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_LIVESHIFT
+uint64_t uniffi_steady_ffi_fn_clone_liveshift(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_LIVESHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_LIVESHIFT
+void uniffi_steady_ffi_fn_free_liveshift(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CONSTRUCTOR_LIVESHIFT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CONSTRUCTOR_LIVESHIFT_NEW
+uint64_t uniffi_steady_ffi_fn_constructor_liveshift_new(RustBuffer setup, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_END
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_END
+RustBuffer uniffi_steady_ffi_fn_method_liveshift_end(uint64_t ptr, int64_t t_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST
+void uniffi_steady_ffi_fn_method_liveshift_ingest(uint64_t ptr, int64_t t_ms, RustBuffer packet, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_HEART_RATE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_HEART_RATE
+void uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(uint64_t ptr, int64_t t_ms, double bpm, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_MOTION
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_MOTION
+void uniffi_steady_ffi_fn_method_liveshift_ingest_motion(uint64_t ptr, RustBuffer motion, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
+RustBuffer uniffi_steady_ffi_fn_method_liveshift_poll_events(uint64_t ptr, uint32_t max, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_SET_LISTENER
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_SET_LISTENER
+void uniffi_steady_ffi_fn_method_liveshift_set_listener(uint64_t ptr, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_SNAPSHOT
+RustBuffer uniffi_steady_ffi_fn_method_liveshift_snapshot(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_START
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_START
+void uniffi_steady_ffi_fn_method_liveshift_start(uint64_t ptr, int64_t t_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_SUMMARY
+RustBuffer uniffi_steady_ffi_fn_method_liveshift_summary(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_TICK
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_TICK
+void uniffi_steady_ffi_fn_method_liveshift_tick(uint64_t ptr, int64_t t_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_USER_ACTION
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_USER_ACTION
+void uniffi_steady_ffi_fn_method_liveshift_user_action(uint64_t ptr, int64_t t_ms, RustBuffer action, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_SHIFTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_SHIFTLISTENER
+uint64_t uniffi_steady_ffi_fn_clone_shiftlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_SHIFTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_SHIFTLISTENER
+void uniffi_steady_ffi_fn_free_shiftlistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_INIT_CALLBACK_VTABLE_SHIFTLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_INIT_CALLBACK_VTABLE_SHIFTLISTENER
+void uniffi_steady_ffi_fn_init_callback_vtable_shiftlistener(const UniffiVTableCallbackInterfaceShiftListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_SHIFTLISTENER_ON_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_SHIFTLISTENER_ON_EVENTS
+void uniffi_steady_ffi_fn_method_shiftlistener_on_events(uint64_t ptr, RustBuffer events, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_STEADYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CLONE_STEADYSTORE
+uint64_t uniffi_steady_ffi_fn_clone_steadystore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_STEADYSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FREE_STEADYSTORE
+void uniffi_steady_ffi_fn_free_steadystore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CONSTRUCTOR_STEADYSTORE_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_CONSTRUCTOR_STEADYSTORE_OPEN
+uint64_t uniffi_steady_ffi_fn_constructor_steadystore_open(RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_DELETE_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_DELETE_SHIFT
+void uniffi_steady_ffi_fn_method_steadystore_delete_shift(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_EXPORT
+void uniffi_steady_ffi_fn_method_steadystore_export(uint64_t ptr, int64_t id, RustBuffer format, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_RESUME_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_RESUME_SHIFT
+uint64_t uniffi_steady_ffi_fn_method_steadystore_resume_shift(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFTS
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_shifts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
+uint64_t uniffi_steady_ffi_fn_method_steadystore_start_shift(uint64_t ptr, int64_t t_ms, RustBuffer setup, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SUMMARY
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_summary(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_CORE_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_CORE_VERSION
 RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_status
@@ -252,6 +408,18 @@ RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_s
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
 RustBuffer uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(RustBuffer packet, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_SETUP
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_SETUP
+RustBuffer uniffi_steady_ffi_fn_func_default_shift_setup(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_RESET_PROTOCOLS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_RESET_PROTOCOLS
+RustBuffer uniffi_steady_ffi_fn_func_reset_protocols(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_STEADY_FFI_RUSTBUFFER_ALLOC
@@ -523,6 +691,144 @@ uint16_t uniffi_steady_ffi_checksum_func_core_version(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
 uint16_t uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_SETUP
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_SETUP
+uint16_t uniffi_steady_ffi_checksum_func_default_shift_setup(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_RESET_PROTOCOLS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_RESET_PROTOCOLS
+uint16_t uniffi_steady_ffi_checksum_func_reset_protocols(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_END
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_END
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_end(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_HEART_RATE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_HEART_RATE
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_POLL_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_POLL_EVENTS
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_poll_events(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_SET_LISTENER
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_SET_LISTENER
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_set_listener(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_SNAPSHOT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_SNAPSHOT
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_snapshot(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_START
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_START
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_start(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_SUMMARY
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_summary(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_TICK
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_TICK
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_tick(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_USER_ACTION
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_USER_ACTION
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_user_action(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_SHIFTLISTENER_ON_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_SHIFTLISTENER_ON_EVENTS
+uint16_t uniffi_steady_ffi_checksum_method_shiftlistener_on_events(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_DELETE_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_DELETE_SHIFT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_delete_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_EXPORT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_EXPORT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_export(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_RESUME_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_RESUME_SHIFT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_resume_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SHIFTS
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_shifts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_START_SHIFT
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_START_SHIFT
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_start_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SUMMARY
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_summary(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_UNFINISHED_SHIFTS
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_LIVESHIFT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_LIVESHIFT_NEW
+uint16_t uniffi_steady_ffi_checksum_constructor_liveshift_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_STEADYSTORE_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_CONSTRUCTOR_STEADYSTORE_OPEN
+uint16_t uniffi_steady_ffi_checksum_constructor_steadystore_open(void
     
 );
 #endif

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -474,6 +480,94 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     }
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterBool : FfiConverter {
+    typealias FfiType = Int8
+    typealias SwiftType = Bool
+
+    public static func lift(_ value: Int8) throws -> Bool {
+        return value != 0
+    }
+
+    public static func lower(_ value: Bool) -> Int8 {
+        return value ? 1 : 0
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Bool {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Bool, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -543,6 +637,897 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 }
 
 
+
+
+/**
+ * One shift, live. Created by [`LiveShift::new`] (or by the store, which
+ * also persists it); shared by the BLE and UI threads.
+ */
+public protocol LiveShiftProtocol: AnyObject, Sendable {
+    
+    /**
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
+     */
+    func end(tMs: Int64) throws  -> ShiftSummary
+    
+    /**
+     * One raw 0x2A37 notification as received, stamped with its arrival
+     * time. A malformed packet raises `InvalidInput` and is dropped; the
+     * shift goes on.
+     */
+    func ingest(tMs: Int64, packet: Data) throws 
+    
+    /**
+     * A heart rate without RR (a strap that sends none), bpm.
+     */
+    func ingestHeartRate(tMs: Int64, bpm: Double) throws 
+    
+    /**
+     * A motion sample from the phone or watch (steps/min or ENMO).
+     */
+    func ingestMotion(motion: Motion) throws 
+    
+    /**
+     * Takes up to `max` waiting events, oldest first.
+     */
+    func pollEvents(max: UInt32)  -> [ShiftEvent]
+    
+    /**
+     * Registers (or with `None` removes) the listener.
+     */
+    func setListener(listener: ShiftListener?) 
+    
+    func snapshot()  -> GaugeSnapshot
+    
+    func start(tMs: Int64) throws 
+    
+    /**
+     * The summary, once the shift has ended.
+     */
+    func summary()  -> ShiftSummary?
+    
+    /**
+     * Time passes with no data: call every few seconds so that a dropout is
+     * noticed even when nothing arrives.
+     */
+    func tick(tMs: Int64) throws 
+    
+    func userAction(tMs: Int64, action: UserAction) throws 
+    
+}
+/**
+ * One shift, live. Created by [`LiveShift::new`] (or by the store, which
+ * also persists it); shared by the BLE and UI threads.
+ */
+open class LiveShift: LiveShiftProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_steady_ffi_fn_clone_liveshift(self.handle, $0) }
+    }
+    /**
+     * A shift that has not started; it starts at [`LiveShift::start`] or
+     * at its first input.
+     */
+public convenience init(setup: ShiftSetup) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_constructor_liveshift_new(
+        FfiConverterTypeShiftSetup_lower(setup),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_steady_ffi_fn_free_liveshift(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
+     */
+open func end(tMs: Int64)throws  -> ShiftSummary  {
+    return try  FfiConverterTypeShiftSummary_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_end(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One raw 0x2A37 notification as received, stamped with its arrival
+     * time. A malformed packet raises `InvalidInput` and is dropped; the
+     * shift goes on.
+     */
+open func ingest(tMs: Int64, packet: Data)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_ingest(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),
+        FfiConverterData.lower(packet),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A heart rate without RR (a strap that sends none), bpm.
+     */
+open func ingestHeartRate(tMs: Int64, bpm: Double)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),
+        FfiConverterDouble.lower(bpm),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A motion sample from the phone or watch (steps/min or ENMO).
+     */
+open func ingestMotion(motion: Motion)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_ingest_motion(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeMotion_lower(motion),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Takes up to `max` waiting events, oldest first.
+     */
+open func pollEvents(max: UInt32) -> [ShiftEvent]  {
+    return try!  FfiConverterSequenceTypeShiftEvent.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_poll_events(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(max),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Registers (or with `None` removes) the listener.
+     */
+open func setListener(listener: ShiftListener?)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_set_listener(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeShiftListener.lower(listener),uniffiCallStatus
+    )
+}
+}
+    
+open func snapshot() -> GaugeSnapshot  {
+    return try!  FfiConverterTypeGaugeSnapshot_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_snapshot(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func start(tMs: Int64)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_start(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The summary, once the shift has ended.
+     */
+open func summary() -> ShiftSummary?  {
+    return try!  FfiConverterOptionTypeShiftSummary.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_summary(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Time passes with no data: call every few seconds so that a dropout is
+     * noticed even when nothing arrives.
+     */
+open func tick(tMs: Int64)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_tick(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),uniffiCallStatus
+    )
+}
+}
+    
+open func userAction(tMs: Int64, action: UserAction)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_user_action(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),
+        FfiConverterTypeUserAction_lower(action),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLiveShift: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = LiveShift
+
+    public static func lift(_ handle: UInt64) throws -> LiveShift {
+        return LiveShift(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: LiveShift) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LiveShift {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: LiveShift, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLiveShift_lift(_ handle: UInt64) throws -> LiveShift {
+    return try FfiConverterTypeLiveShift.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLiveShift_lower(_ value: LiveShift) -> UInt64 {
+    return FfiConverterTypeLiveShift.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Implemented by the shells (Kotlin/Swift) to receive the shift's events.
+ */
+public protocol ShiftListener: AnyObject, Sendable {
+    
+    /**
+     * The events caused by one call, in time order (never empty).
+     */
+    func onEvents(events: [ShiftEvent]) 
+    
+}
+/**
+ * Implemented by the shells (Kotlin/Swift) to receive the shift's events.
+ */
+open class ShiftListenerImpl: ShiftListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_steady_ffi_fn_clone_shiftlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_steady_ffi_fn_free_shiftlistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The events caused by one call, in time order (never empty).
+     */
+open func onEvents(events: [ShiftEvent])  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_shiftlistener_on_events(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeShiftEvent.lower(events),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceShiftListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceShiftListener = UniffiVTableCallbackInterfaceShiftListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeShiftListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ShiftListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeShiftListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ShiftListener: handle missing in uniffiClone")
+            }
+        },
+        onEvents: { (
+            uniffiHandle: UInt64,
+            events: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeShiftListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onEvents(
+                     events: try FfiConverterSequenceTypeShiftEvent.lift(events)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceShiftListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceShiftListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitShiftListener() {
+    uniffi_steady_ffi_fn_init_callback_vtable_shiftlistener(UniffiCallbackInterfaceShiftListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ShiftListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = ShiftListener
+
+    public static func lift(_ handle: UInt64) throws -> ShiftListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ShiftListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: ShiftListener) -> UInt64 {
+         if let rustImpl = value as? ShiftListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ShiftListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftListener_lift(_ handle: UInt64) throws -> ShiftListener {
+    return try FfiConverterTypeShiftListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftListener_lower(_ value: ShiftListener) -> UInt64 {
+    return FfiConverterTypeShiftListener.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+public protocol SteadyStoreProtocol: AnyObject, Sendable {
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+    func deleteShift(id: Int64) throws 
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+    func export(id: Int64, format: ExportFormat, path: String) throws 
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+    func resumeShift(id: Int64) throws  -> LiveShift
+    
+    /**
+     * Every shift, oldest first.
+     */
+    func shifts() throws  -> [ShiftInfo]
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+    func startShift(tMs: Int64, setup: ShiftSetup) throws  -> LiveShift
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+    func summary(id: Int64) throws  -> ShiftSummary?
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+    func unfinishedShifts() throws  -> [ShiftInfo]
+    
+}
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+open class SteadyStore: SteadyStoreProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_steady_ffi_fn_clone_steadystore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_steady_ffi_fn_free_steadystore(handle, $0) }
+    }
+
+    
+    /**
+     * Opens (or creates, mode 0600) the database at `path`. A file that is
+     * not Steady's, is damaged or comes from a newer Steady is refused with
+     * `SteadyException.Store` and left untouched.
+     */
+public static func `open`(path: String)throws  -> SteadyStore  {
+    return try  FfiConverterTypeSteadyStore_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_constructor_steadystore_open(
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+open func deleteShift(id: Int64)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_delete_shift(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+open func export(id: Int64, format: ExportFormat, path: String)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_export(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),
+        FfiConverterTypeExportFormat_lower(format),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+open func resumeShift(id: Int64)throws  -> LiveShift  {
+    return try  FfiConverterTypeLiveShift_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_resume_shift(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every shift, oldest first.
+     */
+open func shifts()throws  -> [ShiftInfo]  {
+    return try  FfiConverterSequenceTypeShiftInfo.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_shifts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+open func startShift(tMs: Int64, setup: ShiftSetup)throws  -> LiveShift  {
+    return try  FfiConverterTypeLiveShift_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_start_shift(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),
+        FfiConverterTypeShiftSetup_lower(setup),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+open func summary(id: Int64)throws  -> ShiftSummary?  {
+    return try  FfiConverterOptionTypeShiftSummary.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_summary(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+open func unfinishedShifts()throws  -> [ShiftInfo]  {
+    return try  FfiConverterSequenceTypeShiftInfo.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSteadyStore: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SteadyStore
+
+    public static func lift(_ handle: UInt64) throws -> SteadyStore {
+        return SteadyStore(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SteadyStore) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SteadyStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SteadyStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSteadyStore_lift(_ handle: UInt64) throws -> SteadyStore {
+    return try FfiConverterTypeSteadyStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSteadyStore_lower(_ value: SteadyStore) -> UInt64 {
+    return FfiConverterTypeSteadyStore.lower(value)
+}
+
+
+
+
+/**
+ * What the UI shows right now, read without waiting for an event.
+ */
+public struct GaugeSnapshot: Equatable, Hashable {
+    /**
+     * The latest gauge refresh, `None` before the first one.
+     */
+    public let latest: GaugeUpdate?
+    public let baseline: Baseline
+    /**
+     * Unrecovered load now (spread-minutes).
+     */
+    public let load: Double
+    public let ended: Bool
+    /**
+     * Events waiting in the poll queue.
+     */
+    public let pendingEvents: UInt32
+    /**
+     * Events dropped from a full poll queue since the shift was created.
+     */
+    public let droppedEvents: UInt64
+    /**
+     * The stored shift's id (`None` for a shift kept in memory only).
+     */
+    public let shiftId: Int64?
+    /**
+     * The latest failure to save (disk full, busy database): the data is
+     * kept in memory and saving is retried; `None` once a save succeeds.
+     */
+    public let storeError: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The latest gauge refresh, `None` before the first one.
+         */latest: GaugeUpdate?, baseline: Baseline, 
+        /**
+         * Unrecovered load now (spread-minutes).
+         */load: Double, ended: Bool, 
+        /**
+         * Events waiting in the poll queue.
+         */pendingEvents: UInt32, 
+        /**
+         * Events dropped from a full poll queue since the shift was created.
+         */droppedEvents: UInt64, 
+        /**
+         * The stored shift's id (`None` for a shift kept in memory only).
+         */shiftId: Int64?, 
+        /**
+         * The latest failure to save (disk full, busy database): the data is
+         * kept in memory and saving is retried; `None` once a save succeeds.
+         */storeError: String?) {
+        self.latest = latest
+        self.baseline = baseline
+        self.load = load
+        self.ended = ended
+        self.pendingEvents = pendingEvents
+        self.droppedEvents = droppedEvents
+        self.shiftId = shiftId
+        self.storeError = storeError
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GaugeSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GaugeSnapshot {
+        return
+            try GaugeSnapshot(
+                latest: FfiConverterOptionTypeGaugeUpdate.read(from: &buf), 
+                baseline: FfiConverterTypeBaseline.read(from: &buf), 
+                load: FfiConverterDouble.read(from: &buf), 
+                ended: FfiConverterBool.read(from: &buf), 
+                pendingEvents: FfiConverterUInt32.read(from: &buf), 
+                droppedEvents: FfiConverterUInt64.read(from: &buf), 
+                shiftId: FfiConverterOptionInt64.read(from: &buf), 
+                storeError: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GaugeSnapshot, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeGaugeUpdate.write(value.latest, into: &buf)
+        FfiConverterTypeBaseline.write(value.baseline, into: &buf)
+        FfiConverterDouble.write(value.load, into: &buf)
+        FfiConverterBool.write(value.ended, into: &buf)
+        FfiConverterUInt32.write(value.pendingEvents, into: &buf)
+        FfiConverterUInt64.write(value.droppedEvents, into: &buf)
+        FfiConverterOptionInt64.write(value.shiftId, into: &buf)
+        FfiConverterOptionString.write(value.storeError, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGaugeSnapshot_lift(_ buf: RustBuffer) throws -> GaugeSnapshot {
+    return try FfiConverterTypeGaugeSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGaugeSnapshot_lower(_ value: GaugeSnapshot) -> RustBuffer {
+    return FfiConverterTypeGaugeSnapshot.lower(value)
+}
+
+
 public struct HeartRateMeasurement: Equatable, Hashable {
     public let heartRateBpm: UInt16
     public let sensorContact: SensorContact
@@ -603,6 +1588,212 @@ public func FfiConverterTypeHeartRateMeasurement_lift(_ buf: RustBuffer) throws 
 public func FfiConverterTypeHeartRateMeasurement_lower(_ value: HeartRateMeasurement) -> RustBuffer {
     return FfiConverterTypeHeartRateMeasurement.lower(value)
 }
+
+
+/**
+ * One shift in the history.
+ */
+public struct ShiftInfo: Equatable, Hashable {
+    public let id: Int64
+    public let startedMs: Int64
+    /**
+     * `None` while live or interrupted (see `unfinishedShifts`).
+     */
+    public let endedMs: Int64?
+    /**
+     * "live", "replay", "demo" or "import".
+     */
+    public let source: String
+    public let label: String?
+    public let durationS: Double?
+    public let activatedShare: Double?
+    public let baselineShare: Double?
+    public let returnsToBaseline: Int64?
+    public let loadPeak: Double?
+    public let loadEnd: Double?
+    public let promptsOffered: Int64?
+    public let resets: Int64?
+    public let beats: Int64?
+    public let meanHrBpm: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Int64, startedMs: Int64, 
+        /**
+         * `None` while live or interrupted (see `unfinishedShifts`).
+         */endedMs: Int64?, 
+        /**
+         * "live", "replay", "demo" or "import".
+         */source: String, label: String?, durationS: Double?, activatedShare: Double?, baselineShare: Double?, returnsToBaseline: Int64?, loadPeak: Double?, loadEnd: Double?, promptsOffered: Int64?, resets: Int64?, beats: Int64?, meanHrBpm: Double?) {
+        self.id = id
+        self.startedMs = startedMs
+        self.endedMs = endedMs
+        self.source = source
+        self.label = label
+        self.durationS = durationS
+        self.activatedShare = activatedShare
+        self.baselineShare = baselineShare
+        self.returnsToBaseline = returnsToBaseline
+        self.loadPeak = loadPeak
+        self.loadEnd = loadEnd
+        self.promptsOffered = promptsOffered
+        self.resets = resets
+        self.beats = beats
+        self.meanHrBpm = meanHrBpm
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftInfo {
+        return
+            try ShiftInfo(
+                id: FfiConverterInt64.read(from: &buf), 
+                startedMs: FfiConverterInt64.read(from: &buf), 
+                endedMs: FfiConverterOptionInt64.read(from: &buf), 
+                source: FfiConverterString.read(from: &buf), 
+                label: FfiConverterOptionString.read(from: &buf), 
+                durationS: FfiConverterOptionDouble.read(from: &buf), 
+                activatedShare: FfiConverterOptionDouble.read(from: &buf), 
+                baselineShare: FfiConverterOptionDouble.read(from: &buf), 
+                returnsToBaseline: FfiConverterOptionInt64.read(from: &buf), 
+                loadPeak: FfiConverterOptionDouble.read(from: &buf), 
+                loadEnd: FfiConverterOptionDouble.read(from: &buf), 
+                promptsOffered: FfiConverterOptionInt64.read(from: &buf), 
+                resets: FfiConverterOptionInt64.read(from: &buf), 
+                beats: FfiConverterOptionInt64.read(from: &buf), 
+                meanHrBpm: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftInfo, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterInt64.write(value.startedMs, into: &buf)
+        FfiConverterOptionInt64.write(value.endedMs, into: &buf)
+        FfiConverterString.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.label, into: &buf)
+        FfiConverterOptionDouble.write(value.durationS, into: &buf)
+        FfiConverterOptionDouble.write(value.activatedShare, into: &buf)
+        FfiConverterOptionDouble.write(value.baselineShare, into: &buf)
+        FfiConverterOptionInt64.write(value.returnsToBaseline, into: &buf)
+        FfiConverterOptionDouble.write(value.loadPeak, into: &buf)
+        FfiConverterOptionDouble.write(value.loadEnd, into: &buf)
+        FfiConverterOptionInt64.write(value.promptsOffered, into: &buf)
+        FfiConverterOptionInt64.write(value.resets, into: &buf)
+        FfiConverterOptionInt64.write(value.beats, into: &buf)
+        FfiConverterOptionDouble.write(value.meanHrBpm, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftInfo_lift(_ buf: RustBuffer) throws -> ShiftInfo {
+    return try FfiConverterTypeShiftInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftInfo_lower(_ value: ShiftInfo) -> RustBuffer {
+    return FfiConverterTypeShiftInfo.lower(value)
+}
+
+
+/**
+ * Export formats of one shift.
+ */
+
+public enum ExportFormat: Equatable, Hashable {
+    
+    /**
+     * Beats as CSV.
+     */
+    case beatsCsv
+    /**
+     * Summary and events as JSON.
+     */
+    case json
+    /**
+     * RR intervals as Kubios-compatible text.
+     */
+    case kubios
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ExportFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportFormat: FfiConverterRustBuffer {
+    typealias SwiftType = ExportFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .beatsCsv
+        
+        case 2: return .json
+        
+        case 3: return .kubios
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ExportFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .beatsCsv:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .json:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .kubios:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportFormat_lift(_ buf: RustBuffer) throws -> ExportFormat {
+    return try FfiConverterTypeExportFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportFormat_lower(_ value: ExportFormat) -> RustBuffer {
+    return FfiConverterTypeExportFormat.lower(value)
+}
+
 
 
 
@@ -815,6 +2006,150 @@ public func FfiConverterTypeSteadyError_lower(_ value: SteadyError) -> RustBuffe
     return FfiConverterTypeSteadyError.lower(value)
 }
 
+
+/**
+ * What the wearer did; each maps to one core input at the given time.
+ */
+
+public enum UserAction: Equatable, Hashable {
+    
+    /**
+     * Started the reset with this protocol (see [`reset_protocols`]).
+     */
+    case startReset(protocolId: String
+    )
+    case finishReset
+    /**
+     * Stopped the reset before the end: it is not scored.
+     */
+    case abandonReset
+    /**
+     * Said "not now" to an offered reset.
+     */
+    case dismissPrompt
+    /**
+     * Snooze prompts for `minutes` (0 = the configured default).
+     */
+    case snooze(minutes: UInt32
+    )
+    /**
+     * Quiet mode ("on a call").
+     */
+    case quiet(on: Bool
+    )
+    /**
+     * The off switch for prompts in this shift.
+     */
+    case promptsEnabled(on: Bool
+    )
+    /**
+     * Begin the optional seated baseline check.
+     */
+    case seatedCheck
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UserAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserAction: FfiConverterRustBuffer {
+    typealias SwiftType = UserAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .startReset(protocolId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .finishReset
+        
+        case 3: return .abandonReset
+        
+        case 4: return .dismissPrompt
+        
+        case 5: return .snooze(minutes: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 6: return .quiet(on: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 7: return .promptsEnabled(on: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 8: return .seatedCheck
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UserAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .startReset(protocolId):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(protocolId, into: &buf)
+            
+        
+        case .finishReset:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .abandonReset:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .dismissPrompt:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .snooze(minutes):
+            writeInt(&buf, Int32(5))
+            FfiConverterUInt32.write(minutes, into: &buf)
+            
+        
+        case let .quiet(on):
+            writeInt(&buf, Int32(6))
+            FfiConverterBool.write(on, into: &buf)
+            
+        
+        case let .promptsEnabled(on):
+            writeInt(&buf, Int32(7))
+            FfiConverterBool.write(on, into: &buf)
+            
+        
+        case .seatedCheck:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserAction_lift(_ buf: RustBuffer) throws -> UserAction {
+    return try FfiConverterTypeUserAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserAction_lower(_ value: UserAction) -> RustBuffer {
+    return FfiConverterTypeUserAction.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -834,6 +2169,150 @@ fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeShiftListener: FfiConverterRustBuffer {
+    typealias SwiftType = ShiftListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeShiftListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeShiftListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGaugeUpdate: FfiConverterRustBuffer {
+    typealias SwiftType = GaugeUpdate?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGaugeUpdate.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGaugeUpdate.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeShiftSummary: FfiConverterRustBuffer {
+    typealias SwiftType = ShiftSummary?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeShiftSummary.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeShiftSummary.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -863,6 +2342,81 @@ fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer {
+    typealias SwiftType = [ResetProtocol]
+
+    public static func write(_ value: [ResetProtocol], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResetProtocol.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResetProtocol] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResetProtocol]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResetProtocol.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftInfo]
+
+    public static func write(_ value: [ShiftInfo], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShiftInfo.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftInfo] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShiftInfo]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShiftInfo.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftEvent]
+
+    public static func write(_ value: [ShiftEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShiftEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShiftEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShiftEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * Version of the core library, so a shell can log which core it runs and
  * check that the generated bindings match the loaded library.
@@ -883,6 +2437,27 @@ public func decodeHeartRateMeasurement(packet: Data)throws  -> HeartRateMeasurem
         uniffiCallStatus in
     uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(
         FfiConverterData.lower(packet),uniffiCallStatus
+    )
+})
+}
+/**
+ * The default setup (model.md's starting parameters, no history).
+ */
+public func defaultShiftSetup() -> ShiftSetup  {
+    return try!  FfiConverterTypeShiftSetup_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_func_default_shift_setup(uniffiCallStatus
+    )
+})
+}
+/**
+ * The built-in reset protocols (phases with durations, for animation and
+ * haptics).
+ */
+public func resetProtocols() -> [ResetProtocol]  {
+    return try!  FfiConverterSequenceTypeResetProtocol.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_func_reset_protocols(uniffiCallStatus
     )
 })
 }
@@ -908,7 +2483,78 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 40832) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 63022) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_ingest() != 12) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate() != 52615) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 54005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 41025) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_set_listener() != 50024) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_snapshot() != 27758) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_start() != 31237) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_summary() != 11475) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_tick() != 49618) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_user_action() != 30385) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_shiftlistener_on_events() != 5352) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_delete_shift() != 7553) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_export() != 26135) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_resume_shift() != 56359) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 57347) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 47065) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() != 39246) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_constructor_liveshift_new() != 50105) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_constructor_steadystore_open() != 31099) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitShiftListener()
+    uniffiEnsureSteadyCoreInitialized()
     return InitializationResult.ok
 }()
 

@@ -481,6 +481,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -577,6 +593,24 @@ fileprivate struct FfiConverterString: FfiConverter {
         let len = Int32(value.utf8.count)
         writeInt(&buf, len)
         writeBytes(&buf, value.utf8)
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
     }
 }
 
@@ -707,9 +741,9 @@ public struct ActivationConfig: Equatable, Hashable {
      */
     public let gaugeSlopeSpreads: Double
     /**
-     * Below this `d`, the person is "at baseline" (model.md §6: ~0.5).
+     * Below this `d`, the state is `baseline`.
      */
-    public let nearBaselineSpreads: Double
+    public let baselineBandSpreads: Double
     /**
      * At or above this `d`, the person is "activated" (model.md §7: 1.5).
      */
@@ -740,9 +774,13 @@ public struct ActivationConfig: Equatable, Hashable {
      */
     public let motionStaleMs: Int64
     /**
-     * Stay `active` this long after the last physical moment.
+     * Shortest hold in `active` after the last physical moment.
      */
     public let physicalHoldMs: Int64
+    /**
+     * Longest hold (after a long bout).
+     */
+    public let maxPhysicalHoldMs: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -760,8 +798,8 @@ public struct ActivationConfig: Equatable, Hashable {
          * Logistic slope of the gauge (spreads).
          */gaugeSlopeSpreads: Double, 
         /**
-         * Below this `d`, the person is "at baseline" (model.md §6: ~0.5).
-         */nearBaselineSpreads: Double, 
+         * Below this `d`, the state is `baseline`.
+         */baselineBandSpreads: Double, 
         /**
          * At or above this `d`, the person is "activated" (model.md §7: 1.5).
          */activatedSpreads: Double, 
@@ -786,13 +824,16 @@ public struct ActivationConfig: Equatable, Hashable {
          * A motion sample older than this no longer says anything.
          */motionStaleMs: Int64, 
         /**
-         * Stay `active` this long after the last physical moment.
-         */physicalHoldMs: Int64) {
+         * Shortest hold in `active` after the last physical moment.
+         */physicalHoldMs: Int64, 
+        /**
+         * Longest hold (after a long bout).
+         */maxPhysicalHoldMs: Int64) {
         self.hrWeight = hrWeight
         self.lnRmssdWeight = lnRmssdWeight
         self.gaugeMidSpreads = gaugeMidSpreads
         self.gaugeSlopeSpreads = gaugeSlopeSpreads
-        self.nearBaselineSpreads = nearBaselineSpreads
+        self.baselineBandSpreads = baselineBandSpreads
         self.activatedSpreads = activatedSpreads
         self.physicalHrrFraction = physicalHrrFraction
         self.hrMaxBpm = hrMaxBpm
@@ -800,6 +841,7 @@ public struct ActivationConfig: Equatable, Hashable {
         self.movingEnmoG = movingEnmoG
         self.motionStaleMs = motionStaleMs
         self.physicalHoldMs = physicalHoldMs
+        self.maxPhysicalHoldMs = maxPhysicalHoldMs
     }
 
     
@@ -822,14 +864,15 @@ public struct FfiConverterTypeActivationConfig: FfiConverterRustBuffer {
                 lnRmssdWeight: FfiConverterDouble.read(from: &buf), 
                 gaugeMidSpreads: FfiConverterDouble.read(from: &buf), 
                 gaugeSlopeSpreads: FfiConverterDouble.read(from: &buf), 
-                nearBaselineSpreads: FfiConverterDouble.read(from: &buf), 
+                baselineBandSpreads: FfiConverterDouble.read(from: &buf), 
                 activatedSpreads: FfiConverterDouble.read(from: &buf), 
                 physicalHrrFraction: FfiConverterDouble.read(from: &buf), 
                 hrMaxBpm: FfiConverterDouble.read(from: &buf), 
                 movingStepsPerMin: FfiConverterDouble.read(from: &buf), 
                 movingEnmoG: FfiConverterDouble.read(from: &buf), 
                 motionStaleMs: FfiConverterInt64.read(from: &buf), 
-                physicalHoldMs: FfiConverterInt64.read(from: &buf)
+                physicalHoldMs: FfiConverterInt64.read(from: &buf), 
+                maxPhysicalHoldMs: FfiConverterInt64.read(from: &buf)
         )
     }
 
@@ -838,7 +881,7 @@ public struct FfiConverterTypeActivationConfig: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.lnRmssdWeight, into: &buf)
         FfiConverterDouble.write(value.gaugeMidSpreads, into: &buf)
         FfiConverterDouble.write(value.gaugeSlopeSpreads, into: &buf)
-        FfiConverterDouble.write(value.nearBaselineSpreads, into: &buf)
+        FfiConverterDouble.write(value.baselineBandSpreads, into: &buf)
         FfiConverterDouble.write(value.activatedSpreads, into: &buf)
         FfiConverterDouble.write(value.physicalHrrFraction, into: &buf)
         FfiConverterDouble.write(value.hrMaxBpm, into: &buf)
@@ -846,6 +889,7 @@ public struct FfiConverterTypeActivationConfig: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.movingEnmoG, into: &buf)
         FfiConverterInt64.write(value.motionStaleMs, into: &buf)
         FfiConverterInt64.write(value.physicalHoldMs, into: &buf)
+        FfiConverterInt64.write(value.maxPhysicalHoldMs, into: &buf)
     }
 }
 
@@ -1341,6 +1385,115 @@ public func FfiConverterTypeBreathPhase_lower(_ value: BreathPhase) -> RustBuffe
 
 
 /**
+ * One gauge refresh, as the shells render it.
+ */
+public struct GaugeUpdate: Equatable, Hashable {
+    public let tMs: Int64
+    /**
+     * 0-100, `None` without signal.
+     */
+    public let gauge: Double?
+    public let state: ActivationState
+    /**
+     * Unrecovered load, spread-minutes.
+     */
+    public let load: Double
+    public let hrBpm: Double?
+    public let lnRmssd: Double?
+    /**
+     * Signed distance from baseline in own spreads.
+     */
+    public let distance: Double?
+    public let physical: Bool
+    /**
+     * True while the baseline is still being learned.
+     */
+    public let learning: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tMs: Int64, 
+        /**
+         * 0-100, `None` without signal.
+         */gauge: Double?, state: ActivationState, 
+        /**
+         * Unrecovered load, spread-minutes.
+         */load: Double, hrBpm: Double?, lnRmssd: Double?, 
+        /**
+         * Signed distance from baseline in own spreads.
+         */distance: Double?, physical: Bool, 
+        /**
+         * True while the baseline is still being learned.
+         */learning: Bool) {
+        self.tMs = tMs
+        self.gauge = gauge
+        self.state = state
+        self.load = load
+        self.hrBpm = hrBpm
+        self.lnRmssd = lnRmssd
+        self.distance = distance
+        self.physical = physical
+        self.learning = learning
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GaugeUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GaugeUpdate {
+        return
+            try GaugeUpdate(
+                tMs: FfiConverterInt64.read(from: &buf), 
+                gauge: FfiConverterOptionDouble.read(from: &buf), 
+                state: FfiConverterTypeActivationState.read(from: &buf), 
+                load: FfiConverterDouble.read(from: &buf), 
+                hrBpm: FfiConverterOptionDouble.read(from: &buf), 
+                lnRmssd: FfiConverterOptionDouble.read(from: &buf), 
+                distance: FfiConverterOptionDouble.read(from: &buf), 
+                physical: FfiConverterBool.read(from: &buf), 
+                learning: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GaugeUpdate, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.tMs, into: &buf)
+        FfiConverterOptionDouble.write(value.gauge, into: &buf)
+        FfiConverterTypeActivationState.write(value.state, into: &buf)
+        FfiConverterDouble.write(value.load, into: &buf)
+        FfiConverterOptionDouble.write(value.hrBpm, into: &buf)
+        FfiConverterOptionDouble.write(value.lnRmssd, into: &buf)
+        FfiConverterOptionDouble.write(value.distance, into: &buf)
+        FfiConverterBool.write(value.physical, into: &buf)
+        FfiConverterBool.write(value.learning, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGaugeUpdate_lift(_ buf: RustBuffer) throws -> GaugeUpdate {
+    return try FfiConverterTypeGaugeUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGaugeUpdate_lower(_ value: GaugeUpdate) -> RustBuffer {
+    return FfiConverterTypeGaugeUpdate.lower(value)
+}
+
+
+/**
  * The load's state (plain data).
  */
 public struct Load: Equatable, Hashable {
@@ -1818,6 +1971,63 @@ public func FfiConverterTypePromptReason_lower(_ value: PromptReason) -> RustBuf
 
 
 /**
+ * One prompt and what became of it.
+ */
+public struct PromptRecord: Equatable, Hashable {
+    public let prompt: Prompt
+    public let outcome: PromptOutcome
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(prompt: Prompt, outcome: PromptOutcome) {
+        self.prompt = prompt
+        self.outcome = outcome
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PromptRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePromptRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PromptRecord {
+        return
+            try PromptRecord(
+                prompt: FfiConverterTypePrompt.read(from: &buf), 
+                outcome: FfiConverterTypePromptOutcome.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PromptRecord, into buf: inout [UInt8]) {
+        FfiConverterTypePrompt.write(value.prompt, into: &buf)
+        FfiConverterTypePromptOutcome.write(value.outcome, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromptRecord_lift(_ buf: RustBuffer) throws -> PromptRecord {
+    return try FfiConverterTypePromptRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromptRecord_lower(_ value: PromptRecord) -> RustBuffer {
+    return FfiConverterTypePromptRecord.lower(value)
+}
+
+
+/**
  * How one protocol has worked for this person.
  */
 public struct ProtocolStats: Equatable, Hashable {
@@ -2173,6 +2383,727 @@ public func FfiConverterTypeResetRecord_lift(_ buf: RustBuffer) throws -> ResetR
 #endif
 public func FfiConverterTypeResetRecord_lower(_ value: ResetRecord) -> RustBuffer {
     return FfiConverterTypeResetRecord.lower(value)
+}
+
+
+/**
+ * All parameters of a shift (each part documented in its module).
+ */
+public struct ShiftConfig: Equatable, Hashable {
+    public let baseline: BaselineConfig
+    public let activation: ActivationConfig
+    public let load: LoadConfig
+    public let prompt: PromptConfig
+    /**
+     * Gauge refresh period (model.md §3: about every 5 s).
+     */
+    public let refreshMs: Int64
+    /**
+     * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+     */
+    public let windowMs: Int64
+    /**
+     * No beat or HR sample for this long -> `no_signal`.
+     */
+    public let signalTimeoutMs: Int64
+    /**
+     * Fewest beats in the window for an lnRMSSD.
+     */
+    public let minHrvBeats: UInt32
+    /**
+     * Least share of the window covered by the beats' RR for an lnRMSSD.
+     */
+    public let minHrvCoverage: Double
+    /**
+     * Most corrected beats in a window that still drives decisions
+     * (model.md §2: 20 %).
+     */
+    public let maxCorrectedShare: Double
+    /**
+     * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+     */
+    public let seatedSettleMs: Int64
+    public let seatedMeasureMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(baseline: BaselineConfig, activation: ActivationConfig, load: LoadConfig, prompt: PromptConfig, 
+        /**
+         * Gauge refresh period (model.md §3: about every 5 s).
+         */refreshMs: Int64, 
+        /**
+         * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+         */windowMs: Int64, 
+        /**
+         * No beat or HR sample for this long -> `no_signal`.
+         */signalTimeoutMs: Int64, 
+        /**
+         * Fewest beats in the window for an lnRMSSD.
+         */minHrvBeats: UInt32, 
+        /**
+         * Least share of the window covered by the beats' RR for an lnRMSSD.
+         */minHrvCoverage: Double, 
+        /**
+         * Most corrected beats in a window that still drives decisions
+         * (model.md §2: 20 %).
+         */maxCorrectedShare: Double, 
+        /**
+         * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+         */seatedSettleMs: Int64, seatedMeasureMs: Int64) {
+        self.baseline = baseline
+        self.activation = activation
+        self.load = load
+        self.prompt = prompt
+        self.refreshMs = refreshMs
+        self.windowMs = windowMs
+        self.signalTimeoutMs = signalTimeoutMs
+        self.minHrvBeats = minHrvBeats
+        self.minHrvCoverage = minHrvCoverage
+        self.maxCorrectedShare = maxCorrectedShare
+        self.seatedSettleMs = seatedSettleMs
+        self.seatedMeasureMs = seatedMeasureMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftConfig {
+        return
+            try ShiftConfig(
+                baseline: FfiConverterTypeBaselineConfig.read(from: &buf), 
+                activation: FfiConverterTypeActivationConfig.read(from: &buf), 
+                load: FfiConverterTypeLoadConfig.read(from: &buf), 
+                prompt: FfiConverterTypePromptConfig.read(from: &buf), 
+                refreshMs: FfiConverterInt64.read(from: &buf), 
+                windowMs: FfiConverterInt64.read(from: &buf), 
+                signalTimeoutMs: FfiConverterInt64.read(from: &buf), 
+                minHrvBeats: FfiConverterUInt32.read(from: &buf), 
+                minHrvCoverage: FfiConverterDouble.read(from: &buf), 
+                maxCorrectedShare: FfiConverterDouble.read(from: &buf), 
+                seatedSettleMs: FfiConverterInt64.read(from: &buf), 
+                seatedMeasureMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftConfig, into buf: inout [UInt8]) {
+        FfiConverterTypeBaselineConfig.write(value.baseline, into: &buf)
+        FfiConverterTypeActivationConfig.write(value.activation, into: &buf)
+        FfiConverterTypeLoadConfig.write(value.load, into: &buf)
+        FfiConverterTypePromptConfig.write(value.prompt, into: &buf)
+        FfiConverterInt64.write(value.refreshMs, into: &buf)
+        FfiConverterInt64.write(value.windowMs, into: &buf)
+        FfiConverterInt64.write(value.signalTimeoutMs, into: &buf)
+        FfiConverterUInt32.write(value.minHrvBeats, into: &buf)
+        FfiConverterDouble.write(value.minHrvCoverage, into: &buf)
+        FfiConverterDouble.write(value.maxCorrectedShare, into: &buf)
+        FfiConverterInt64.write(value.seatedSettleMs, into: &buf)
+        FfiConverterInt64.write(value.seatedMeasureMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftConfig_lift(_ buf: RustBuffer) throws -> ShiftConfig {
+    return try FfiConverterTypeShiftConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftConfig_lower(_ value: ShiftConfig) -> RustBuffer {
+    return FfiConverterTypeShiftConfig.lower(value)
+}
+
+
+/**
+ * The few numbers of a shift that later shifts compare against.
+ */
+public struct ShiftDigest: Equatable, Hashable {
+    public let startMs: Int64
+    public let durationS: Double
+    /**
+     * Share of signal time spent `activated` (0..1).
+     */
+    public let activatedShare: Double
+    /**
+     * Share of signal time at `baseline` (0..1).
+     */
+    public let baselineShare: Double
+    public let returnsPerHour: Double
+    public let longestWithoutReturnS: Double
+    public let loadPeak: Double
+    public let loadEnd: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(startMs: Int64, durationS: Double, 
+        /**
+         * Share of signal time spent `activated` (0..1).
+         */activatedShare: Double, 
+        /**
+         * Share of signal time at `baseline` (0..1).
+         */baselineShare: Double, returnsPerHour: Double, longestWithoutReturnS: Double, loadPeak: Double, loadEnd: Double) {
+        self.startMs = startMs
+        self.durationS = durationS
+        self.activatedShare = activatedShare
+        self.baselineShare = baselineShare
+        self.returnsPerHour = returnsPerHour
+        self.longestWithoutReturnS = longestWithoutReturnS
+        self.loadPeak = loadPeak
+        self.loadEnd = loadEnd
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftDigest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftDigest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftDigest {
+        return
+            try ShiftDigest(
+                startMs: FfiConverterInt64.read(from: &buf), 
+                durationS: FfiConverterDouble.read(from: &buf), 
+                activatedShare: FfiConverterDouble.read(from: &buf), 
+                baselineShare: FfiConverterDouble.read(from: &buf), 
+                returnsPerHour: FfiConverterDouble.read(from: &buf), 
+                longestWithoutReturnS: FfiConverterDouble.read(from: &buf), 
+                loadPeak: FfiConverterDouble.read(from: &buf), 
+                loadEnd: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftDigest, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.startMs, into: &buf)
+        FfiConverterDouble.write(value.durationS, into: &buf)
+        FfiConverterDouble.write(value.activatedShare, into: &buf)
+        FfiConverterDouble.write(value.baselineShare, into: &buf)
+        FfiConverterDouble.write(value.returnsPerHour, into: &buf)
+        FfiConverterDouble.write(value.longestWithoutReturnS, into: &buf)
+        FfiConverterDouble.write(value.loadPeak, into: &buf)
+        FfiConverterDouble.write(value.loadEnd, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftDigest_lift(_ buf: RustBuffer) throws -> ShiftDigest {
+    return try FfiConverterTypeShiftDigest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftDigest_lower(_ value: ShiftDigest) -> RustBuffer {
+    return FfiConverterTypeShiftDigest.lower(value)
+}
+
+
+/**
+ * What a shift starts from: parameters and what the store kept.
+ */
+public struct ShiftSetup: Equatable, Hashable {
+    public let config: ShiftConfig
+    /**
+     * Still minutes of earlier shifts (the personal baseline).
+     */
+    public let history: BaselineHistory
+    /**
+     * Digests of earlier shifts, oldest first (for the trend).
+     */
+    public let previous: [ShiftDigest]
+    /**
+     * Load carried over from the previous shift (0 for a fresh start).
+     */
+    public let loadStart: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(config: ShiftConfig, 
+        /**
+         * Still minutes of earlier shifts (the personal baseline).
+         */history: BaselineHistory, 
+        /**
+         * Digests of earlier shifts, oldest first (for the trend).
+         */previous: [ShiftDigest], 
+        /**
+         * Load carried over from the previous shift (0 for a fresh start).
+         */loadStart: Double) {
+        self.config = config
+        self.history = history
+        self.previous = previous
+        self.loadStart = loadStart
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftSetup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftSetup: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftSetup {
+        return
+            try ShiftSetup(
+                config: FfiConverterTypeShiftConfig.read(from: &buf), 
+                history: FfiConverterTypeBaselineHistory.read(from: &buf), 
+                previous: FfiConverterSequenceTypeShiftDigest.read(from: &buf), 
+                loadStart: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftSetup, into buf: inout [UInt8]) {
+        FfiConverterTypeShiftConfig.write(value.config, into: &buf)
+        FfiConverterTypeBaselineHistory.write(value.history, into: &buf)
+        FfiConverterSequenceTypeShiftDigest.write(value.previous, into: &buf)
+        FfiConverterDouble.write(value.loadStart, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSetup_lift(_ buf: RustBuffer) throws -> ShiftSetup {
+    return try FfiConverterTypeShiftSetup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSetup_lower(_ value: ShiftSetup) -> RustBuffer {
+    return FfiConverterTypeShiftSetup.lower(value)
+}
+
+
+/**
+ * Everything model.md §9 asks for.
+ */
+public struct ShiftSummary: Equatable, Hashable {
+    public let startMs: Int64
+    public let endMs: Int64
+    public let durationS: Double
+    public let timeIn: StateDurations
+    public let returnsToBaseline: UInt32
+    public let longestWithoutReturnS: Double
+    public let loadStart: Double
+    public let loadEnd: Double
+    public let loadPeak: Double
+    public let promptsOffered: UInt32
+    public let promptsTaken: UInt32
+    public let promptsSnoozed: UInt32
+    public let promptsDismissed: UInt32
+    public let prompts: [PromptRecord]
+    public let resets: [ResetEffect]
+    public let signal: SignalQuality
+    /**
+     * The baseline in use at the end of the shift.
+     */
+    public let baseline: Baseline
+    /**
+     * This shift's still minutes, for the store to add to the history.
+     */
+    public let baselineSamples: [BaselineSample]
+    public let digest: ShiftDigest
+    public let trend: Trend
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(startMs: Int64, endMs: Int64, durationS: Double, timeIn: StateDurations, returnsToBaseline: UInt32, longestWithoutReturnS: Double, loadStart: Double, loadEnd: Double, loadPeak: Double, promptsOffered: UInt32, promptsTaken: UInt32, promptsSnoozed: UInt32, promptsDismissed: UInt32, prompts: [PromptRecord], resets: [ResetEffect], signal: SignalQuality, 
+        /**
+         * The baseline in use at the end of the shift.
+         */baseline: Baseline, 
+        /**
+         * This shift's still minutes, for the store to add to the history.
+         */baselineSamples: [BaselineSample], digest: ShiftDigest, trend: Trend) {
+        self.startMs = startMs
+        self.endMs = endMs
+        self.durationS = durationS
+        self.timeIn = timeIn
+        self.returnsToBaseline = returnsToBaseline
+        self.longestWithoutReturnS = longestWithoutReturnS
+        self.loadStart = loadStart
+        self.loadEnd = loadEnd
+        self.loadPeak = loadPeak
+        self.promptsOffered = promptsOffered
+        self.promptsTaken = promptsTaken
+        self.promptsSnoozed = promptsSnoozed
+        self.promptsDismissed = promptsDismissed
+        self.prompts = prompts
+        self.resets = resets
+        self.signal = signal
+        self.baseline = baseline
+        self.baselineSamples = baselineSamples
+        self.digest = digest
+        self.trend = trend
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftSummary {
+        return
+            try ShiftSummary(
+                startMs: FfiConverterInt64.read(from: &buf), 
+                endMs: FfiConverterInt64.read(from: &buf), 
+                durationS: FfiConverterDouble.read(from: &buf), 
+                timeIn: FfiConverterTypeStateDurations.read(from: &buf), 
+                returnsToBaseline: FfiConverterUInt32.read(from: &buf), 
+                longestWithoutReturnS: FfiConverterDouble.read(from: &buf), 
+                loadStart: FfiConverterDouble.read(from: &buf), 
+                loadEnd: FfiConverterDouble.read(from: &buf), 
+                loadPeak: FfiConverterDouble.read(from: &buf), 
+                promptsOffered: FfiConverterUInt32.read(from: &buf), 
+                promptsTaken: FfiConverterUInt32.read(from: &buf), 
+                promptsSnoozed: FfiConverterUInt32.read(from: &buf), 
+                promptsDismissed: FfiConverterUInt32.read(from: &buf), 
+                prompts: FfiConverterSequenceTypePromptRecord.read(from: &buf), 
+                resets: FfiConverterSequenceTypeResetEffect.read(from: &buf), 
+                signal: FfiConverterTypeSignalQuality.read(from: &buf), 
+                baseline: FfiConverterTypeBaseline.read(from: &buf), 
+                baselineSamples: FfiConverterSequenceTypeBaselineSample.read(from: &buf), 
+                digest: FfiConverterTypeShiftDigest.read(from: &buf), 
+                trend: FfiConverterTypeTrend.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftSummary, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.startMs, into: &buf)
+        FfiConverterInt64.write(value.endMs, into: &buf)
+        FfiConverterDouble.write(value.durationS, into: &buf)
+        FfiConverterTypeStateDurations.write(value.timeIn, into: &buf)
+        FfiConverterUInt32.write(value.returnsToBaseline, into: &buf)
+        FfiConverterDouble.write(value.longestWithoutReturnS, into: &buf)
+        FfiConverterDouble.write(value.loadStart, into: &buf)
+        FfiConverterDouble.write(value.loadEnd, into: &buf)
+        FfiConverterDouble.write(value.loadPeak, into: &buf)
+        FfiConverterUInt32.write(value.promptsOffered, into: &buf)
+        FfiConverterUInt32.write(value.promptsTaken, into: &buf)
+        FfiConverterUInt32.write(value.promptsSnoozed, into: &buf)
+        FfiConverterUInt32.write(value.promptsDismissed, into: &buf)
+        FfiConverterSequenceTypePromptRecord.write(value.prompts, into: &buf)
+        FfiConverterSequenceTypeResetEffect.write(value.resets, into: &buf)
+        FfiConverterTypeSignalQuality.write(value.signal, into: &buf)
+        FfiConverterTypeBaseline.write(value.baseline, into: &buf)
+        FfiConverterSequenceTypeBaselineSample.write(value.baselineSamples, into: &buf)
+        FfiConverterTypeShiftDigest.write(value.digest, into: &buf)
+        FfiConverterTypeTrend.write(value.trend, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSummary_lift(_ buf: RustBuffer) throws -> ShiftSummary {
+    return try FfiConverterTypeShiftSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSummary_lower(_ value: ShiftSummary) -> RustBuffer {
+    return FfiConverterTypeShiftSummary.lower(value)
+}
+
+
+/**
+ * Signal quality over the shift.
+ */
+public struct SignalQuality: Equatable, Hashable {
+    /**
+     * Beats received (0 on an HR-only strap).
+     */
+    public let beats: UInt64
+    public let correctedBeats: UInt64
+    /**
+     * `corrected_beats / beats`; `None` without beats.
+     */
+    public let correctedShare: Double?
+    /**
+     * Heart-rate samples without RR (HR-only input).
+     */
+    public let hrSamples: UInt64
+    /**
+     * Connection gaps (signal lost then restored or shift ended).
+     */
+    public let gaps: UInt32
+    public let gapTotalS: Double
+    public let longestGapS: Double
+    /**
+     * Inputs ignored because their time ran backwards or was stale.
+     */
+    public let ignoredInputs: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Beats received (0 on an HR-only strap).
+         */beats: UInt64, correctedBeats: UInt64, 
+        /**
+         * `corrected_beats / beats`; `None` without beats.
+         */correctedShare: Double?, 
+        /**
+         * Heart-rate samples without RR (HR-only input).
+         */hrSamples: UInt64, 
+        /**
+         * Connection gaps (signal lost then restored or shift ended).
+         */gaps: UInt32, gapTotalS: Double, longestGapS: Double, 
+        /**
+         * Inputs ignored because their time ran backwards or was stale.
+         */ignoredInputs: UInt64) {
+        self.beats = beats
+        self.correctedBeats = correctedBeats
+        self.correctedShare = correctedShare
+        self.hrSamples = hrSamples
+        self.gaps = gaps
+        self.gapTotalS = gapTotalS
+        self.longestGapS = longestGapS
+        self.ignoredInputs = ignoredInputs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SignalQuality: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignalQuality: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignalQuality {
+        return
+            try SignalQuality(
+                beats: FfiConverterUInt64.read(from: &buf), 
+                correctedBeats: FfiConverterUInt64.read(from: &buf), 
+                correctedShare: FfiConverterOptionDouble.read(from: &buf), 
+                hrSamples: FfiConverterUInt64.read(from: &buf), 
+                gaps: FfiConverterUInt32.read(from: &buf), 
+                gapTotalS: FfiConverterDouble.read(from: &buf), 
+                longestGapS: FfiConverterDouble.read(from: &buf), 
+                ignoredInputs: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SignalQuality, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.beats, into: &buf)
+        FfiConverterUInt64.write(value.correctedBeats, into: &buf)
+        FfiConverterOptionDouble.write(value.correctedShare, into: &buf)
+        FfiConverterUInt64.write(value.hrSamples, into: &buf)
+        FfiConverterUInt32.write(value.gaps, into: &buf)
+        FfiConverterDouble.write(value.gapTotalS, into: &buf)
+        FfiConverterDouble.write(value.longestGapS, into: &buf)
+        FfiConverterUInt64.write(value.ignoredInputs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignalQuality_lift(_ buf: RustBuffer) throws -> SignalQuality {
+    return try FfiConverterTypeSignalQuality.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignalQuality_lower(_ value: SignalQuality) -> RustBuffer {
+    return FfiConverterTypeSignalQuality.lower(value)
+}
+
+
+/**
+ * Seconds spent in each state.
+ */
+public struct StateDurations: Equatable, Hashable {
+    public let baselineS: Double
+    public let elevatedS: Double
+    public let activatedS: Double
+    public let activeS: Double
+    public let recoveringS: Double
+    public let noSignalS: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(baselineS: Double, elevatedS: Double, activatedS: Double, activeS: Double, recoveringS: Double, noSignalS: Double) {
+        self.baselineS = baselineS
+        self.elevatedS = elevatedS
+        self.activatedS = activatedS
+        self.activeS = activeS
+        self.recoveringS = recoveringS
+        self.noSignalS = noSignalS
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StateDurations: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStateDurations: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StateDurations {
+        return
+            try StateDurations(
+                baselineS: FfiConverterDouble.read(from: &buf), 
+                elevatedS: FfiConverterDouble.read(from: &buf), 
+                activatedS: FfiConverterDouble.read(from: &buf), 
+                activeS: FfiConverterDouble.read(from: &buf), 
+                recoveringS: FfiConverterDouble.read(from: &buf), 
+                noSignalS: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StateDurations, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.baselineS, into: &buf)
+        FfiConverterDouble.write(value.elevatedS, into: &buf)
+        FfiConverterDouble.write(value.activatedS, into: &buf)
+        FfiConverterDouble.write(value.activeS, into: &buf)
+        FfiConverterDouble.write(value.recoveringS, into: &buf)
+        FfiConverterDouble.write(value.noSignalS, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStateDurations_lift(_ buf: RustBuffer) throws -> StateDurations {
+    return try FfiConverterTypeStateDurations.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStateDurations_lower(_ value: StateDurations) -> RustBuffer {
+    return FfiConverterTypeStateDurations.lower(value)
+}
+
+
+/**
+ * This shift minus the mean of up to [`TREND_SHIFTS`] earlier ones.
+ */
+public struct Trend: Equatable, Hashable {
+    /**
+     * Number of earlier shifts compared against (0 = no trend yet).
+     */
+    public let previousShifts: UInt32
+    public let activatedShareChange: Double?
+    public let baselineShareChange: Double?
+    public let returnsPerHourChange: Double?
+    public let loadPeakChange: Double?
+    public let loadEndChange: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Number of earlier shifts compared against (0 = no trend yet).
+         */previousShifts: UInt32, activatedShareChange: Double?, baselineShareChange: Double?, returnsPerHourChange: Double?, loadPeakChange: Double?, loadEndChange: Double?) {
+        self.previousShifts = previousShifts
+        self.activatedShareChange = activatedShareChange
+        self.baselineShareChange = baselineShareChange
+        self.returnsPerHourChange = returnsPerHourChange
+        self.loadPeakChange = loadPeakChange
+        self.loadEndChange = loadEndChange
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Trend: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTrend: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Trend {
+        return
+            try Trend(
+                previousShifts: FfiConverterUInt32.read(from: &buf), 
+                activatedShareChange: FfiConverterOptionDouble.read(from: &buf), 
+                baselineShareChange: FfiConverterOptionDouble.read(from: &buf), 
+                returnsPerHourChange: FfiConverterOptionDouble.read(from: &buf), 
+                loadPeakChange: FfiConverterOptionDouble.read(from: &buf), 
+                loadEndChange: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Trend, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.previousShifts, into: &buf)
+        FfiConverterOptionDouble.write(value.activatedShareChange, into: &buf)
+        FfiConverterOptionDouble.write(value.baselineShareChange, into: &buf)
+        FfiConverterOptionDouble.write(value.returnsPerHourChange, into: &buf)
+        FfiConverterOptionDouble.write(value.loadPeakChange, into: &buf)
+        FfiConverterOptionDouble.write(value.loadEndChange, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrend_lift(_ buf: RustBuffer) throws -> Trend {
+    return try FfiConverterTypeTrend.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrend_lower(_ value: Trend) -> RustBuffer {
+    return FfiConverterTypeTrend.lower(value)
 }
 
 
@@ -2604,6 +3535,121 @@ public func FfiConverterTypeEffectVerdict_lower(_ value: EffectVerdict) -> RustB
 
 
 /**
+ * Why an input was ignored.
+ */
+
+public enum IgnoredReason: Equatable, Hashable {
+    
+    /**
+     * Its time is before the latest input's (or beat's) time.
+     */
+    case timeWentBack
+    /**
+     * A beat older than the window.
+     */
+    case staleBeat
+    /**
+     * NaN, infinite or out-of-range value.
+     */
+    case invalidValue
+    /**
+     * A packet that does not decode as 0x2A37.
+     */
+    case badPacket
+    /**
+     * The shift has ended.
+     */
+    case afterEnd
+    /**
+     * Nothing to act on (e.g. reset finished without a start).
+     */
+    case notApplicable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension IgnoredReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIgnoredReason: FfiConverterRustBuffer {
+    typealias SwiftType = IgnoredReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IgnoredReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .timeWentBack
+        
+        case 2: return .staleBeat
+        
+        case 3: return .invalidValue
+        
+        case 4: return .badPacket
+        
+        case 5: return .afterEnd
+        
+        case 6: return .notApplicable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: IgnoredReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .timeWentBack:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .staleBeat:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .invalidValue:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .badPacket:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .afterEnd:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .notApplicable:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIgnoredReason_lift(_ buf: RustBuffer) throws -> IgnoredReason {
+    return try FfiConverterTypeIgnoredReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIgnoredReason_lower(_ value: IgnoredReason) -> RustBuffer {
+    return FfiConverterTypeIgnoredReason.lower(value)
+}
+
+
+
+/**
  * One motion measurement passed in by a shell, the CLI or a file.
  */
 
@@ -2683,6 +3729,518 @@ public func FfiConverterTypeMotion_lift(_ buf: RustBuffer) throws -> Motion {
 #endif
 public func FfiConverterTypeMotion_lower(_ value: Motion) -> RustBuffer {
     return FfiConverterTypeMotion.lower(value)
+}
+
+
+
+/**
+ * What the person did with a prompt.
+ */
+
+public enum PromptOutcome: Equatable, Hashable {
+    
+    /**
+     * A reset was started while the prompt was open.
+     */
+    case taken
+    case snoozed
+    case dismissed
+    /**
+     * No answer before the next prompt or the end of the shift.
+     */
+    case unanswered
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PromptOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePromptOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = PromptOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PromptOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .taken
+        
+        case 2: return .snoozed
+        
+        case 3: return .dismissed
+        
+        case 4: return .unanswered
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PromptOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .taken:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .snoozed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .dismissed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .unanswered:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromptOutcome_lift(_ buf: RustBuffer) throws -> PromptOutcome {
+    return try FfiConverterTypePromptOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePromptOutcome_lower(_ value: PromptOutcome) -> RustBuffer {
+    return FfiConverterTypePromptOutcome.lower(value)
+}
+
+
+
+/**
+ * What the shift tells the shells.
+ */
+
+public enum ShiftEvent: Equatable, Hashable {
+    
+    case started(tMs: Int64, baseline: Baseline
+    )
+    case gauge(update: GaugeUpdate
+    )
+    case stateChanged(tMs: Int64, from: ActivationState, to: ActivationState
+    )
+    case baselineChanged(tMs: Int64, baseline: Baseline
+    )
+    case promptOffered(prompt: Prompt
+    )
+    case resetScored(effect: ResetEffect
+    )
+    case signalLost(tMs: Int64
+    )
+    case signalRestored(tMs: Int64, gapMs: Int64
+    )
+    case inputIgnored(tMs: Int64, reason: IgnoredReason
+    )
+    case ended(summary: ShiftSummary
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ShiftEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftEvent: FfiConverterRustBuffer {
+    typealias SwiftType = ShiftEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .started(tMs: try FfiConverterInt64.read(from: &buf), baseline: try FfiConverterTypeBaseline.read(from: &buf)
+        )
+        
+        case 2: return .gauge(update: try FfiConverterTypeGaugeUpdate.read(from: &buf)
+        )
+        
+        case 3: return .stateChanged(tMs: try FfiConverterInt64.read(from: &buf), from: try FfiConverterTypeActivationState.read(from: &buf), to: try FfiConverterTypeActivationState.read(from: &buf)
+        )
+        
+        case 4: return .baselineChanged(tMs: try FfiConverterInt64.read(from: &buf), baseline: try FfiConverterTypeBaseline.read(from: &buf)
+        )
+        
+        case 5: return .promptOffered(prompt: try FfiConverterTypePrompt.read(from: &buf)
+        )
+        
+        case 6: return .resetScored(effect: try FfiConverterTypeResetEffect.read(from: &buf)
+        )
+        
+        case 7: return .signalLost(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 8: return .signalRestored(tMs: try FfiConverterInt64.read(from: &buf), gapMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 9: return .inputIgnored(tMs: try FfiConverterInt64.read(from: &buf), reason: try FfiConverterTypeIgnoredReason.read(from: &buf)
+        )
+        
+        case 10: return .ended(summary: try FfiConverterTypeShiftSummary.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ShiftEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .started(tMs,baseline):
+            writeInt(&buf, Int32(1))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterTypeBaseline.write(baseline, into: &buf)
+            
+        
+        case let .gauge(update):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeGaugeUpdate.write(update, into: &buf)
+            
+        
+        case let .stateChanged(tMs,from,to):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterTypeActivationState.write(from, into: &buf)
+            FfiConverterTypeActivationState.write(to, into: &buf)
+            
+        
+        case let .baselineChanged(tMs,baseline):
+            writeInt(&buf, Int32(4))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterTypeBaseline.write(baseline, into: &buf)
+            
+        
+        case let .promptOffered(prompt):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypePrompt.write(prompt, into: &buf)
+            
+        
+        case let .resetScored(effect):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeResetEffect.write(effect, into: &buf)
+            
+        
+        case let .signalLost(tMs):
+            writeInt(&buf, Int32(7))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .signalRestored(tMs,gapMs):
+            writeInt(&buf, Int32(8))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterInt64.write(gapMs, into: &buf)
+            
+        
+        case let .inputIgnored(tMs,reason):
+            writeInt(&buf, Int32(9))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterTypeIgnoredReason.write(reason, into: &buf)
+            
+        
+        case let .ended(summary):
+            writeInt(&buf, Int32(10))
+            FfiConverterTypeShiftSummary.write(summary, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftEvent_lift(_ buf: RustBuffer) throws -> ShiftEvent {
+    return try FfiConverterTypeShiftEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftEvent_lower(_ value: ShiftEvent) -> RustBuffer {
+    return FfiConverterTypeShiftEvent.lower(value)
+}
+
+
+
+/**
+ * Something that happened, with its time.
+ */
+
+public enum ShiftInput: Equatable, Hashable {
+    
+    /**
+     * Start the shift (any data input before it starts the shift at its time).
+     */
+    case start(tMs: Int64
+    )
+    /**
+     * One 0x2A37 Heart Rate Measurement notification as received, stamped
+     * with its arrival time: decoded, RR timed from the arrival clock and
+     * cleaned inside the shift.
+     */
+    case packet(tMs: Int64, bytes: Data
+    )
+    /**
+     * One raw RR interval (ms) ending at `t_ms` (files): cleaned inside.
+     */
+    case rr(tMs: Int64, rrMs: Double
+    )
+    /**
+     * One beat that is already clean (bypasses the cleaner).
+     */
+    case beat(tMs: Int64, rrMs: Double, corrected: Bool
+    )
+    /**
+     * A heart rate without RR (HR-only strap, E4 HR.csv), bpm.
+     */
+    case heartRate(tMs: Int64, bpm: Double
+    )
+    case motion(motion: Motion
+    )
+    /**
+     * Time passes with no data.
+     */
+    case tick(tMs: Int64
+    )
+    /**
+     * Begin a seated check (settle, then measure).
+     */
+    case seatedCheck(tMs: Int64
+    )
+    /**
+     * Quiet mode ("on a call") on or off.
+     */
+    case quiet(tMs: Int64, on: Bool
+    )
+    /**
+     * Snooze prompts for `minutes` (0 = the configured default).
+     */
+    case snooze(tMs: Int64, minutes: UInt32
+    )
+    /**
+     * Prompts on or off for this shift (off switch).
+     */
+    case promptsEnabled(tMs: Int64, on: Bool
+    )
+    /**
+     * The person dismissed the offered reset.
+     */
+    case promptDismissed(tMs: Int64
+    )
+    case resetStarted(tMs: Int64, protocolId: String
+    )
+    case resetFinished(tMs: Int64
+    )
+    /**
+     * A started reset was abandoned: it is not scored.
+     */
+    case resetAbandoned(tMs: Int64
+    )
+    case end(tMs: Int64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ShiftInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftInput: FfiConverterRustBuffer {
+    typealias SwiftType = ShiftInput
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftInput {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .start(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 2: return .packet(tMs: try FfiConverterInt64.read(from: &buf), bytes: try FfiConverterData.read(from: &buf)
+        )
+        
+        case 3: return .rr(tMs: try FfiConverterInt64.read(from: &buf), rrMs: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 4: return .beat(tMs: try FfiConverterInt64.read(from: &buf), rrMs: try FfiConverterDouble.read(from: &buf), corrected: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 5: return .heartRate(tMs: try FfiConverterInt64.read(from: &buf), bpm: try FfiConverterDouble.read(from: &buf)
+        )
+        
+        case 6: return .motion(motion: try FfiConverterTypeMotion.read(from: &buf)
+        )
+        
+        case 7: return .tick(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 8: return .seatedCheck(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 9: return .quiet(tMs: try FfiConverterInt64.read(from: &buf), on: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 10: return .snooze(tMs: try FfiConverterInt64.read(from: &buf), minutes: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 11: return .promptsEnabled(tMs: try FfiConverterInt64.read(from: &buf), on: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 12: return .promptDismissed(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 13: return .resetStarted(tMs: try FfiConverterInt64.read(from: &buf), protocolId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 14: return .resetFinished(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 15: return .resetAbandoned(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 16: return .end(tMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ShiftInput, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .start(tMs):
+            writeInt(&buf, Int32(1))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .packet(tMs,bytes):
+            writeInt(&buf, Int32(2))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterData.write(bytes, into: &buf)
+            
+        
+        case let .rr(tMs,rrMs):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterDouble.write(rrMs, into: &buf)
+            
+        
+        case let .beat(tMs,rrMs,corrected):
+            writeInt(&buf, Int32(4))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterDouble.write(rrMs, into: &buf)
+            FfiConverterBool.write(corrected, into: &buf)
+            
+        
+        case let .heartRate(tMs,bpm):
+            writeInt(&buf, Int32(5))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterDouble.write(bpm, into: &buf)
+            
+        
+        case let .motion(motion):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeMotion.write(motion, into: &buf)
+            
+        
+        case let .tick(tMs):
+            writeInt(&buf, Int32(7))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .seatedCheck(tMs):
+            writeInt(&buf, Int32(8))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .quiet(tMs,on):
+            writeInt(&buf, Int32(9))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterBool.write(on, into: &buf)
+            
+        
+        case let .snooze(tMs,minutes):
+            writeInt(&buf, Int32(10))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterUInt32.write(minutes, into: &buf)
+            
+        
+        case let .promptsEnabled(tMs,on):
+            writeInt(&buf, Int32(11))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterBool.write(on, into: &buf)
+            
+        
+        case let .promptDismissed(tMs):
+            writeInt(&buf, Int32(12))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .resetStarted(tMs,protocolId):
+            writeInt(&buf, Int32(13))
+            FfiConverterInt64.write(tMs, into: &buf)
+            FfiConverterString.write(protocolId, into: &buf)
+            
+        
+        case let .resetFinished(tMs):
+            writeInt(&buf, Int32(14))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .resetAbandoned(tMs):
+            writeInt(&buf, Int32(15))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        
+        case let .end(tMs):
+            writeInt(&buf, Int32(16))
+            FfiConverterInt64.write(tMs, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftInput_lift(_ buf: RustBuffer) throws -> ShiftInput {
+    return try FfiConverterTypeShiftInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer {
+    return FfiConverterTypeShiftInput.lower(value)
 }
 
 
@@ -2787,6 +4345,31 @@ fileprivate struct FfiConverterSequenceTypeBreathPhase: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePromptRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [PromptRecord]
+
+    public static func write(_ value: [PromptRecord], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePromptRecord.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PromptRecord] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PromptRecord]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePromptRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeProtocolStats: FfiConverterRustBuffer {
     typealias SwiftType = [ProtocolStats]
 
@@ -2804,6 +4387,56 @@ fileprivate struct FfiConverterSequenceTypeProtocolStats: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeProtocolStats.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResetEffect: FfiConverterRustBuffer {
+    typealias SwiftType = [ResetEffect]
+
+    public static func write(_ value: [ResetEffect], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResetEffect.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResetEffect] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResetEffect]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResetEffect.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeShiftDigest: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftDigest]
+
+    public static func write(_ value: [ShiftDigest], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShiftDigest.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftDigest] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShiftDigest]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShiftDigest.read(from: &buf))
         }
         return seq
     }

@@ -19,6 +19,13 @@ import android.os.IBinder
  */
 class StrapService : Service() {
     private var client: StrapGattClient? = null
+    private val handler = android.os.Handler(android.os.Looper.getMainLooper())
+    private val ticker = object : Runnable {
+        override fun run() {
+            sink?.onTick(System.currentTimeMillis())
+            handler.postDelayed(this, TICK_MS)
+        }
+    }
 
     override fun onCreate() {
         super.onCreate()
@@ -40,11 +47,13 @@ class StrapService : Service() {
         if (client == null) {
             val relay = HrmRelay(target)
             client = StrapGattClient(this, relay).also { it.start(intent?.getStringExtra(EXTRA_ADDRESS)) }
+            handler.postDelayed(ticker, TICK_MS)
         }
         return START_STICKY
     }
 
     override fun onDestroy() {
+        handler.removeCallbacks(ticker)
         client?.stop()
         client = null
         super.onDestroy()
@@ -59,6 +68,9 @@ class StrapService : Service() {
 
     companion object {
         const val EXTRA_ADDRESS = "org.steady.extra.STRAP_ADDRESS"
+
+        /** The core notices a silent strap from ticks (it never reads a clock). */
+        const val TICK_MS = 5_000L
 
         /** Set by the app before starting the service (the process-wide core holder). */
         @Volatile var sink: StrapSink? = null

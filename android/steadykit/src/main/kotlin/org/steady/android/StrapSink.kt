@@ -14,6 +14,9 @@ interface StrapSink {
 
     /** Connection changes, so a dropout is visible rather than silent. */
     fun onStrapState(state: StrapState, atMs: Long)
+
+    /** Time passes (every few seconds from the service), so the core notices silence. */
+    fun onTick(atMs: Long) {}
 }
 
 /** Wall clock seam: the relay stamps packets; tests pin time. */

@@ -927,6 +927,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 /**
  * @suppress
  */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterLong: FfiConverter<Long, Long> {
     override fun lift(value: Long): Long {
         return value
@@ -1050,6 +1073,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
 
 
 /**
@@ -1163,9 +1205,9 @@ data class ActivationConfig (
     val `gaugeSlopeSpreads`: kotlin.Double
     , 
     /**
-     * Below this `d`, the person is "at baseline" (model.md §6: ~0.5).
+     * Below this `d`, the state is `baseline`.
      */
-    val `nearBaselineSpreads`: kotlin.Double
+    val `baselineBandSpreads`: kotlin.Double
     , 
     /**
      * At or above this `d`, the person is "activated" (model.md §7: 1.5).
@@ -1203,9 +1245,14 @@ data class ActivationConfig (
     val `motionStaleMs`: kotlin.Long
     , 
     /**
-     * Stay `active` this long after the last physical moment.
+     * Shortest hold in `active` after the last physical moment.
      */
     val `physicalHoldMs`: kotlin.Long
+    , 
+    /**
+     * Longest hold (after a long bout).
+     */
+    val `maxPhysicalHoldMs`: kotlin.Long
     
 ){
     
@@ -1234,6 +1281,7 @@ public object FfiConverterTypeActivationConfig: FfiConverterRustBuffer<Activatio
             FfiConverterDouble.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
@@ -1242,14 +1290,15 @@ public object FfiConverterTypeActivationConfig: FfiConverterRustBuffer<Activatio
             FfiConverterDouble.allocationSize(value.`lnRmssdWeight`) +
             FfiConverterDouble.allocationSize(value.`gaugeMidSpreads`) +
             FfiConverterDouble.allocationSize(value.`gaugeSlopeSpreads`) +
-            FfiConverterDouble.allocationSize(value.`nearBaselineSpreads`) +
+            FfiConverterDouble.allocationSize(value.`baselineBandSpreads`) +
             FfiConverterDouble.allocationSize(value.`activatedSpreads`) +
             FfiConverterDouble.allocationSize(value.`physicalHrrFraction`) +
             FfiConverterDouble.allocationSize(value.`hrMaxBpm`) +
             FfiConverterDouble.allocationSize(value.`movingStepsPerMin`) +
             FfiConverterDouble.allocationSize(value.`movingEnmoG`) +
             FfiConverterLong.allocationSize(value.`motionStaleMs`) +
-            FfiConverterLong.allocationSize(value.`physicalHoldMs`)
+            FfiConverterLong.allocationSize(value.`physicalHoldMs`) +
+            FfiConverterLong.allocationSize(value.`maxPhysicalHoldMs`)
     )
 
     override fun write(value: ActivationConfig, buf: ByteBuffer) {
@@ -1257,7 +1306,7 @@ public object FfiConverterTypeActivationConfig: FfiConverterRustBuffer<Activatio
             FfiConverterDouble.write(value.`lnRmssdWeight`, buf)
             FfiConverterDouble.write(value.`gaugeMidSpreads`, buf)
             FfiConverterDouble.write(value.`gaugeSlopeSpreads`, buf)
-            FfiConverterDouble.write(value.`nearBaselineSpreads`, buf)
+            FfiConverterDouble.write(value.`baselineBandSpreads`, buf)
             FfiConverterDouble.write(value.`activatedSpreads`, buf)
             FfiConverterDouble.write(value.`physicalHrrFraction`, buf)
             FfiConverterDouble.write(value.`hrMaxBpm`, buf)
@@ -1265,6 +1314,7 @@ public object FfiConverterTypeActivationConfig: FfiConverterRustBuffer<Activatio
             FfiConverterDouble.write(value.`movingEnmoG`, buf)
             FfiConverterLong.write(value.`motionStaleMs`, buf)
             FfiConverterLong.write(value.`physicalHoldMs`, buf)
+            FfiConverterLong.write(value.`maxPhysicalHoldMs`, buf)
     }
 }
 
@@ -1622,6 +1672,94 @@ public object FfiConverterTypeBreathPhase: FfiConverterRustBuffer<BreathPhase> {
 
 
 /**
+ * One gauge refresh, as the shells render it.
+ */
+data class GaugeUpdate (
+    val `tMs`: kotlin.Long
+    , 
+    /**
+     * 0-100, `None` without signal.
+     */
+    val `gauge`: kotlin.Double?
+    , 
+    val `state`: ActivationState
+    , 
+    /**
+     * Unrecovered load, spread-minutes.
+     */
+    val `load`: kotlin.Double
+    , 
+    val `hrBpm`: kotlin.Double?
+    , 
+    val `lnRmssd`: kotlin.Double?
+    , 
+    /**
+     * Signed distance from baseline in own spreads.
+     */
+    val `distance`: kotlin.Double?
+    , 
+    val `physical`: kotlin.Boolean
+    , 
+    /**
+     * True while the baseline is still being learned.
+     */
+    val `learning`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
+    override fun read(buf: ByteBuffer): GaugeUpdate {
+        return GaugeUpdate(
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterTypeActivationState.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GaugeUpdate) = (
+            FfiConverterLong.allocationSize(value.`tMs`) +
+            FfiConverterOptionalDouble.allocationSize(value.`gauge`) +
+            FfiConverterTypeActivationState.allocationSize(value.`state`) +
+            FfiConverterDouble.allocationSize(value.`load`) +
+            FfiConverterOptionalDouble.allocationSize(value.`hrBpm`) +
+            FfiConverterOptionalDouble.allocationSize(value.`lnRmssd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`distance`) +
+            FfiConverterBoolean.allocationSize(value.`physical`) +
+            FfiConverterBoolean.allocationSize(value.`learning`)
+    )
+
+    override fun write(value: GaugeUpdate, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`tMs`, buf)
+            FfiConverterOptionalDouble.write(value.`gauge`, buf)
+            FfiConverterTypeActivationState.write(value.`state`, buf)
+            FfiConverterDouble.write(value.`load`, buf)
+            FfiConverterOptionalDouble.write(value.`hrBpm`, buf)
+            FfiConverterOptionalDouble.write(value.`lnRmssd`, buf)
+            FfiConverterOptionalDouble.write(value.`distance`, buf)
+            FfiConverterBoolean.write(value.`physical`, buf)
+            FfiConverterBoolean.write(value.`learning`, buf)
+    }
+}
+
+
+
+/**
  * The load's state (plain data).
  */
 data class Load (
@@ -1968,6 +2106,47 @@ public object FfiConverterTypePromptReason: FfiConverterRustBuffer<PromptReason>
 
 
 /**
+ * One prompt and what became of it.
+ */
+data class PromptRecord (
+    val `prompt`: Prompt
+    , 
+    val `outcome`: PromptOutcome
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePromptRecord: FfiConverterRustBuffer<PromptRecord> {
+    override fun read(buf: ByteBuffer): PromptRecord {
+        return PromptRecord(
+            FfiConverterTypePrompt.read(buf),
+            FfiConverterTypePromptOutcome.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PromptRecord) = (
+            FfiConverterTypePrompt.allocationSize(value.`prompt`) +
+            FfiConverterTypePromptOutcome.allocationSize(value.`outcome`)
+    )
+
+    override fun write(value: PromptRecord, buf: ByteBuffer) {
+            FfiConverterTypePrompt.write(value.`prompt`, buf)
+            FfiConverterTypePromptOutcome.write(value.`outcome`, buf)
+    }
+}
+
+
+
+/**
  * How one protocol has worked for this person.
  */
 data class ProtocolStats (
@@ -2246,6 +2425,604 @@ public object FfiConverterTypeResetRecord: FfiConverterRustBuffer<ResetRecord> {
 
 
 /**
+ * All parameters of a shift (each part documented in its module).
+ */
+data class ShiftConfig (
+    val `baseline`: BaselineConfig
+    , 
+    val `activation`: ActivationConfig
+    , 
+    val `load`: LoadConfig
+    , 
+    val `prompt`: PromptConfig
+    , 
+    /**
+     * Gauge refresh period (model.md §3: about every 5 s).
+     */
+    val `refreshMs`: kotlin.Long
+    , 
+    /**
+     * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+     */
+    val `windowMs`: kotlin.Long
+    , 
+    /**
+     * No beat or HR sample for this long -> `no_signal`.
+     */
+    val `signalTimeoutMs`: kotlin.Long
+    , 
+    /**
+     * Fewest beats in the window for an lnRMSSD.
+     */
+    val `minHrvBeats`: kotlin.UInt
+    , 
+    /**
+     * Least share of the window covered by the beats' RR for an lnRMSSD.
+     */
+    val `minHrvCoverage`: kotlin.Double
+    , 
+    /**
+     * Most corrected beats in a window that still drives decisions
+     * (model.md §2: 20 %).
+     */
+    val `maxCorrectedShare`: kotlin.Double
+    , 
+    /**
+     * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+     */
+    val `seatedSettleMs`: kotlin.Long
+    , 
+    val `seatedMeasureMs`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftConfig: FfiConverterRustBuffer<ShiftConfig> {
+    override fun read(buf: ByteBuffer): ShiftConfig {
+        return ShiftConfig(
+            FfiConverterTypeBaselineConfig.read(buf),
+            FfiConverterTypeActivationConfig.read(buf),
+            FfiConverterTypeLoadConfig.read(buf),
+            FfiConverterTypePromptConfig.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftConfig) = (
+            FfiConverterTypeBaselineConfig.allocationSize(value.`baseline`) +
+            FfiConverterTypeActivationConfig.allocationSize(value.`activation`) +
+            FfiConverterTypeLoadConfig.allocationSize(value.`load`) +
+            FfiConverterTypePromptConfig.allocationSize(value.`prompt`) +
+            FfiConverterLong.allocationSize(value.`refreshMs`) +
+            FfiConverterLong.allocationSize(value.`windowMs`) +
+            FfiConverterLong.allocationSize(value.`signalTimeoutMs`) +
+            FfiConverterUInt.allocationSize(value.`minHrvBeats`) +
+            FfiConverterDouble.allocationSize(value.`minHrvCoverage`) +
+            FfiConverterDouble.allocationSize(value.`maxCorrectedShare`) +
+            FfiConverterLong.allocationSize(value.`seatedSettleMs`) +
+            FfiConverterLong.allocationSize(value.`seatedMeasureMs`)
+    )
+
+    override fun write(value: ShiftConfig, buf: ByteBuffer) {
+            FfiConverterTypeBaselineConfig.write(value.`baseline`, buf)
+            FfiConverterTypeActivationConfig.write(value.`activation`, buf)
+            FfiConverterTypeLoadConfig.write(value.`load`, buf)
+            FfiConverterTypePromptConfig.write(value.`prompt`, buf)
+            FfiConverterLong.write(value.`refreshMs`, buf)
+            FfiConverterLong.write(value.`windowMs`, buf)
+            FfiConverterLong.write(value.`signalTimeoutMs`, buf)
+            FfiConverterUInt.write(value.`minHrvBeats`, buf)
+            FfiConverterDouble.write(value.`minHrvCoverage`, buf)
+            FfiConverterDouble.write(value.`maxCorrectedShare`, buf)
+            FfiConverterLong.write(value.`seatedSettleMs`, buf)
+            FfiConverterLong.write(value.`seatedMeasureMs`, buf)
+    }
+}
+
+
+
+/**
+ * The few numbers of a shift that later shifts compare against.
+ */
+data class ShiftDigest (
+    val `startMs`: kotlin.Long
+    , 
+    val `durationS`: kotlin.Double
+    , 
+    /**
+     * Share of signal time spent `activated` (0..1).
+     */
+    val `activatedShare`: kotlin.Double
+    , 
+    /**
+     * Share of signal time at `baseline` (0..1).
+     */
+    val `baselineShare`: kotlin.Double
+    , 
+    val `returnsPerHour`: kotlin.Double
+    , 
+    val `longestWithoutReturnS`: kotlin.Double
+    , 
+    val `loadPeak`: kotlin.Double
+    , 
+    val `loadEnd`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftDigest: FfiConverterRustBuffer<ShiftDigest> {
+    override fun read(buf: ByteBuffer): ShiftDigest {
+        return ShiftDigest(
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftDigest) = (
+            FfiConverterLong.allocationSize(value.`startMs`) +
+            FfiConverterDouble.allocationSize(value.`durationS`) +
+            FfiConverterDouble.allocationSize(value.`activatedShare`) +
+            FfiConverterDouble.allocationSize(value.`baselineShare`) +
+            FfiConverterDouble.allocationSize(value.`returnsPerHour`) +
+            FfiConverterDouble.allocationSize(value.`longestWithoutReturnS`) +
+            FfiConverterDouble.allocationSize(value.`loadPeak`) +
+            FfiConverterDouble.allocationSize(value.`loadEnd`)
+    )
+
+    override fun write(value: ShiftDigest, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`startMs`, buf)
+            FfiConverterDouble.write(value.`durationS`, buf)
+            FfiConverterDouble.write(value.`activatedShare`, buf)
+            FfiConverterDouble.write(value.`baselineShare`, buf)
+            FfiConverterDouble.write(value.`returnsPerHour`, buf)
+            FfiConverterDouble.write(value.`longestWithoutReturnS`, buf)
+            FfiConverterDouble.write(value.`loadPeak`, buf)
+            FfiConverterDouble.write(value.`loadEnd`, buf)
+    }
+}
+
+
+
+/**
+ * What a shift starts from: parameters and what the store kept.
+ */
+data class ShiftSetup (
+    val `config`: ShiftConfig
+    , 
+    /**
+     * Still minutes of earlier shifts (the personal baseline).
+     */
+    val `history`: BaselineHistory
+    , 
+    /**
+     * Digests of earlier shifts, oldest first (for the trend).
+     */
+    val `previous`: List<ShiftDigest>
+    , 
+    /**
+     * Load carried over from the previous shift (0 for a fresh start).
+     */
+    val `loadStart`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftSetup: FfiConverterRustBuffer<ShiftSetup> {
+    override fun read(buf: ByteBuffer): ShiftSetup {
+        return ShiftSetup(
+            FfiConverterTypeShiftConfig.read(buf),
+            FfiConverterTypeBaselineHistory.read(buf),
+            FfiConverterSequenceTypeShiftDigest.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftSetup) = (
+            FfiConverterTypeShiftConfig.allocationSize(value.`config`) +
+            FfiConverterTypeBaselineHistory.allocationSize(value.`history`) +
+            FfiConverterSequenceTypeShiftDigest.allocationSize(value.`previous`) +
+            FfiConverterDouble.allocationSize(value.`loadStart`)
+    )
+
+    override fun write(value: ShiftSetup, buf: ByteBuffer) {
+            FfiConverterTypeShiftConfig.write(value.`config`, buf)
+            FfiConverterTypeBaselineHistory.write(value.`history`, buf)
+            FfiConverterSequenceTypeShiftDigest.write(value.`previous`, buf)
+            FfiConverterDouble.write(value.`loadStart`, buf)
+    }
+}
+
+
+
+/**
+ * Everything model.md §9 asks for.
+ */
+data class ShiftSummary (
+    val `startMs`: kotlin.Long
+    , 
+    val `endMs`: kotlin.Long
+    , 
+    val `durationS`: kotlin.Double
+    , 
+    val `timeIn`: StateDurations
+    , 
+    val `returnsToBaseline`: kotlin.UInt
+    , 
+    val `longestWithoutReturnS`: kotlin.Double
+    , 
+    val `loadStart`: kotlin.Double
+    , 
+    val `loadEnd`: kotlin.Double
+    , 
+    val `loadPeak`: kotlin.Double
+    , 
+    val `promptsOffered`: kotlin.UInt
+    , 
+    val `promptsTaken`: kotlin.UInt
+    , 
+    val `promptsSnoozed`: kotlin.UInt
+    , 
+    val `promptsDismissed`: kotlin.UInt
+    , 
+    val `prompts`: List<PromptRecord>
+    , 
+    val `resets`: List<ResetEffect>
+    , 
+    val `signal`: SignalQuality
+    , 
+    /**
+     * The baseline in use at the end of the shift.
+     */
+    val `baseline`: Baseline
+    , 
+    /**
+     * This shift's still minutes, for the store to add to the history.
+     */
+    val `baselineSamples`: List<BaselineSample>
+    , 
+    val `digest`: ShiftDigest
+    , 
+    val `trend`: Trend
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary> {
+    override fun read(buf: ByteBuffer): ShiftSummary {
+        return ShiftSummary(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterTypeStateDurations.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypePromptRecord.read(buf),
+            FfiConverterSequenceTypeResetEffect.read(buf),
+            FfiConverterTypeSignalQuality.read(buf),
+            FfiConverterTypeBaseline.read(buf),
+            FfiConverterSequenceTypeBaselineSample.read(buf),
+            FfiConverterTypeShiftDigest.read(buf),
+            FfiConverterTypeTrend.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftSummary) = (
+            FfiConverterLong.allocationSize(value.`startMs`) +
+            FfiConverterLong.allocationSize(value.`endMs`) +
+            FfiConverterDouble.allocationSize(value.`durationS`) +
+            FfiConverterTypeStateDurations.allocationSize(value.`timeIn`) +
+            FfiConverterUInt.allocationSize(value.`returnsToBaseline`) +
+            FfiConverterDouble.allocationSize(value.`longestWithoutReturnS`) +
+            FfiConverterDouble.allocationSize(value.`loadStart`) +
+            FfiConverterDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterDouble.allocationSize(value.`loadPeak`) +
+            FfiConverterUInt.allocationSize(value.`promptsOffered`) +
+            FfiConverterUInt.allocationSize(value.`promptsTaken`) +
+            FfiConverterUInt.allocationSize(value.`promptsSnoozed`) +
+            FfiConverterUInt.allocationSize(value.`promptsDismissed`) +
+            FfiConverterSequenceTypePromptRecord.allocationSize(value.`prompts`) +
+            FfiConverterSequenceTypeResetEffect.allocationSize(value.`resets`) +
+            FfiConverterTypeSignalQuality.allocationSize(value.`signal`) +
+            FfiConverterTypeBaseline.allocationSize(value.`baseline`) +
+            FfiConverterSequenceTypeBaselineSample.allocationSize(value.`baselineSamples`) +
+            FfiConverterTypeShiftDigest.allocationSize(value.`digest`) +
+            FfiConverterTypeTrend.allocationSize(value.`trend`)
+    )
+
+    override fun write(value: ShiftSummary, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`startMs`, buf)
+            FfiConverterLong.write(value.`endMs`, buf)
+            FfiConverterDouble.write(value.`durationS`, buf)
+            FfiConverterTypeStateDurations.write(value.`timeIn`, buf)
+            FfiConverterUInt.write(value.`returnsToBaseline`, buf)
+            FfiConverterDouble.write(value.`longestWithoutReturnS`, buf)
+            FfiConverterDouble.write(value.`loadStart`, buf)
+            FfiConverterDouble.write(value.`loadEnd`, buf)
+            FfiConverterDouble.write(value.`loadPeak`, buf)
+            FfiConverterUInt.write(value.`promptsOffered`, buf)
+            FfiConverterUInt.write(value.`promptsTaken`, buf)
+            FfiConverterUInt.write(value.`promptsSnoozed`, buf)
+            FfiConverterUInt.write(value.`promptsDismissed`, buf)
+            FfiConverterSequenceTypePromptRecord.write(value.`prompts`, buf)
+            FfiConverterSequenceTypeResetEffect.write(value.`resets`, buf)
+            FfiConverterTypeSignalQuality.write(value.`signal`, buf)
+            FfiConverterTypeBaseline.write(value.`baseline`, buf)
+            FfiConverterSequenceTypeBaselineSample.write(value.`baselineSamples`, buf)
+            FfiConverterTypeShiftDigest.write(value.`digest`, buf)
+            FfiConverterTypeTrend.write(value.`trend`, buf)
+    }
+}
+
+
+
+/**
+ * Signal quality over the shift.
+ */
+data class SignalQuality (
+    /**
+     * Beats received (0 on an HR-only strap).
+     */
+    val `beats`: kotlin.ULong
+    , 
+    val `correctedBeats`: kotlin.ULong
+    , 
+    /**
+     * `corrected_beats / beats`; `None` without beats.
+     */
+    val `correctedShare`: kotlin.Double?
+    , 
+    /**
+     * Heart-rate samples without RR (HR-only input).
+     */
+    val `hrSamples`: kotlin.ULong
+    , 
+    /**
+     * Connection gaps (signal lost then restored or shift ended).
+     */
+    val `gaps`: kotlin.UInt
+    , 
+    val `gapTotalS`: kotlin.Double
+    , 
+    val `longestGapS`: kotlin.Double
+    , 
+    /**
+     * Inputs ignored because their time ran backwards or was stale.
+     */
+    val `ignoredInputs`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSignalQuality: FfiConverterRustBuffer<SignalQuality> {
+    override fun read(buf: ByteBuffer): SignalQuality {
+        return SignalQuality(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SignalQuality) = (
+            FfiConverterULong.allocationSize(value.`beats`) +
+            FfiConverterULong.allocationSize(value.`correctedBeats`) +
+            FfiConverterOptionalDouble.allocationSize(value.`correctedShare`) +
+            FfiConverterULong.allocationSize(value.`hrSamples`) +
+            FfiConverterUInt.allocationSize(value.`gaps`) +
+            FfiConverterDouble.allocationSize(value.`gapTotalS`) +
+            FfiConverterDouble.allocationSize(value.`longestGapS`) +
+            FfiConverterULong.allocationSize(value.`ignoredInputs`)
+    )
+
+    override fun write(value: SignalQuality, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`beats`, buf)
+            FfiConverterULong.write(value.`correctedBeats`, buf)
+            FfiConverterOptionalDouble.write(value.`correctedShare`, buf)
+            FfiConverterULong.write(value.`hrSamples`, buf)
+            FfiConverterUInt.write(value.`gaps`, buf)
+            FfiConverterDouble.write(value.`gapTotalS`, buf)
+            FfiConverterDouble.write(value.`longestGapS`, buf)
+            FfiConverterULong.write(value.`ignoredInputs`, buf)
+    }
+}
+
+
+
+/**
+ * Seconds spent in each state.
+ */
+data class StateDurations (
+    val `baselineS`: kotlin.Double
+    , 
+    val `elevatedS`: kotlin.Double
+    , 
+    val `activatedS`: kotlin.Double
+    , 
+    val `activeS`: kotlin.Double
+    , 
+    val `recoveringS`: kotlin.Double
+    , 
+    val `noSignalS`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStateDurations: FfiConverterRustBuffer<StateDurations> {
+    override fun read(buf: ByteBuffer): StateDurations {
+        return StateDurations(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StateDurations) = (
+            FfiConverterDouble.allocationSize(value.`baselineS`) +
+            FfiConverterDouble.allocationSize(value.`elevatedS`) +
+            FfiConverterDouble.allocationSize(value.`activatedS`) +
+            FfiConverterDouble.allocationSize(value.`activeS`) +
+            FfiConverterDouble.allocationSize(value.`recoveringS`) +
+            FfiConverterDouble.allocationSize(value.`noSignalS`)
+    )
+
+    override fun write(value: StateDurations, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`baselineS`, buf)
+            FfiConverterDouble.write(value.`elevatedS`, buf)
+            FfiConverterDouble.write(value.`activatedS`, buf)
+            FfiConverterDouble.write(value.`activeS`, buf)
+            FfiConverterDouble.write(value.`recoveringS`, buf)
+            FfiConverterDouble.write(value.`noSignalS`, buf)
+    }
+}
+
+
+
+/**
+ * This shift minus the mean of up to [`TREND_SHIFTS`] earlier ones.
+ */
+data class Trend (
+    /**
+     * Number of earlier shifts compared against (0 = no trend yet).
+     */
+    val `previousShifts`: kotlin.UInt
+    , 
+    val `activatedShareChange`: kotlin.Double?
+    , 
+    val `baselineShareChange`: kotlin.Double?
+    , 
+    val `returnsPerHourChange`: kotlin.Double?
+    , 
+    val `loadPeakChange`: kotlin.Double?
+    , 
+    val `loadEndChange`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTrend: FfiConverterRustBuffer<Trend> {
+    override fun read(buf: ByteBuffer): Trend {
+        return Trend(
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Trend) = (
+            FfiConverterUInt.allocationSize(value.`previousShifts`) +
+            FfiConverterOptionalDouble.allocationSize(value.`activatedShareChange`) +
+            FfiConverterOptionalDouble.allocationSize(value.`baselineShareChange`) +
+            FfiConverterOptionalDouble.allocationSize(value.`returnsPerHourChange`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadPeakChange`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadEndChange`)
+    )
+
+    override fun write(value: Trend, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`previousShifts`, buf)
+            FfiConverterOptionalDouble.write(value.`activatedShareChange`, buf)
+            FfiConverterOptionalDouble.write(value.`baselineShareChange`, buf)
+            FfiConverterOptionalDouble.write(value.`returnsPerHourChange`, buf)
+            FfiConverterOptionalDouble.write(value.`loadPeakChange`, buf)
+            FfiConverterOptionalDouble.write(value.`loadEndChange`, buf)
+    }
+}
+
+
+
+/**
  * HR and lnRMSSD over one scoring window.
  */
 data class WindowSummary (
@@ -2469,6 +3246,65 @@ public object FfiConverterTypeEffectVerdict: FfiConverterRustBuffer<EffectVerdic
 
 
 /**
+ * Why an input was ignored.
+ */
+
+enum class IgnoredReason {
+    
+    /**
+     * Its time is before the latest input's (or beat's) time.
+     */
+    TIME_WENT_BACK,
+    /**
+     * A beat older than the window.
+     */
+    STALE_BEAT,
+    /**
+     * NaN, infinite or out-of-range value.
+     */
+    INVALID_VALUE,
+    /**
+     * A packet that does not decode as 0x2A37.
+     */
+    BAD_PACKET,
+    /**
+     * The shift has ended.
+     */
+    AFTER_END,
+    /**
+     * Nothing to act on (e.g. reset finished without a start).
+     */
+    NOT_APPLICABLE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIgnoredReason: FfiConverterRustBuffer<IgnoredReason> {
+    override fun read(buf: ByteBuffer) = try {
+        IgnoredReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: IgnoredReason) = 4UL
+
+    override fun write(value: IgnoredReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * One motion measurement passed in by a shell, the CLI or a file.
  */
 sealed class Motion {
@@ -2559,6 +3395,849 @@ public object FfiConverterTypeMotion : FfiConverterRustBuffer<Motion>{
                 buf.putInt(2)
                 FfiConverterLong.write(value.`tMs`, buf)
                 FfiConverterDouble.write(value.`g`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What the person did with a prompt.
+ */
+
+enum class PromptOutcome {
+    
+    /**
+     * A reset was started while the prompt was open.
+     */
+    TAKEN,
+    SNOOZED,
+    DISMISSED,
+    /**
+     * No answer before the next prompt or the end of the shift.
+     */
+    UNANSWERED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePromptOutcome: FfiConverterRustBuffer<PromptOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        PromptOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PromptOutcome) = 4UL
+
+    override fun write(value: PromptOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What the shift tells the shells.
+ */
+sealed class ShiftEvent {
+    
+    data class Started(
+        val `tMs`: kotlin.Long, 
+        val `baseline`: org.steady.core.Baseline) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Gauge(
+        val `update`: org.steady.core.GaugeUpdate) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class StateChanged(
+        val `tMs`: kotlin.Long, 
+        val `from`: org.steady.core.ActivationState, 
+        val `to`: org.steady.core.ActivationState) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class BaselineChanged(
+        val `tMs`: kotlin.Long, 
+        val `baseline`: org.steady.core.Baseline) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class PromptOffered(
+        val `prompt`: org.steady.core.Prompt) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class ResetScored(
+        val `effect`: org.steady.core.ResetEffect) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class SignalLost(
+        val `tMs`: kotlin.Long) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class SignalRestored(
+        val `tMs`: kotlin.Long, 
+        val `gapMs`: kotlin.Long) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class InputIgnored(
+        val `tMs`: kotlin.Long, 
+        val `reason`: org.steady.core.IgnoredReason) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Ended(
+        val `summary`: org.steady.core.ShiftSummary) : ShiftEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftEvent : FfiConverterRustBuffer<ShiftEvent>{
+    override fun read(buf: ByteBuffer): ShiftEvent {
+        return when(buf.getInt()) {
+            1 -> ShiftEvent.Started(
+                FfiConverterLong.read(buf),
+                FfiConverterTypeBaseline.read(buf),
+                )
+            2 -> ShiftEvent.Gauge(
+                FfiConverterTypeGaugeUpdate.read(buf),
+                )
+            3 -> ShiftEvent.StateChanged(
+                FfiConverterLong.read(buf),
+                FfiConverterTypeActivationState.read(buf),
+                FfiConverterTypeActivationState.read(buf),
+                )
+            4 -> ShiftEvent.BaselineChanged(
+                FfiConverterLong.read(buf),
+                FfiConverterTypeBaseline.read(buf),
+                )
+            5 -> ShiftEvent.PromptOffered(
+                FfiConverterTypePrompt.read(buf),
+                )
+            6 -> ShiftEvent.ResetScored(
+                FfiConverterTypeResetEffect.read(buf),
+                )
+            7 -> ShiftEvent.SignalLost(
+                FfiConverterLong.read(buf),
+                )
+            8 -> ShiftEvent.SignalRestored(
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
+                )
+            9 -> ShiftEvent.InputIgnored(
+                FfiConverterLong.read(buf),
+                FfiConverterTypeIgnoredReason.read(buf),
+                )
+            10 -> ShiftEvent.Ended(
+                FfiConverterTypeShiftSummary.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ShiftEvent): ULong = when(value) {
+        is ShiftEvent.Started -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterTypeBaseline.allocationSize(value.`baseline`)
+            )
+        }
+        is ShiftEvent.Gauge -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeGaugeUpdate.allocationSize(value.`update`)
+            )
+        }
+        is ShiftEvent.StateChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterTypeActivationState.allocationSize(value.`from`)
+                + FfiConverterTypeActivationState.allocationSize(value.`to`)
+            )
+        }
+        is ShiftEvent.BaselineChanged -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterTypeBaseline.allocationSize(value.`baseline`)
+            )
+        }
+        is ShiftEvent.PromptOffered -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypePrompt.allocationSize(value.`prompt`)
+            )
+        }
+        is ShiftEvent.ResetScored -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeResetEffect.allocationSize(value.`effect`)
+            )
+        }
+        is ShiftEvent.SignalLost -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftEvent.SignalRestored -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterLong.allocationSize(value.`gapMs`)
+            )
+        }
+        is ShiftEvent.InputIgnored -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterTypeIgnoredReason.allocationSize(value.`reason`)
+            )
+        }
+        is ShiftEvent.Ended -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeShiftSummary.allocationSize(value.`summary`)
+            )
+        }
+    }
+
+    override fun write(value: ShiftEvent, buf: ByteBuffer) {
+        when(value) {
+            is ShiftEvent.Started -> {
+                buf.putInt(1)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterTypeBaseline.write(value.`baseline`, buf)
+                Unit
+            }
+            is ShiftEvent.Gauge -> {
+                buf.putInt(2)
+                FfiConverterTypeGaugeUpdate.write(value.`update`, buf)
+                Unit
+            }
+            is ShiftEvent.StateChanged -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterTypeActivationState.write(value.`from`, buf)
+                FfiConverterTypeActivationState.write(value.`to`, buf)
+                Unit
+            }
+            is ShiftEvent.BaselineChanged -> {
+                buf.putInt(4)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterTypeBaseline.write(value.`baseline`, buf)
+                Unit
+            }
+            is ShiftEvent.PromptOffered -> {
+                buf.putInt(5)
+                FfiConverterTypePrompt.write(value.`prompt`, buf)
+                Unit
+            }
+            is ShiftEvent.ResetScored -> {
+                buf.putInt(6)
+                FfiConverterTypeResetEffect.write(value.`effect`, buf)
+                Unit
+            }
+            is ShiftEvent.SignalLost -> {
+                buf.putInt(7)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftEvent.SignalRestored -> {
+                buf.putInt(8)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterLong.write(value.`gapMs`, buf)
+                Unit
+            }
+            is ShiftEvent.InputIgnored -> {
+                buf.putInt(9)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterTypeIgnoredReason.write(value.`reason`, buf)
+                Unit
+            }
+            is ShiftEvent.Ended -> {
+                buf.putInt(10)
+                FfiConverterTypeShiftSummary.write(value.`summary`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Something that happened, with its time.
+ */
+sealed class ShiftInput {
+    
+    /**
+     * Start the shift (any data input before it starts the shift at its time).
+     */
+    data class Start(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * One 0x2A37 Heart Rate Measurement notification as received, stamped
+     * with its arrival time: decoded, RR timed from the arrival clock and
+     * cleaned inside the shift.
+     */
+    data class Packet(
+        val `tMs`: kotlin.Long, 
+        val `bytes`: kotlin.ByteArray) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * One raw RR interval (ms) ending at `t_ms` (files): cleaned inside.
+     */
+    data class Rr(
+        val `tMs`: kotlin.Long, 
+        val `rrMs`: kotlin.Double) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * One beat that is already clean (bypasses the cleaner).
+     */
+    data class Beat(
+        val `tMs`: kotlin.Long, 
+        val `rrMs`: kotlin.Double, 
+        val `corrected`: kotlin.Boolean) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A heart rate without RR (HR-only strap, E4 HR.csv), bpm.
+     */
+    data class HeartRate(
+        val `tMs`: kotlin.Long, 
+        val `bpm`: kotlin.Double) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Motion(
+        val `motion`: org.steady.core.Motion) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Time passes with no data.
+     */
+    data class Tick(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Begin a seated check (settle, then measure).
+     */
+    data class SeatedCheck(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Quiet mode ("on a call") on or off.
+     */
+    data class Quiet(
+        val `tMs`: kotlin.Long, 
+        val `on`: kotlin.Boolean) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Snooze prompts for `minutes` (0 = the configured default).
+     */
+    data class Snooze(
+        val `tMs`: kotlin.Long, 
+        val `minutes`: kotlin.UInt) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Prompts on or off for this shift (off switch).
+     */
+    data class PromptsEnabled(
+        val `tMs`: kotlin.Long, 
+        val `on`: kotlin.Boolean) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The person dismissed the offered reset.
+     */
+    data class PromptDismissed(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class ResetStarted(
+        val `tMs`: kotlin.Long, 
+        val `protocolId`: kotlin.String) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class ResetFinished(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A started reset was abandoned: it is not scored.
+     */
+    data class ResetAbandoned(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class End(
+        val `tMs`: kotlin.Long) : ShiftInput()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftInput : FfiConverterRustBuffer<ShiftInput>{
+    override fun read(buf: ByteBuffer): ShiftInput {
+        return when(buf.getInt()) {
+            1 -> ShiftInput.Start(
+                FfiConverterLong.read(buf),
+                )
+            2 -> ShiftInput.Packet(
+                FfiConverterLong.read(buf),
+                FfiConverterByteArray.read(buf),
+                )
+            3 -> ShiftInput.Rr(
+                FfiConverterLong.read(buf),
+                FfiConverterDouble.read(buf),
+                )
+            4 -> ShiftInput.Beat(
+                FfiConverterLong.read(buf),
+                FfiConverterDouble.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            5 -> ShiftInput.HeartRate(
+                FfiConverterLong.read(buf),
+                FfiConverterDouble.read(buf),
+                )
+            6 -> ShiftInput.Motion(
+                FfiConverterTypeMotion.read(buf),
+                )
+            7 -> ShiftInput.Tick(
+                FfiConverterLong.read(buf),
+                )
+            8 -> ShiftInput.SeatedCheck(
+                FfiConverterLong.read(buf),
+                )
+            9 -> ShiftInput.Quiet(
+                FfiConverterLong.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            10 -> ShiftInput.Snooze(
+                FfiConverterLong.read(buf),
+                FfiConverterUInt.read(buf),
+                )
+            11 -> ShiftInput.PromptsEnabled(
+                FfiConverterLong.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            12 -> ShiftInput.PromptDismissed(
+                FfiConverterLong.read(buf),
+                )
+            13 -> ShiftInput.ResetStarted(
+                FfiConverterLong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            14 -> ShiftInput.ResetFinished(
+                FfiConverterLong.read(buf),
+                )
+            15 -> ShiftInput.ResetAbandoned(
+                FfiConverterLong.read(buf),
+                )
+            16 -> ShiftInput.End(
+                FfiConverterLong.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ShiftInput): ULong = when(value) {
+        is ShiftInput.Start -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftInput.Packet -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterByteArray.allocationSize(value.`bytes`)
+            )
+        }
+        is ShiftInput.Rr -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterDouble.allocationSize(value.`rrMs`)
+            )
+        }
+        is ShiftInput.Beat -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterDouble.allocationSize(value.`rrMs`)
+                + FfiConverterBoolean.allocationSize(value.`corrected`)
+            )
+        }
+        is ShiftInput.HeartRate -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterDouble.allocationSize(value.`bpm`)
+            )
+        }
+        is ShiftInput.Motion -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeMotion.allocationSize(value.`motion`)
+            )
+        }
+        is ShiftInput.Tick -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftInput.SeatedCheck -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftInput.Quiet -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterBoolean.allocationSize(value.`on`)
+            )
+        }
+        is ShiftInput.Snooze -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterUInt.allocationSize(value.`minutes`)
+            )
+        }
+        is ShiftInput.PromptsEnabled -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterBoolean.allocationSize(value.`on`)
+            )
+        }
+        is ShiftInput.PromptDismissed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftInput.ResetStarted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+                + FfiConverterString.allocationSize(value.`protocolId`)
+            )
+        }
+        is ShiftInput.ResetFinished -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftInput.ResetAbandoned -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+        is ShiftInput.End -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterLong.allocationSize(value.`tMs`)
+            )
+        }
+    }
+
+    override fun write(value: ShiftInput, buf: ByteBuffer) {
+        when(value) {
+            is ShiftInput.Start -> {
+                buf.putInt(1)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftInput.Packet -> {
+                buf.putInt(2)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterByteArray.write(value.`bytes`, buf)
+                Unit
+            }
+            is ShiftInput.Rr -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterDouble.write(value.`rrMs`, buf)
+                Unit
+            }
+            is ShiftInput.Beat -> {
+                buf.putInt(4)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterDouble.write(value.`rrMs`, buf)
+                FfiConverterBoolean.write(value.`corrected`, buf)
+                Unit
+            }
+            is ShiftInput.HeartRate -> {
+                buf.putInt(5)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterDouble.write(value.`bpm`, buf)
+                Unit
+            }
+            is ShiftInput.Motion -> {
+                buf.putInt(6)
+                FfiConverterTypeMotion.write(value.`motion`, buf)
+                Unit
+            }
+            is ShiftInput.Tick -> {
+                buf.putInt(7)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftInput.SeatedCheck -> {
+                buf.putInt(8)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftInput.Quiet -> {
+                buf.putInt(9)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterBoolean.write(value.`on`, buf)
+                Unit
+            }
+            is ShiftInput.Snooze -> {
+                buf.putInt(10)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterUInt.write(value.`minutes`, buf)
+                Unit
+            }
+            is ShiftInput.PromptsEnabled -> {
+                buf.putInt(11)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterBoolean.write(value.`on`, buf)
+                Unit
+            }
+            is ShiftInput.PromptDismissed -> {
+                buf.putInt(12)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftInput.ResetStarted -> {
+                buf.putInt(13)
+                FfiConverterLong.write(value.`tMs`, buf)
+                FfiConverterString.write(value.`protocolId`, buf)
+                Unit
+            }
+            is ShiftInput.ResetFinished -> {
+                buf.putInt(14)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftInput.ResetAbandoned -> {
+                buf.putInt(15)
+                FfiConverterLong.write(value.`tMs`, buf)
+                Unit
+            }
+            is ShiftInput.End -> {
+                buf.putInt(16)
+                FfiConverterLong.write(value.`tMs`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -2693,6 +4372,34 @@ public object FfiConverterSequenceTypeBreathPhase: FfiConverterRustBuffer<List<B
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypePromptRecord: FfiConverterRustBuffer<List<PromptRecord>> {
+    override fun read(buf: ByteBuffer): List<PromptRecord> {
+        val len = buf.getInt()
+        return List<PromptRecord>(len) {
+            FfiConverterTypePromptRecord.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PromptRecord>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePromptRecord.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PromptRecord>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePromptRecord.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeProtocolStats: FfiConverterRustBuffer<List<ProtocolStats>> {
     override fun read(buf: ByteBuffer): List<ProtocolStats> {
         val len = buf.getInt()
@@ -2711,6 +4418,62 @@ public object FfiConverterSequenceTypeProtocolStats: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeProtocolStats.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeResetEffect: FfiConverterRustBuffer<List<ResetEffect>> {
+    override fun read(buf: ByteBuffer): List<ResetEffect> {
+        val len = buf.getInt()
+        return List<ResetEffect>(len) {
+            FfiConverterTypeResetEffect.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ResetEffect>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeResetEffect.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ResetEffect>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeResetEffect.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeShiftDigest: FfiConverterRustBuffer<List<ShiftDigest>> {
+    override fun read(buf: ByteBuffer): List<ShiftDigest> {
+        val len = buf.getInt()
+        return List<ShiftDigest>(len) {
+            FfiConverterTypeShiftDigest.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ShiftDigest>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeShiftDigest.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ShiftDigest>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeShiftDigest.write(it, buf)
         }
     }
 }

@@ -30,6 +30,30 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import android.os.Build
+import androidx.annotation.RequiresApi
+import java.util.concurrent.atomic.AtomicBoolean
+import org.steady.core.Baseline
+import org.steady.core.FfiConverterTypeBaseline
+import org.steady.core.FfiConverterTypeGaugeUpdate
+import org.steady.core.FfiConverterTypeMotion
+import org.steady.core.FfiConverterTypeResetProtocol
+import org.steady.core.FfiConverterTypeShiftEvent
+import org.steady.core.FfiConverterTypeShiftSetup
+import org.steady.core.FfiConverterTypeShiftSummary
+import org.steady.core.GaugeUpdate
+import org.steady.core.Motion
+import org.steady.core.ResetProtocol
+import org.steady.core.ShiftEvent
+import org.steady.core.ShiftSetup
+import org.steady.core.ShiftSummary
+import org.steady.core.RustBuffer as RustBufferBaseline
+import org.steady.core.RustBuffer as RustBufferGaugeUpdate
+import org.steady.core.RustBuffer as RustBufferMotion
+import org.steady.core.RustBuffer as RustBufferResetProtocol
+import org.steady.core.RustBuffer as RustBufferShiftEvent
+import org.steady.core.RustBuffer as RustBufferShiftSetup
+import org.steady.core.RustBuffer as RustBufferShiftSummary
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -649,6 +673,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceShiftListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`events`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onEvents")
+internal open class UniffiVTableCallbackInterfaceShiftListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onEvents`: UniffiCallbackInterfaceShiftListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onEvents`: UniffiCallbackInterfaceShiftListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceShiftListener(`uniffiFree`,`uniffiClone`,`onEvents`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceShiftListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onEvents` = other.`onEvents`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -678,6 +724,52 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(
     ): Int
+    external fun uniffi_steady_ffi_checksum_func_default_shift_setup(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_func_reset_protocols(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_end(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_ingest(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_poll_events(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_set_listener(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_snapshot(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_start(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_summary(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_tick(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_user_action(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_shiftlistener_on_events(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_delete_shift(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_export(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_resume_shift(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_shifts(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_start_shift(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_summary(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_constructor_liveshift_new(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_constructor_steadystore_open(
+    ): Int
     external fun ffi_steady_ffi_uniffi_contract_version(
     ): Int
 
@@ -686,16 +778,83 @@ internal object IntegrityCheckingUniffiLib {
 
 internal object UniffiLib {
     
+    // The Cleaner for the whole library
+    internal val CLEANER: UniffiCleaner by lazy {
+        UniffiCleaner.create()
+    }
+    
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "steady"))
+        uniffiCallbackInterfaceShiftListener.register(this)
+        org.steady.core.uniffiEnsureInitialized()
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_steady_ffi_fn_clone_liveshift(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_free_liveshift(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_constructor_liveshift_new(`setup`: RustBufferShiftSetup.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_liveshift_end(`ptr`: Long,`tMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferShiftSummary.ByValue
+    external fun uniffi_steady_ffi_fn_method_liveshift_ingest(`ptr`: Long,`tMs`: Long,`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(`ptr`: Long,`tMs`: Long,`bpm`: Double,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_ingest_motion(`ptr`: Long,`motion`: RustBufferMotion.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_poll_events(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_liveshift_set_listener(`ptr`: Long,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_snapshot(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_liveshift_start(`ptr`: Long,`tMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_summary(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_liveshift_tick(`ptr`: Long,`tMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_user_action(`ptr`: Long,`tMs`: Long,`action`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_clone_shiftlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_free_shiftlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_init_callback_vtable_shiftlistener(`vtable`: UniffiVTableCallbackInterfaceShiftListener,
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_shiftlistener_on_events(`ptr`: Long,`events`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_clone_steadystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_free_steadystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_constructor_steadystore_open(`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_delete_shift(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_steadystore_export(`ptr`: Long,`id`: Long,`format`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_steadystore_resume_shift(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`setup`: RustBufferShiftSetup.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_summary(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_func_default_shift_setup(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferShiftSetup.ByValue
+    external fun uniffi_steady_ffi_fn_func_reset_protocols(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_steady_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -822,6 +981,75 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 40832) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 63022) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest() and 0xFFFF) != 12) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate() and 0xFFFF) != 52615) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 54005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 41025) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_set_listener() and 0xFFFF) != 50024) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_snapshot() and 0xFFFF) != 27758) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_start() and 0xFFFF) != 31237) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_summary() and 0xFFFF) != 11475) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_tick() and 0xFFFF) != 49618) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_user_action() and 0xFFFF) != 30385) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_shiftlistener_on_events() and 0xFFFF) != 5352) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_delete_shift() and 0xFFFF) != 7553) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_export() and 0xFFFF) != 26135) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_resume_shift() and 0xFFFF) != 56359) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 57347) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 47065) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 39246) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 50105) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_constructor_steadystore_open() and 0xFFFF) != 31099) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
 }
 
 /**
@@ -913,7 +1141,102 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+/**
+ * The cleaner interface for Object finalization code to run.
+ * This is the entry point to any implementation that we're using.
+ *
+ * The cleaner registers objects and returns cleanables, so now we are
+ * defining a `UniffiCleaner` with a `UniffiClenaer.Cleanable` to abstract the
+ * different implmentations available at compile time.
+ *
+ * @suppress
+ */
+interface UniffiCleaner {
+    interface Cleanable {
+        fun clean()
+    }
+
+    fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable
+
+    companion object
+}
+
+// The fallback Jna cleaner, which is available for both Android, and the JVM.
+private class UniffiJnaCleaner : UniffiCleaner {
+    private val cleaner = com.sun.jna.internal.Cleaner.getCleaner()
+
+    override fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable =
+        UniffiJnaCleanable(cleaner.register(value, cleanUpTask))
+}
+
+private class UniffiJnaCleanable(
+    private val cleanable: com.sun.jna.internal.Cleaner.Cleanable,
+) : UniffiCleaner.Cleanable {
+    override fun clean() = cleanable.clean()
+}
+
+
+// We decide at uniffi binding generation time whether we were
+// using Android or not.
+// There are further runtime checks to chose the correct implementation
+// of the cleaner.
+
+
+private fun UniffiCleaner.Companion.create(): UniffiCleaner =
+    if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.UPSIDE_DOWN_CAKE) {
+        AndroidSystemCleaner()
+    } else {
+        UniffiJnaCleaner()
+    }
+
+// The SystemCleaner, available from API Level 33.
+// Some API Level 33 OSes do not support using it, so we require API Level 34.
+@RequiresApi(Build.VERSION_CODES.UPSIDE_DOWN_CAKE)
+private class AndroidSystemCleaner : UniffiCleaner {
+    val cleaner = android.system.SystemCleaner.cleaner()
+
+    override fun register(value: Any, cleanUpTask: Runnable): UniffiCleaner.Cleanable =
+        AndroidSystemCleanable(cleaner.register(value, cleanUpTask))
+}
+
+@RequiresApi(Build.VERSION_CODES.UPSIDE_DOWN_CAKE)
+private class AndroidSystemCleanable(
+    private val cleanable: java.lang.ref.Cleaner.Cleanable,
+) : UniffiCleaner.Cleanable {
+    override fun clean() = cleanable.clean()
+}
 
 /**
  * @suppress
@@ -939,6 +1262,121 @@ public object FfiConverterUShort: FfiConverter<UShort, Short> {
 
     override fun write(value: UShort, buf: ByteBuffer) {
         buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUInt: FfiConverter<UInt, Int> {
+    override fun lift(value: Int): UInt {
+        return value.toUInt()
+    }
+
+    override fun read(buf: ByteBuffer): UInt {
+        return lift(buf.getInt())
+    }
+
+    override fun lower(value: UInt): Int {
+        return value.toInt()
+    }
+
+    override fun allocationSize(value: UInt) = 4UL
+
+    override fun write(value: UInt, buf: ByteBuffer) {
+        buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterLong: FfiConverter<Long, Long> {
+    override fun lift(value: Long): Long {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Long {
+        return buf.getLong()
+    }
+
+    override fun lower(value: Long): Long {
+        return value
+    }
+
+    override fun allocationSize(value: Long) = 8UL
+
+    override fun write(value: Long, buf: ByteBuffer) {
+        buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterDouble: FfiConverter<Double, Double> {
+    override fun lift(value: Double): Double {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Double {
+        return buf.getDouble()
+    }
+
+    override fun lower(value: Double): Double {
+        return value
+    }
+
+    override fun allocationSize(value: Double) = 8UL
+
+    override fun write(value: Double, buf: ByteBuffer) {
+        buf.putDouble(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
+    override fun lift(value: Byte): Boolean {
+        return value.toInt() != 0
+    }
+
+    override fun read(buf: ByteBuffer): Boolean {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: Boolean): Byte {
+        return if (value) 1.toByte() else 0.toByte()
+    }
+
+    override fun allocationSize(value: Boolean) = 1UL
+
+    override fun write(value: Boolean, buf: ByteBuffer) {
+        buf.put(lower(value))
     }
 }
 
@@ -1019,6 +1457,1337 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * One shift, live. Created by [`LiveShift::new`] (or by the store, which
+ * also persists it); shared by the BLE and UI threads.
+ */
+public interface LiveShiftInterface {
+    
+    /**
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
+     */
+    fun `end`(`tMs`: kotlin.Long): ShiftSummary
+    
+    /**
+     * One raw 0x2A37 notification as received, stamped with its arrival
+     * time. A malformed packet raises `InvalidInput` and is dropped; the
+     * shift goes on.
+     */
+    fun `ingest`(`tMs`: kotlin.Long, `packet`: kotlin.ByteArray)
+    
+    /**
+     * A heart rate without RR (a strap that sends none), bpm.
+     */
+    fun `ingestHeartRate`(`tMs`: kotlin.Long, `bpm`: kotlin.Double)
+    
+    /**
+     * A motion sample from the phone or watch (steps/min or ENMO).
+     */
+    fun `ingestMotion`(`motion`: Motion)
+    
+    /**
+     * Takes up to `max` waiting events, oldest first.
+     */
+    fun `pollEvents`(`max`: kotlin.UInt): List<ShiftEvent>
+    
+    /**
+     * Registers (or with `None` removes) the listener.
+     */
+    fun `setListener`(`listener`: ShiftListener?)
+    
+    fun `snapshot`(): GaugeSnapshot
+    
+    fun `start`(`tMs`: kotlin.Long)
+    
+    /**
+     * The summary, once the shift has ended.
+     */
+    fun `summary`(): ShiftSummary?
+    
+    /**
+     * Time passes with no data: call every few seconds so that a dropout is
+     * noticed even when nothing arrives.
+     */
+    fun `tick`(`tMs`: kotlin.Long)
+    
+    fun `userAction`(`tMs`: kotlin.Long, `action`: UserAction)
+    
+    companion object
+}
+
+/**
+ * One shift, live. Created by [`LiveShift::new`] (or by the store, which
+ * also persists it); shared by the BLE and UI threads.
+ */
+open class LiveShift: Disposable, AutoCloseable, LiveShiftInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A shift that has not started; it starts at [`LiveShift::start`] or
+     * at its first input.
+     */
+    constructor(`setup`: ShiftSetup) :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_constructor_liveshift_new(
+    
+        
+        FfiConverterTypeShiftSetup.lower(`setup`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_steady_ffi_fn_free_liveshift(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_steady_ffi_fn_clone_liveshift(handle, status)
+        }
+    }
+
+    
+    /**
+     * Ends the shift and returns its summary (also sent as `Ended`). A
+     * stored shift saves the summary with the shift.
+     */
+    @Throws(SteadyException::class)override fun `end`(`tMs`: kotlin.Long): ShiftSummary {
+            return FfiConverterTypeShiftSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_end(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * One raw 0x2A37 notification as received, stamped with its arrival
+     * time. A malformed packet raises `InvalidInput` and is dropped; the
+     * shift goes on.
+     */
+    @Throws(SteadyException::class)override fun `ingest`(`tMs`: kotlin.Long, `packet`: kotlin.ByteArray)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_ingest(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterByteArray.lower(`packet`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A heart rate without RR (a strap that sends none), bpm.
+     */
+    @Throws(SteadyException::class)override fun `ingestHeartRate`(`tMs`: kotlin.Long, `bpm`: kotlin.Double)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterDouble.lower(`bpm`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A motion sample from the phone or watch (steps/min or ENMO).
+     */
+    @Throws(SteadyException::class)override fun `ingestMotion`(`motion`: Motion)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_ingest_motion(
+        it,
+        
+        FfiConverterTypeMotion.lower(`motion`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Takes up to `max` waiting events, oldest first.
+     */override fun `pollEvents`(`max`: kotlin.UInt): List<ShiftEvent> {
+            return FfiConverterSequenceTypeShiftEvent.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_poll_events(
+        it,
+        
+        FfiConverterUInt.lower(`max`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Registers (or with `None` removes) the listener.
+     */override fun `setListener`(`listener`: ShiftListener?)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_set_listener(
+        it,
+        
+        FfiConverterOptionalTypeShiftListener.lower(`listener`),_status)
+}
+    }
+    
+    
+
+    override fun `snapshot`(): GaugeSnapshot {
+            return FfiConverterTypeGaugeSnapshot.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_snapshot(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(SteadyException::class)override fun `start`(`tMs`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_start(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The summary, once the shift has ended.
+     */override fun `summary`(): ShiftSummary? {
+            return FfiConverterOptionalTypeShiftSummary.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_summary(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Time passes with no data: call every few seconds so that a dropout is
+     * noticed even when nothing arrives.
+     */
+    @Throws(SteadyException::class)override fun `tick`(`tMs`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_tick(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),_status)
+}
+    }
+    
+    
+
+    
+    @Throws(SteadyException::class)override fun `userAction`(`tMs`: kotlin.Long, `action`: UserAction)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_user_action(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterTypeUserAction.lower(`action`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLiveShift: FfiConverter<LiveShift, Long> {
+    override fun lower(value: LiveShift): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): LiveShift {
+        return LiveShift(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): LiveShift {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: LiveShift) = 8UL
+
+    override fun write(value: LiveShift, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Implemented by the shells (Kotlin/Swift) to receive the shift's events.
+ */
+public interface ShiftListener {
+    
+    /**
+     * The events caused by one call, in time order (never empty).
+     */
+    fun `onEvents`(`events`: List<ShiftEvent>)
+    
+    companion object
+}
+
+/**
+ * Implemented by the shells (Kotlin/Swift) to receive the shift's events.
+ */
+open class ShiftListenerImpl: Disposable, AutoCloseable, ShiftListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_steady_ffi_fn_free_shiftlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_steady_ffi_fn_clone_shiftlistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * The events caused by one call, in time order (never empty).
+     */override fun `onEvents`(`events`: List<ShiftEvent>)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_shiftlistener_on_events(
+        it,
+        
+        FfiConverterSequenceTypeShiftEvent.lower(`events`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceShiftListener {
+    internal object `onEvents`: UniffiCallbackInterfaceShiftListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`events`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeShiftListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onEvents`(
+                    FfiConverterSequenceTypeShiftEvent.lift(`events`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeShiftListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeShiftListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceShiftListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onEvents`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_steady_ffi_fn_init_callback_vtable_shiftlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftListener: FfiConverter<ShiftListener, Long> {
+    internal val handleMap = UniffiHandleMap<ShiftListener>()
+
+    override fun lower(value: ShiftListener): Long {
+        if (value is ShiftListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): ShiftListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ShiftListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): ShiftListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ShiftListener) = 8UL
+
+    override fun write(value: ShiftListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+public interface SteadyStoreInterface {
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+    fun `deleteShift`(`id`: kotlin.Long)
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+    fun `export`(`id`: kotlin.Long, `format`: ExportFormat, `path`: kotlin.String)
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+    fun `resumeShift`(`id`: kotlin.Long): LiveShift
+    
+    /**
+     * Every shift, oldest first.
+     */
+    fun `shifts`(): List<ShiftInfo>
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+    fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+    fun `summary`(`id`: kotlin.Long): ShiftSummary?
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+    fun `unfinishedShifts`(): List<ShiftInfo>
+    
+    companion object
+}
+
+/**
+ * An open Steady database (SQLite, WAL). Safe from any thread.
+ */
+open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_steady_ffi_fn_free_steadystore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_steady_ffi_fn_clone_steadystore(handle, status)
+        }
+    }
+
+    
+    /**
+     * Deletes one shift and everything recorded in it (overwritten on disk).
+     */
+    @Throws(SteadyException::class)override fun `deleteShift`(`id`: kotlin.Long)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_delete_shift(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Writes one shift to `path` in `format`.
+     */
+    @Throws(SteadyException::class)override fun `export`(`id`: kotlin.Long, `format`: ExportFormat, `path`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_export(
+        it,
+        
+        FfiConverterLong.lower(`id`),
+        FfiConverterTypeExportFormat.lower(`format`),
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
+     */
+    @Throws(SteadyException::class)override fun `resumeShift`(`id`: kotlin.Long): LiveShift {
+            return FfiConverterTypeLiveShift.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_resume_shift(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every shift, oldest first.
+     */
+    @Throws(SteadyException::class)override fun `shifts`(): List<ShiftInfo> {
+            return FfiConverterSequenceTypeShiftInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_shifts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
+     * data unsaved) and can be resumed if the app is killed.
+     */
+    @Throws(SteadyException::class)override fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift {
+            return FfiConverterTypeLiveShift.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_start_shift(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterTypeShiftSetup.lower(`setup`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The stored summary of an ended shift (`None` while it runs).
+     */
+    @Throws(SteadyException::class)override fun `summary`(`id`: kotlin.Long): ShiftSummary? {
+            return FfiConverterOptionalTypeShiftSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_summary(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Shifts that were never ended (the app was killed): resume or close.
+     */
+    @Throws(SteadyException::class)override fun `unfinishedShifts`(): List<ShiftInfo> {
+            return FfiConverterSequenceTypeShiftInfo.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Opens (or creates, mode 0600) the database at `path`. A file that is
+     * not Steady's, is damaged or comes from a newer Steady is refused with
+     * `SteadyException.Store` and left untouched.
+     */
+    @Throws(SteadyException::class) fun `open`(`path`: kotlin.String): SteadyStore {
+            return FfiConverterTypeSteadyStore.lift(
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_constructor_steadystore_open(
+    
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSteadyStore: FfiConverter<SteadyStore, Long> {
+    override fun lower(value: SteadyStore): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SteadyStore {
+        return SteadyStore(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SteadyStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SteadyStore) = 8UL
+
+    override fun write(value: SteadyStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * What the UI shows right now, read without waiting for an event.
+ */
+data class GaugeSnapshot (
+    /**
+     * The latest gauge refresh, `None` before the first one.
+     */
+    val `latest`: GaugeUpdate?
+    , 
+    val `baseline`: Baseline
+    , 
+    /**
+     * Unrecovered load now (spread-minutes).
+     */
+    val `load`: kotlin.Double
+    , 
+    val `ended`: kotlin.Boolean
+    , 
+    /**
+     * Events waiting in the poll queue.
+     */
+    val `pendingEvents`: kotlin.UInt
+    , 
+    /**
+     * Events dropped from a full poll queue since the shift was created.
+     */
+    val `droppedEvents`: kotlin.ULong
+    , 
+    /**
+     * The stored shift's id (`None` for a shift kept in memory only).
+     */
+    val `shiftId`: kotlin.Long?
+    , 
+    /**
+     * The latest failure to save (disk full, busy database): the data is
+     * kept in memory and saving is retried; `None` once a save succeeds.
+     */
+    val `storeError`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer<GaugeSnapshot> {
+    override fun read(buf: ByteBuffer): GaugeSnapshot {
+        return GaugeSnapshot(
+            FfiConverterOptionalTypeGaugeUpdate.read(buf),
+            FfiConverterTypeBaseline.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GaugeSnapshot) = (
+            FfiConverterOptionalTypeGaugeUpdate.allocationSize(value.`latest`) +
+            FfiConverterTypeBaseline.allocationSize(value.`baseline`) +
+            FfiConverterDouble.allocationSize(value.`load`) +
+            FfiConverterBoolean.allocationSize(value.`ended`) +
+            FfiConverterUInt.allocationSize(value.`pendingEvents`) +
+            FfiConverterULong.allocationSize(value.`droppedEvents`) +
+            FfiConverterOptionalLong.allocationSize(value.`shiftId`) +
+            FfiConverterOptionalString.allocationSize(value.`storeError`)
+    )
+
+    override fun write(value: GaugeSnapshot, buf: ByteBuffer) {
+            FfiConverterOptionalTypeGaugeUpdate.write(value.`latest`, buf)
+            FfiConverterTypeBaseline.write(value.`baseline`, buf)
+            FfiConverterDouble.write(value.`load`, buf)
+            FfiConverterBoolean.write(value.`ended`, buf)
+            FfiConverterUInt.write(value.`pendingEvents`, buf)
+            FfiConverterULong.write(value.`droppedEvents`, buf)
+            FfiConverterOptionalLong.write(value.`shiftId`, buf)
+            FfiConverterOptionalString.write(value.`storeError`, buf)
+    }
+}
+
+
 
 data class HeartRateMeasurement (
     val `heartRateBpm`: kotlin.UShort
@@ -1065,6 +2834,165 @@ public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<Heart
             FfiConverterSequenceUShort.write(value.`rr1024`, buf)
     }
 }
+
+
+
+/**
+ * One shift in the history.
+ */
+data class ShiftInfo (
+    val `id`: kotlin.Long
+    , 
+    val `startedMs`: kotlin.Long
+    , 
+    /**
+     * `None` while live or interrupted (see `unfinishedShifts`).
+     */
+    val `endedMs`: kotlin.Long?
+    , 
+    /**
+     * "live", "replay", "demo" or "import".
+     */
+    val `source`: kotlin.String
+    , 
+    val `label`: kotlin.String?
+    , 
+    val `durationS`: kotlin.Double?
+    , 
+    val `activatedShare`: kotlin.Double?
+    , 
+    val `baselineShare`: kotlin.Double?
+    , 
+    val `returnsToBaseline`: kotlin.Long?
+    , 
+    val `loadPeak`: kotlin.Double?
+    , 
+    val `loadEnd`: kotlin.Double?
+    , 
+    val `promptsOffered`: kotlin.Long?
+    , 
+    val `resets`: kotlin.Long?
+    , 
+    val `beats`: kotlin.Long?
+    , 
+    val `meanHrBpm`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftInfo: FfiConverterRustBuffer<ShiftInfo> {
+    override fun read(buf: ByteBuffer): ShiftInfo {
+        return ShiftInfo(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftInfo) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterLong.allocationSize(value.`startedMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`endedMs`) +
+            FfiConverterString.allocationSize(value.`source`) +
+            FfiConverterOptionalString.allocationSize(value.`label`) +
+            FfiConverterOptionalDouble.allocationSize(value.`durationS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`activatedShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`baselineShare`) +
+            FfiConverterOptionalLong.allocationSize(value.`returnsToBaseline`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadPeak`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterOptionalLong.allocationSize(value.`promptsOffered`) +
+            FfiConverterOptionalLong.allocationSize(value.`resets`) +
+            FfiConverterOptionalLong.allocationSize(value.`beats`) +
+            FfiConverterOptionalDouble.allocationSize(value.`meanHrBpm`)
+    )
+
+    override fun write(value: ShiftInfo, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterLong.write(value.`startedMs`, buf)
+            FfiConverterOptionalLong.write(value.`endedMs`, buf)
+            FfiConverterString.write(value.`source`, buf)
+            FfiConverterOptionalString.write(value.`label`, buf)
+            FfiConverterOptionalDouble.write(value.`durationS`, buf)
+            FfiConverterOptionalDouble.write(value.`activatedShare`, buf)
+            FfiConverterOptionalDouble.write(value.`baselineShare`, buf)
+            FfiConverterOptionalLong.write(value.`returnsToBaseline`, buf)
+            FfiConverterOptionalDouble.write(value.`loadPeak`, buf)
+            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
+            FfiConverterOptionalLong.write(value.`promptsOffered`, buf)
+            FfiConverterOptionalLong.write(value.`resets`, buf)
+            FfiConverterOptionalLong.write(value.`beats`, buf)
+            FfiConverterOptionalDouble.write(value.`meanHrBpm`, buf)
+    }
+}
+
+
+
+/**
+ * Export formats of one shift.
+ */
+
+enum class ExportFormat {
+    
+    /**
+     * Beats as CSV.
+     */
+    BEATS_CSV,
+    /**
+     * Summary and events as JSON.
+     */
+    JSON,
+    /**
+     * RR intervals as Kubios-compatible text.
+     */
+    KUBIOS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportFormat: FfiConverterRustBuffer<ExportFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        ExportFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ExportFormat) = 4UL
+
+    override fun write(value: ExportFormat, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -1272,6 +3200,217 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
 
 
 
+/**
+ * What the wearer did; each maps to one core input at the given time.
+ */
+sealed class UserAction {
+    
+    /**
+     * Started the reset with this protocol (see [`reset_protocols`]).
+     */
+    data class StartReset(
+        val `protocolId`: kotlin.String) : UserAction()
+        
+    {
+        
+
+        companion object
+    }
+    
+    object FinishReset : UserAction()
+    
+    
+    /**
+     * Stopped the reset before the end: it is not scored.
+     */
+    object AbandonReset : UserAction()
+    
+    
+    /**
+     * Said "not now" to an offered reset.
+     */
+    object DismissPrompt : UserAction()
+    
+    
+    /**
+     * Snooze prompts for `minutes` (0 = the configured default).
+     */
+    data class Snooze(
+        val `minutes`: kotlin.UInt) : UserAction()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Quiet mode ("on a call").
+     */
+    data class Quiet(
+        val `on`: kotlin.Boolean) : UserAction()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The off switch for prompts in this shift.
+     */
+    data class PromptsEnabled(
+        val `on`: kotlin.Boolean) : UserAction()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Begin the optional seated baseline check.
+     */
+    object SeatedCheck : UserAction()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserAction : FfiConverterRustBuffer<UserAction>{
+    override fun read(buf: ByteBuffer): UserAction {
+        return when(buf.getInt()) {
+            1 -> UserAction.StartReset(
+                FfiConverterString.read(buf),
+                )
+            2 -> UserAction.FinishReset
+            3 -> UserAction.AbandonReset
+            4 -> UserAction.DismissPrompt
+            5 -> UserAction.Snooze(
+                FfiConverterUInt.read(buf),
+                )
+            6 -> UserAction.Quiet(
+                FfiConverterBoolean.read(buf),
+                )
+            7 -> UserAction.PromptsEnabled(
+                FfiConverterBoolean.read(buf),
+                )
+            8 -> UserAction.SeatedCheck
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: UserAction): ULong = when(value) {
+        is UserAction.StartReset -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`protocolId`)
+            )
+        }
+        is UserAction.FinishReset -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserAction.AbandonReset -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserAction.DismissPrompt -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserAction.Snooze -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterUInt.allocationSize(value.`minutes`)
+            )
+        }
+        is UserAction.Quiet -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`on`)
+            )
+        }
+        is UserAction.PromptsEnabled -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`on`)
+            )
+        }
+        is UserAction.SeatedCheck -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: UserAction, buf: ByteBuffer) {
+        when(value) {
+            is UserAction.StartReset -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`protocolId`, buf)
+                Unit
+            }
+            is UserAction.FinishReset -> {
+                buf.putInt(2)
+                Unit
+            }
+            is UserAction.AbandonReset -> {
+                buf.putInt(3)
+                Unit
+            }
+            is UserAction.DismissPrompt -> {
+                buf.putInt(4)
+                Unit
+            }
+            is UserAction.Snooze -> {
+                buf.putInt(5)
+                FfiConverterUInt.write(value.`minutes`, buf)
+                Unit
+            }
+            is UserAction.Quiet -> {
+                buf.putInt(6)
+                FfiConverterBoolean.write(value.`on`, buf)
+                Unit
+            }
+            is UserAction.PromptsEnabled -> {
+                buf.putInt(7)
+                FfiConverterBoolean.write(value.`on`, buf)
+                Unit
+            }
+            is UserAction.SeatedCheck -> {
+                buf.putInt(8)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 /**
  * @suppress
@@ -1308,6 +3447,198 @@ public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
+    override fun read(buf: ByteBuffer): kotlin.Double? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterDouble.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Double?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterDouble.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeShiftListener: FfiConverterRustBuffer<ShiftListener?> {
+    override fun read(buf: ByteBuffer): ShiftListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeShiftListener.read(buf)
+    }
+
+    override fun allocationSize(value: ShiftListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeShiftListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ShiftListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeShiftListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate?> {
+    override fun read(buf: ByteBuffer): GaugeUpdate? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGaugeUpdate.read(buf)
+    }
+
+    override fun allocationSize(value: GaugeUpdate?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGaugeUpdate.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GaugeUpdate?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGaugeUpdate.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary?> {
+    override fun read(buf: ByteBuffer): ShiftSummary? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeShiftSummary.read(buf)
+    }
+
+    override fun allocationSize(value: ShiftSummary?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeShiftSummary.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ShiftSummary?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeShiftSummary.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
     override fun read(buf: ByteBuffer): List<kotlin.UShort> {
         val len = buf.getInt()
@@ -1329,6 +3660,104 @@ public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.USh
         }
     }
 }
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer<List<ResetProtocol>> {
+    override fun read(buf: ByteBuffer): List<ResetProtocol> {
+        val len = buf.getInt()
+        return List<ResetProtocol>(len) {
+            FfiConverterTypeResetProtocol.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ResetProtocol>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeResetProtocol.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ResetProtocol>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeResetProtocol.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer<List<ShiftInfo>> {
+    override fun read(buf: ByteBuffer): List<ShiftInfo> {
+        val len = buf.getInt()
+        return List<ShiftInfo>(len) {
+            FfiConverterTypeShiftInfo.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ShiftInfo>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeShiftInfo.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ShiftInfo>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeShiftInfo.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<ShiftEvent>> {
+    override fun read(buf: ByteBuffer): List<ShiftEvent> {
+        val len = buf.getInt()
+        return List<ShiftEvent>(len) {
+            FfiConverterTypeShiftEvent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ShiftEvent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeShiftEvent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ShiftEvent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeShiftEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
         /**
          * Version of the core library, so a shell can log which core it runs and
          * check that the generated bindings match the loaded library.
@@ -1354,6 +3783,33 @@ public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.USh
     
         
         FfiConverterByteArray.lower(`packet`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The default setup (model.md's starting parameters, no history).
+         */ fun `defaultShiftSetup`(): ShiftSetup {
+            return FfiConverterTypeShiftSetup.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_func_default_shift_setup(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The built-in reset protocols (phases with durations, for animation and
+         * haptics).
+         */ fun `resetProtocols`(): List<ResetProtocol> {
+            return FfiConverterSequenceTypeResetProtocol.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_func_reset_protocols(
+    
+        _status)
 }
     )
     }

@@ -1,0 +1,72 @@
+package org.steady.android
+
+import org.steady.core.Prompt
+import org.steady.core.ShiftEvent
+import org.steady.ffi.LiveShift
+import org.steady.ffi.ShiftListener
+import org.steady.ffi.SteadyException
+import org.steady.ffi.UserAction
+
+/**
+ * The shell's one link to the core for a running shift: strap packets, ticks
+ * and the wearer's answers go in unchanged; the core's events come out to
+ * [onEvents] (the UI, notifications, haptics). Nothing is decided here.
+ *
+ * BLE callbacks call in on the Bluetooth thread, the UI reads
+ * `shift.snapshot()` on the main thread: the core is thread-safe. The events
+ * arrive on the calling thread; [onEvents] must post to its own thread before
+ * calling back into the shift (see bindings/README.md).
+ */
+class CoreBridge(
+    private val shift: LiveShift,
+    private val resetProtocolId: String = "paced_4_6",
+    onEvents: (List<ShiftEvent>) -> Unit,
+) : StrapSink, PromptActionHandler {
+    init {
+        shift.setListener(object : ShiftListener {
+            override fun onEvents(events: List<ShiftEvent>) = onEvents(events)
+        })
+    }
+
+    /** A packet the core refuses throws a typed [SteadyException]; HrmRelay counts and drops it. */
+    override fun onHeartRatePacket(bytes: ByteArray, atMs: Long) = shift.ingest(atMs, bytes)
+
+    override fun onStrapState(state: StrapState, atMs: Long) {
+        // The core tracks signal loss from the data itself; a tick at the
+        // disconnect makes it notice without waiting for the next timer.
+        if (state == StrapState.DISCONNECTED) onTick(atMs)
+    }
+
+    override fun onTick(atMs: Long) {
+        try {
+            shift.tick(atMs)
+        } catch (e: SteadyException) {
+            // time went back (clock change) or the shift ended: nothing to do
+        }
+    }
+
+    override fun onPromptAction(action: PromptAction, promptId: Long, atMs: Long) {
+        val input = when (action) {
+            PromptAction.START_RESET -> UserAction.StartReset(resetProtocolId)
+            PromptAction.SNOOZE -> UserAction.Snooze(0u) // the configured default
+            PromptAction.DISMISS -> UserAction.DismissPrompt
+        }
+        try {
+            shift.userAction(atMs, input)
+        } catch (e: SteadyException) {
+            // e.g. the prompt was already answered: the core said so, nothing to undo
+        }
+    }
+
+    companion object {
+        /** Words for the heads-up notification, from the core's prompt and its reason. */
+        fun promptContent(prompt: Prompt): PromptContent {
+            val minutes = (prompt.reason.sustainedS / 60.0).let { if (it < 1.5) "a minute" else "%.0f minutes".format(it) }
+            return PromptContent(
+                promptId = prompt.number.toLong(),
+                title = "Time for a 30-second reset?",
+                text = "You have been running hot for $minutes without a break.",
+            )
+        }
+    }
+}

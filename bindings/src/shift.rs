@@ -1,0 +1,555 @@
+//! The live shift across the FFI: steady-core's pure state machine
+//! ([`steady_core::shift`]) behind a lock, with the two ways out for its
+//! events: a listener the shells implement, and a poll queue.
+//!
+//! Threads: the BLE callback thread calls [`LiveShift::ingest`] while the UI
+//! thread reads [`LiveShift::snapshot`]; every method takes `&self` and is
+//! safe from any thread. Events of one call reach the listener after the
+//! shift's lock is released (so a listener may call `snapshot`), in the
+//! order the calls were made (a second lock orders the deliveries). A
+//! listener must not call `ingest` or an action from inside `on_events`
+//! (that would wait on itself): post to your own thread instead.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use steady_core::Millis;
+use steady_core::activation::Motion;
+use steady_core::baseline::Baseline;
+use steady_core::hrm;
+use steady_core::reset::{ResetProtocol, builtin_protocols};
+use steady_core::session::{LiveSession, SessionError};
+use steady_core::shift::{GaugeUpdate, IgnoredReason, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::summary::ShiftSummary;
+
+use crate::SteadyError;
+use crate::edge::guard;
+
+/// How many undelivered events [`LiveShift::poll_events`] keeps; older ones
+/// are dropped (and counted in [`GaugeSnapshot::dropped_events`]) so a shell
+/// that only uses the listener never grows memory over a 12-hour shift.
+pub const POLL_QUEUE_CAPACITY: usize = 1024;
+
+/// Implemented by the shells (Kotlin/Swift) to receive the shift's events.
+#[uniffi::export(foreign)]
+pub trait ShiftListener: Send + Sync {
+    /// The events caused by one call, in time order (never empty).
+    fn on_events(&self, events: Vec<ShiftEvent>);
+}
+
+/// What the wearer did; each maps to one core input at the given time.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum UserAction {
+    /// Started the reset with this protocol (see [`reset_protocols`]).
+    StartReset {
+        protocol_id: String,
+    },
+    FinishReset,
+    /// Stopped the reset before the end: it is not scored.
+    AbandonReset,
+    /// Said "not now" to an offered reset.
+    DismissPrompt,
+    /// Snooze prompts for `minutes` (0 = the configured default).
+    Snooze {
+        minutes: u32,
+    },
+    /// Quiet mode ("on a call").
+    Quiet {
+        on: bool,
+    },
+    /// The off switch for prompts in this shift.
+    PromptsEnabled {
+        on: bool,
+    },
+    /// Begin the optional seated baseline check.
+    SeatedCheck,
+}
+
+/// What the UI shows right now, read without waiting for an event.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct GaugeSnapshot {
+    /// The latest gauge refresh, `None` before the first one.
+    pub latest: Option<GaugeUpdate>,
+    pub baseline: Baseline,
+    /// Unrecovered load now (spread-minutes).
+    pub load: f64,
+    pub ended: bool,
+    /// Events waiting in the poll queue.
+    pub pending_events: u32,
+    /// Events dropped from a full poll queue since the shift was created.
+    pub dropped_events: u64,
+    /// The stored shift's id (`None` for a shift kept in memory only).
+    pub shift_id: Option<i64>,
+    /// The latest failure to save (disk full, busy database): the data is
+    /// kept in memory and saving is retried; `None` once a save succeeds.
+    pub store_error: Option<String>,
+}
+
+/// Where the model runs: in memory only, or wired to the store.
+enum Engine {
+    Memory(Box<Shift>),
+    Stored(Box<LiveSession>),
+}
+
+impl Engine {
+    fn shift(&self) -> &Shift {
+        match self {
+            Engine::Memory(s) => s,
+            Engine::Stored(s) => s.shift(),
+        }
+    }
+
+    fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+        match self {
+            Engine::Memory(s) => s.handle(input),
+            Engine::Stored(s) => s.handle(input),
+        }
+    }
+}
+
+impl From<SessionError> for SteadyError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Store(e) => SteadyError::Store {
+                reason: e.to_string(),
+            },
+            SessionError::State(e) => SteadyError::Store {
+                reason: e.to_string(),
+            },
+            e @ (SessionError::NoSavedState(_) | SessionError::Ended | SessionError::NotEnded) => {
+                SteadyError::InvalidState {
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    latest: Option<GaugeUpdate>,
+    queue: VecDeque<ShiftEvent>,
+    dropped: u64,
+}
+
+/// One shift, live. Created by [`LiveShift::new`] (or by the store, which
+/// also persists it); shared by the BLE and UI threads.
+#[derive(uniffi::Object)]
+pub struct LiveShift {
+    state: Mutex<Inner>,
+    delivery: Mutex<()>,
+    listener: RwLock<Option<Arc<dyn ShiftListener>>>,
+}
+
+/// The default setup (model.md's starting parameters, no history).
+#[uniffi::export]
+pub fn default_shift_setup() -> ShiftSetup {
+    ShiftSetup::default()
+}
+
+/// The built-in reset protocols (phases with durations, for animation and
+/// haptics).
+#[uniffi::export]
+pub fn reset_protocols() -> Vec<ResetProtocol> {
+    builtin_protocols()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic caught at the edge poisons the lock; the shift goes on from the
+    // state the core left (the core has no panicking paths by design).
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl LiveShift {
+    /// A shift wired to the store (see `SteadyStore`).
+    pub(crate) fn stored(session: LiveSession, first_events: Vec<ShiftEvent>) -> Arc<Self> {
+        let s = Self::with_engine(Engine::Stored(Box::new(session)));
+        lock(&s.state).queue_events(&first_events);
+        s
+    }
+
+    fn with_engine(engine: Engine) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(Inner {
+                engine,
+                latest: None,
+                queue: VecDeque::new(),
+                dropped: 0,
+            }),
+            delivery: Mutex::new(()),
+            listener: RwLock::new(None),
+        })
+    }
+
+    /// Steps the core with one input, delivers its events, and turns an
+    /// input the core ignored into a typed error (after delivery: the
+    /// listener and the poll queue still see the `InputIgnored` event).
+    pub(crate) fn apply(&self, input: ShiftInput) -> Result<Vec<ShiftEvent>, SteadyError> {
+        guard(|| {
+            let events = self.step(|engine| Ok(engine.handle(&input)))?;
+            match rejected(&events, &input) {
+                Some(reason) => Err(ignored_error(reason, &input)),
+                None => Ok(events),
+            }
+        })
+    }
+
+    /// Runs `f` on the engine under the lock, queues its events, then hands
+    /// them to the listener outside the lock, in call order.
+    fn step(
+        &self,
+        f: impl FnOnce(&mut Engine) -> Result<Vec<ShiftEvent>, SteadyError>,
+    ) -> Result<Vec<ShiftEvent>, SteadyError> {
+        let _order = lock(&self.delivery);
+        let events = {
+            let mut inner = lock(&self.state);
+            let events = f(&mut inner.engine)?;
+            inner.queue_events(&events);
+            events
+        };
+        let listener = self
+            .listener
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(l) = listener
+            && !events.is_empty()
+        {
+            l.on_events(events.clone());
+        }
+        Ok(events)
+    }
+}
+
+impl Inner {
+    fn queue_events(&mut self, events: &[ShiftEvent]) {
+        for e in events {
+            if let ShiftEvent::Gauge { update } = e {
+                self.latest = Some(*update);
+            }
+            if self.queue.len() == POLL_QUEUE_CAPACITY {
+                self.queue.pop_front();
+                self.dropped += 1;
+            }
+            self.queue.push_back(e.clone());
+        }
+    }
+}
+
+/// Whether the core refused the input as a whole (as opposed to dropping a
+/// beat inside an accepted packet, which is the model's own business and
+/// only reported as an event). The core reports a refusal as a final
+/// `InputIgnored` at the input's own time; a stale beat inside a packet is
+/// never a refusal of the packet.
+fn rejected(events: &[ShiftEvent], input: &ShiftInput) -> Option<IgnoredReason> {
+    match events.last() {
+        Some(ShiftEvent::InputIgnored { t_ms, reason })
+            if *t_ms == input.t_ms() && *reason != IgnoredReason::StaleBeat =>
+        {
+            Some(*reason)
+        }
+        _ => None,
+    }
+}
+
+fn ignored_error(reason: IgnoredReason, input: &ShiftInput) -> SteadyError {
+    match reason {
+        IgnoredReason::BadPacket => {
+            let detail = match input {
+                ShiftInput::Packet { bytes, .. } => hrm::decode(bytes).err().map(|e| e.to_string()),
+                _ => None,
+            };
+            SteadyError::InvalidInput {
+                reason: detail.unwrap_or_else(|| "not a heart rate measurement".into()),
+            }
+        }
+        IgnoredReason::InvalidValue => SteadyError::InvalidInput {
+            reason: "value is not finite or out of range".into(),
+        },
+        IgnoredReason::TimeWentBack => SteadyError::InvalidInput {
+            reason: "time went back: input older than the shift's clock".into(),
+        },
+        IgnoredReason::StaleBeat => SteadyError::InvalidInput {
+            reason: "beat older than the analysis window".into(),
+        },
+        IgnoredReason::AfterEnd => SteadyError::InvalidState {
+            reason: "the shift has ended".into(),
+        },
+        IgnoredReason::NotApplicable => SteadyError::InvalidState {
+            reason: "nothing to act on in the current state".into(),
+        },
+    }
+}
+
+#[uniffi::export]
+impl LiveShift {
+    /// A shift that has not started; it starts at [`LiveShift::start`] or
+    /// at its first input.
+    #[uniffi::constructor]
+    pub fn new(setup: ShiftSetup) -> Arc<Self> {
+        Self::with_engine(Engine::Memory(Box::new(Shift::new(setup))))
+    }
+
+    /// Registers (or with `None` removes) the listener.
+    pub fn set_listener(&self, listener: Option<Arc<dyn ShiftListener>>) {
+        *self.listener.write().unwrap_or_else(|p| p.into_inner()) = listener;
+    }
+
+    pub fn start(&self, t_ms: Millis) -> Result<(), SteadyError> {
+        self.apply(ShiftInput::Start { t_ms }).map(drop)
+    }
+
+    /// One raw 0x2A37 notification as received, stamped with its arrival
+    /// time. A malformed packet raises `InvalidInput` and is dropped; the
+    /// shift goes on.
+    pub fn ingest(&self, t_ms: Millis, packet: Vec<u8>) -> Result<(), SteadyError> {
+        self.apply(ShiftInput::Packet {
+            t_ms,
+            bytes: packet,
+        })
+        .map(drop)
+    }
+
+    /// A heart rate without RR (a strap that sends none), bpm.
+    pub fn ingest_heart_rate(&self, t_ms: Millis, bpm: f64) -> Result<(), SteadyError> {
+        self.apply(ShiftInput::HeartRate { t_ms, bpm }).map(drop)
+    }
+
+    /// A motion sample from the phone or watch (steps/min or ENMO).
+    pub fn ingest_motion(&self, motion: Motion) -> Result<(), SteadyError> {
+        self.apply(ShiftInput::Motion { motion }).map(drop)
+    }
+
+    /// Time passes with no data: call every few seconds so that a dropout is
+    /// noticed even when nothing arrives.
+    pub fn tick(&self, t_ms: Millis) -> Result<(), SteadyError> {
+        self.apply(ShiftInput::Tick { t_ms }).map(drop)
+    }
+
+    pub fn user_action(&self, t_ms: Millis, action: UserAction) -> Result<(), SteadyError> {
+        let input = match action {
+            UserAction::StartReset { protocol_id } => {
+                ShiftInput::ResetStarted { t_ms, protocol_id }
+            }
+            UserAction::FinishReset => ShiftInput::ResetFinished { t_ms },
+            UserAction::AbandonReset => ShiftInput::ResetAbandoned { t_ms },
+            UserAction::DismissPrompt => ShiftInput::PromptDismissed { t_ms },
+            UserAction::Snooze { minutes } => ShiftInput::Snooze { t_ms, minutes },
+            UserAction::Quiet { on } => ShiftInput::Quiet { t_ms, on },
+            UserAction::PromptsEnabled { on } => ShiftInput::PromptsEnabled { t_ms, on },
+            UserAction::SeatedCheck => ShiftInput::SeatedCheck { t_ms },
+        };
+        self.apply(input).map(drop)
+    }
+
+    /// Ends the shift and returns its summary (also sent as `Ended`). A
+    /// stored shift saves the summary with the shift.
+    pub fn end(&self, t_ms: Millis) -> Result<ShiftSummary, SteadyError> {
+        guard(|| {
+            let input = ShiftInput::End { t_ms };
+            let events = self.step(|engine| match engine {
+                Engine::Memory(s) => Ok(s.handle(&input)),
+                Engine::Stored(s) => Ok(s.end(t_ms)?.1),
+            })?;
+            if let Some(reason) = rejected(&events, &input) {
+                return Err(ignored_error(reason, &input));
+            }
+            events
+                .into_iter()
+                .find_map(|e| match e {
+                    ShiftEvent::Ended { summary } => Some(summary),
+                    _ => None,
+                })
+                .ok_or_else(|| SteadyError::InvalidState {
+                    reason: "the shift did not end".into(),
+                })
+        })
+    }
+
+    /// The summary, once the shift has ended.
+    pub fn summary(&self) -> Option<ShiftSummary> {
+        lock(&self.state).engine.shift().summary().cloned()
+    }
+
+    pub fn snapshot(&self) -> GaugeSnapshot {
+        let inner = lock(&self.state);
+        let shift = inner.engine.shift();
+        let (shift_id, store_error) = match &inner.engine {
+            Engine::Memory(_) => (None, None),
+            Engine::Stored(s) => (Some(s.shift_id()), s.store_error().map(str::to_owned)),
+        };
+        GaugeSnapshot {
+            latest: inner.latest,
+            baseline: *shift.baseline(),
+            load: shift.load(),
+            ended: shift.has_ended(),
+            pending_events: u32::try_from(inner.queue.len()).unwrap_or(u32::MAX),
+            dropped_events: inner.dropped,
+            shift_id,
+            store_error,
+        }
+    }
+
+    /// Takes up to `max` waiting events, oldest first.
+    pub fn poll_events(&self, max: u32) -> Vec<ShiftEvent> {
+        let mut inner = lock(&self.state);
+        let n = inner.queue.len().min(max as usize);
+        inner.queue.drain(..n).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const T0: Millis = 1_764_000_000_000;
+
+    /// One packet per second, HR 60, one RR of 1024/1024 s.
+    fn packets(n: i64) -> impl Iterator<Item = (Millis, Vec<u8>)> {
+        (1..=n).map(|i| (T0 + i * 1000, vec![0x16, 60, 0x00, 0x04]))
+    }
+
+    struct Counting(AtomicUsize);
+    impl ShiftListener for Counting {
+        fn on_events(&self, events: Vec<ShiftEvent>) {
+            self.0.fetch_add(events.len(), Ordering::SeqCst);
+        }
+    }
+
+    struct Panicking;
+    impl ShiftListener for Panicking {
+        fn on_events(&self, _: Vec<ShiftEvent>) {
+            panic!("listener bug");
+        }
+    }
+
+    #[test]
+    fn a_malformed_packet_is_a_typed_error_and_the_shift_goes_on() {
+        let s = LiveShift::new(ShiftSetup::default());
+        s.start(T0).unwrap();
+        for (t, p) in packets(30) {
+            s.ingest(t, p).unwrap();
+        }
+        let err = s.ingest(T0 + 30_500, vec![0x10, 60, 0x00]).unwrap_err();
+        assert!(matches!(err, SteadyError::InvalidInput { .. }), "{err:?}");
+        for (t, p) in packets(90).skip(30) {
+            s.ingest(t, p).unwrap();
+        }
+        let latest = s.snapshot().latest.expect("gauge refreshes");
+        assert!(latest.t_ms >= T0 + 85_000, "{latest:?}");
+        let sum = s.end(T0 + 91_000).unwrap();
+        assert_eq!(sum.signal.ignored_inputs, 1);
+    }
+
+    #[test]
+    fn time_going_back_and_inputs_after_the_end_are_typed() {
+        let s = LiveShift::new(ShiftSetup::default());
+        s.start(T0).unwrap();
+        s.tick(T0 + 10_000).unwrap();
+        assert!(matches!(
+            s.tick(T0 + 5_000),
+            Err(SteadyError::InvalidInput { .. })
+        ));
+        s.end(T0 + 20_000).unwrap();
+        assert!(s.snapshot().ended);
+        assert!(matches!(
+            s.ingest(T0 + 21_000, vec![0x00, 60]),
+            Err(SteadyError::InvalidState { .. })
+        ));
+        assert!(matches!(
+            s.end(T0 + 22_000),
+            Err(SteadyError::InvalidState { .. })
+        ));
+    }
+
+    #[test]
+    fn listener_and_poll_see_the_same_events() {
+        let s = LiveShift::new(ShiftSetup::default());
+        let l = Arc::new(Counting(AtomicUsize::new(0)));
+        s.set_listener(Some(l.clone()));
+        for (t, p) in packets(60) {
+            s.ingest(t, p).unwrap();
+        }
+        let polled = s.poll_events(u32::MAX);
+        assert!(!polled.is_empty());
+        assert_eq!(polled.len(), l.0.load(Ordering::SeqCst));
+        assert!(s.poll_events(10).is_empty());
+    }
+
+    #[test]
+    fn the_poll_queue_is_bounded_and_counts_what_it_drops() {
+        let s = LiveShift::new(ShiftSetup::default());
+        s.start(T0).unwrap();
+        // a tick every 5 s yields at least one gauge event per call
+        let n = POLL_QUEUE_CAPACITY as i64 + 100;
+        for i in 1..=n {
+            s.tick(T0 + i * 5_000).unwrap();
+        }
+        let snap = s.snapshot();
+        assert_eq!(snap.pending_events as usize, POLL_QUEUE_CAPACITY);
+        assert!(snap.dropped_events >= 100, "{}", snap.dropped_events);
+        // the newest are kept
+        let last = s.poll_events(u32::MAX).pop().unwrap();
+        assert!(
+            matches!(last, ShiftEvent::Gauge { update } if update.t_ms >= T0 + (n - 1) * 5_000)
+        );
+    }
+
+    #[test]
+    fn a_panicking_listener_becomes_internal_and_the_shift_stays_usable() {
+        let s = LiveShift::new(ShiftSetup::default());
+        s.set_listener(Some(Arc::new(Panicking)));
+        let err = s.start(T0).unwrap_err();
+        assert!(matches!(err, SteadyError::Internal { .. }), "{err:?}");
+        s.set_listener(None);
+        s.tick(T0 + 10_000).unwrap();
+        assert!(s.snapshot().latest.is_some());
+    }
+
+    #[test]
+    fn ingest_on_one_thread_snapshots_on_another() {
+        let s = LiveShift::new(ShiftSetup::default());
+        let writer = {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for (t, p) in packets(600) {
+                    s.ingest(t, p).unwrap();
+                }
+            })
+        };
+        let mut last = Millis::MIN;
+        while !writer.is_finished() {
+            if let Some(g) = s.snapshot().latest {
+                assert!(g.t_ms >= last);
+                last = g.t_ms;
+            }
+        }
+        writer.join().unwrap();
+        assert!(s.snapshot().latest.unwrap().t_ms >= T0 + 595_000);
+    }
+
+    #[test]
+    fn user_actions_map_to_core_inputs() {
+        let s = LiveShift::new(ShiftSetup::default());
+        s.start(T0).unwrap();
+        s.user_action(T0 + 1_000, UserAction::Quiet { on: true })
+            .unwrap();
+        s.user_action(T0 + 2_000, UserAction::Snooze { minutes: 5 })
+            .unwrap();
+        // nothing was offered: dismissing is "not applicable"
+        assert!(matches!(
+            s.user_action(T0 + 3_000, UserAction::DismissPrompt),
+            Err(SteadyError::InvalidState { .. })
+        ));
+        s.user_action(
+            T0 + 4_000,
+            UserAction::StartReset {
+                protocol_id: "paced_4_6".into(),
+            },
+        )
+        .unwrap();
+        s.user_action(T0 + 34_000, UserAction::FinishReset).unwrap();
+        assert!(reset_protocols().iter().any(|p| p.id == "paced_4_6"));
+    }
+}

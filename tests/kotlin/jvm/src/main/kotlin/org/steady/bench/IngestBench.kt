@@ -1,0 +1,139 @@
+package org.steady.bench
+
+import org.steady.core.ShiftEvent
+import org.steady.ffi.LiveShift
+import org.steady.ffi.ShiftListener
+import org.steady.ffi.defaultShiftSetup
+import java.lang.management.ManagementFactory
+import kotlin.math.roundToInt
+import kotlin.math.sin
+
+/**
+ * Cost of one `LiveShift.ingest` call from Kotlin through JNA into the Rust
+ * core: the whole per-packet path a phone takes (JNA call, byte array
+ * lowering, lock, 0x2A37 decode, RR timing, beat cleaning, model step, event
+ * queueing, and every fifth packet a gauge refresh).
+ *
+ * A plain timed loop (no JMH): packets like a Polar H10 (one per second, one
+ * or two RR each), a warm-up, then [ROUNDS] rounds of [CALLS] calls; prints
+ * the median and best round, in wall time and in this thread's CPU time. Run it with
+ * `tests/kotlin/run bench` (release build of the library).
+ */
+private const val CALLS = 20_000
+
+/**
+ * This thread's CPU time: on a shared, loaded machine wall time also counts
+ * the time the thread waited for a core, so both are reported.
+ */
+private val threads = ManagementFactory.getThreadMXBean()
+private fun cpuNs(): Long = threads.currentThreadCpuTime
+
+private fun report(label: String, wall: DoubleArray, cpu: DoubleArray, extra: String = "") {
+    wall.sort()
+    cpu.sort()
+    println(
+        "%s: wall median %.2f us/call (best %.2f), thread CPU median %.2f us/call (best %.2f)%s"
+            .format(label, wall[wall.size / 2], wall.first(), cpu[cpu.size / 2], cpu.first(), extra),
+    )
+}
+private const val ROUNDS = 15
+private const val WARMUP = 60_000
+
+private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
+    val times = LongArray(n)
+    val bytes = Array(n) { ByteArray(0) }
+    var beatEnd = t0.toDouble()
+    var k = 0
+    for (i in 0 until n) {
+        val sendAt = t0 + (i + 1) * 1000L
+        val rr = mutableListOf<Double>()
+        while (beatEnd + 900 < sendAt) {
+            val r = 900.0 + 40.0 * sin(k * 0.7) + 25.0 * sin(k * 0.05)
+            beatEnd += r
+            rr += r
+            k++
+        }
+        val b = ByteArray(2 + 2 * rr.size)
+        b[0] = 0x16
+        b[1] = 66
+        rr.forEachIndexed { j, r ->
+            val u = (r * 1.024).roundToInt()
+            b[2 + 2 * j] = (u and 0xFF).toByte()
+            b[3 + 2 * j] = (u shr 8).toByte()
+        }
+        times[i] = sendAt
+        bytes[i] = b
+    }
+    return times to bytes
+}
+
+private fun run(label: String, withListener: Boolean) {
+    val t0 = 1_764_000_000_000L
+    val total = WARMUP + ROUNDS * CALLS
+    val (times, bytes) = packets(total, t0)
+    var events = 0L
+    LiveShift(defaultShiftSetup()).use { shift ->
+        if (withListener) {
+            shift.setListener(object : ShiftListener {
+                override fun onEvents(events: List<ShiftEvent>) {
+                    eventsSeen += events.size
+                }
+            })
+        }
+        shift.start(t0)
+        for (i in 0 until WARMUP) {
+            shift.ingest(times[i], bytes[i])
+            if (i % 1024 == 0) events += shift.pollEvents(UInt.MAX_VALUE).size
+        }
+        val wall = DoubleArray(ROUNDS)
+        val cpu = DoubleArray(ROUNDS)
+        var i = WARMUP
+        for (r in 0 until ROUNDS) {
+            events += shift.pollEvents(UInt.MAX_VALUE).size
+            val c0 = cpuNs()
+            val start = System.nanoTime()
+            for (c in 0 until CALLS) {
+                shift.ingest(times[i], bytes[i])
+                i++
+            }
+            wall[r] = (System.nanoTime() - start) / 1000.0 / CALLS
+            cpu[r] = (cpuNs() - c0) / 1000.0 / CALLS
+        }
+        events += shift.pollEvents(UInt.MAX_VALUE).size
+        report("ingest [$label]", wall, cpu, " over $ROUNDS rounds of $CALLS calls")
+    }
+}
+
+@Volatile private var eventsSeen = 0L
+
+/** The fixed cost of a UniFFI call through JNA, for comparison. */
+private fun floor(label: String, call: (Int) -> Unit) {
+    repeat(WARMUP) { call(it) }
+    val wall = DoubleArray(ROUNDS)
+    val cpu = DoubleArray(ROUNDS)
+    for (r in 0 until ROUNDS) {
+        val c0 = cpuNs()
+        val start = System.nanoTime()
+        for (c in 0 until CALLS) call(c)
+        wall[r] = (System.nanoTime() - start) / 1000.0 / CALLS
+        cpu[r] = (cpuNs() - c0) / 1000.0 / CALLS
+    }
+    report(label, wall, cpu)
+}
+
+fun main() {
+    println("JVM ${System.getProperty("java.version")}, JNA ${com.sun.jna.Native.VERSION}, library from ${System.getProperty("jna.library.path")}")
+    floor("coreVersion() (string out: JNA + RustBuffer floor)") { org.steady.ffi.coreVersion() }
+    LiveShift(defaultShiftSetup()).use { s ->
+        val t0 = 1_764_000_000_000L
+        s.start(t0)
+        var t = t0
+        floor("ingestHeartRate(t, bpm) (primitives only: JNA floor + lock + model step)") {
+            t += 1000
+            s.ingestHeartRate(t, 66.0)
+        }
+    }
+    run("poll queue only", withListener = false)
+    run("with a Kotlin listener", withListener = true)
+    println("listener received $eventsSeen events")
+}

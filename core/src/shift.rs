@@ -403,6 +403,35 @@ pub struct Shift {
     summary: Option<ShiftSummary>,
 }
 
+/// RR grids too coarse for RMSSD (ms): 64 Hz (15.625 ms, the Empatica E4's
+/// optical IBI), 50 Hz, 32 Hz. The Task Force (1996) asks for 250-500 Hz
+/// R-peak timing; at 64 Hz the quantisation alone adds about 13 ms of RMS
+/// noise to every successive difference (sqrt(2) x 15.625 / sqrt(12)), a
+/// third of a typical RMSSD. Finer grids (128 Hz Holters, 1/1024 s straps)
+/// pass.
+const COARSE_RR_GRIDS_MS: [f64; 3] = [15.625, 20.0, 31.25];
+
+/// Share of a window's beats that must sit on one coarse grid to call it
+/// coarse (corrected beats, averages of two, may fall off the grid).
+const COARSE_SHARE: f64 = 0.9;
+
+/// True when the window's RR values sit on a grid too coarse for RMSSD.
+fn coarse_rr(beats: &[Beat]) -> bool {
+    if beats.is_empty() {
+        return false;
+    }
+    COARSE_RR_GRIDS_MS.iter().any(|q| {
+        let on = beats
+            .iter()
+            .filter(|b| {
+                let k = b.rr_ms / q;
+                (k - k.round()).abs() < 1e-6
+            })
+            .count();
+        on as f64 >= COARSE_SHARE * beats.len() as f64
+    })
+}
+
 /// The pure transition: `(state, input) -> (state, events)`.
 pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Vec<ShiftEvent>) {
     let events = shift.handle(input);
@@ -765,7 +794,8 @@ impl Shift {
         let corrected = in_w.iter().filter(|b| b.corrected).count();
         let quality_ok = in_w.len() >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
             && coverage >= cfg.min_hrv_coverage
-            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64;
+            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64
+            && !coarse_rr(&in_w);
         let ln_rmssd = if quality_ok {
             hrv::hrv_of(&in_w)
                 .filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
@@ -1016,6 +1046,27 @@ mod tests {
             .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
             .count();
         assert_eq!(gauges, 120, "one refresh every 5 s");
+    }
+
+    #[test]
+    fn coarse_rr_grids_are_recognised() {
+        let b = |rr: f64| Beat {
+            t_ms: 0,
+            rr_ms: rr,
+            corrected: false,
+        };
+        // E4: multiples of 1/64 s
+        let e4: Vec<Beat> = [687.5, 937.5, 750.0, 859.375].map(b).to_vec();
+        assert!(coarse_rr(&e4));
+        // a chest strap: 1/1024 s units converted exactly
+        let h10: Vec<Beat> = [1001u16, 1023, 998, 1010]
+            .map(|r| b(f64::from(r) * 1000.0 / 1024.0))
+            .to_vec();
+        assert!(!coarse_rr(&h10));
+        // a 128 Hz Holter (7.8125 ms) passes
+        let holter: Vec<Beat> = [703.125, 710.9375, 718.75, 695.3125].map(b).to_vec();
+        assert!(!coarse_rr(&holter));
+        assert!(!coarse_rr(&[]));
     }
 
     #[test]

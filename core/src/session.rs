@@ -86,8 +86,12 @@ impl LiveSession {
     /// Continues an unfinished shift after the process was killed: the
     /// model from its last saved state, new data appended after the stored.
     pub fn resume(store: Store, id: ShiftId) -> Result<Self, SessionError> {
+        if store.shift(id)?.ended_ms.is_some() {
+            return Err(SessionError::Ended);
+        }
         let state = store
             .setting(&state_key(id))?
+            .filter(|v| !v.is_null())
             .ok_or(SessionError::NoSavedState(id))?;
         let shift: Shift = serde_json::from_value(state)?;
         if shift.has_ended() {
@@ -418,7 +422,10 @@ mod tests {
         // beats of the first 125 s at least (5 s may be lost) and all after
         let n = store.beats(id).unwrap().len();
         assert!(n >= 185, "{n}");
-        assert!(LiveSession::resume(open(&dir), id).is_err());
+        assert!(matches!(
+            LiveSession::resume(open(&dir), id),
+            Err(SessionError::Ended)
+        ));
     }
 
     #[test]

@@ -5,7 +5,12 @@ use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, Subcommand};
 
+mod ble;
+mod chart;
 mod cmd;
+mod hrmlog;
+mod screen;
+mod shiftrun;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +34,10 @@ enum Command {
     Replay(cmd::replay::Args),
     /// Replay a bundled real Polar H10 recording and print a report.
     Demo(cmd::demo::Args),
+    /// List heart-rate straps (service 0x180D) in range.
+    Scan(cmd::scan::Args),
+    /// Stream a strap live; reconnects by itself when it drops.
+    Live(cmd::live::Args),
     /// List the stored shifts.
     Shifts(cmd::shifts::Args),
     /// Show a stored shift's summary.
@@ -37,6 +46,10 @@ enum Command {
     Export(cmd::export::Args),
     /// Delete one shift or everything.
     Delete(cmd::delete::Args),
+    /// Evaluate the model on labelled E4 sessions (AUC, prompts per hour).
+    Evaluate(cmd::evaluate::Args),
+    /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
+    Import(cmd::import::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,10 +59,14 @@ fn main() -> ExitCode {
         Command::Analyze(a) => cmd::analyze::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Demo(a) => cmd::demo::run(a),
-        Command::Shifts(a) => cmd::shifts::run(&a, &mut std::io::stdout().lock()),
-        Command::Summary(a) => cmd::summary::run(&a, &mut std::io::stdout().lock()),
-        Command::Export(a) => cmd::export::run(&a, &mut std::io::stdout().lock()),
-        Command::Delete(a) => cmd::delete::run(&a, &mut std::io::stdout().lock()),
+        Command::Scan(a) => cmd::scan::run(&a),
+        Command::Live(a) => cmd::live::run(&a),
+        Command::Evaluate(a) => cmd::evaluate::run(a),
+        Command::Shifts(a) => cmd::shifts::run(a),
+        Command::Summary(a) => cmd::summary::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Delete(a) => cmd::delete::run(a),
+        Command::Import(a) => cmd::import::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

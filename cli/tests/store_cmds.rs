@@ -232,6 +232,24 @@ fn delete_one_then_all() {
 }
 
 #[test]
+fn reading_commands_do_not_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    assert!(ok(steady(&db, &["shifts"])).contains("no shifts stored"));
+    assert_eq!(ok(steady(&db, &["shifts", "--json"])).trim(), "[]");
+    for args in [
+        &["summary"][..],
+        &["delete", "--all"],
+        &["export", "1", "--format", "csv", "--out", "-"],
+    ] {
+        let out = steady(&db, args);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no Steady database"));
+    }
+    assert!(!db.exists());
+}
+
+#[test]
 fn foreign_database_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("notes.txt");
@@ -247,4 +265,82 @@ fn foreign_database_is_a_clear_error() {
         std::fs::read_to_string(&db).unwrap(),
         "not a database, but precious\n".repeat(10)
     );
+}
+
+#[test]
+fn import_stores_past_shifts_from_every_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let data = shared_data();
+    let e4 = data.join("stress-predict/S02");
+    let rr = data.join("polar-rest-exercise/rest_rri.txt");
+    let hrm = data.join("polar-rest-exercise/noisy_rri.hrm");
+    for f in [&e4, &rr, &hrm] {
+        let msg = ok(steady(&db, &["import", f.to_str().unwrap()]));
+        assert!(msg.starts_with("imported "), "{msg}");
+    }
+    let s = Store::open(&db).unwrap();
+    let shifts = s.shifts().unwrap();
+    assert_eq!(shifts.len(), 3);
+    assert!(
+        shifts
+            .iter()
+            .all(|r| r.source == "import" && r.ended_ms.is_some())
+    );
+    let e4_shift = shifts
+        .iter()
+        .find(|r| r.label.as_deref() == Some("S02"))
+        .unwrap();
+    // E4: absolute clock, HR-only samples and motion kept.
+    assert!(e4_shift.started_ms > 1_600_000_000_000);
+    assert!(
+        s.samples(e4_shift.id, steady_core::store::SampleKind::Hr)
+            .unwrap()
+            .len()
+            > 3000
+    );
+    assert!(
+        !s.samples(e4_shift.id, steady_core::store::SampleKind::Motion)
+            .unwrap()
+            .is_empty()
+    );
+    let rest = shifts
+        .iter()
+        .find(|r| r.label.as_deref() == Some("rest_rri.txt"))
+        .unwrap();
+    assert_eq!(s.beats(rest.id).unwrap().len(), 910);
+    // Run through the model: its summary and key figures are stored.
+    let summary = s.model_summary(rest.id).unwrap().expect("model summary");
+    assert_eq!(summary.signal.beats, 910);
+    assert_eq!(rest.key.load_peak, Some(summary.load_peak));
+    assert!(rest.digest().is_some());
+    // A file that is not a recording is refused and nothing is stored.
+    let junk = dir.path().join("junk.txt");
+    std::fs::write(&junk, "hello\nworld\n").unwrap();
+    assert!(
+        !steady(&db, &["import", junk.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(s.shifts().unwrap().len(), 3);
+}
+
+#[test]
+fn demo_stores_its_shift_only_where_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = steady(&db, &["demo", "--speed", "100000"]);
+    assert!(out.status.success());
+    let s = Store::open(&db).unwrap();
+    let shifts = s.shifts().unwrap();
+    assert_eq!(shifts.len(), 1);
+    assert_eq!(shifts[0].source, "demo");
+    assert_eq!(s.beats(shifts[0].id).unwrap().len(), 620);
+    // Without --db: a temporary database, nothing left behind.
+    let out = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["demo", "--speed", "100000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("temporary database"));
 }

@@ -25,9 +25,9 @@
 //!   at least `physical_hold_ms` (2 min: the fast phase of post-exercise HR
 //!   recovery, Cole et al. 1999) and at most `max_physical_hold_ms` (10 min:
 //!   the slow phase lasts longer after longer exercise, Borsheim & Bahr
-//!   2003). Measured on the Polar cycling recording in ../shared/data:
-//!   with a fixed 2 min hold, the 6 min passive recovery after 30 min of
-//!   cycling (HR still 5-8 bpm over rest) was scored as stress.
+//!   2003). On the Polar cycling recording in ../shared/data, a fixed 2 min
+//!   hold scored the passive recovery after 30 min of cycling as stress
+//!   (`tests/model_real.rs` checks it no longer does).
 //! - otherwise from `d`: `baseline` if `d < baseline_band_spreads` (1.0);
 //!   `activated` if `d >= activated_spreads` (1.5, model.md §7);
 //!   in between `recovering` when coming down from `activated`, else
@@ -35,10 +35,9 @@
 //!
 //! Why the baseline band is 1.0 and not 0.5: `d` of a calm person is noise
 //! around 0 with a standard deviation of about 0.7 (the mean of two unit
-//! z-scores), so a 0.5 band would call a calm person "elevated" a quarter
-//! of the time (measured on the calm synthetic shift of
-//! `tests/scenarios.rs`). The load still discharges only within 0.5
-//! ([`crate::load`], model.md §6).
+//! z-scores), so a 0.5 band would call a calm person "elevated" about a
+//! quarter of the time (P(N(0, 0.7) > 0.5) = 0.24). The load still
+//! discharges only within 0.5 ([`crate::load`], model.md §6).
 use crate::Millis;
 use crate::baseline::Baseline;
 

@@ -173,6 +173,6 @@ pub fn analyze(rec: &Recording, opts: &AnalyzeOptions) -> Detailed {
         },
         stats,
         clean_beats: beats,
-        duration_s: (last_t - rec.origin_ms) as f64 / 1000.0,
+        duration_s: last_t.saturating_sub(rec.origin_ms) as f64 / 1000.0,
     }
 }

@@ -23,8 +23,8 @@
 //!    the population prior's: a few minutes can locate a person's calm
 //!    centre but cannot measure how much they vary (a MAD of 2-3 samples is
 //!    noise). Found on the Stress-Predict sessions: with spreads from the
-//!    3-minute calmest stretch alone, HR 3 bpm over it read as "activated"
-//!    and the model offered ~2 prompts per hour of rest.
+//!    3-minute calmest stretch alone, a few bpm over it read as "activated"
+//!    and rest drew prompts (`steady evaluate`, docs/model.md §9).
 //!
 //! # Where the samples come from (in order of preference)
 //! - [`BaselineSource::Personal`]: the rolling history over the last

@@ -159,7 +159,11 @@ impl RollingHrv {
     /// shortest physiological beat (300 ms), so it does not grow in use.
     pub fn new(window_ms: Millis) -> Self {
         let window_ms = window_ms.max(1);
-        let cap = usize::try_from(window_ms / 300 + 4).unwrap_or(256);
+        // Capped so an absurd window cannot request an absurd buffer up
+        // front (it would then grow on demand instead).
+        let cap = usize::try_from(window_ms / 300 + 4)
+            .unwrap_or(256)
+            .min(1 << 16);
         Self {
             window_ms,
             buf: VecDeque::with_capacity(cap),
@@ -300,7 +304,8 @@ impl RollingHr {
     pub fn new(window_ms: Millis, max_rate_hz: u32) -> Self {
         let cap = usize::try_from(window_ms.max(1) / 1000 + 1)
             .unwrap_or(64)
-            .saturating_mul(max_rate_hz.max(1) as usize);
+            .saturating_mul(max_rate_hz.max(1) as usize)
+            .min(1 << 16);
         Self {
             window_ms: window_ms.max(1),
             buf: VecDeque::with_capacity(cap),
@@ -401,6 +406,26 @@ mod tests {
                 other => panic!("mismatch at {i}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn absurd_windows_do_not_panic() {
+        let mut r = RollingHrv::new(Millis::MAX);
+        r.push(&Beat {
+            t_ms: Millis::MIN,
+            rr_ms: 800.0,
+            corrected: false,
+        });
+        r.push(&Beat {
+            t_ms: Millis::MAX,
+            rr_ms: 800.0,
+            corrected: false,
+        });
+        let _ = r.metrics();
+        let mut h = RollingHr::new(Millis::MAX, u32::MAX);
+        h.push(Millis::MIN, 60.0);
+        h.push(Millis::MAX, 60.0);
+        assert_eq!(h.mean_bpm(), Some(60.0));
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl BeatPipeline {
     ) {
         for b in released {
             self.first_beat_t
-                .get_or_insert(b.t_ms - b.rr_ms.round() as Millis);
+                .get_or_insert(b.t_ms.saturating_sub(b.rr_ms.round() as Millis));
             self.hrv.push(&b);
             self.beats += 1;
             on_beat(&b);
@@ -136,7 +136,7 @@ impl BeatPipeline {
         } = self;
         timeline.push_packet(t_ms, v.rr_ms(), |r| {
             for b in cleaner.push_rr(r) {
-                first_beat_t.get_or_insert(b.t_ms - b.rr_ms.round() as Millis);
+                first_beat_t.get_or_insert(b.t_ms.saturating_sub(b.rr_ms.round() as Millis));
                 hrv.push(&b);
                 *beats += 1;
                 on_beat(&b);
@@ -176,7 +176,7 @@ impl BeatPipeline {
         let coverage = self.hrv.coverage();
         let young = self
             .first_beat_t
-            .is_some_and(|f| t_ms - f < self.hrv.window_ms());
+            .is_some_and(|f| t_ms.saturating_sub(f) < self.hrv.window_ms());
         let quality = match hrv {
             Some(m) if m.corrected_share > MAX_CORRECTED_SHARE => SignalQuality::Artifacts,
             Some(_) if young => SignalQuality::WarmingUp,
@@ -197,14 +197,16 @@ impl BeatPipeline {
     /// Returns a snapshot when the refresh clock has reached `t_ms` (every
     /// [`REFRESH_MS`] of input time), else None.
     pub fn poll(&mut self, t_ms: Millis) -> Option<Snapshot> {
-        let due = *self.next_refresh.get_or_insert(t_ms + self.refresh_ms);
+        let due = *self
+            .next_refresh
+            .get_or_insert(t_ms.saturating_add(self.refresh_ms));
         if t_ms < due {
             return None;
         }
         // Skip refreshes missed during a gap instead of replaying them.
-        let mut next = due + self.refresh_ms;
+        let mut next = due.saturating_add(self.refresh_ms);
         if next <= t_ms {
-            next = t_ms + self.refresh_ms;
+            next = t_ms.saturating_add(self.refresh_ms);
         }
         self.next_refresh = Some(next);
         Some(self.snapshot(t_ms))

@@ -84,7 +84,7 @@ fn share(v: &[ActivationState], s: ActivationState) -> f64 {
 fn cycling_exercise_is_active_and_never_prompts() {
     // Without a motion input, only HR above rest + 20 % HRR says "physical":
     // in the noisy recording the cyclist's HR dips below that threshold for
-    // a few minutes (86-92 bpm against 93.6) and those minutes read as
+    // a few minutes (see the printed figures) and those minutes read as
     // activation. A known limit, written in docs/model.md.
     for (file, min_active, max_load) in [
         ("polar-rest-exercise/exercise_rri_labeled.csv", 0.95, 5.0),

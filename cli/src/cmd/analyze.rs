@@ -1,5 +1,6 @@
 //! `steady analyze FILE`: clean a recording, print whole-file and per-window
-//! HRV as text or as the stable JSON of docs/formats.md.
+//! HRV as text or as the stable JSON of docs/formats.md, then what the model
+//! makes of it (gauge timeline, prompts, shift summary; docs/model.md).
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -7,6 +8,17 @@ use steady_core::analysis::{AnalyzeOptions, analyze};
 use steady_core::beats::CleanerConfig;
 
 use super::common::{FormatArg, clock, load, num, window_ms};
+use super::model::{ModelRun, run_model, summary_text};
+
+/// The JSON: the HRV analysis plus the model's `timeline`, `prompts` and
+/// `summary`.
+#[derive(serde::Serialize)]
+struct AnalyzeJson<'a, A: serde::Serialize> {
+    #[serde(flatten)]
+    analysis: &'a A,
+    #[serde(flatten)]
+    model: &'a ModelRun,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,8 +48,14 @@ pub fn run(args: Args) -> Result<()> {
         },
     };
     let d = analyze(&rec, &opts);
+    tracing::debug!(stats = ?d.stats, "cleaner");
+    let model = run_model(&rec).ok_or_else(|| anyhow::anyhow!("the model did not finish"))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&d.analysis)?);
+        let j = AnalyzeJson {
+            analysis: &d.analysis,
+            model: &model,
+        };
+        println!("{}", serde_json::to_string_pretty(&j)?);
         return Ok(());
     }
     let a = &d.analysis;
@@ -84,5 +102,10 @@ pub fn run(args: Args) -> Result<()> {
                 .map_or("-".to_string(), |c| format!("{:.0} %", 100.0 * c)),
         );
     }
+    println!();
+    for p in &model.prompts {
+        println!("  prompt at {}: {}", clock(p.t_s), p.reason);
+    }
+    print!("{}", summary_text(&model.summary));
     Ok(())
 }

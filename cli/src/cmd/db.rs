@@ -26,6 +26,18 @@ impl DbArg {
         }
     }
 
+    /// Opens an existing database: commands that only read or delete do
+    /// not create an empty one as a side effect.
+    pub fn open_existing(&self) -> anyhow::Result<Store> {
+        let path = self.path()?;
+        anyhow::ensure!(
+            path.exists(),
+            "no Steady database at {} (nothing stored yet; --db PATH picks another)",
+            path.display()
+        );
+        self.open()
+    }
+
     /// Opens (creating if needed) the database.
     pub fn open(&self) -> anyhow::Result<Store> {
         let path = self.path()?;

@@ -16,8 +16,10 @@ pub struct Args {
     pub db: DbArg,
 }
 
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let mut store = args.db.open()?;
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
+    let mut store = args.db.open_existing()?;
     if args.all {
         let n = store.delete_all()?;
         writeln!(

@@ -9,6 +9,7 @@ use steady_core::formats::rr;
 use steady_core::pipeline::SignalQuality;
 
 use super::common::{clock, num};
+use super::model::summary_text;
 use super::replay::replay;
 
 /// The bundled recording (MIT, provenance in cli/data/README.md).
@@ -19,6 +20,13 @@ pub struct Args {
     /// Replay speed (x real time); the 10-minute recording takes 2 s at 300.
     #[arg(long, default_value_t = 300.0)]
     pub speed: f64,
+    /// The shift is stored in a temporary database unless `--db` is given.
+    #[command(flatten)]
+    pub store: super::record::RecordArgs,
+    /// Also run the shift model over the recording and draw it (HR, gauge
+    /// and state bands, load, prompts, resets) as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -37,7 +45,15 @@ pub fn run(args: Args) -> Result<()> {
          the live gauge refreshes every 5 s over a trailing 60 s window.\n",
         args.speed
     )?;
-    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out)?;
+    let mut recorder = super::replay::begin_store(
+        &args.store,
+        steady_core::store::ShiftSource::Demo,
+        "demo: bundled Polar H10 sample",
+        &rec,
+        true,
+    )?;
+    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, &mut recorder)?;
+    super::replay::finish_store(recorder, &rec)?;
     let d = analyze(&rec, &AnalyzeOptions::default());
     let a = &d.analysis;
     let good = o
@@ -102,6 +118,32 @@ pub fn run(args: Args) -> Result<()> {
             num(w.rmssd_ms, 1),
             num(w.rmssd_ms.map(f64::ln), 2)
         )?;
+    }
+    if let Some(s) = &o.summary {
+        writeln!(out)?;
+        write!(out, "{}", summary_text(s))?;
+    }
+    if let Some(path) = &args.svg {
+        let events = crate::shiftrun::run_recording(&rec);
+        let beats: Vec<steady_core::beats::Beat> = rec
+            .rr
+            .iter()
+            .map(|r| steady_core::beats::Beat {
+                t_ms: r.t_ms,
+                rr_ms: r.rr_ms,
+                corrected: false,
+            })
+            .collect();
+        let end = rec.rr.last().map_or(rec.origin_ms, |r| r.t_ms);
+        let chart = crate::chart::ShiftChart::from_events(
+            "Steady demo: 10 min of a real Polar H10 through the shift model".into(),
+            rec.origin_ms,
+            end,
+            &events,
+            crate::chart::hr_from_beats(&beats),
+        );
+        crate::chart::write_svg(&chart, path)?;
+        writeln!(out, "\nChart written to {}", path.display())?;
     }
     writeln!(
         out,

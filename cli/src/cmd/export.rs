@@ -32,8 +32,8 @@ pub struct Args {
     pub db: DbArg,
 }
 
-pub fn run(args: &Args, stdout: &mut dyn Write) -> anyhow::Result<()> {
-    let store = args.db.open()?;
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let store = args.db.open_existing()?;
     let rec = args.shift.resolve(&store)?;
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         match args.format {
@@ -44,7 +44,7 @@ pub fn run(args: &Args, stdout: &mut dyn Write) -> anyhow::Result<()> {
         Ok(())
     };
     if args.out.as_os_str() == "-" {
-        return write(stdout);
+        return write(&mut std::io::stdout().lock());
     }
     let mut o = std::fs::OpenOptions::new();
     o.write(true);

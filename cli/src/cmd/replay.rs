@@ -1,5 +1,7 @@
 //! `steady replay FILE`: feed a recording through the live pipeline in data
-//! time and print one line per gauge refresh (every 5 s of data).
+//! time and print one line per gauge refresh (every 5 s of data), with the
+//! model's gauge, state and load, each prompt as it is offered, and the
+//! shift summary at the end.
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,10 +9,16 @@ use std::time::Duration;
 use anyhow::Result;
 use steady_core::Millis;
 use steady_core::beats::CleanerConfig;
+use steady_core::feed::enmo_blocks;
 use steady_core::formats::Recording;
 use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
+use steady_core::shift::{GaugeUpdate, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::summary::ShiftSummary;
 
 use super::common::{FormatArg, clock, load, num, window_ms};
+use super::model::{gauge_line, summary_text};
+use super::record::{RecordArgs, Recorder, Started};
+use steady_core::store::ShiftSource;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,6 +36,8 @@ pub struct Args {
     /// HRV window in seconds.
     #[arg(long, default_value_t = 60.0)]
     pub window: f64,
+    #[command(flatten)]
+    pub store: RecordArgs,
 }
 
 /// The longest single wait during a replay, so a long dropout in a file
@@ -41,6 +51,73 @@ pub struct ReplayOutcome {
     pub beats: u64,
     pub corrected: u64,
     pub gaps: u64,
+    /// The model's prompts (times on the recording's clock).
+    pub prompts: Vec<Millis>,
+    /// The model's shift summary.
+    pub summary: Option<ShiftSummary>,
+}
+
+/// The model running beside the pipeline during a replay.
+struct Model {
+    shift: Shift,
+    motion: Vec<ShiftInput>,
+    next_motion: usize,
+    last: Option<GaugeUpdate>,
+}
+
+impl Model {
+    fn new(rec: &Recording) -> Self {
+        let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
+            .into_iter()
+            .map(|motion| ShiftInput::Motion { motion })
+            .collect();
+        let mut shift = Shift::new(ShiftSetup::default());
+        let _ = shift.handle(&ShiftInput::Start {
+            t_ms: rec.origin_ms,
+        });
+        Self {
+            shift,
+            motion,
+            next_motion: 0,
+            last: None,
+        }
+    }
+
+    /// Feed one input (and the motion up to its time); print prompts.
+    fn feed(
+        &mut self,
+        input: ShiftInput,
+        origin: Millis,
+        outcome: &mut ReplayOutcome,
+        out: &mut impl Write,
+    ) -> Result<()> {
+        let t = input.t_ms();
+        let mut inputs = Vec::new();
+        while let Some(m) = self.motion.get(self.next_motion).filter(|m| m.t_ms() <= t) {
+            inputs.push(m.clone());
+            self.next_motion += 1;
+        }
+        inputs.push(input);
+        for i in &inputs {
+            for e in self.shift.handle(i) {
+                match e {
+                    ShiftEvent::Gauge { update } => self.last = Some(update),
+                    ShiftEvent::PromptOffered { prompt } => {
+                        outcome.prompts.push(prompt.t_ms);
+                        writeln!(
+                            out,
+                            "+{:>7}  >> reset offered: {}",
+                            clock((prompt.t_ms - origin) as f64 / 1000.0),
+                            prompt.reason.describe()
+                        )?;
+                    }
+                    ShiftEvent::Ended { summary } => outcome.summary = Some(summary),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One live line.
@@ -55,7 +132,7 @@ pub fn line(s: &Snapshot, origin: Millis) -> String {
     };
     format!(
         "+{:>7}  HR {:>5} bpm  RMSSD {:>6} ms  lnRMSSD {:>5}  beats {:>3}  quality {}",
-        clock((s.t_ms - origin) as f64 / 1000.0),
+        clock(s.t_ms.saturating_sub(origin) as f64 / 1000.0),
         num(s.hr_bpm, 0),
         num(s.hrv.map(|m| m.rmssd_ms), 1),
         num(s.hrv.map(|m| m.ln_rmssd), 2),
@@ -71,10 +148,12 @@ pub fn replay(
     speed: Option<f64>,
     print_every: usize,
     out: &mut impl Write,
+    recorder: &mut Option<Recorder>,
 ) -> Result<ReplayOutcome> {
     let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
-    let (mut i, mut j) = (0usize, 0usize);
+    let mut model = Model::new(rec);
+    let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
     loop {
@@ -83,17 +162,47 @@ pub fn replay(
         let t = match (next_rr, next_hr) {
             (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
                 i += 1;
-                p.push_rr(*r, |_| {});
+                p.push_rr(*r, |b| store_beat(recorder, b));
+                model.feed(
+                    ShiftInput::Rr {
+                        t_ms: r.t_ms,
+                        rr_ms: r.rr_ms,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                )?;
                 r.t_ms
             }
             (_, Some(h)) => {
                 j += 1;
                 p.push_hr(h.t_ms, h.bpm);
+                if let Some(s) = recorder.as_mut() {
+                    s.heart_rate(h.t_ms, h.bpm);
+                }
+                model.feed(
+                    ShiftInput::HeartRate {
+                        t_ms: h.t_ms,
+                        bpm: h.bpm,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                )?;
                 h.t_ms
             }
             (Some(r), None) => {
                 i += 1;
-                p.push_rr(*r, |_| {});
+                p.push_rr(*r, |b| store_beat(recorder, b));
+                model.feed(
+                    ShiftInput::Rr {
+                        t_ms: r.t_ms,
+                        rr_ms: r.rr_ms,
+                    },
+                    rec.origin_ms,
+                    &mut outcome,
+                    out,
+                )?;
                 r.t_ms
             }
             (None, None) => break,
@@ -101,26 +210,106 @@ pub fn replay(
         if let (Some(s), Some(prev)) = (speed, last_t)
             && s > 0.0
             && t > prev
+            // A resumed shift fast-forwards through what is already stored.
+            && !recorder.as_ref().is_some_and(|r| r.already_stored(t))
         {
-            let wait = Duration::from_secs_f64((t - prev) as f64 / 1000.0 / s);
+            let wait = Duration::from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s);
             std::thread::sleep(wait.min(MAX_WAIT));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
+        if let Some(s) = recorder.as_mut() {
+            // Connection gaps the file records, stored as events once passed.
+            while let Some(g) = rec.gaps.get(k).filter(|g| g.end_ms <= t) {
+                s.note(
+                    g.end_ms,
+                    "gap",
+                    &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
+                );
+                k += 1;
+            }
+            s.tick(t);
+        }
         if let Some(snap) = p.poll(t) {
             if refreshes.is_multiple_of(print_every.max(1)) {
-                writeln!(out, "{}", line(&snap, rec.origin_ms))?;
+                let g = model.last.as_ref().map(gauge_line).unwrap_or_default();
+                writeln!(out, "{}  {}", line(&snap, rec.origin_ms), g)?;
                 out.flush()?;
             }
             refreshes += 1;
             outcome.snapshots.push(snap);
         }
     }
-    p.finish(|_| {});
+    p.finish(|b| store_beat(recorder, b));
+    let end = last_t.unwrap_or(rec.origin_ms);
+    model.feed(
+        ShiftInput::End { t_ms: end },
+        rec.origin_ms,
+        &mut outcome,
+        out,
+    )?;
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
     outcome.gaps = stats.gaps;
     Ok(outcome)
+}
+
+fn store_beat(recorder: &mut Option<Recorder>, b: &steady_core::beats::Beat) {
+    if let Some(s) = recorder.as_mut() {
+        s.beat(b);
+    }
+}
+
+/// Starts storing a shift and says so on stderr.
+pub fn begin_store(
+    args: &RecordArgs,
+    source: ShiftSource,
+    label: &str,
+    rec: &Recording,
+    temp_unless_db: bool,
+) -> Result<Option<Recorder>> {
+    let Some((r, started)) = Recorder::begin(args, source, label, rec.origin_ms, temp_unless_db)?
+    else {
+        return Ok(None);
+    };
+    match started {
+        Started::New(id) => eprintln!("storing shift {id} in {}", r.path().display()),
+        Started::Resumed { id, stored_until } => eprintln!(
+            "resuming shift {id} in {} after {}",
+            r.path().display(),
+            stored_until.map_or_else(
+                || "its start".to_string(),
+                |t| clock((t - rec.origin_ms) as f64 / 1000.0)
+            )
+        ),
+    }
+    Ok(Some(r))
+}
+
+/// Ends a stored shift at the last data time.
+pub fn finish_store(recorder: Option<Recorder>, rec: &Recording) -> Result<()> {
+    let Some(r) = recorder else { return Ok(()) };
+    let end = rec
+        .rr
+        .last()
+        .map(|x| x.t_ms)
+        .into_iter()
+        .chain(rec.hr.last().map(|h| h.t_ms))
+        .max()
+        .unwrap_or(rec.origin_ms);
+    let path = r.path().to_path_buf();
+    let temporary = r.is_temporary();
+    let (id, summary) = r.finish(end)?;
+    let what = format!(
+        "shift {id} ({} returns to baseline, load peak {:.1}, {} prompts)",
+        summary.returns_to_baseline, summary.load_peak, summary.prompts_offered
+    );
+    if temporary {
+        eprintln!("stored {what} in a temporary database (deleted now; pass --db PATH to keep it)");
+    } else {
+        eprintln!("stored {what} in {}", path.display());
+    }
+    Ok(())
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -132,9 +321,21 @@ pub fn run(args: Args) -> Result<()> {
             "--speed must be a positive number, got {s}"
         );
     }
+    let label = std::fs::canonicalize(&args.file)
+        .unwrap_or_else(|_| args.file.clone())
+        .display()
+        .to_string();
+    let mut recorder = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let o = replay(&rec, window_ms(args.window)?, speed, 1, &mut out)?;
+    let o = replay(
+        &rec,
+        window_ms(args.window)?,
+        speed,
+        1,
+        &mut out,
+        &mut recorder,
+    )?;
     writeln!(
         out,
         "end: {} beats, {} corrected, {} gaps, {} refreshes",
@@ -143,5 +344,9 @@ pub fn run(args: Args) -> Result<()> {
         o.gaps,
         o.snapshots.len()
     )?;
+    if let Some(s) = &o.summary {
+        write!(out, "{}", summary_text(s))?;
+    }
+    finish_store(recorder, &rec)?;
     Ok(())
 }

@@ -11,7 +11,18 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
+    let path = args.db.path()?;
+    if !path.exists() {
+        if args.json {
+            writeln!(out, "[]")?;
+        } else {
+            writeln!(out, "no shifts stored (no database at {})", path.display())?;
+        }
+        return Ok(());
+    }
     let store = args.db.open()?;
     let shifts = store.shifts()?;
     if args.json {

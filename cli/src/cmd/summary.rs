@@ -17,12 +17,21 @@ pub struct Args {
     /// Print JSON: {"shift", "summary", "previous"}.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the shift (HR, gauge and state bands, load, prompts,
+    /// resets) as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
-pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
-    let store = args.db.open()?;
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
+    let store = args.db.open_existing()?;
     let rec = args.shift.resolve(&store)?;
     let summary = store.summary(rec.id)?;
+    if let Some(path) = &args.svg {
+        crate::chart::write_svg(&crate::chart::ShiftChart::from_store(&store, &rec)?, path)?;
+    }
     // The ended shifts before this one, for the comparison.
     let previous: Vec<ShiftRecord> = store
         .trend(u32::MAX)?
@@ -50,7 +59,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
         )?,
         None => writeln!(
             out,
-            "  not ended: still live elsewhere, or interrupted (resume or close it with `steady replay --resume` / `--close`)"
+            "  not ended: still live elsewhere, or interrupted (a killed replay: run it again with --resume or --close-unfinished)"
         )?,
     }
     let k = &rec.key;
@@ -74,6 +83,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<()> {
                 (v - p) * scale,
                 previous.len()
             ),
+            // Counts print as whole numbers.
+            None if scale == 1.0 && v.fract() == 0.0 && unit.is_empty() => {
+                writeln!(out, "  {name:<26}{:>6}", v)
+            }
             None => writeln!(out, "  {name:<26}{:>8.1}{unit}", v * scale),
         }
     };

@@ -78,7 +78,7 @@ pub fn parse_hr(text: &str) -> Result<(Millis, Vec<HrSample>), ParseError> {
             no,
         )?;
         out.push(HrSample {
-            t_ms: start + (i as f64 * 1000.0 / rate).round() as Millis,
+            t_ms: start.saturating_add((i as f64 * 1000.0 / rate).round() as Millis),
             bpm: v,
         });
     }
@@ -105,7 +105,7 @@ pub fn parse_ibi(text: &str) -> Result<(Millis, Vec<TimedRr>), ParseError> {
             return Err(ParseError::new(no, ParseErrorKind::BadRr(ibi * 1000.0)));
         }
         out.push(TimedRr {
-            t_ms: start + (t * 1000.0).round() as Millis,
+            t_ms: start.saturating_add((t * 1000.0).round() as Millis),
             rr_ms: ibi * 1000.0,
         });
     }
@@ -127,7 +127,7 @@ pub fn parse_acc(text: &str) -> Result<(Millis, Vec<MotionSample>), ParseError> 
         };
         let (x, y, z) = (axis()?, axis()?, axis()?);
         out.push(MotionSample {
-            t_ms: start + (i as f64 * 1000.0 / rate).round() as Millis,
+            t_ms: start.saturating_add((i as f64 * 1000.0 / rate).round() as Millis),
             magnitude_g: (x * x + y * y + z * z).sqrt() / 64.0,
         });
     }
@@ -208,6 +208,18 @@ mod tests {
         assert_eq!(r.motion.len(), 2);
         assert_eq!(r.motion[1].magnitude_g, 1.0);
         assert_eq!(r.motion[1].t_ms, 1_000_031);
+    }
+
+    #[test]
+    fn absurd_start_times_do_not_overflow() {
+        // Found by the e4 fuzz target: start * 1000 saturated, then + offset overflowed.
+        let r = parse(
+            "1e300\n1\n60\n61\n",
+            "-1e300, IBI\n1,1\n",
+            Some("1e300\n32\n1,1,1\n"),
+        )
+        .unwrap();
+        assert_eq!(r.hr[1].t_ms, Millis::MAX);
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
             rec.rr.push(r);
         });
         if let Some(f) = first_rr {
-            let start = f.t_ms - f.rr_ms.round() as Millis;
+            let start = f.t_ms.saturating_sub(f.rr_ms.round() as Millis);
             let from = open_gap.take().or(if regap { last_beat_end } else { None });
             if let Some(from) = from
                 && disconnected_at.is_none()
@@ -183,9 +183,8 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
     if rec.rr.is_empty() && rec.hr.is_empty() && rec.dropped_packets == 0 {
         return Err(ParseError::new(0, ParseErrorKind::NoData));
     }
-    rec.start_unix_ms = first_t;
     rec.origin_ms = match (rec.rr.first(), first_t) {
-        (Some(r), Some(f)) => (r.t_ms - r.rr_ms.round() as Millis).min(f),
+        (Some(r), Some(f)) => r.t_ms.saturating_sub(r.rr_ms.round() as Millis).min(f),
         (_, Some(f)) => f,
         _ => 0,
     };

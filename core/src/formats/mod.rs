@@ -242,5 +242,5 @@ pub(crate) fn fields(line: &str) -> impl Iterator<Item = &str> {
 pub(crate) fn origin_from_first_rr(rec: &Recording) -> Millis {
     rec.rr
         .first()
-        .map_or(0, |r| r.t_ms - r.rr_ms.round() as Millis)
+        .map_or(0, |r| r.t_ms.saturating_sub(r.rr_ms.round() as Millis))
 }

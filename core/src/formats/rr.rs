@@ -131,7 +131,7 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
             if regap && let (Some(prev), Some(f)) = (last_end, first) {
                 rec.gaps.push(Gap {
                     start_ms: prev,
-                    end_ms: f.t_ms - f.rr_ms.round() as Millis,
+                    end_ms: f.t_ms.saturating_sub(f.rr_ms.round() as Millis),
                 });
             }
             last_end = rec.rr.last().map(|r| r.t_ms);

@@ -23,6 +23,7 @@ pub mod carry;
 pub mod codec;
 mod error;
 mod export;
+pub mod model;
 pub mod schema;
 mod writer;
 

@@ -1,0 +1,634 @@
+//! `steady live`: run a shift from a strap, live.
+//!
+//! The BLE link runs in its own task ([`ble::run_link`]) and reports
+//! [`LinkEvent`]s over a channel. This command feeds them to the core's shift
+//! model ([`ShiftRun`], stored in the database unless `--no-store`), writes
+//! the hrm-log recording (`--record`), and shows what the model says: a
+//! terminal screen, or one line per event with `--plain` / when stdout is not
+//! a terminal. A dropout becomes a `!disconnected` / `!connected` pair in the
+//! log and a gap for the model; nothing recorded or stored before it is
+//! touched. Quitting ends the shift and prints its summary.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use steady_core::hrm;
+use steady_core::reset::{EffectVerdict, ResetProtocol};
+use steady_core::shift::{ShiftEvent, ShiftInput};
+use steady_core::store::ShiftSource;
+use steady_core::summary::ShiftSummary;
+use tokio::sync::{mpsc, watch};
+
+use crate::ble::{self, Clock, LinkEvent, LinkOptions, StrapInfo};
+use crate::cmd::db::{DbArg, fmt_duration};
+use crate::cmd::scan::parse_seconds;
+use crate::hrmlog::{self, HrmLogWriter, LinkMark};
+use crate::screen::{self, LinkStatus, LiveView, Pacer};
+use crate::shiftrun::ShiftRun;
+
+/// How often the model is told that time passes (so a silent strap turns
+/// into `no signal`), and the screen redraws.
+const TICK: Duration = Duration::from_secs(1);
+const REDRAW: Duration = Duration::from_millis(200);
+
+/// Arguments of `steady live`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Strap to use: its address, or (part of) its name. Default: the first
+    /// heart-rate strap seen.
+    #[arg(long, value_name = "NAME|ADDRESS")]
+    pub device: Option<String>,
+    /// Record the raw stream to this hrm-log file (it must not exist yet).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Do not store the shift in the database.
+    #[arg(long, conflicts_with = "db")]
+    pub no_store: bool,
+    /// Stop by itself after this many seconds (otherwise: q or Ctrl-C).
+    #[arg(long, value_parser = parse_seconds, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Print one line per event instead of the terminal screen. Implied
+    /// when stdout is not a terminal.
+    #[arg(long)]
+    pub plain: bool,
+    /// How long to scan for the strap before giving up, in seconds.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    pub scan_timeout: f64,
+    /// Treat the link as lost after this many seconds without data.
+    #[arg(long, default_value_t = 15.0, value_parser = parse_seconds, value_name = "SECONDS")]
+    pub stall_timeout: f64,
+    /// Test bench only: stamp data with a clock running this many times
+    /// faster than real time (to match a mock strap playing a recording
+    /// faster than real time).
+    #[arg(long, hide = true, default_value_t = 1.0)]
+    pub clock_speed: f64,
+}
+
+/// Runs `steady live` until `--duration` elapses, Ctrl-C, or `q` on the screen.
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.record
+        && path.exists()
+    {
+        bail!(
+            "{} already exists; refusing to overwrite a recording",
+            path.display()
+        );
+    }
+    let interactive = !args.plain && std::io::stdout().is_terminal();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(live(args, interactive))
+}
+
+async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
+    let store = if args.no_store {
+        None
+    } else {
+        Some(args.db.open()?)
+    };
+    let adapter = ble::default_adapter().await?;
+    eprintln!("looking for a heart-rate strap...");
+    let strap = ble::find_strap(
+        &adapter,
+        args.device.as_deref(),
+        Duration::from_secs_f64(args.scan_timeout),
+    )
+    .await?;
+    tracing::info!("using strap {:?} at {}", strap.name, strap.address);
+    let label = format!(
+        "{} ({})",
+        strap.name.as_deref().unwrap_or("unnamed strap"),
+        strap.address
+    );
+
+    let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let clock = Clock::accelerated(args.clock_speed);
+    let options = LinkOptions {
+        stall_timeout: Duration::from_secs_f64(args.stall_timeout),
+        clock,
+        ..LinkOptions::default()
+    };
+    let link = tokio::spawn(ble::run_link(
+        adapter.clone(),
+        strap.id.clone(),
+        options,
+        tx,
+        stop_rx,
+    ));
+
+    let (run, first) =
+        ShiftRun::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
+    let mut session = Session {
+        record: args.record.clone(),
+        strap: &strap,
+        writer: None,
+        run: Some(run),
+        ui: None,
+        view: LiveView::new(label, clock.now()),
+        counts: Counts::default(),
+        clock,
+    };
+    if interactive {
+        session.ui = Some(Ui::start()?);
+    } else {
+        println!(
+            "strap {} {}",
+            strap.address,
+            strap.name.as_deref().unwrap_or("(unnamed)")
+        );
+    }
+    session.show(&first);
+
+    let deadline = async {
+        match args.duration {
+            Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(deadline);
+    let mut tick = tokio::time::interval(TICK);
+    let mut redraw = tokio::time::interval(REDRAW);
+    let result: anyhow::Result<()> = async {
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(ev) => session.on_link(&ev)?,
+                    None => break,
+                },
+                key = next_key(&mut session.ui) => {
+                    if session.on_key(key) == KeyOutcome::Quit {
+                        break;
+                    }
+                }
+                _ = tick.tick() => session.on_tick(),
+                _ = redraw.tick(), if session.ui.is_some() => session.draw()?,
+                _ = &mut deadline => break,
+                r = tokio::signal::ctrl_c() => {
+                    r.context("listening for Ctrl-C")?;
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    // Whatever happened, give the terminal back first.
+    if let Some(ui) = session.ui.take() {
+        ui.finish();
+    }
+    // Ask the link to close cleanly, and keep whatever it still delivers.
+    let _ = stop_tx.send(true);
+    while let Some(ev) = rx.recv().await {
+        session.on_link(&ev)?;
+    }
+    let link_result = link.await;
+    // End the shift even when something failed: the summary and what was
+    // stored must not be lost with the error.
+    let ended = session.end();
+    result?;
+    match link_result {
+        Ok(r) => r?,
+        Err(e) => bail!("the BLE task failed: {e}"),
+    }
+    let (summary, shift_id) = ended?;
+    let c = &session.counts;
+    println!(
+        "end packets={} connects={} disconnects={}",
+        c.packets, c.connects, c.disconnects
+    );
+    if let Some(s) = &summary {
+        print_summary(s);
+    }
+    if let Some(id) = shift_id {
+        println!("stored as shift {id}: `steady summary {id}` (add --svg FILE for a chart)");
+    }
+    if let Some(w) = &session.writer {
+        println!("recorded {}", w.path().display());
+    }
+    Ok(())
+}
+
+/// Link counters for the closing line.
+#[derive(Debug, Default)]
+struct Counts {
+    packets: u64,
+    disconnects: u64,
+    connects: u64,
+}
+
+/// Everything one live session holds.
+struct Session<'a> {
+    record: Option<PathBuf>,
+    strap: &'a StrapInfo,
+    writer: Option<HrmLogWriter>,
+    run: Option<ShiftRun>,
+    ui: Option<Ui>,
+    view: LiveView,
+    counts: Counts,
+    clock: Clock,
+}
+
+impl Session<'_> {
+    fn plain(&self) -> bool {
+        self.ui.is_none()
+    }
+
+    fn on_link(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
+        self.record(ev)?;
+        match ev {
+            LinkEvent::Connected {
+                at,
+                body_sensor_location,
+            } => {
+                self.counts.connects += 1;
+                self.view.link = LinkStatus::Connected;
+                self.view.status = None;
+                if self.plain() {
+                    let location = body_sensor_location
+                        .map(hrmlog::location_value)
+                        .unwrap_or_else(|| "unknown".into());
+                    println!("{at} connected body_sensor_location={location}");
+                }
+            }
+            LinkEvent::Measurement { at, value } => {
+                self.counts.packets += 1;
+                match hrm::decode(value) {
+                    Ok(m) => {
+                        if self.plain() {
+                            let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
+                            println!(
+                                "{at} hrm {} hr={} rr={}",
+                                hex(value),
+                                m.heart_rate_bpm,
+                                rr.join(",")
+                            );
+                        }
+                        self.view
+                            .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect());
+                    }
+                    Err(e) => {
+                        if self.plain() {
+                            println!("{at} hrm {} error={e}", hex(value));
+                        }
+                        self.view.status = Some(format!("bad packet: {e}"));
+                    }
+                }
+                if let Some(run) = &mut self.run {
+                    let events = run.packet(*at, value);
+                    self.show(&events);
+                }
+            }
+            LinkEvent::Disconnected { at, reason } => {
+                self.counts.disconnects += 1;
+                self.view.gaps += 1;
+                self.view.link = LinkStatus::Reconnecting(0);
+                self.view.status = Some(format!("strap lost: {reason}"));
+                if let Some(run) = &mut self.run {
+                    run.link_lost();
+                }
+                if self.plain() {
+                    println!("{at} disconnected {reason}");
+                }
+            }
+            LinkEvent::Retrying {
+                attempt,
+                delay,
+                error,
+            } => {
+                self.view.link = LinkStatus::Reconnecting(*attempt);
+                if self.plain() {
+                    println!(
+                        "retry attempt={attempt} in_ms={} error={error}",
+                        delay.as_millis()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The hrm-log side of a link event.
+    fn record(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
+        match ev {
+            LinkEvent::Connected {
+                at,
+                body_sensor_location,
+            } => {
+                // The file is opened at the first connection, when the
+                // header (device, location) is known.
+                if self.writer.is_none()
+                    && let Some(path) = &self.record
+                {
+                    let mut header = vec![("address", self.strap.address.clone())];
+                    if let Some(name) = &self.strap.name {
+                        header.insert(0, ("device", name.clone()));
+                    }
+                    if let Some(loc) = body_sensor_location {
+                        header.push(("body_sensor_location", hrmlog::location_value(*loc)));
+                    }
+                    let w = HrmLogWriter::create(path, &header)?;
+                    tracing::info!("recording to {}", w.path().display());
+                    self.writer = Some(w);
+                }
+                if let Some(w) = &mut self.writer {
+                    w.mark(*at, LinkMark::Connected)?;
+                }
+            }
+            LinkEvent::Measurement { at, value } => {
+                if let Some(w) = &mut self.writer {
+                    w.measurement(*at, value)?;
+                }
+            }
+            LinkEvent::Disconnected { at, .. } => {
+                if let Some(w) = &mut self.writer {
+                    w.mark(*at, LinkMark::Disconnected)?;
+                }
+            }
+            LinkEvent::Retrying { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn input(&mut self, input: ShiftInput) {
+        if let Some(run) = &mut self.run {
+            let events = run.input(&input);
+            self.show(&events);
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let now = self.clock.now();
+        self.input(ShiftInput::Tick { t_ms: now });
+        if let Some(p) = &self.view.pacer
+            && p.at(now).is_none()
+        {
+            self.view.pacer = None;
+            self.view.status = Some("reset done: measuring the next 60 s".into());
+            self.input(ShiftInput::ResetFinished { t_ms: now });
+        }
+        if let Some(e) = self.run.as_ref().and_then(ShiftRun::store_error) {
+            self.view.status = Some(format!("saving is failing (kept, retried): {e}"));
+        }
+    }
+
+    /// Shows what the model said.
+    fn show(&mut self, events: &[ShiftEvent]) {
+        for ev in events {
+            match ev {
+                ShiftEvent::Gauge { update } => {
+                    self.view.gauge = update.gauge;
+                    self.view.learning = update.learning;
+                    self.view.state = Some(update.state.as_str().replace('_', " "));
+                    self.view.load = Some(update.load);
+                    if self.plain() {
+                        println!(
+                            "{} gauge={} state={} load={:.2} learning={}",
+                            update.t_ms,
+                            update
+                                .gauge
+                                .map_or_else(|| "-".into(), |g| format!("{g:.0}")),
+                            update.state.as_str(),
+                            update.load,
+                            update.learning
+                        );
+                    }
+                }
+                ShiftEvent::PromptOffered { prompt } => {
+                    let why = prompt.reason.describe();
+                    if self.plain() {
+                        println!("{} prompt #{} {why}", prompt.t_ms, prompt.number);
+                    }
+                    self.view.prompt = Some(why);
+                }
+                ShiftEvent::ResetScored { effect } => {
+                    let text = format!("reset: {}", verdict(effect.verdict));
+                    if self.plain() {
+                        println!("{} {text}", effect.finished_ms);
+                    }
+                    self.view.status = Some(text);
+                }
+                ShiftEvent::StateChanged { t_ms, from, to } => {
+                    if self.plain() {
+                        println!("{t_ms} state {} -> {}", from.as_str(), to.as_str());
+                    }
+                }
+                ShiftEvent::SignalLost { t_ms } => {
+                    if self.plain() {
+                        println!("{t_ms} signal lost");
+                    }
+                }
+                ShiftEvent::SignalRestored { t_ms, gap_ms } => {
+                    if self.plain() {
+                        println!("{t_ms} signal restored after {} s", gap_ms / 1000);
+                    }
+                }
+                ShiftEvent::InputIgnored { t_ms, reason } => {
+                    tracing::debug!("model ignored an input at {t_ms}: {reason:?}");
+                }
+                ShiftEvent::Started { .. }
+                | ShiftEvent::BaselineChanged { .. }
+                | ShiftEvent::Ended { .. } => {}
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
+        let now = self.clock.now();
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => KeyOutcome::Quit,
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => KeyOutcome::Quit,
+            KeyCode::Char('r') => {
+                if self
+                    .view
+                    .pacer
+                    .as_ref()
+                    .is_some_and(|p| p.at(now).is_some())
+                {
+                    return KeyOutcome::Continue;
+                }
+                let protocol = ResetProtocol::paced_4_6();
+                self.input(ShiftInput::ResetStarted {
+                    t_ms: now,
+                    protocol_id: protocol.id.clone(),
+                });
+                self.view.prompt = None;
+                self.view.status = None;
+                self.view.pacer = Some(Pacer {
+                    protocol,
+                    started_ms: now,
+                });
+                KeyOutcome::Continue
+            }
+            KeyCode::Char('s') if self.view.prompt.is_some() => {
+                self.input(ShiftInput::Snooze {
+                    t_ms: now,
+                    minutes: 0,
+                });
+                self.view.prompt = None;
+                self.view.status = Some("prompts snoozed".into());
+                KeyOutcome::Continue
+            }
+            KeyCode::Char('d') if self.view.prompt.is_some() => {
+                self.input(ShiftInput::PromptDismissed { t_ms: now });
+                self.view.prompt = None;
+                self.view.status = Some("prompt dismissed".into());
+                KeyOutcome::Continue
+            }
+            _ => KeyOutcome::Continue,
+        }
+    }
+
+    fn draw(&mut self) -> anyhow::Result<()> {
+        self.view.now_ms = self.clock.now();
+        if let Some(ui) = &mut self.ui {
+            let view = &self.view;
+            ui.terminal
+                .draw(|f| screen::draw(f, view))
+                .context("drawing the screen")?;
+        }
+        Ok(())
+    }
+
+    /// Ends the shift (an unfinished reset is abandoned, not scored).
+    fn end(&mut self) -> anyhow::Result<(Option<ShiftSummary>, Option<i64>)> {
+        let now = self.clock.now();
+        if self.view.pacer.take().is_some_and(|p| p.at(now).is_some()) {
+            self.input(ShiftInput::ResetAbandoned { t_ms: now });
+        }
+        let Some(run) = self.run.take() else {
+            return Ok((None, None));
+        };
+        let id = run.shift_id();
+        let (summary, _) = run.end(now)?;
+        Ok((summary, id))
+    }
+}
+
+fn hex(value: &[u8]) -> String {
+    value.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn verdict(v: EffectVerdict) -> &'static str {
+    match v {
+        EffectVerdict::Calmer => "calmer",
+        EffectVerdict::MoreActivated => "more activated",
+        EffectVerdict::NoMeasurableChange => "no measurable change",
+        EffectVerdict::NotMeasurable => "not measurable (no HRV)",
+    }
+}
+
+fn mins(s: f64) -> String {
+    fmt_duration((s * 1000.0) as i64)
+}
+
+/// The end-of-shift summary, as text.
+fn print_summary(s: &ShiftSummary) {
+    let t = &s.time_in;
+    println!("--- end of shift ({}) ---", mins(s.duration_s));
+    println!(
+        "time at baseline {}, elevated {}, activated {}, recovering {}, physically active {}, no signal {}",
+        mins(t.baseline_s),
+        mins(t.elevated_s),
+        mins(t.activated_s),
+        mins(t.recovering_s),
+        mins(t.active_s),
+        mins(t.no_signal_s)
+    );
+    println!(
+        "returns to baseline {}, longest stretch without one {}",
+        s.returns_to_baseline,
+        mins(s.longest_without_return_s)
+    );
+    println!(
+        "unrecovered load: start {:.1}, peak {:.1}, end {:.1} spread-min",
+        s.load_start, s.load_peak, s.load_end
+    );
+    println!(
+        "prompts offered {}, taken {}, snoozed {}, dismissed {}",
+        s.prompts_offered, s.prompts_taken, s.prompts_snoozed, s.prompts_dismissed
+    );
+    for r in &s.resets {
+        println!("reset {}: {}", r.protocol_id, verdict(r.verdict));
+    }
+    println!(
+        "signal: {} beats ({} corrected), {} gaps ({:.0} s)",
+        s.signal.beats, s.signal.corrected_beats, s.signal.gaps, s.signal.gap_total_s
+    );
+    if s.baseline.learning {
+        println!("baseline: still learning (population prior or this shift only)");
+    }
+}
+
+/// Waits for the next key when there is a screen; never resolves otherwise.
+async fn next_key(ui: &mut Option<Ui>) -> KeyEvent {
+    match ui {
+        Some(ui) => match ui.keys.recv().await {
+            Some(k) => k,
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// What a key press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyOutcome {
+    Continue,
+    Quit,
+}
+
+/// The interactive terminal and its key reader.
+struct Ui {
+    terminal: ratatui::DefaultTerminal,
+    keys: mpsc::Receiver<KeyEvent>,
+    reader_stop: Arc<AtomicBool>,
+}
+
+impl Ui {
+    fn start() -> anyhow::Result<Self> {
+        let terminal = ratatui::try_init().context("setting up the terminal")?;
+        let (tx, keys) = mpsc::channel(32);
+        let reader_stop = Arc::new(AtomicBool::new(false));
+        let stop = reader_stop.clone();
+        // crossterm's reader blocks: it gets a thread of its own, polling so
+        // that it notices when the screen closes.
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match event::poll(Duration::from_millis(100)) {
+                    Ok(true) => match event::read() {
+                        Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => {
+                            if tx.blocking_send(k).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    },
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(Self {
+            terminal,
+            keys,
+            reader_stop,
+        })
+    }
+
+    fn finish(self) {
+        self.reader_stop.store(true, Ordering::Relaxed);
+        ratatui::restore();
+    }
+}

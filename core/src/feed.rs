@@ -1,0 +1,178 @@
+//! A recording as the time-ordered inputs of a shift: how files, `steady
+//! analyze`, `steady replay` and `steady evaluate` drive the model with
+//! exactly the inputs a live shift would get.
+//!
+//! - RR intervals become [`ShiftInput::Rr`] (cleaned inside the shift);
+//! - device heart-rate samples become [`ShiftInput::HeartRate`];
+//! - acceleration magnitudes (gravity included, in g) become one
+//!   [`Motion::Enmo`] per `motion_block_ms`: ENMO = mean of
+//!   `max(|a| - 1 g, 0)` over the block (van Hees et al. 2013), the
+//!   dynamic acceleration the activation module compares with its cut point.
+//!
+//! Inputs are sorted by time (stable: at equal times RR come before HR,
+//! HR before motion), bracketed by `Start` at the recording's origin and
+//! `End` at its last sample.
+use crate::Millis;
+use crate::activation::Motion;
+use crate::formats::{MotionSample, Recording};
+use crate::shift::ShiftInput;
+
+/// What to take from a recording.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FeedOptions {
+    /// Feed RR intervals (false: HR-only mode even when the file has RR).
+    pub use_rr: bool,
+    /// Feed the device's heart-rate samples.
+    pub use_hr: bool,
+    /// Feed motion.
+    pub use_motion: bool,
+    /// ENMO block length.
+    pub motion_block_ms: Millis,
+}
+
+impl Default for FeedOptions {
+    fn default() -> Self {
+        Self {
+            use_rr: true,
+            use_hr: true,
+            use_motion: true,
+            motion_block_ms: 5_000,
+        }
+    }
+}
+
+/// ENMO per block of `block_ms` (blocks aligned to `origin_ms`), stamped
+/// at the block's end. Empty blocks give nothing.
+pub fn enmo_blocks(motion: &[MotionSample], origin_ms: Millis, block_ms: Millis) -> Vec<Motion> {
+    let block = block_ms.max(1);
+    let mut out = Vec::new();
+    let mut current: Option<(i64, f64, u32)> = None;
+    for m in motion.iter().filter(|m| m.magnitude_g.is_finite()) {
+        let k = (m.t_ms - origin_ms).div_euclid(block);
+        let e = (m.magnitude_g - 1.0).max(0.0);
+        current = match current {
+            Some((ck, sum, n)) if ck == k => Some((ck, sum + e, n + 1)),
+            Some((ck, sum, n)) => {
+                out.push(Motion::Enmo {
+                    t_ms: origin_ms + (ck + 1) * block,
+                    g: sum / f64::from(n),
+                });
+                Some((k, e, 1))
+            }
+            None => Some((k, e, 1)),
+        };
+    }
+    if let Some((ck, sum, n)) = current {
+        out.push(Motion::Enmo {
+            t_ms: origin_ms + (ck + 1) * block,
+            g: sum / f64::from(n),
+        });
+    }
+    out
+}
+
+/// The shift inputs of a recording (see the module doc).
+pub fn inputs(rec: &Recording, opts: &FeedOptions) -> Vec<ShiftInput> {
+    let mut body: Vec<ShiftInput> = Vec::new();
+    if opts.use_rr {
+        body.extend(rec.rr.iter().map(|r| ShiftInput::Rr {
+            t_ms: r.t_ms,
+            rr_ms: r.rr_ms,
+        }));
+    }
+    if opts.use_hr {
+        body.extend(rec.hr.iter().map(|h| ShiftInput::HeartRate {
+            t_ms: h.t_ms,
+            bpm: h.bpm,
+        }));
+    }
+    if opts.use_motion {
+        body.extend(
+            enmo_blocks(&rec.motion, rec.origin_ms, opts.motion_block_ms)
+                .into_iter()
+                .map(|motion| ShiftInput::Motion { motion }),
+        );
+    }
+    body.sort_by_key(ShiftInput::t_ms);
+    let first = body.first().map_or(rec.origin_ms, ShiftInput::t_ms);
+    let start = rec.origin_ms.min(first);
+    let end = body.iter().map(ShiftInput::t_ms).max().unwrap_or(start);
+    let mut out = Vec::with_capacity(body.len() + 2);
+    out.push(ShiftInput::Start { t_ms: start });
+    out.extend(body);
+    out.push(ShiftInput::End { t_ms: end });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::beats::{HrSample, TimedRr};
+
+    #[test]
+    fn enmo_is_mean_dynamic_acceleration_per_block() {
+        let m = |t, g| MotionSample {
+            t_ms: t,
+            magnitude_g: g,
+        };
+        let v = [
+            m(0, 1.0),
+            m(1000, 1.2),
+            m(4999, 0.9),
+            m(5000, 1.5),
+            m(12_000, f64::NAN),
+        ];
+        let b = enmo_blocks(&v, 0, 5000);
+        assert_eq!(b.len(), 2);
+        let Motion::Enmo { t_ms, g } = b[0] else {
+            panic!()
+        };
+        assert_eq!(t_ms, 5000);
+        assert!((g - 0.2 / 3.0).abs() < 1e-12);
+        let Motion::Enmo { t_ms, g } = b[1] else {
+            panic!()
+        };
+        assert_eq!((t_ms, g), (10_000, 0.5));
+    }
+
+    #[test]
+    fn inputs_are_time_ordered_and_bracketed() {
+        let rec = Recording {
+            origin_ms: 1000,
+            rr: vec![
+                TimedRr {
+                    t_ms: 2000,
+                    rr_ms: 1000.0,
+                },
+                TimedRr {
+                    t_ms: 3000,
+                    rr_ms: 1000.0,
+                },
+            ],
+            hr: vec![
+                HrSample {
+                    t_ms: 1500,
+                    bpm: 60.0,
+                },
+                HrSample {
+                    t_ms: 2500,
+                    bpm: 61.0,
+                },
+            ],
+            ..Recording::default()
+        };
+        let ins = inputs(&rec, &FeedOptions::default());
+        let ts: Vec<Millis> = ins.iter().map(ShiftInput::t_ms).collect();
+        assert_eq!(ts, vec![1000, 1500, 2000, 2500, 3000, 3000]);
+        assert!(matches!(ins[0], ShiftInput::Start { .. }));
+        assert!(matches!(ins[5], ShiftInput::End { .. }));
+        let hr_only = inputs(
+            &rec,
+            &FeedOptions {
+                use_rr: false,
+                ..FeedOptions::default()
+            },
+        );
+        assert_eq!(hr_only.len(), 4);
+    }
+}

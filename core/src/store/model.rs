@@ -1,0 +1,188 @@
+//! The seam between the shift model and the store: which of the model's
+//! events and inputs are kept, the key figures of its summary, and the
+//! setup a new shift starts from.
+//!
+//! WHY here and not in the model: the model stays free of storage, and the
+//! store's tables stay free of the model's types (events and summaries are
+//! JSON); only this module knows both.
+use super::carry::BaselineRecord;
+use super::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
+use crate::Millis;
+use crate::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
+
+/// Event kind under which user actions (the model's inputs other than
+/// data) are stored, so a shift can be rebuilt by replaying them.
+pub const INPUT_EVENT: &str = "input";
+
+impl KeyFigures {
+    /// The figures the trend needs, from the model's summary.
+    pub fn from_summary(s: &ShiftSummary) -> KeyFigures {
+        let d = &s.digest;
+        KeyFigures {
+            beats: i64::try_from(s.signal.beats).ok(),
+            mean_hr_bpm: None, // filled from the stored beats
+            corrected_share: s.signal.corrected_share,
+            duration_s: Some(s.duration_s),
+            activated_share: Some(d.activated_share),
+            baseline_share: Some(d.baseline_share),
+            returns_to_baseline: Some(i64::from(s.returns_to_baseline)),
+            returns_per_hour: Some(d.returns_per_hour),
+            longest_without_return_s: Some(s.longest_without_return_s),
+            load_start: Some(s.load_start),
+            load_peak: Some(s.load_peak),
+            load_end: Some(s.load_end),
+            prompts_offered: Some(i64::from(s.prompts_offered)),
+            prompts_taken: Some(i64::from(s.prompts_taken)),
+            resets: i64::try_from(s.resets.len()).ok(),
+        }
+    }
+}
+
+impl ShiftRecord {
+    /// The model's digest of an ended shift, when the key figures hold one
+    /// (shifts imported without the model do not).
+    pub fn digest(&self) -> Option<ShiftDigest> {
+        let k = &self.key;
+        Some(ShiftDigest {
+            start_ms: self.started_ms,
+            duration_s: k.duration_s?,
+            activated_share: k.activated_share?,
+            baseline_share: k.baseline_share?,
+            returns_per_hour: k.returns_per_hour?,
+            longest_without_return_s: k.longest_without_return_s?,
+            load_peak: k.load_peak?,
+            load_end: k.load_end?,
+        })
+    }
+}
+
+/// How a model event is stored: `(time, kind, payload)`, or `None` for the
+/// events that are not kept. Gauge refreshes (every 5 s) are recomputable
+/// from the stored beats and are not kept; the summary (`Ended`) goes to the
+/// shift row; ignored inputs are only counted (in the summary). `now` is the
+/// time of the input that caused the event, used for events without their
+/// own time (a reset's effect is scored when its after-window completes).
+pub fn event_record(
+    ev: &ShiftEvent,
+    now: Millis,
+) -> Option<(Millis, &'static str, serde_json::Value)> {
+    let (t, kind) = match ev {
+        ShiftEvent::Gauge { .. } | ShiftEvent::Ended { .. } | ShiftEvent::InputIgnored { .. } => {
+            return None;
+        }
+        ShiftEvent::Started { t_ms, .. } => (*t_ms, "started"),
+        ShiftEvent::StateChanged { t_ms, .. } => (*t_ms, "state_changed"),
+        ShiftEvent::BaselineChanged { t_ms, .. } => (*t_ms, "baseline_changed"),
+        ShiftEvent::PromptOffered { prompt } => (prompt.t_ms, "prompt_offered"),
+        ShiftEvent::ResetScored { .. } => (now, "reset_scored"),
+        ShiftEvent::SignalLost { t_ms } => (*t_ms, "signal_lost"),
+        ShiftEvent::SignalRestored { t_ms, .. } => (*t_ms, "signal_restored"),
+    };
+    serde_json::to_value(ev).ok().map(|v| (t, kind, v))
+}
+
+/// How a user action is stored (kind [`INPUT_EVENT`], payload = the input
+/// as JSON); data inputs (beats, packets, HR, motion, ticks) are not: they
+/// have their own tables.
+pub fn input_record(input: &ShiftInput) -> Option<(Millis, serde_json::Value)> {
+    match input {
+        ShiftInput::Packet { .. }
+        | ShiftInput::Rr { .. }
+        | ShiftInput::Beat { .. }
+        | ShiftInput::HeartRate { .. }
+        | ShiftInput::Motion { .. }
+        | ShiftInput::Tick { .. } => None,
+        _ => serde_json::to_value(input).ok().map(|v| (input.t_ms(), v)),
+    }
+}
+
+impl ShiftWriter {
+    /// Stores the kept events of a model step for an input at `now` (see
+    /// [`event_record`]).
+    pub fn push_model_events(
+        &mut self,
+        events: &[ShiftEvent],
+        now: Millis,
+    ) -> Result<(), StoreError> {
+        for ev in events {
+            if let Some((t, kind, payload)) = event_record(ev, now) {
+                self.push_event(t, kind, &payload)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a user action given to the model (see [`input_record`]).
+    pub fn push_model_input(&mut self, input: &ShiftInput) -> Result<(), StoreError> {
+        match input_record(input) {
+            Some((t, payload)) => self.push_event(t, INPUT_EVENT, &payload),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the shift with the model's summary: the summary JSON, its key
+    /// figures, and the shift's still minutes for the next shift's baseline.
+    pub fn finish_with_summary(&mut self, summary: &ShiftSummary) -> Result<(), StoreError> {
+        let json = serde_json::to_value(summary)?;
+        self.finish(summary.end_ms, &json, &KeyFigures::from_summary(summary))?;
+        self.store().save_shift_baseline(
+            summary.end_ms,
+            Some(self.shift_id()),
+            Some(&summary.baseline),
+            &summary.baseline_samples,
+        )
+    }
+}
+
+impl Store {
+    /// What a shift starting at `start_ms` begins from: the personal
+    /// baseline's rolling history and the digests of up to
+    /// [`TREND_SHIFTS`] earlier ended shifts (for the trend). Load starts
+    /// at 0: the time between shifts is not observed, so nothing is
+    /// assumed about how much of the last shift's load is left.
+    pub fn shift_setup(
+        &self,
+        start_ms: Millis,
+        config: ShiftConfig,
+    ) -> Result<ShiftSetup, StoreError> {
+        let history = self.baseline_history_at(start_ms, &config.baseline)?;
+        let previous: Vec<ShiftDigest> = self
+            .trend(u32::MAX)?
+            .iter()
+            .filter(|r| r.started_ms < start_ms)
+            .filter_map(ShiftRecord::digest)
+            .collect();
+        let previous = previous
+            .get(previous.len().saturating_sub(TREND_SHIFTS)..)
+            .unwrap_or(&[])
+            .to_vec();
+        Ok(ShiftSetup {
+            config,
+            history,
+            previous,
+            load_start: 0.0,
+        })
+    }
+
+    /// The stored model summary of a shift, typed (None when the shift has
+    /// no summary or one in another shape, e.g. an import without model).
+    pub fn model_summary(&self, id: ShiftId) -> Result<Option<ShiftSummary>, StoreError> {
+        Ok(self
+            .summary(id)?
+            .and_then(|v| serde_json::from_value::<ShiftSummary>(v).ok()))
+    }
+
+    /// The baseline rows saved by [`ShiftWriter::finish_with_summary`].
+    pub fn baseline_records(&self) -> Result<Vec<(Millis, BaselineRecord)>, StoreError> {
+        Ok(self
+            .baseline_history()?
+            .into_iter()
+            .filter_map(|b| {
+                serde_json::from_value::<BaselineRecord>(b.payload)
+                    .ok()
+                    .map(|r| (b.t_ms, r))
+            })
+            .collect())
+    }
+}

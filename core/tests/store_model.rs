@@ -1,0 +1,132 @@
+//! The model and the store together: a shift's events and summary are
+//! stored, and the next shift starts from the baseline history and the
+//! digests the store kept.
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use steady_core::Millis;
+use steady_core::beats::{CleanerConfig, clean_all, times_from_cumsum};
+use steady_core::shift::{Shift, ShiftConfig, ShiftInput};
+use steady_core::store::model::INPUT_EVENT;
+use steady_core::store::{ShiftSource, ShiftWriter, Store, WriterConfig};
+
+fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("STEADY_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
+    dir
+}
+
+/// RR (ms) of the 24-hour Holter recording.
+fn holter_rr() -> Vec<f64> {
+    let path = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter_map(|l| l.trim().parse::<f64>().ok())
+        .skip(1)
+        .map(|s| s * 1000.0)
+        .collect()
+}
+
+/// Runs one 4-hour shift of real beats starting at `start` through the
+/// model, storing it the live way. Returns the shift id.
+fn one_shift(db: &Path, start: Millis, rr: &[f64]) -> i64 {
+    let (beats, _) = clean_all(CleanerConfig::default(), &times_from_cumsum(start, rr));
+    let store = Store::open(db).unwrap();
+    let setup = store.shift_setup(start, ShiftConfig::default()).unwrap();
+    let mut model = Shift::new(setup);
+    let mut w = ShiftWriter::start(
+        store,
+        start,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap();
+    let first = ShiftInput::Start { t_ms: start };
+    w.push_model_input(&first).unwrap();
+    let ev = model.handle(&first);
+    w.push_model_events(&ev, start).unwrap();
+    for (i, b) in beats.iter().enumerate() {
+        w.push_beat(*b).unwrap();
+        let ev = model.handle(&ShiftInput::beat(b));
+        w.push_model_events(&ev, b.t_ms).unwrap();
+        if i == 2000 {
+            let quiet = ShiftInput::Quiet {
+                t_ms: b.t_ms,
+                on: true,
+            };
+            w.push_model_input(&quiet).unwrap();
+            let ev = model.handle(&quiet);
+            w.push_model_events(&ev, b.t_ms).unwrap();
+        }
+    }
+    let end = ShiftInput::End {
+        t_ms: beats.last().unwrap().t_ms,
+    };
+    w.push_model_input(&end).unwrap();
+    model.handle(&end);
+    let summary = model.summary().expect("ended").clone();
+    w.finish_with_summary(&summary).unwrap();
+    w.shift_id()
+}
+
+#[test]
+fn summary_events_and_baseline_carry_to_the_next_shift() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let rr = holter_rr();
+    // Two 4-hour stretches of the recording, a day apart.
+    let four_h: Vec<f64> = {
+        let mut t = 0.0;
+        rr.iter()
+            .copied()
+            .take_while(|r| {
+                t += r;
+                t < 4.0 * 3_600_000.0
+            })
+            .collect()
+    };
+    let day0: Millis = 1_764_000_000_000;
+    let a = one_shift(&db, day0, &four_h);
+    let s = Store::open(&db).unwrap();
+    let first = s.model_summary(a).unwrap().expect("model summary stored");
+    let rec = s.shift(a).unwrap();
+    assert_eq!(rec.key.load_peak, Some(first.load_peak));
+    assert_eq!(rec.key.beats, Some(first.signal.beats as i64));
+    assert_eq!(rec.digest(), Some(first.digest));
+    let events = s.events(a).unwrap();
+    assert_eq!(events.first().unwrap().kind, INPUT_EVENT);
+    assert!(events.iter().any(|e| e.kind == "started"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == INPUT_EVENT && e.payload["type"] == "quiet"),
+        "user actions are kept"
+    );
+    assert!(!events.iter().any(|e| e.kind == "gauge"));
+    let stored_prompts = events.iter().filter(|e| e.kind == "prompt_offered").count();
+    assert_eq!(stored_prompts as u32, first.prompts_offered);
+    assert!(
+        first.baseline_samples.len() > 10,
+        "a calm Holter morning has still minutes"
+    );
+    assert_eq!(s.baseline_records().unwrap().len(), 1);
+
+    // The next shift starts from what the first one left.
+    let setup = s
+        .shift_setup(day0 + 86_400_000, ShiftConfig::default())
+        .unwrap();
+    assert_eq!(setup.previous, vec![first.digest]);
+    assert_eq!(setup.history.samples.len(), first.baseline_samples.len());
+    drop(s);
+    let b = one_shift(&db, day0 + 86_400_000, &four_h);
+    let s = Store::open(&db).unwrap();
+    let second = s.model_summary(b).unwrap().unwrap();
+    assert_eq!(second.trend.previous_shifts, 1);
+    assert_eq!(s.trend(10).unwrap().len(), 2);
+    assert_eq!(
+        s.summary(b).unwrap().unwrap()["trend"]["previous_shifts"],
+        json!(1)
+    );
+}

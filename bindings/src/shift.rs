@@ -19,7 +19,9 @@ use steady_core::baseline::Baseline;
 use steady_core::hrm;
 use steady_core::reset::{ResetProtocol, builtin_protocols};
 use steady_core::session::{LiveSession, SessionError};
-use steady_core::shift::{GaugeUpdate, IgnoredReason, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::shift::{
+    GaugeUpdate, IgnoredReason, Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup,
+};
 use steady_core::summary::ShiftSummary;
 
 use crate::SteadyError;
@@ -141,10 +143,17 @@ pub struct LiveShift {
     listener: RwLock<Option<Arc<dyn ShiftListener>>>,
 }
 
-/// The default setup (model.md's starting parameters, no history).
+/// The default setup (model.md's starting parameters, no history): for a
+/// shift kept in memory only ([`LiveShift::new`]).
 #[uniffi::export]
 pub fn default_shift_setup() -> ShiftSetup {
     ShiftSetup::default()
+}
+
+/// The default parameters (model.md) for `SteadyStore.startShift`.
+#[uniffi::export]
+pub fn default_shift_config() -> ShiftConfig {
+    ShiftConfig::default()
 }
 
 /// The built-in reset protocols (phases with durations, for animation and

@@ -386,7 +386,7 @@ RustBuffer uniffi_steady_ffi_fn_method_steadystore_shifts(uint64_t ptr, RustCall
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
-uint64_t uniffi_steady_ffi_fn_method_steadystore_start_shift(uint64_t ptr, int64_t t_ms, RustBuffer setup, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_steady_ffi_fn_method_steadystore_start_shift(uint64_t ptr, int64_t t_ms, RustBuffer config, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SUMMARY
@@ -408,6 +408,12 @@ RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_s
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
 RustBuffer uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(RustBuffer packet, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_CONFIG
+RustBuffer uniffi_steady_ffi_fn_func_default_shift_config(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_SETUP
@@ -691,6 +697,12 @@ uint16_t uniffi_steady_ffi_checksum_func_core_version(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
 uint16_t uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_CONFIG
+uint16_t uniffi_steady_ffi_checksum_func_default_shift_config(void
     
 );
 #endif

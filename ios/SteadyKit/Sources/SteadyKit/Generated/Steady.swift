@@ -1185,9 +1185,10 @@ public protocol SteadyStoreProtocol: AnyObject, Sendable {
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-    func startShift(tMs: Int64, setup: ShiftSetup) throws  -> LiveShift
+    func startShift(tMs: Int64, config: ShiftConfig) throws  -> LiveShift
     
     /**
      * The stored summary of an ended shift (`None` while it runs).
@@ -1323,15 +1324,16 @@ open func shifts()throws  -> [ShiftInfo]  {
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-open func startShift(tMs: Int64, setup: ShiftSetup)throws  -> LiveShift  {
+open func startShift(tMs: Int64, config: ShiftConfig)throws  -> LiveShift  {
     return try  FfiConverterTypeLiveShift_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
         uniffiCallStatus in
     uniffi_steady_ffi_fn_method_steadystore_start_shift(
             self.uniffiCloneHandle(),
         FfiConverterInt64.lower(tMs),
-        FfiConverterTypeShiftSetup_lower(setup),uniffiCallStatus
+        FfiConverterTypeShiftConfig_lower(config),uniffiCallStatus
     )
 })
 }
@@ -2441,7 +2443,18 @@ public func decodeHeartRateMeasurement(packet: Data)throws  -> HeartRateMeasurem
 })
 }
 /**
- * The default setup (model.md's starting parameters, no history).
+ * The default parameters (model.md) for `SteadyStore.startShift`.
+ */
+public func defaultShiftConfig() -> ShiftConfig  {
+    return try!  FfiConverterTypeShiftConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_func_default_shift_config(uniffiCallStatus
+    )
+})
+}
+/**
+ * The default setup (model.md's starting parameters, no history): for a
+ * shift kept in memory only ([`LiveShift::new`]).
  */
 public func defaultShiftSetup() -> ShiftSetup  {
     return try!  FfiConverterTypeShiftSetup_lift(try! rustCall() {
@@ -2483,7 +2496,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 40832) {
+    if (uniffi_steady_ffi_checksum_func_default_shift_config() != 55766) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 9586) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
@@ -2537,7 +2553,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 57347) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 6883) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 47065) {

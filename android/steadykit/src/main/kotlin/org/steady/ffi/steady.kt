@@ -38,12 +38,14 @@ import org.steady.core.FfiConverterTypeBaseline
 import org.steady.core.FfiConverterTypeGaugeUpdate
 import org.steady.core.FfiConverterTypeMotion
 import org.steady.core.FfiConverterTypeResetProtocol
+import org.steady.core.FfiConverterTypeShiftConfig
 import org.steady.core.FfiConverterTypeShiftEvent
 import org.steady.core.FfiConverterTypeShiftSetup
 import org.steady.core.FfiConverterTypeShiftSummary
 import org.steady.core.GaugeUpdate
 import org.steady.core.Motion
 import org.steady.core.ResetProtocol
+import org.steady.core.ShiftConfig
 import org.steady.core.ShiftEvent
 import org.steady.core.ShiftSetup
 import org.steady.core.ShiftSummary
@@ -51,6 +53,7 @@ import org.steady.core.RustBuffer as RustBufferBaseline
 import org.steady.core.RustBuffer as RustBufferGaugeUpdate
 import org.steady.core.RustBuffer as RustBufferMotion
 import org.steady.core.RustBuffer as RustBufferResetProtocol
+import org.steady.core.RustBuffer as RustBufferShiftConfig
 import org.steady.core.RustBuffer as RustBufferShiftEvent
 import org.steady.core.RustBuffer as RustBufferShiftSetup
 import org.steady.core.RustBuffer as RustBufferShiftSummary
@@ -724,6 +727,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(
     ): Int
+    external fun uniffi_steady_ffi_checksum_func_default_shift_config(
+    ): Int
     external fun uniffi_steady_ffi_checksum_func_default_shift_setup(
     ): Int
     external fun uniffi_steady_ffi_checksum_func_reset_protocols(
@@ -842,7 +847,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_steady_ffi_fn_method_steadystore_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`setup`: RustBufferShiftSetup.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`config`: RustBufferShiftConfig.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_steady_ffi_fn_method_steadystore_summary(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -852,6 +857,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_func_default_shift_config(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferShiftConfig.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_setup(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferShiftSetup.ByValue
     external fun uniffi_steady_ffi_fn_func_reset_protocols(uniffi_out_err: UniffiRustCallStatus, 
@@ -981,7 +988,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 40832) {
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55766) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 9586) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
@@ -1035,7 +1045,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 57347) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 6883) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 47065) {
@@ -2396,9 +2406,10 @@ public interface SteadyStoreInterface {
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-    fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift
+    fun `startShift`(`tMs`: kotlin.Long, `config`: ShiftConfig): LiveShift
     
     /**
      * The stored summary of an ended shift (`None` while it runs).
@@ -2591,9 +2602,10 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-    @Throws(SteadyException::class)override fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift {
+    @Throws(SteadyException::class)override fun `startShift`(`tMs`: kotlin.Long, `config`: ShiftConfig): LiveShift {
             return FfiConverterTypeLiveShift.lift(
     callWithHandle {
     uniffiRustCallWithError(SteadyException) { _status ->
@@ -2601,7 +2613,7 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
         it,
         
         FfiConverterLong.lower(`tMs`),
-        FfiConverterTypeShiftSetup.lower(`setup`),_status)
+        FfiConverterTypeShiftConfig.lower(`config`),_status)
 }
     }
     )
@@ -3758,6 +3770,8 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
 
 
 
+
+
         /**
          * Version of the core library, so a shell can log which core it runs and
          * check that the generated bindings match the loaded library.
@@ -3789,7 +3803,21 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
     
 
         /**
-         * The default setup (model.md's starting parameters, no history).
+         * The default parameters (model.md) for `SteadyStore.startShift`.
+         */ fun `defaultShiftConfig`(): ShiftConfig {
+            return FfiConverterTypeShiftConfig.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_func_default_shift_config(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The default setup (model.md's starting parameters, no history): for a
+         * shift kept in memory only ([`LiveShift::new`]).
          */ fun `defaultShiftSetup`(): ShiftSetup {
             return FfiConverterTypeShiftSetup.lift(
     uniffiRustCall() { _status ->

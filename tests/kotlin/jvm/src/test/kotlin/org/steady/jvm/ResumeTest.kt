@@ -7,7 +7,7 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import org.steady.ffi.SteadyException
 import org.steady.ffi.SteadyStore
-import org.steady.ffi.defaultShiftSetup
+import org.steady.ffi.defaultShiftConfig
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -22,7 +22,7 @@ class ResumeTest {
         val rr = polarSampleRrMs()
         val id: Long
         SteadyStore.open(db).use { store ->
-            val shift = store.startShift(t0, defaultShiftSetup())
+            val shift = store.startShift(t0, defaultShiftConfig())
             strap.beats(rr.take(300)).forEach { shift.ingest(it.atMs, it.bytes) }
             id = shift.snapshot().shiftId!!
             shift.close() // the app goes away without ending the shift

@@ -114,12 +114,13 @@ impl Clock {
         }
     }
 
-    /// Unix time from now on, running `speed` times faster (`speed` that is
-    /// not finite and positive means real time).
-    pub fn accelerated(speed: f64) -> Self {
+    /// Unix time from `origin` (default: now) on, running `speed` times
+    /// faster (`speed` that is not finite and positive means real time).
+    /// Two runs given the same origin share one time line.
+    pub fn accelerated(speed: f64, origin: Option<Millis>) -> Self {
         if speed.is_finite() && speed > 0.0 && speed != 1.0 {
             Self {
-                origin: now_unix_ms(),
+                origin: origin.unwrap_or_else(now_unix_ms),
                 speed,
             }
         } else {
@@ -668,10 +669,10 @@ mod tests {
 
     #[test]
     fn accelerated_clock_runs_faster_from_its_origin() {
-        assert_eq!(Clock::accelerated(1.0), Clock::real());
-        assert_eq!(Clock::accelerated(f64::NAN), Clock::real());
-        assert_eq!(Clock::accelerated(-3.0), Clock::real());
-        let c = Clock::accelerated(1000.0);
+        assert_eq!(Clock::accelerated(1.0, None), Clock::real());
+        assert_eq!(Clock::accelerated(f64::NAN, None), Clock::real());
+        assert_eq!(Clock::accelerated(-3.0, None), Clock::real());
+        let c = Clock::accelerated(1000.0, None);
         let a = c.now();
         std::thread::sleep(Duration::from_millis(20));
         // 20 ms of real time is at least 20 s on this clock.

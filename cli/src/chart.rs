@@ -14,7 +14,7 @@ use steady_core::Millis;
 use steady_core::beats::Beat;
 use steady_core::reset::EffectVerdict;
 use steady_core::shift::ShiftEvent;
-use steady_core::store::{SampleKind, ShiftRecord, Store, StoreError};
+use steady_core::store::{SampleKind, ShiftRecord, Store};
 
 /// Bin width of the HR line (beats are averaged per bin).
 const HR_BIN_MS: Millis = 10_000;
@@ -161,16 +161,12 @@ impl ShiftChart {
         c
     }
 
-    /// The chart of a stored shift (events stored by `steady live`: kind =
-    /// event tag, payload = the `ShiftEvent` JSON).
-    pub fn from_store(store: &Store, rec: &ShiftRecord) -> Result<Self, StoreError> {
-        let mut events = Vec::new();
-        for e in store.events(rec.id)? {
-            match serde_json::from_value::<ShiftEvent>(e.payload) {
-                Ok(ev) => events.push(ev),
-                Err(err) => tracing::debug!("event {} at {} not charted: {err}", e.kind, e.t_ms),
-            }
-        }
+    /// The chart of a stored shift. Gauge refreshes are not stored (they
+    /// follow from the beats), so the model is run again over what was
+    /// stored (`cmd::record::rebuild_events`: beats, HR readings and the
+    /// user's actions, deterministic) and its events are drawn.
+    pub fn from_store(store: &Store, rec: &ShiftRecord) -> anyhow::Result<Self> {
+        let events = crate::cmd::record::rebuild_events(store, rec)?;
         let beats = store.beats(rec.id)?;
         let mut hr = hr_from_beats(&beats);
         if hr.is_empty() {

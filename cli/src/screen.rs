@@ -137,6 +137,8 @@ pub struct LiveView {
     pub prompt: Option<String>,
     /// A guided reset in progress.
     pub pacer: Option<Pacer>,
+    /// Quiet mode ("on a call"): the model offers no prompts.
+    pub quiet: bool,
     /// Last line of news ("reset: calmer", "strap lost" ...).
     pub status: Option<String>,
     /// Packets received and link losses, for the footer.
@@ -162,6 +164,7 @@ impl LiveView {
             load: None,
             prompt: None,
             pacer: None,
+            quiet: false,
             status: None,
             packets: 0,
             gaps: 0,
@@ -323,8 +326,14 @@ pub fn draw(frame: &mut Frame, view: &LiveView) {
     let news = view.status.clone().unwrap_or_default();
     frame.render_widget(
         Paragraph::new(format!(
-            " [r] reset  [q] quit and summary    packets {}  gaps {}   {news}",
-            view.packets, view.gaps
+            " [r] reset  [o] {}  [q] quit and summary    packets {}  gaps {}   {news}",
+            if view.quiet {
+                "end quiet"
+            } else {
+                "quiet (on a call)"
+            },
+            view.packets,
+            view.gaps
         ))
         .style(Style::new().fg(Color::DarkGray)),
         footer,

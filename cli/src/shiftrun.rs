@@ -1,140 +1,56 @@
-//! One shift as the desktop runs it: the core's shift model fed with strap
-//! packets and user actions, and (with `--db`) everything persisted through
-//! the core's store as it happens.
+//! One shift as `steady live` runs it: the core's shift model fed with
+//! strap packets and user actions and, with a database, everything
+//! persisted through the store's model seam (`core::store::model`) as it
+//! happens, the same way `replay` / `demo` store theirs (`cmd::record`).
 //!
 //! The model ([`Shift`]) decides everything; this module only plumbs:
 //! - packets go to the model as they arrived (`ShiftInput::Packet`), so the
 //!   model's own decoding, timing and cleaning rules apply;
 //! - for storage, the same packets go through the core's [`BeatPipeline`]
 //!   (the same cleaner with the same defaults) because the model does not
-//!   hand its cleaned beats out;
-//! - every model event is stored with its serde tag as the kind and the event
-//!   itself as the payload (`ShiftEvent` JSON), which is what the chart reads
-//!   back (`chart::ShiftChart::from_events`);
-//! - the personal baseline history is kept as the latest stored baseline,
-//!   payload = [`BaselineHistory`] JSON; the trend reads earlier shifts' key
-//!   figures.
+//!   hand its cleaned beats out; a packet without RR is stored as an HR
+//!   sample;
+//! - the model's events and the user's actions are stored as the seam says
+//!   (gauge refreshes are not: they are recomputed from the stored beats);
+//!   the summary, its key figures and the still minutes go with the end.
+//! - A live shift that was killed is carried on by the next run: its model
+//!   is rebuilt from what was stored (`cmd::record::rebuild_model`).
 //!
 //! A store write that fails is retried by the store's writer (nothing is
 //! dropped); the live session goes on and the failure is reported.
 
 use steady_core::Millis;
-use steady_core::baseline::{BaselineConfig, BaselineHistory};
 use steady_core::beats::CleanerConfig;
+use steady_core::hrm;
 use steady_core::pipeline::BeatPipeline;
-use steady_core::shift::{Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::store::{
-    KeyFigures, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, WriterConfig,
+    SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };
-use steady_core::summary::{ShiftDigest, ShiftSummary};
+use steady_core::summary::ShiftSummary;
 
 /// The HRV window of the storage pipeline (the model keeps its own).
 const STORE_WINDOW_MS: Millis = 60_000;
+
+/// The store saves every 5 s of data; a shift whose last saved data is
+/// younger than two saves may belong to a `steady live` still running.
+const STILL_LIVE_MS: Millis = 10_000;
 
 /// Errors that end a shift run (a failed periodic save does not).
 #[derive(Debug, thiserror::Error)]
 pub enum ShiftRunError {
     /// Opening, starting or finishing the stored shift failed.
     #[error("store: {0}")]
-    Store(#[from] steady_core::store::StoreError),
-    /// An event or summary could not be turned into JSON.
-    #[error("serialising for the store: {0}")]
-    Json(#[from] serde_json::Error),
-}
-
-/// The serde tag of an event (`gauge`, `prompt_offered`, ...): the kind it is
-/// stored under.
-pub fn event_kind(ev: &ShiftEvent) -> &'static str {
-    match ev {
-        ShiftEvent::Started { .. } => "started",
-        ShiftEvent::Gauge { .. } => "gauge",
-        ShiftEvent::StateChanged { .. } => "state_changed",
-        ShiftEvent::BaselineChanged { .. } => "baseline_changed",
-        ShiftEvent::PromptOffered { .. } => "prompt_offered",
-        ShiftEvent::ResetScored { .. } => "reset_scored",
-        ShiftEvent::SignalLost { .. } => "signal_lost",
-        ShiftEvent::SignalRestored { .. } => "signal_restored",
-        ShiftEvent::InputIgnored { .. } => "input_ignored",
-        ShiftEvent::Ended { .. } => "ended",
-    }
-}
-
-/// The time of an event.
-pub fn event_t(ev: &ShiftEvent) -> Millis {
-    match ev {
-        ShiftEvent::Started { t_ms, .. }
-        | ShiftEvent::StateChanged { t_ms, .. }
-        | ShiftEvent::BaselineChanged { t_ms, .. }
-        | ShiftEvent::SignalLost { t_ms }
-        | ShiftEvent::SignalRestored { t_ms, .. }
-        | ShiftEvent::InputIgnored { t_ms, .. } => *t_ms,
-        ShiftEvent::Gauge { update } => update.t_ms,
-        ShiftEvent::PromptOffered { prompt } => prompt.t_ms,
-        ShiftEvent::ResetScored { effect } => effect.finished_ms,
-        ShiftEvent::Ended { summary } => summary.end_ms,
-    }
-}
-
-/// The key figures the store keeps in columns, from the model's summary.
-pub fn key_figures(s: &ShiftSummary) -> KeyFigures {
-    let hours = s.duration_s / 3600.0;
-    KeyFigures {
-        // Left to the store, which counts the beats it holds: the figures
-        // then agree with `steady export`.
-        beats: None,
-        mean_hr_bpm: None,
-        corrected_share: None,
-        duration_s: Some(s.duration_s),
-        activated_share: Some(s.digest.activated_share),
-        baseline_share: Some(s.digest.baseline_share),
-        returns_to_baseline: Some(i64::from(s.returns_to_baseline)),
-        returns_per_hour: (hours > 0.0).then_some(s.digest.returns_per_hour),
-        longest_without_return_s: Some(s.longest_without_return_s),
-        load_start: Some(s.load_start),
-        load_peak: Some(s.load_peak),
-        load_end: Some(s.load_end),
-        prompts_offered: Some(i64::from(s.prompts_offered)),
-        prompts_taken: Some(i64::from(s.prompts_taken)),
-        resets: i64::try_from(s.resets.len()).ok(),
-    }
-}
-
-/// An earlier shift's digest from its stored key figures (`None` when the
-/// figures the trend needs are missing).
-fn digest(r: &ShiftRecord) -> Option<ShiftDigest> {
-    let k = &r.key;
-    Some(ShiftDigest {
-        start_ms: r.started_ms,
-        duration_s: k.duration_s?,
-        activated_share: k.activated_share?,
-        baseline_share: k.baseline_share?,
-        returns_per_hour: k.returns_per_hour.unwrap_or(0.0),
-        longest_without_return_s: k.longest_without_return_s.unwrap_or(0.0),
-        load_peak: k.load_peak?,
-        load_end: k.load_end?,
-    })
-}
-
-/// What a new shift starts from: defaults, plus the store's baseline
-/// history, earlier digests and the last shift's load.
-pub fn setup_from_store(store: &Store) -> Result<ShiftSetup, ShiftRunError> {
-    let mut setup = ShiftSetup::default();
-    if let Some(b) = store.latest_baseline()? {
-        match serde_json::from_value::<BaselineHistory>(b.payload) {
-            Ok(h) => setup.history = h,
-            Err(e) => tracing::warn!("stored baseline history unreadable, starting fresh: {e}"),
-        }
-    }
-    let previous = store.trend(u32::try_from(steady_core::summary::TREND_SHIFTS).unwrap_or(7))?;
-    setup.previous = previous.iter().filter_map(digest).collect();
-    setup.load_start = previous.last().and_then(|r| r.key.load_end).unwrap_or(0.0);
-    Ok(setup)
+    Store(#[from] StoreError),
+    /// Rebuilding an interrupted shift failed.
+    #[error("carrying on with the interrupted shift: {0:#}")]
+    Resume(anyhow::Error),
 }
 
 /// Runs a whole recording through a fresh shift model (in data time, no
 /// store) and returns every event, the `End` summary included. Inputs are
 /// fed in time order: RR intervals (`ShiftInput::Rr`, cleaned inside the
-/// model) and HR-only samples; a known gap breaks the RR chain by itself.
+/// model) and HR-only samples.
 pub fn run_recording(rec: &steady_core::formats::Recording) -> Vec<ShiftEvent> {
     let mut shift = Shift::new(ShiftSetup::default());
     let mut events = shift.handle(&ShiftInput::Start {
@@ -179,12 +95,19 @@ pub struct ShiftRun {
     shift: Shift,
     beats: BeatPipeline,
     writer: Option<ShiftWriter>,
-    history: BaselineHistory,
-    baseline_cfg: BaselineConfig,
     store_error: Option<String>,
 }
 
 impl ShiftRun {
+    fn with(shift: Shift, writer: Option<ShiftWriter>) -> Self {
+        Self {
+            shift,
+            beats: BeatPipeline::new(STORE_WINDOW_MS, CleanerConfig::default()),
+            writer,
+            store_error: None,
+        }
+    }
+
     /// Starts a shift at `t` (data time), stored when `store` is given.
     /// Returns the run and the model's first events.
     pub fn start(
@@ -193,35 +116,64 @@ impl ShiftRun {
         label: Option<&str>,
         t: Millis,
     ) -> Result<(Self, Vec<ShiftEvent>), ShiftRunError> {
-        let setup = match &store {
-            Some(s) => setup_from_store(s)?,
-            None => ShiftSetup::default(),
+        let (setup, writer) = match store {
+            Some(s) => {
+                let setup = s.shift_setup(t, ShiftConfig::default())?;
+                (
+                    setup,
+                    Some(ShiftWriter::start(
+                        s,
+                        t,
+                        source,
+                        label,
+                        WriterConfig::default(),
+                    )?),
+                )
+            }
+            None => (ShiftSetup::default(), None),
         };
-        let history = setup.history.clone();
-        let baseline_cfg = setup.config.baseline;
-        let writer = match store {
-            Some(s) => Some(ShiftWriter::start(
-                s,
-                t,
-                source,
-                label,
-                WriterConfig::default(),
-            )?),
-            None => None,
-        };
-        let mut run = Self {
-            shift: Shift::new(setup),
-            beats: BeatPipeline::new(STORE_WINDOW_MS, CleanerConfig::default()),
-            writer,
-            history,
-            baseline_cfg,
-            store_error: None,
-        };
+        let mut run = Self::with(Shift::new(setup), writer);
         let events = run.input(&ShiftInput::Start { t_ms: t });
         Ok((run, events))
     }
 
-    /// The stored shift's id, with `--db`.
+    /// Carries on the most recent open live shift when its last saved data
+    /// is 10 s to `within_ms` old at `t` (younger: maybe a `steady live`
+    /// still running; older: a new shift); otherwise starts a new one. The
+    /// third value is the resumed shift's id. The model is rebuilt from what
+    /// was stored; the time in between is a gap for it.
+    pub fn resume_or_start(
+        store: Store,
+        label: Option<&str>,
+        t: Millis,
+        within_ms: Millis,
+    ) -> Result<(Self, Vec<ShiftEvent>, Option<ShiftId>), ShiftRunError> {
+        let mut open: Vec<ShiftRecord> = store
+            .unfinished_shifts()?
+            .into_iter()
+            .filter(|r| r.source == ShiftSource::Live.as_str())
+            .collect();
+        open.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
+        if let Some(r) = open.first() {
+            let last = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
+            let age = t - last;
+            if age > STILL_LIVE_MS && age <= within_ms {
+                let model =
+                    crate::cmd::record::rebuild_model(&store, r).map_err(ShiftRunError::Resume)?;
+                let writer = ShiftWriter::resume(store, r.id, WriterConfig::default())?;
+                return Ok((Self::with(model, Some(writer)), Vec::new(), Some(r.id)));
+            }
+            tracing::info!(
+                "not carrying on with shift {} ({} s since its last data)",
+                r.id,
+                age / 1000
+            );
+        }
+        let (run, events) = Self::start(Some(store), ShiftSource::Live, label, t)?;
+        Ok((run, events, None))
+    }
+
+    /// The stored shift's id, with a database.
     pub fn shift_id(&self) -> Option<ShiftId> {
         self.writer.as_ref().map(ShiftWriter::shift_id)
     }
@@ -237,11 +189,22 @@ impl ShiftRun {
         if let Some(w) = &mut self.writer {
             let res = self.beats.push_packet(t, bytes, |b| {
                 if let Err(e) = w.push_beat(*b) {
-                    failed = Some(e.to_string());
+                    failed = Some(e);
                 }
             });
-            if let Err(e) = res {
-                tracing::debug!("packet at {t} not stored as beats: {e}");
+            match res {
+                Err(e) => tracing::debug!("packet at {t} not stored as beats: {e}"),
+                // HR-only straps: the heart rate is what there is to keep.
+                Ok(()) => {
+                    if let Ok(v) = hrm::decode_view(bytes)
+                        && v.rr_1024().len() == 0
+                        && v.heart_rate_bpm > 0
+                        && let Err(e) =
+                            w.push_sample(SampleKind::Hr, t, f32::from(v.heart_rate_bpm))
+                    {
+                        failed = Some(e);
+                    }
+                }
             }
         }
         self.note_store(failed);
@@ -258,43 +221,40 @@ impl ShiftRun {
         if let Some(w) = &mut self.writer {
             self.beats.gap(|b| {
                 if let Err(e) = w.push_beat(*b) {
-                    failed = Some(e.to_string());
+                    failed = Some(e);
                 }
             });
         }
         self.note_store(failed);
     }
 
-    /// Any other input (tick, user action); events are stored.
+    /// Any input; user actions and the model's events are stored as the
+    /// store's seam says.
     pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
-        let events = self.shift.handle(input);
+        let t = input.t_ms();
         let mut failed = None;
+        if let Some(w) = &mut self.writer
+            && let Err(e) = w.push_model_input(input)
+        {
+            failed = Some(e);
+        }
+        let events = self.shift.handle(input);
         if let Some(w) = &mut self.writer {
-            for ev in &events {
-                if matches!(ev, ShiftEvent::Ended { .. }) {
-                    continue; // the summary goes with finish()
-                }
-                match serde_json::to_value(ev) {
-                    Ok(v) => {
-                        if let Err(e) = w.push_event(event_t(ev), event_kind(ev), &v) {
-                            failed = Some(e.to_string());
-                        }
-                    }
-                    Err(e) => failed = Some(e.to_string()),
-                }
+            if let Err(e) = w.push_model_events(&events, t) {
+                failed = Some(e);
             }
-            if let Err(e) = w.tick(input.t_ms()) {
-                failed = Some(e.to_string());
+            if let Err(e) = w.tick(t) {
+                failed = Some(e);
             }
         }
         self.note_store(failed);
         events
     }
 
-    fn note_store(&mut self, failed: Option<String>) {
+    fn note_store(&mut self, failed: Option<StoreError>) {
         if let Some(e) = failed {
             tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
-            self.store_error = Some(e);
+            self.store_error = Some(e.to_string());
         } else if self
             .writer
             .as_ref()
@@ -305,38 +265,26 @@ impl ShiftRun {
     }
 
     /// Ends the shift at `t`: the model's summary, stored with its key
-    /// figures and the grown baseline history. Returns the summary and the
-    /// last events.
+    /// figures and still minutes. Returns the summary and the last events.
     pub fn end(
         mut self,
         t: Millis,
     ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), ShiftRunError> {
         let events = self.input(&ShiftInput::End { t_ms: t });
-        let summary = events.iter().find_map(|e| match e {
-            ShiftEvent::Ended { summary } => Some(summary.clone()),
-            _ => None,
-        });
+        let summary = self.shift.summary().cloned();
         if let Some(mut w) = self.writer.take() {
             let mut failed = None;
             self.beats.finish(|b| {
                 if let Err(e) = w.push_beat(*b) {
-                    failed = Some(e.to_string());
+                    failed = Some(e);
                 }
             });
             if let Some(e) = failed {
                 tracing::warn!("last beats not saved: {e}");
             }
-            let (json, key) = match &summary {
-                Some(s) => (serde_json::to_value(s)?, key_figures(s)),
-                None => (serde_json::Value::Null, KeyFigures::default()),
-            };
-            let end_t = summary.as_ref().map_or(t, |s| s.end_ms);
-            w.finish(end_t, &json, &key)?;
-            if let Some(s) = &summary {
-                self.history.add(&s.baseline_samples, &self.baseline_cfg);
-                let id = w.shift_id();
-                w.store()
-                    .save_baseline(end_t, Some(id), &serde_json::to_value(&self.history)?)?;
+            match &summary {
+                Some(s) => w.finish_with_summary(s)?,
+                None => w.finish(t, &serde_json::Value::Null, &Default::default())?,
             }
         }
         Ok((summary, events))
@@ -409,6 +357,10 @@ mod tests {
                 .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
                 .count();
         }
+        run.input(&ShiftInput::ResetStarted {
+            t_ms: pk.last().unwrap().0,
+            protocol_id: "paced_4_6".into(),
+        });
         let end = pk.last().unwrap().0 + 1_000;
         let (summary, last) = run.end(end).unwrap();
         let summary = summary.unwrap();
@@ -422,26 +374,83 @@ mod tests {
         // All 620 beats but the first one (no predecessor to time it) and
         // the few lost at the forced gap.
         assert!((600..=620).contains(&beats), "{beats} beats stored");
-        let events = store.events(id).unwrap();
-        let stored_gauges = events.iter().filter(|e| e.kind == "gauge").count();
-        assert_eq!(stored_gauges, gauges);
-        // Every stored payload reads back as the model's event.
-        for e in &events {
-            let ev: ShiftEvent = serde_json::from_value(e.payload.clone()).unwrap();
-            assert_eq!(event_kind(&ev), e.kind);
-        }
-        assert!(store.summary(id).unwrap().is_some());
+        let kinds: Vec<String> = store
+            .events(id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(kinds.contains(&"started".to_string()), "{kinds:?}");
+        // The user's action is kept (so the shift can be rebuilt).
+        assert!(kinds.contains(&"input".to_string()), "{kinds:?}");
+        assert!(store.model_summary(id).unwrap().is_some());
         assert_eq!(rec.key.load_peak, Some(summary.load_peak));
 
         // The next shift starts from what this one left.
-        let setup = setup_from_store(&store).unwrap();
-        assert_eq!(setup.history.samples.len(), summary.baseline_samples.len());
+        let setup = store.shift_setup(end + 1, ShiftConfig::default()).unwrap();
         assert_eq!(setup.previous.len(), 1);
-        assert_eq!(setup.load_start, summary.load_end);
+
+        // The chart redraws the gauge from the stored beats.
+        let chart = crate::chart::ShiftChart::from_store(&store, &rec).unwrap();
+        assert!(chart.gauge.len() > 100, "{}", chart.gauge.len());
+        assert!(chart.hr.len() > 50);
     }
 
     #[test]
-    fn event_kind_is_the_serde_tag() {
+    fn a_killed_live_shift_is_carried_on_not_duplicated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let t0: Millis = 1_764_000_000_000;
+        let pk = packets(t0);
+        let (first, rest) = pk.split_at(100);
+        let (mut run, _) =
+            ShiftRun::start(Some(Store::open(&db).unwrap()), ShiftSource::Live, None, t0).unwrap();
+        let id = run.shift_id().unwrap();
+        for (t, b) in first {
+            run.packet(*t, b);
+        }
+        drop(run); // the process dies: no End (the writer saves what it can)
+        let store = Store::open(&db).unwrap();
+        let killed_at = store.last_data_t(id).unwrap().unwrap();
+        drop(store);
+
+        // Too soon: that shift may belong to a live process still running.
+        let (run2, _, resumed) = ShiftRun::resume_or_start(
+            Store::open(&db).unwrap(),
+            None,
+            killed_at + 1_000,
+            1_800_000,
+        )
+        .unwrap();
+        assert_eq!(resumed, None);
+        assert_ne!(run2.shift_id(), Some(id));
+        run2.end(killed_at + 2_000).unwrap();
+
+        // 20 s later: the same shift goes on, its model rebuilt.
+        let (mut run3, events, resumed) = ShiftRun::resume_or_start(
+            Store::open(&db).unwrap(),
+            None,
+            killed_at + 20_000,
+            1_800_000,
+        )
+        .unwrap();
+        assert_eq!(resumed, Some(id));
+        assert!(events.is_empty());
+        for (t, b) in rest {
+            run3.packet(*t + 20_000, b);
+        }
+        let (summary, _) = run3.end(rest.last().unwrap().0 + 21_000).unwrap();
+        let summary = summary.unwrap();
+        // The model's summary spans both runs.
+        assert!(summary.duration_s > 550.0, "{}", summary.duration_s);
+        let store = Store::open(&db).unwrap();
+        assert!(store.shift(id).unwrap().ended_ms.is_some());
+        assert!(store.beat_count(id).unwrap() > 550);
+        assert!(store.unfinished_shifts().unwrap().is_empty());
+    }
+
+    #[test]
+    fn stored_event_kinds_are_the_serde_tags() {
         let rec = steady_core::formats::rr::parse(
             &sample_rr()
                 .iter()
@@ -453,8 +462,9 @@ mod tests {
         let events = run_recording(&rec);
         assert!(events.len() > 100);
         for ev in &events {
-            let v = serde_json::to_value(ev).unwrap();
-            assert_eq!(v["type"], event_kind(ev), "{v}");
+            if let Some((_, kind, v)) = steady_core::store::model::event_record(ev, 0) {
+                assert_eq!(v["type"], kind, "{v}");
+            }
         }
         assert!(matches!(events.last(), Some(ShiftEvent::Ended { .. })));
     }

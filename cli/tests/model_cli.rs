@@ -95,6 +95,17 @@ fn evaluate_prints_the_table_for_every_labelled_session() {
     // S01 has no labels: 11 sessions
     assert_eq!(table.lines().filter(|l| l.starts_with("| S")).count(), 11);
     assert!(table.contains("**all (11 sessions)**"));
+    // docs/model.md shows exactly what the command prints: regenerate the
+    // tables there when the model changes
+    let doc =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/model.md"))
+            .unwrap();
+    for line in table.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            doc.contains(line),
+            "docs/model.md is out of date, missing: {line}"
+        );
+    }
     args.push("--json");
     let json: serde_json::Value = serde_json::from_str(&steady(&args)).unwrap();
     let auc = json["mean_auc_model"].as_f64().unwrap();

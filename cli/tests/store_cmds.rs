@@ -314,6 +314,38 @@ fn import_stores_past_shifts_from_every_reader() {
     assert_eq!(summary.signal.beats, 910);
     assert_eq!(rest.key.load_peak, Some(summary.load_peak));
     assert!(rest.digest().is_some());
+    // A file without a clock can be placed in the history.
+    let placed = ok(steady(
+        &db,
+        &[
+            "import",
+            rr.to_str().unwrap(),
+            "--start",
+            "2025-11-20T07:00:00Z",
+        ],
+    ));
+    assert!(placed.contains("start 2025-11-20 07:00"), "{placed}");
+    let last = s.last_shift().unwrap().unwrap();
+    assert_eq!(last.started_ms, 1_763_622_000_000);
+    assert_eq!(
+        s.beats(last.id).unwrap()[0].t_ms,
+        s.beats(rest.id).unwrap()[0].t_ms + 1_763_622_000_000
+    );
+    assert!(
+        !steady(
+            &db,
+            &[
+                "import",
+                e4.to_str().unwrap(),
+                "--start",
+                "2025-11-20T07:00:00Z"
+            ]
+        )
+        .status
+        .success()
+    );
+    let shifts = s.shifts().unwrap();
+    assert_eq!(shifts.len(), 4);
     // A file that is not a recording is refused and nothing is stored.
     let junk = dir.path().join("junk.txt");
     std::fs::write(&junk, "hello\nworld\n").unwrap();
@@ -322,7 +354,48 @@ fn import_stores_past_shifts_from_every_reader() {
             .status
             .success()
     );
-    assert_eq!(s.shifts().unwrap().len(), 3);
+    assert_eq!(s.shifts().unwrap().len(), 4);
+}
+
+#[test]
+fn summary_of_a_replayed_shift_is_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let file = shared_data().join("polar-rest-exercise/exercise_rri.hrm");
+    let replay = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args([
+            "replay",
+            file.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let text = ok(steady(&db, &["summary"]));
+    assert!(
+        text.contains("shift 1 (replay, ended)") && text.contains("Shift summary"),
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&ok(steady(&db, &["summary", "--json"]))).unwrap();
+    assert!(v["summary"]["time_in"].is_object(), "{v}");
+    assert_eq!(v["shift"]["key"]["load_peak"], v["summary"]["load_peak"]);
+    // Gauge refreshes are not stored; the chart rebuilds them from the
+    // saved beats: state bands (rects) and gauge + load lines appear.
+    let svg = dir.path().join("chart.svg");
+    ok(steady(
+        &db,
+        &["summary", "1", "--svg", svg.to_str().unwrap()],
+    ));
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        svg.matches("<rect").count() > 5,
+        "no state bands in the chart"
+    );
 }
 
 #[test]

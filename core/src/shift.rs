@@ -45,6 +45,15 @@ use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
 use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
 use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
 
+/// Inputs whose time is further than this from 0 (about 35 000 years of
+/// unix milliseconds) are refused: no clock says that, and arithmetic on
+/// such times could overflow.
+pub const MAX_ABS_TIME_MS: Millis = 1 << 50;
+/// Without signal, refreshes are emitted one by one for this long; a longer
+/// dropout (a strap left in a locker, a clock jump) is skipped in one step:
+/// its time counts as `no_signal`, and no event is emitted for each of its
+/// refreshes.
+pub const NO_SIGNAL_DETAIL_MS: Millis = 3_600_000;
 /// Beats and HR samples are kept this much longer than the window, so a
 /// reset's "after" window can be scored a little late.
 const RETAIN_EXTRA_MS: Millis = 15_000;
@@ -97,6 +106,34 @@ impl Default for ShiftConfig {
             seated_settle_ms: 60_000,
             seated_measure_ms: 120_000,
         }
+    }
+}
+
+/// One day in ms: the longest any duration parameter may be.
+const DAY_MS: Millis = 86_400_000;
+
+impl ShiftConfig {
+    /// The configuration with every duration brought into a range where
+    /// the arithmetic is safe and the model meaningful (documented recovery
+    /// for a nonsense configuration from a shell): refresh 1-60 s, window
+    /// 10 s-10 min, signal timeout 1 s-10 min, every other duration 0-1 day.
+    pub fn sanitized(mut self) -> Self {
+        let day = |v: Millis| v.clamp(0, DAY_MS);
+        self.refresh_ms = self.refresh_ms.clamp(1_000, 60_000);
+        self.window_ms = self.window_ms.clamp(10_000, 600_000);
+        self.signal_timeout_ms = self.signal_timeout_ms.clamp(1_000, 600_000);
+        self.seated_settle_ms = day(self.seated_settle_ms);
+        self.seated_measure_ms = day(self.seated_measure_ms);
+        let a = &mut self.activation;
+        a.motion_stale_ms = day(a.motion_stale_ms);
+        a.physical_hold_ms = day(a.physical_hold_ms);
+        a.max_physical_hold_ms = day(a.max_physical_hold_ms);
+        self.load.max_step_ms = day(self.load.max_step_ms);
+        let p = &mut self.prompt;
+        p.min_sustained_ms = day(p.min_sustained_ms);
+        p.min_gap_ms = day(p.min_gap_ms);
+        p.default_snooze_ms = day(p.default_snooze_ms);
+        self
     }
 }
 
@@ -366,6 +403,35 @@ pub struct Shift {
     summary: Option<ShiftSummary>,
 }
 
+/// RR grids too coarse for RMSSD (ms): 64 Hz (15.625 ms, the Empatica E4's
+/// optical IBI), 50 Hz, 32 Hz. The Task Force (1996) asks for 250-500 Hz
+/// R-peak timing; at 64 Hz the quantisation alone adds about 13 ms of RMS
+/// noise to every successive difference (sqrt(2) x 15.625 / sqrt(12)), a
+/// third of a typical RMSSD. Finer grids (128 Hz Holters, 1/1024 s straps)
+/// pass.
+const COARSE_RR_GRIDS_MS: [f64; 3] = [15.625, 20.0, 31.25];
+
+/// Share of a window's beats that must sit on one coarse grid to call it
+/// coarse (corrected beats, averages of two, may fall off the grid).
+const COARSE_SHARE: f64 = 0.9;
+
+/// True when the window's RR values sit on a grid too coarse for RMSSD.
+fn coarse_rr(beats: &[Beat]) -> bool {
+    if beats.is_empty() {
+        return false;
+    }
+    COARSE_RR_GRIDS_MS.iter().any(|q| {
+        let on = beats
+            .iter()
+            .filter(|b| {
+                let k = b.rr_ms / q;
+                (k - k.round()).abs() < 1e-6
+            })
+            .count();
+        on as f64 >= COARSE_SHARE * beats.len() as f64
+    })
+}
+
 /// The pure transition: `(state, input) -> (state, events)`.
 pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Vec<ShiftEvent>) {
     let events = shift.handle(input);
@@ -381,7 +447,9 @@ struct WindowStats {
 
 impl Shift {
     /// A shift that has not started yet.
-    pub fn new(setup: ShiftSetup) -> Self {
+    /// The configuration is sanitized first ([`ShiftConfig::sanitized`]).
+    pub fn new(mut setup: ShiftSetup) -> Self {
+        setup.config = setup.config.sanitized();
         let baseline = baseline::resolve(&setup.history, None, &[], 0, &setup.config.baseline);
         let load = Load::starting_at(setup.load_start);
         Self {
@@ -446,6 +514,10 @@ impl Shift {
     pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
         let t = input.t_ms();
         let mut ev = Vec::new();
+        if !(-MAX_ABS_TIME_MS..=MAX_ABS_TIME_MS).contains(&t) {
+            self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+            return ev;
+        }
         match self.phase {
             Phase::Ended => {
                 ev.push(ShiftEvent::InputIgnored {
@@ -675,6 +747,15 @@ impl Shift {
     fn advance(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
         let period = self.cfg().refresh_ms.max(1);
         while self.next_refresh_ms < t {
+            let since = self.last_data_ms.unwrap_or(self.start_ms);
+            let long_dropout = !self.signal && self.next_refresh_ms - since > NO_SIGNAL_DETAIL_MS;
+            // refreshes left strictly before t, after the next one
+            let left = (t - 1 - self.next_refresh_ms) / period;
+            if long_dropout && left > 1 {
+                let skipped = (left - 1) * period;
+                self.tally.no_signal_span(skipped);
+                self.next_refresh_ms += skipped;
+            }
             let at = self.next_refresh_ms;
             self.refresh(at, ev);
             self.next_refresh_ms = at.saturating_add(period);
@@ -713,7 +794,8 @@ impl Shift {
         let corrected = in_w.iter().filter(|b| b.corrected).count();
         let quality_ok = in_w.len() >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
             && coverage >= cfg.min_hrv_coverage
-            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64;
+            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64
+            && !coarse_rr(&in_w);
         let ln_rmssd = if quality_ok {
             hrv::hrv_of(&in_w)
                 .filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
@@ -964,6 +1046,27 @@ mod tests {
             .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
             .count();
         assert_eq!(gauges, 120, "one refresh every 5 s");
+    }
+
+    #[test]
+    fn coarse_rr_grids_are_recognised() {
+        let b = |rr: f64| Beat {
+            t_ms: 0,
+            rr_ms: rr,
+            corrected: false,
+        };
+        // E4: multiples of 1/64 s
+        let e4: Vec<Beat> = [687.5, 937.5, 750.0, 859.375].map(b).to_vec();
+        assert!(coarse_rr(&e4));
+        // a chest strap: 1/1024 s units converted exactly
+        let h10: Vec<Beat> = [1001u16, 1023, 998, 1010]
+            .map(|r| b(f64::from(r) * 1000.0 / 1024.0))
+            .to_vec();
+        assert!(!coarse_rr(&h10));
+        // a 128 Hz Holter (7.8125 ms) passes
+        let holter: Vec<Beat> = [703.125, 710.9375, 718.75, 695.3125].map(b).to_vec();
+        assert!(!coarse_rr(&holter));
+        assert!(!coarse_rr(&[]));
     }
 
     #[test]

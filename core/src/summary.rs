@@ -242,6 +242,16 @@ impl Tally {
         }
     }
 
+    /// `ms` of refreshes without signal skipped in one step (a long
+    /// dropout): counted as `no_signal` time.
+    pub fn no_signal_span(&mut self, ms: Millis) {
+        let ms = ms.max(0);
+        self.time_in.no_signal_s += ms as f64 / 1000.0;
+        if let Some(t) = self.last_refresh_ms.as_mut() {
+            *t += ms;
+        }
+    }
+
     /// A connection gap of `ms` ended.
     pub fn gap(&mut self, ms: Millis) {
         let s = ms.max(0) as f64 / 1000.0;

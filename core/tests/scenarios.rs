@@ -474,3 +474,63 @@ fn a_serialized_shift_continues_identically() {
     ev.extend(ins[half..].iter().flat_map(|i| restored.handle(i)));
     assert_eq!(ev, whole);
 }
+
+#[test]
+fn a_long_dropout_is_counted_without_an_event_per_refresh() {
+    let mut h = Heart::new(0);
+    let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+    h.run(10 * MIN, CALM.0, CALM.1, &mut ins);
+    // the strap lies in a locker for 10 hours, then the shift goes on
+    let back = 10 * MIN + 10 * 60 * MIN;
+    ins.push(ShiftInput::Tick { t_ms: back });
+    let mut h2 = Heart::new(back);
+    h2.run(back + 10 * MIN, CALM.0, CALM.1, &mut ins);
+    ins.push(ShiftInput::End {
+        t_ms: back + 10 * MIN,
+    });
+    let (s, ev) = run(&ins);
+    let sum = s.summary().unwrap();
+    assert!(
+        (sum.time_in.no_signal_s - 10.0 * 3600.0).abs() < 120.0,
+        "{:?}",
+        sum.time_in
+    );
+    let gauges = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+        .count();
+    // 20 min of data + 1 h of detailed no-signal refreshes, not 10 h of them
+    assert!(gauges < (20 + 65) * 12, "{gauges}");
+    assert_eq!(sum.signal.gaps, 1);
+    assert!(prompts(&ev).is_empty());
+}
+
+#[test]
+fn a_nonsense_configuration_is_sanitized_not_a_panic() {
+    let mut setup = ShiftSetup::default();
+    setup.config.window_ms = Millis::MAX;
+    setup.config.refresh_ms = 0;
+    setup.config.signal_timeout_ms = Millis::MIN;
+    setup.config.seated_measure_ms = Millis::MAX;
+    setup.config.prompt.default_snooze_ms = Millis::MAX;
+    let mut s = Shift::new(setup);
+    let mut h = Heart::new(0);
+    let mut ins = vec![
+        ShiftInput::Start { t_ms: 0 },
+        ShiftInput::SeatedCheck { t_ms: 0 },
+    ];
+    h.run(5 * MIN, CALM.0, CALM.1, &mut ins);
+    ins.push(ShiftInput::Snooze {
+        t_ms: 5 * MIN,
+        minutes: 0,
+    });
+    ins.push(ShiftInput::End { t_ms: 5 * MIN });
+    let ev: Vec<ShiftEvent> = ins.iter().flat_map(|i| s.handle(i)).collect();
+    let gauges = ev
+        .iter()
+        .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
+        .count();
+    // refresh clamped to 1 s
+    assert!((290..=300).contains(&gauges), "{gauges}");
+    assert!(s.summary().is_some());
+}

@@ -118,6 +118,7 @@ fn summary_events_and_baseline_carry_to_the_next_shift() {
         .shift_setup(day0 + 86_400_000, ShiftConfig::default())
         .unwrap();
     assert_eq!(setup.previous, vec![first.digest]);
+    assert_eq!(setup.load_start, first.load_end);
     assert_eq!(setup.history.samples.len(), first.baseline_samples.len());
     drop(s);
     let b = one_shift(&db, day0 + 86_400_000, &four_h);

@@ -247,7 +247,7 @@ def test_live_records_through_a_dropout():
         print(f'    recorded {sum(map(len, segs))} packets, {n1}+{len(rr[1])} beats, '
               f'gap of {k - n1} beats')
 
-        # 4. The stored shift: ended, with the model's summary, gauge events,
+        # 4. The stored shift: ended, with the model's summary and events,
         #    and the same beats as the core reads from the recording.
         if 'end of shift' not in output or 'stored as shift 1' not in output:
             fail(f'no summary / stored shift at the end:\n{output}')
@@ -259,8 +259,8 @@ def test_live_records_through_a_dropout():
             fail(f'export json: {r.stderr}')
         doc = json.loads(r.stdout)
         kinds = {e['kind'] for e in doc.get('events', [])}
-        if 'gauge' not in kinds or 'started' not in kinds:
-            fail(f'stored events lack gauge/started: {sorted(kinds)}')
+        if 'started' not in kinds:
+            fail(f'stored events lack the start: {sorted(kinds)}')
         if not doc.get('summary'):
             fail('stored shift has no summary')
         # The 2 s outage is 40 s on the bench clock: the model saw it.
@@ -335,6 +335,55 @@ def test_live_rescans_when_the_strap_is_forgotten():
             fail(f'only {matched} of {len(got)} recorded packets match the mock, in order')
 
 
+def analyze_beats(path):
+    a = run(['analyze', str(path)])
+    m = re.search(r'beats (\d+)', a.stdout)
+    if a.returncode != 0 or not m:
+        fail(f'steady analyze {path}: {a.stdout} {a.stderr}')
+    return int(m.group(1))
+
+
+def test_live_carries_on_after_being_killed():
+    '''kill -9 mid-shift: the recording keeps every line, the store keeps what
+    it saved (at most 5 s of data lost), and the next `live` carries on with
+    the same shift from the saved model state.'''
+    origin = str(int(time.time() * 1000))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / 'steady.db'
+        rec1, rec2 = Path(tmp) / 'a.hrmlog', Path(tmp) / 'b.hrmlog'
+        live = [*LIVE, '--clock-origin', origin, '--db', str(db)]
+        proc = subprocess.Popen([STEADY, *live, '--record', str(rec1), '--duration', '120'],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: count_data(rec1) >= 30, 30, '30 packets before the kill')
+            time.sleep(2.5)  # a few ticks: the model state is saved every 5 s of data
+            proc.kill()
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        lines = rec1.read_text(encoding='utf-8').splitlines()
+        if not lines or lines[-1].count(' ') != 1:
+            fail(f'recording damaged by the kill: {lines[-1:]}')
+        time.sleep(1.0)  # > 10 s of data time: the state is not "still live"
+        r = run([*live, '--record', str(rec2), '--duration', '3'])
+        if r.returncode != 0 or 'carrying on with shift 1' not in r.stderr \
+                or 'stored as shift 1' not in r.stdout:
+            fail(f'did not carry on with shift 1: {r.returncode}\n{r.stdout[-800:]}\n{r.stderr}')
+        r = run(['shifts', '--db', str(db)])
+        if r.returncode != 0 or len([ln for ln in r.stdout.splitlines() if re.match(r'\s*\d+\s', ln)]) != 1:
+            fail(f'expected exactly one stored shift:\n{r.stdout}')
+        r = run(['export', '1', '--db', str(db), '--format', 'csv', '--out', '-'])
+        stored = len([ln for ln in r.stdout.splitlines()[1:] if ln.strip()])
+        recorded = analyze_beats(rec1) + analyze_beats(rec2)
+        # At most 5 s of data (100 beats at most at 20x... far fewer: ~5) may
+        # be lost with the kill; nothing else.
+        if not recorded - 10 <= stored <= recorded:
+            fail(f'{stored} beats stored, {recorded} recorded over both runs')
+        print(f'    one shift across the kill: {stored} of {recorded} recorded beats stored')
+
+
 def test_live_stops_by_itself_after_duration():
     start = time.time()
     r = run([*LIVE, '--no-store', '--duration', '1.5'], timeout=60)
@@ -399,6 +448,12 @@ def test_live_screen_in_tmux():
             fail(f'no gauge on the screen:\n{screen()}')
         shot = screen()
         print('    ' + '\n    '.join(shot.rstrip().splitlines()))
+        tmux(sock, 'send-keys', '-t', 'live', 'o')
+        try:
+            wait_for(lambda: 'quiet: no prompts' in screen() and '[o] end quiet' in screen(), 10,
+                     'quiet mode on o')
+        except AssertionError:
+            fail(f'o did not turn quiet mode on:\n{screen()}')
         tmux(sock, 'send-keys', '-t', 'live', 'r')
         try:
             wait_for(lambda: 'Reset: Three slow breaths' in screen() and 'breathe in' in screen(),
@@ -492,6 +547,7 @@ TESTS = [
     # the first test that subscribes.
     test_live_records_through_a_dropout,
     test_live_rescans_when_the_strap_is_forgotten,
+    test_live_carries_on_after_being_killed,
     test_live_stops_by_itself_after_duration,
     test_live_screen_in_tmux,
     # Switches the mock to another recording and speed: keep it last.

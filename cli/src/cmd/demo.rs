@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<()> {
         true,
     )?;
     let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, &mut recorder)?;
-    super::replay::finish_store(recorder, &rec)?;
+    super::replay::finish_store(recorder, &o)?;
     let d = analyze(&rec, &AnalyzeOptions::default());
     let a = &d.analysis;
     let good = o

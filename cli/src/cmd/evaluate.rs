@@ -50,37 +50,38 @@ pub struct Candidate {
     pub calm_stretch_minutes: u32,
 }
 
-/// The candidates: the defaults, a longer cold-start stretch, and the
-/// optical IBI fed as RR.
+/// The candidates: the defaults (the E4's optical IBI fed as RR: it gives
+/// the window HR; its lnRMSSD is refused for its 1/64 s grid), longer
+/// cold-start stretches, and the device's 1 Hz HR alone.
 pub const CANDIDATES: [Candidate; 6] = [
     Candidate {
         name: "default",
-        with_ibi: false,
+        with_ibi: true,
         calm_stretch_minutes: 3,
     },
     Candidate {
         name: "calm5",
-        with_ibi: false,
+        with_ibi: true,
         calm_stretch_minutes: 5,
     },
     Candidate {
         name: "calm10",
-        with_ibi: false,
+        with_ibi: true,
         calm_stretch_minutes: 10,
     },
     Candidate {
-        name: "ibi",
-        with_ibi: true,
+        name: "hr_only",
+        with_ibi: false,
         calm_stretch_minutes: 3,
     },
     Candidate {
-        name: "ibi_calm5",
-        with_ibi: true,
+        name: "hr_only_calm5",
+        with_ibi: false,
         calm_stretch_minutes: 5,
     },
     Candidate {
-        name: "ibi_calm10",
-        with_ibi: true,
+        name: "hr_only_calm10",
+        with_ibi: false,
         calm_stretch_minutes: 10,
     },
 ];
@@ -98,10 +99,10 @@ pub struct Args {
     /// Session folders: E4 export (HR.csv, IBI.csv, ACC.csv) + labels.csv.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Also feed the E4's optical inter-beat intervals as RR (default: the
-    /// device's 1 Hz HR only; optical wrist IBI is sparse and noisy).
+    /// Do not feed the E4's optical inter-beat intervals (IBI.csv) as RR:
+    /// the device's 1 Hz HR only.
     #[arg(long)]
-    pub with_ibi: bool,
+    pub hr_only: bool,
     /// Do not feed the accelerometer.
     #[arg(long)]
     pub no_motion: bool,
@@ -575,8 +576,8 @@ pub fn run(args: Args) -> Result<()> {
             })
             .collect()
     } else {
-        let opts = feed_options(args.with_ibi, args.no_motion);
-        let setting = if args.with_ibi { "ibi" } else { "default" };
+        let opts = feed_options(!args.hr_only, args.no_motion);
+        let setting = if args.hr_only { "hr_only" } else { "default" };
         loaded
             .iter()
             .map(|s| {

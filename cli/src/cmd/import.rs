@@ -1,13 +1,14 @@
 //! `steady import FILE`: stores a recording (rr / e4 / hrm-log / Polar
 //! .hrm) as a past shift, run through the shift model like a live one:
-//! cleaned beats, HR-only samples, motion, the model's events, its summary,
+//! cleaned beats, HR-only samples, motion (ENMO per 5 s, as `replay`
+//! feeds it), the model's events, its summary,
 //! and its still minutes for the personal baseline.
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use steady_core::Millis;
 use steady_core::activation::Motion;
 use steady_core::beats::{CleanerConfig, clean_all};
-use steady_core::formats::MotionSample;
+use steady_core::feed::enmo_blocks;
 use steady_core::shift::{Shift, ShiftConfig, ShiftInput};
 use steady_core::store::{SampleKind, ShiftSource, ShiftWriter, WriterConfig};
 
@@ -21,46 +22,53 @@ pub struct Args {
     /// File format.
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatArg,
+    /// When the recording started (RFC 3339, e.g. 2025-11-20T07:00:00Z),
+    /// for files without a clock of their own (rr text, Polar .hrm): the
+    /// shift is placed there in the history instead of at time 0.
+    #[arg(long, value_name = "TIME", value_parser = parse_start)]
+    pub start: Option<Millis>,
     #[command(flatten)]
     pub db: DbArg,
 }
 
-/// Acceleration magnitude (g, e.g. E4 at 32 Hz) to one ENMO value per
-/// second, `mean(max(|a| - 1, 0))` (van Hees 2013), the motion input the
-/// model takes. Each value is stamped at the end of its second.
-pub fn enmo_per_second(samples: &[MotionSample]) -> Vec<Motion> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(first) = samples.get(i) {
-        let second = first.t_ms.div_euclid(1000);
-        let mut sum = 0.0;
-        let mut n = 0u32;
-        while let Some(s) = samples.get(i).filter(|s| s.t_ms.div_euclid(1000) == second) {
-            if s.magnitude_g.is_finite() {
-                sum += (s.magnitude_g - 1.0).max(0.0);
-                n += 1;
-            }
-            i += 1;
-        }
-        if n > 0 {
-            out.push(Motion::Enmo {
-                t_ms: (second + 1) * 1000,
-                g: sum / f64::from(n),
-            });
-        }
+fn parse_start(s: &str) -> Result<Millis, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("{s:?} is not an RFC 3339 time (e.g. 2025-11-20T07:00:00Z): {e}"))
+}
+
+/// Moves a recording without a clock to start at `start` (unix ms).
+fn place_at(rec: &mut steady_core::formats::Recording, start: Millis) {
+    let off = start - rec.origin_ms;
+    rec.origin_ms += off;
+    rec.start_unix_ms = Some(start);
+    rec.rr.iter_mut().for_each(|r| r.t_ms += off);
+    rec.hr.iter_mut().for_each(|h| h.t_ms += off);
+    rec.motion.iter_mut().for_each(|m| m.t_ms += off);
+    for g in &mut rec.gaps {
+        g.start_ms += off;
+        g.end_ms += off;
     }
-    out
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let rec = load(&args.file, args.format)?;
+    let mut rec = load(&args.file, args.format)?;
+    if let Some(start) = args.start {
+        anyhow::ensure!(
+            rec.start_unix_ms.is_none(),
+            "{} has its own clock; --start is only for files without one",
+            args.file.display()
+        );
+        place_at(&mut rec, start);
+    }
     anyhow::ensure!(
         !rec.rr.is_empty() || !rec.hr.is_empty(),
         "{}: no RR intervals and no heart rate to import",
         args.file.display()
     );
     let (beats, _) = clean_all(CleanerConfig::default(), &rec.rr);
-    let motion = enmo_per_second(&rec.motion);
+    // The same motion blocks `replay` gives the model.
+    let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000);
     let label = args.file.file_name().map_or_else(
         || args.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -145,35 +153,4 @@ pub fn run(args: Args) -> Result<()> {
         path.display()
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn enmo_is_the_mean_excess_over_1g_per_second() {
-        let s = |t_ms, g| MotionSample {
-            t_ms,
-            magnitude_g: g,
-        };
-        let m = enmo_per_second(&[
-            s(0, 1.0),
-            s(500, 1.5),
-            s(1000, 0.8),
-            s(1999, 1.2),
-            s(5000, f64::NAN),
-        ]);
-        assert_eq!(m.len(), 2);
-        let Motion::Enmo { t_ms, g } = m[0] else {
-            panic!("{m:?}")
-        };
-        assert_eq!(t_ms, 1000);
-        assert!((g - 0.25).abs() < 1e-12);
-        let Motion::Enmo { t_ms, g } = m[1] else {
-            panic!("{m:?}")
-        };
-        assert_eq!(t_ms, 2000);
-        assert!((g - 0.1).abs() < 1e-12);
-    }
 }

@@ -31,6 +31,10 @@ use crate::hrmlog::{self, HrmLogWriter, LinkMark};
 use crate::screen::{self, LinkStatus, LiveView, Pacer};
 use crate::shiftrun::ShiftRun;
 
+/// A `steady live` restarted within this time after being killed carries
+/// on with the same shift.
+const RESUME_WITHIN_MS: i64 = 30 * 60_000;
+
 /// How often the model is told that time passes (so a silent strap turns
 /// into `no signal`), and the screen redraws.
 const TICK: Duration = Duration::from_secs(1);
@@ -51,6 +55,10 @@ pub struct Args {
     /// Do not store the shift in the database.
     #[arg(long, conflicts_with = "db")]
     pub no_store: bool,
+    /// Start a new shift even if `steady live` was interrupted less than
+    /// 30 min ago (by default that shift goes on).
+    #[arg(long)]
+    pub new_shift: bool,
     /// Stop by itself after this many seconds (otherwise: q or Ctrl-C).
     #[arg(long, value_parser = parse_seconds, value_name = "SECONDS")]
     pub duration: Option<f64>,
@@ -69,6 +77,10 @@ pub struct Args {
     /// faster than real time).
     #[arg(long, hide = true, default_value_t = 1.0)]
     pub clock_speed: f64,
+    /// Test bench only: unix ms from which the accelerated clock runs
+    /// (default: the start of this run).
+    #[arg(long, hide = true)]
+    pub clock_origin: Option<i64>,
 }
 
 /// Runs `steady live` until `--duration` elapses, Ctrl-C, or `q` on the screen.
@@ -113,7 +125,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let clock = Clock::accelerated(args.clock_speed);
+    let clock = Clock::accelerated(args.clock_speed, args.clock_origin);
     let options = LinkOptions {
         stall_timeout: Duration::from_secs_f64(args.stall_timeout),
         clock,
@@ -127,8 +139,19 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         stop_rx,
     ));
 
-    let (run, first) =
-        ShiftRun::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
+    let (run, first, resumed) = match store {
+        Some(store) if !args.new_shift => {
+            ShiftRun::resume_or_start(store, strap.name.as_deref(), clock.now(), RESUME_WITHIN_MS)?
+        }
+        store => {
+            let (run, first) =
+                ShiftRun::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
+            (run, first, None)
+        }
+    };
+    if let Some(id) = resumed {
+        eprintln!("carrying on with shift {id}, interrupted earlier (--new-shift to start afresh)");
+    }
     let mut session = Session {
         record: args.record.clone(),
         strap: &strap,
@@ -149,6 +172,9 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         );
     }
     session.show(&first);
+    if let Some(id) = resumed {
+        session.view.status = Some(format!("carrying on with shift {id}"));
+    }
 
     let deadline = async {
         match args.duration {
@@ -467,6 +493,20 @@ impl Session<'_> {
                 self.view.pacer = Some(Pacer {
                     protocol,
                     started_ms: now,
+                });
+                KeyOutcome::Continue
+            }
+            KeyCode::Char('o') => {
+                // "On a call / with a patient": no prompts until pressed again.
+                self.view.quiet = !self.view.quiet;
+                self.input(ShiftInput::Quiet {
+                    t_ms: now,
+                    on: self.view.quiet,
+                });
+                self.view.status = Some(if self.view.quiet {
+                    "quiet: no prompts (o to end)".into()
+                } else {
+                    "quiet mode ended".into()
                 });
                 KeyOutcome::Continue
             }

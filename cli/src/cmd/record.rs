@@ -2,17 +2,19 @@
 //! model's summary, and what to do with a shift an earlier run left
 //! unfinished (killed mid-shift).
 //!
-//! WHY resume this way: the shift model is deterministic, so its state at
-//! the kill is rebuilt by running the saved beats, HR readings and user
-//! actions through it again ([`rebuild_model`]); this works for any source
-//! (a live strap too). A resumed replay then skips (and fast-forwards
-//! through) the part of the file already saved, and the shift ends up
-//! exactly as if it had never been interrupted.
+//! WHY resume this way: the pipeline and the shift model are
+//! deterministic, so a resumed replay runs the whole file through them
+//! again, stores only what comes after what was saved (per stream: beats,
+//! HR, motion, events), and fast-forwards (no real-time waiting) through
+//! the saved part: the shift ends up exactly as if it had never been
+//! interrupted. For a source that cannot be re-read (a live strap),
+//! [`rebuild_model`] rebuilds the model's state from the saved data.
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use steady_core::Millis;
+use steady_core::activation::Motion;
 use steady_core::beats::Beat;
-use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput};
+use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::store::model::INPUT_EVENT;
 use steady_core::store::{
     KeyFigures, SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError,
@@ -42,18 +44,19 @@ pub struct RecordArgs {
 
 const BEATS: usize = 0;
 const HR: usize = 1;
-const EVENTS: usize = 2;
+const MOTION: usize = 2;
+const EVENTS: usize = 3;
 
 /// A shift being stored.
 pub struct Recorder {
     writer: ShiftWriter,
-    /// The shift model, fed every beat (also the already stored ones of a
-    /// resumed shift, which rebuilds its state).
-    model: Shift,
+    /// What the shift model starts from: the stored baseline history and
+    /// the digests of earlier shifts.
+    setup: ShiftSetup,
     /// For a resumed shift: the last stored time of each stream (beats,
-    /// HR, events). Each stream is pushed in time order, so what is
+    /// HR, motion, events). Each stream is pushed in time order, so what is
     /// at or before it is already stored.
-    stored: [Option<Millis>; 3],
+    stored: [Option<Millis>; 4],
     path: PathBuf,
     failed_saves: u64,
     /// Keeps a temporary database alive for the run (demo without --db).
@@ -109,14 +112,18 @@ impl Recorder {
                 let stored = [
                     store.beats(id)?.last().map(|b| b.t_ms),
                     store.samples(id, SampleKind::Hr)?.last().map(|s| s.t_ms),
+                    store
+                        .samples(id, SampleKind::Motion)?
+                        .last()
+                        .map(|s| s.t_ms),
                     store.events(id)?.last().map(|e| e.t_ms),
                 ];
                 let stored_until = stored[0];
-                let model = rebuild_model(&store, last)?;
+                let setup = store.shift_setup(last.started_ms, ShiftConfig::default())?;
                 let writer = ShiftWriter::resume(store, id, WriterConfig::default())?;
                 let rec = Recorder {
                     writer,
-                    model,
+                    setup,
                     stored,
                     path,
                     failed_saves: 0,
@@ -146,7 +153,7 @@ impl Recorder {
                 );
             }
         }
-        let model = Shift::new(store.shift_setup(start_ms, ShiftConfig::default())?);
+        let setup = store.shift_setup(start_ms, ShiftConfig::default())?;
         let writer = ShiftWriter::start(
             store,
             start_ms,
@@ -155,15 +162,14 @@ impl Recorder {
             WriterConfig::default(),
         )?;
         let id = writer.shift_id();
-        let mut rec = Recorder {
+        let rec = Recorder {
             writer,
-            model,
-            stored: [None; 3],
+            setup,
+            stored: [None; 4],
             path,
             failed_saves: 0,
             _temp: temp,
         };
-        rec.input(&ShiftInput::Start { t_ms: start_ms });
         Ok(Some((rec, Started::New(id))))
     }
 
@@ -202,9 +208,14 @@ impl Recorder {
         }
     }
 
-    /// Stores the model's events for an input at `now` (those not already
-    /// stored by the interrupted run).
-    fn store_events(&mut self, events: &[ShiftEvent], now: Millis) {
+    /// The setup the shift model starts from.
+    pub fn setup(&self) -> ShiftSetup {
+        self.setup.clone()
+    }
+
+    /// Stores the kept events of a model step for an input at `now`
+    /// (those an interrupted run had not stored already).
+    pub fn model_events(&mut self, events: &[ShiftEvent], now: Millis) {
         for ev in events {
             if let Some((t, kind, payload)) = steady_core::store::model::event_record(ev, now)
                 && !self.stored_in(EVENTS, t)
@@ -215,41 +226,44 @@ impl Recorder {
         }
     }
 
-    /// A user action or control input for the model (stored as an event).
-    pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
-        let t = input.t_ms();
-        if self.stored_in(EVENTS, t) {
-            return Vec::new(); // already in the rebuilt model
+    /// Stores a user action given to the model (data inputs are ignored:
+    /// they have their own tables).
+    pub fn model_input(&mut self, input: &ShiftInput) {
+        if steady_core::store::model::input_record(input).is_some()
+            && !self.stored_in(EVENTS, input.t_ms())
+        {
+            let r = self.writer.push_model_input(input);
+            self.report(r);
         }
-        let r = self.writer.push_model_input(input);
-        self.report(r);
-        let ev = self.model.handle(input);
-        self.store_events(&ev, t);
-        ev
     }
 
-    /// A cleaned beat: to the model, and stored. Returns the model's events.
-    pub fn beat(&mut self, b: &Beat) -> Vec<ShiftEvent> {
-        if self.stored_in(BEATS, b.t_ms) {
-            return Vec::new(); // already in the rebuilt model
+    /// Stores a cleaned beat.
+    pub fn beat(&mut self, b: &Beat) {
+        if !self.stored_in(BEATS, b.t_ms) {
+            let r = self.writer.push_beat(*b);
+            self.report(r);
         }
-        let r = self.writer.push_beat(*b);
-        self.report(r);
-        let ev = self.model.handle(&ShiftInput::beat(b));
-        self.store_events(&ev, b.t_ms);
-        ev
     }
 
-    /// An HR-only reading: to the model, and stored.
-    pub fn heart_rate(&mut self, t_ms: Millis, bpm: f64) -> Vec<ShiftEvent> {
-        if self.stored_in(HR, t_ms) {
-            return Vec::new(); // already in the rebuilt model
+    /// Stores an HR-only reading.
+    pub fn heart_rate(&mut self, t_ms: Millis, bpm: f64) {
+        if !self.stored_in(HR, t_ms) {
+            let r = self.writer.push_sample(SampleKind::Hr, t_ms, bpm as f32);
+            self.report(r);
         }
-        let r = self.writer.push_sample(SampleKind::Hr, t_ms, bpm as f32);
-        self.report(r);
-        let ev = self.model.handle(&ShiftInput::HeartRate { t_ms, bpm });
-        self.store_events(&ev, t_ms);
-        ev
+    }
+
+    /// Stores a motion input as the model got it (ENMO in g, or steps per
+    /// minute).
+    pub fn motion(&mut self, m: &Motion) {
+        let (t_ms, v) = match *m {
+            Motion::Enmo { t_ms, g } => (t_ms, g),
+            Motion::StepsPerMinute { t_ms, value } => (t_ms, value),
+        };
+        if !self.stored_in(MOTION, t_ms) {
+            let r = self.writer.push_sample(SampleKind::Motion, t_ms, v as f32);
+            self.report(r);
+        }
     }
 
     /// Something the file says that the model does not take (a recorded
@@ -267,19 +281,13 @@ impl Recorder {
         self.report(r);
     }
 
-    /// Ends the shift at `end_ms`: the model's summary, its key figures and
-    /// its still minutes (for the next shift's baseline) are stored.
-    pub fn finish(mut self, end_ms: Millis) -> Result<(ShiftId, ShiftSummary)> {
-        self.input(&ShiftInput::End { t_ms: end_ms });
-        let summary = self
-            .model
-            .summary()
-            .cloned()
-            .context("the shift model did not end the shift")?;
+    /// Ends the shift with the model's summary: its key figures and its
+    /// still minutes (for the next shift's baseline) are stored.
+    pub fn finish(mut self, summary: &ShiftSummary) -> Result<ShiftId> {
         self.writer
-            .finish_with_summary(&summary)
+            .finish_with_summary(summary)
             .context("could not store the end of the shift")?;
-        Ok((self.writer.shift_id(), summary))
+        Ok(self.writer.shift_id())
     }
 }
 
@@ -288,8 +296,23 @@ impl Recorder {
 /// readings in time order through the deterministic model. (Motion is not
 /// replayed: the stored motion unit depends on the shell.)
 pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
+    Ok(run_stored(store, r, None)?.0)
+}
+
+/// Every model event of a stored shift, recomputed from its saved data
+/// (gauge refreshes are not stored; the chart needs them). Ends the model
+/// at the shift's end when it has one.
+pub fn rebuild_events(store: &Store, r: &ShiftRecord) -> Result<Vec<ShiftEvent>> {
+    Ok(run_stored(store, r, r.ended_ms)?.1)
+}
+
+fn run_stored(
+    store: &Store,
+    r: &ShiftRecord,
+    end: Option<Millis>,
+) -> Result<(Shift, Vec<ShiftEvent>)> {
     let mut model = Shift::new(store.shift_setup(r.started_ms, ShiftConfig::default())?);
-    model.handle(&ShiftInput::Start { t_ms: r.started_ms });
+    let mut events = model.handle(&ShiftInput::Start { t_ms: r.started_ms });
     let mut all: Vec<ShiftInput> = store
         .events(r.id)?
         .into_iter()
@@ -310,9 +333,12 @@ pub fn rebuild_model(store: &Store, r: &ShiftRecord) -> Result<Shift> {
     // Stable: at equal times, user actions first.
     all.sort_by_key(ShiftInput::t_ms);
     for i in &all {
-        model.handle(i);
+        events.extend(model.handle(i));
     }
-    Ok(model)
+    if let Some(t_ms) = end {
+        events.extend(model.handle(&ShiftInput::End { t_ms }));
+    }
+    Ok((model, events))
 }
 
 /// Closes an interrupted shift with the summary the model gives for what

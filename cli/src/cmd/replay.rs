@@ -66,15 +66,14 @@ struct Model {
 }
 
 impl Model {
-    fn new(rec: &Recording) -> Self {
+    /// The model starts from `setup` (the stored baseline history and
+    /// earlier shifts when the shift is stored); the caller feeds `Start`.
+    fn new(rec: &Recording, setup: ShiftSetup) -> Self {
         let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
             .into_iter()
             .map(|motion| ShiftInput::Motion { motion })
             .collect();
-        let mut shift = Shift::new(ShiftSetup::default());
-        let _ = shift.handle(&ShiftInput::Start {
-            t_ms: rec.origin_ms,
-        });
+        let shift = Shift::new(setup);
         Self {
             shift,
             motion,
@@ -83,13 +82,15 @@ impl Model {
         }
     }
 
-    /// Feed one input (and the motion up to its time); print prompts.
+    /// Feed one input (and the motion up to its time); print prompts; store
+    /// what the shift keeps (motion, user actions, events).
     fn feed(
         &mut self,
         input: ShiftInput,
         origin: Millis,
         outcome: &mut ReplayOutcome,
         out: &mut impl Write,
+        recorder: &mut Option<Recorder>,
     ) -> Result<()> {
         let t = input.t_ms();
         let mut inputs = Vec::new();
@@ -99,7 +100,15 @@ impl Model {
         }
         inputs.push(input);
         for i in &inputs {
-            for e in self.shift.handle(i) {
+            let events = self.shift.handle(i);
+            if let Some(r) = recorder.as_mut() {
+                if let ShiftInput::Motion { motion } = i {
+                    r.motion(motion);
+                }
+                r.model_input(i);
+                r.model_events(&events, i.t_ms());
+            }
+            for e in events {
                 match e {
                     ShiftEvent::Gauge { update } => self.last = Some(update),
                     ShiftEvent::PromptOffered { prompt } => {
@@ -152,7 +161,12 @@ pub fn replay(
 ) -> Result<ReplayOutcome> {
     let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
-    let mut model = Model::new(rec);
+    let setup = recorder.as_ref().map(Recorder::setup).unwrap_or_default();
+    let mut model = Model::new(rec, setup);
+    let start = ShiftInput::Start {
+        t_ms: rec.origin_ms,
+    };
+    model.feed(start, rec.origin_ms, &mut outcome, out, recorder)?;
     let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
@@ -171,6 +185,7 @@ pub fn replay(
                     rec.origin_ms,
                     &mut outcome,
                     out,
+                    recorder,
                 )?;
                 r.t_ms
             }
@@ -188,6 +203,7 @@ pub fn replay(
                     rec.origin_ms,
                     &mut outcome,
                     out,
+                    recorder,
                 )?;
                 h.t_ms
             }
@@ -202,6 +218,7 @@ pub fn replay(
                     rec.origin_ms,
                     &mut outcome,
                     out,
+                    recorder,
                 )?;
                 r.t_ms
             }
@@ -246,6 +263,7 @@ pub fn replay(
         rec.origin_ms,
         &mut outcome,
         out,
+        recorder,
     )?;
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
@@ -286,28 +304,21 @@ pub fn begin_store(
     Ok(Some(r))
 }
 
-/// Ends a stored shift at the last data time.
-pub fn finish_store(recorder: Option<Recorder>, rec: &Recording) -> Result<()> {
+/// Ends a stored shift with the model's summary.
+pub fn finish_store(recorder: Option<Recorder>, o: &ReplayOutcome) -> Result<()> {
     let Some(r) = recorder else { return Ok(()) };
-    let end = rec
-        .rr
-        .last()
-        .map(|x| x.t_ms)
-        .into_iter()
-        .chain(rec.hr.last().map(|h| h.t_ms))
-        .max()
-        .unwrap_or(rec.origin_ms);
+    let summary = o.summary.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("the shift model gave no summary; the shift stays unfinished")
+    })?;
     let path = r.path().to_path_buf();
     let temporary = r.is_temporary();
-    let (id, summary) = r.finish(end)?;
-    let what = format!(
-        "shift {id} ({} returns to baseline, load peak {:.1}, {} prompts)",
-        summary.returns_to_baseline, summary.load_peak, summary.prompts_offered
-    );
+    let id = r.finish(summary)?;
     if temporary {
-        eprintln!("stored {what} in a temporary database (deleted now; pass --db PATH to keep it)");
+        eprintln!(
+            "stored shift {id} in a temporary database (deleted now; pass --db PATH to keep it)"
+        );
     } else {
-        eprintln!("stored {what} in {}", path.display());
+        eprintln!("stored shift {id} in {}", path.display());
     }
     Ok(())
 }
@@ -347,6 +358,6 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(s) = &o.summary {
         write!(out, "{}", summary_text(s))?;
     }
-    finish_store(recorder, &rec)?;
+    finish_store(recorder, &o)?;
     Ok(())
 }

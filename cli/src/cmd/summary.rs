@@ -62,6 +62,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "  not ended: still live elsewhere, or interrupted (a killed replay: run it again with --resume or --close-unfinished)"
         )?,
     }
+    // The model's own summary (reasons, resets, signal, trend) when the
+    // shift has one; its stored key figures otherwise.
+    if let Some(model) = store.model_summary(rec.id)? {
+        if summary.as_ref().is_some_and(|v| v["interrupted"] == true) {
+            writeln!(out, "  (closed after an interruption: what was saved)")?;
+        }
+        write!(out, "{}", super::model::summary_text(&model))?;
+        return Ok(());
+    }
     let k = &rec.key;
     let mean = |f: fn(&ShiftRecord) -> Option<f64>| {
         let v: Vec<f64> = previous.iter().filter_map(f).collect();

@@ -16,18 +16,20 @@ use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
 pub const INPUT_EVENT: &str = "input";
 
 impl KeyFigures {
-    /// The figures the trend needs, from the model's summary.
+    /// The figures the trend needs, from the model's summary. Beats, mean
+    /// HR and corrected share are left to the store, which counts the beats
+    /// it holds, so the figures agree with an export.
     pub fn from_summary(s: &ShiftSummary) -> KeyFigures {
         let d = &s.digest;
         KeyFigures {
-            beats: i64::try_from(s.signal.beats).ok(),
-            mean_hr_bpm: None, // filled from the stored beats
-            corrected_share: s.signal.corrected_share,
+            beats: None,
+            mean_hr_bpm: None,
+            corrected_share: None,
             duration_s: Some(s.duration_s),
             activated_share: Some(d.activated_share),
             baseline_share: Some(d.baseline_share),
             returns_to_baseline: Some(i64::from(s.returns_to_baseline)),
-            returns_per_hour: Some(d.returns_per_hour),
+            returns_per_hour: (s.duration_s > 0.0).then_some(d.returns_per_hour),
             longest_without_return_s: Some(s.longest_without_return_s),
             load_start: Some(s.load_start),
             load_peak: Some(s.load_peak),
@@ -137,22 +139,23 @@ impl ShiftWriter {
 
 impl Store {
     /// What a shift starting at `start_ms` begins from: the personal
-    /// baseline's rolling history and the digests of up to
-    /// [`TREND_SHIFTS`] earlier ended shifts (for the trend). Load starts
-    /// at 0: the time between shifts is not observed, so nothing is
-    /// assumed about how much of the last shift's load is left.
+    /// baseline's rolling history, the digests of up to [`TREND_SHIFTS`]
+    /// earlier ended shifts (for the trend), and the load the last of them
+    /// ended with (carried over, as `ShiftSetup::load_start` says; the model
+    /// decides how it decays).
     pub fn shift_setup(
         &self,
         start_ms: Millis,
         config: ShiftConfig,
     ) -> Result<ShiftSetup, StoreError> {
         let history = self.baseline_history_at(start_ms, &config.baseline)?;
-        let previous: Vec<ShiftDigest> = self
+        let earlier: Vec<ShiftRecord> = self
             .trend(u32::MAX)?
-            .iter()
+            .into_iter()
             .filter(|r| r.started_ms < start_ms)
-            .filter_map(ShiftRecord::digest)
             .collect();
+        let load_start = earlier.last().and_then(|r| r.key.load_end).unwrap_or(0.0);
+        let previous: Vec<ShiftDigest> = earlier.iter().filter_map(ShiftRecord::digest).collect();
         let previous = previous
             .get(previous.len().saturating_sub(TREND_SHIFTS)..)
             .unwrap_or(&[])
@@ -161,7 +164,7 @@ impl Store {
             config,
             history,
             previous,
-            load_start: 0.0,
+            load_start,
         })
     }
 

@@ -1904,8 +1904,8 @@ enum SteadyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Export(reason: String
     )
     /**
-     * A bug in the core (a panic) was caught at the FFI edge. The object
-     * that raised it keeps its last good state.
+     * A bug (a panic in the core or in a listener) was caught at the FFI
+     * edge. The object that raised it stays usable.
      */
     case Internal(reason: String
     )

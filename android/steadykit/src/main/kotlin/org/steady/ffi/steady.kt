@@ -3099,8 +3099,8 @@ sealed class SteadyException: kotlin.Exception() {
     }
     
     /**
-     * A bug in the core (a panic) was caught at the FFI edge. The object
-     * that raised it keeps its last good state.
+     * A bug (a panic in the core or in a listener) was caught at the FFI
+     * edge. The object that raised it stays usable.
      */
     class Internal(
         

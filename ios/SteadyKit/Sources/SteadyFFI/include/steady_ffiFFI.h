@@ -294,6 +294,11 @@ void uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(uint64_t ptr, int64
 void uniffi_steady_ffi_fn_method_liveshift_ingest_motion(uint64_t ptr, RustBuffer motion, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_PACKED
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_PACKED
+void uniffi_steady_ffi_fn_method_liveshift_ingest_packed(uint64_t ptr, int64_t t_ms, uint8_t len, uint64_t w0, uint64_t w1, uint64_t w2, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
 RustBuffer uniffi_steady_ffi_fn_method_liveshift_poll_events(uint64_t ptr, uint32_t max, RustCallStatus *_Nonnull out_status
@@ -739,6 +744,12 @@ uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
 uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_PACKED
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_PACKED
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_packed(void
     
 );
 #endif

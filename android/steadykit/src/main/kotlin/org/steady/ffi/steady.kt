@@ -741,6 +741,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(
     ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_packed(
+    ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_poll_events(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_set_listener(
@@ -810,6 +812,8 @@ internal object UniffiLib {
     external fun uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(`ptr`: Long,`tMs`: Long,`bpm`: Double,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_steady_ffi_fn_method_liveshift_ingest_motion(`ptr`: Long,`motion`: RustBufferMotion.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_ingest_packed(`ptr`: Long,`tMs`: Long,`len`: Byte,`w0`: Long,`w1`: Long,`w2`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_steady_ffi_fn_method_liveshift_poll_events(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1007,6 +1011,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 54005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_packed() and 0xFFFF) != 46304) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 41025) {
@@ -1246,6 +1253,33 @@ private class AndroidSystemCleanable(
     private val cleanable: java.lang.ref.Cleaner.Cleanable,
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUByte: FfiConverter<UByte, Byte> {
+    override fun lift(value: Byte): UByte {
+        return value.toUByte()
+    }
+
+    fun lift(value: Int): UByte {
+        return value.toUByte()
+    }
+
+    override fun read(buf: ByteBuffer): UByte {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: UByte): Byte {
+        return value.toByte()
+    }
+
+    override fun allocationSize(value: UByte) = 1UL
+
+    override fun write(value: UByte, buf: ByteBuffer) {
+        buf.put(value.toByte())
+    }
 }
 
 /**
@@ -1592,6 +1626,16 @@ public interface LiveShiftInterface {
     fun `ingestMotion`(`motion`: Motion)
     
     /**
+     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
+     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
+     * costs a second FFI crossing (UniFFI allocates its buffer through the
+     * library), so this form halves the per-packet cost from Kotlin/Swift;
+     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
+     * go through `ingest`.
+     */
+    fun `ingestPacked`(`tMs`: kotlin.Long, `len`: kotlin.UByte, `w0`: kotlin.ULong, `w1`: kotlin.ULong, `w2`: kotlin.ULong)
+    
+    /**
      * Takes up to `max` waiting events, oldest first.
      */
     fun `pollEvents`(`max`: kotlin.UInt): List<ShiftEvent>
@@ -1808,6 +1852,32 @@ open class LiveShift: Disposable, AutoCloseable, LiveShiftInterface
         it,
         
         FfiConverterTypeMotion.lower(`motion`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
+     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
+     * costs a second FFI crossing (UniFFI allocates its buffer through the
+     * library), so this form halves the per-packet cost from Kotlin/Swift;
+     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
+     * go through `ingest`.
+     */
+    @Throws(SteadyException::class)override fun `ingestPacked`(`tMs`: kotlin.Long, `len`: kotlin.UByte, `w0`: kotlin.ULong, `w1`: kotlin.ULong, `w2`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_ingest_packed(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterUByte.lower(`len`),
+        FfiConverterULong.lower(`w0`),
+        FfiConverterULong.lower(`w1`),
+        FfiConverterULong.lower(`w2`),_status)
 }
     }
     

@@ -1,9 +1,11 @@
 //! The FFI edge: nothing may unwind into Kotlin or Swift.
 //!
 //! UniFFI already turns a panic into a generic `InternalException`; catching it
-//! here instead gives the shells the typed [`SteadyError::Internal`] and lets
-//! the objects keep their last good state (the core is a pure state machine:
-//! a step that panics never replaced the state it was given).
+//! here instead gives the shells the typed [`SteadyError::Internal`], and the
+//! objects stay usable: a lock poisoned by the panic is recovered and the
+//! shift goes on from the state the core left (the core has no panicking
+//! path by design; this is the last line of defence, tested with a
+//! panicking listener).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

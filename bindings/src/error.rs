@@ -21,8 +21,8 @@ pub enum SteadyError {
     /// Writing an export failed.
     #[error("export: {reason}")]
     Export { reason: String },
-    /// A bug in the core (a panic) was caught at the FFI edge. The object
-    /// that raised it keeps its last good state.
+    /// A bug (a panic in the core or in a listener) was caught at the FFI
+    /// edge. The object that raised it stays usable.
     #[error("internal error: {reason}")]
     Internal { reason: String },
 }

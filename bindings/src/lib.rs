@@ -15,8 +15,8 @@ mod store;
 pub use error::SteadyError;
 pub use hrm::decode_heart_rate_measurement;
 pub use shift::{
-    GaugeSnapshot, LiveShift, POLL_QUEUE_CAPACITY, ShiftListener, UserAction, default_shift_setup,
-    reset_protocols,
+    GaugeSnapshot, LiveShift, PACKED_MAX_BYTES, POLL_QUEUE_CAPACITY, ShiftListener, UserAction,
+    default_shift_config, default_shift_setup, reset_protocols,
 };
 pub use store::{ExportFormat, ShiftInfo, SteadyStore};
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use steady_core::Millis;
 use steady_core::session::LiveSession;
-use steady_core::shift::ShiftSetup;
+use steady_core::shift::ShiftConfig;
 use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError};
 use steady_core::summary::ShiftSummary;
 
@@ -119,18 +119,19 @@ impl SteadyStore {
     }
 
     /// Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-    /// data unsaved) and can be resumed if the app is killed.
+    /// data unsaved) and can be resumed if the app is killed. It starts from
+    /// the personal baseline and trend that earlier shifts left in the store.
     pub fn start_shift(
         &self,
         t_ms: Millis,
-        setup: ShiftSetup,
+        config: ShiftConfig,
     ) -> Result<Arc<LiveShift>, SteadyError> {
         guard(|| {
             // The live shift writes through its own connection (WAL: readers
             // here are never blocked by it).
             let store = Store::open(&self.path)?;
             let (session, events) =
-                LiveSession::start(store, setup, t_ms, ShiftSource::Live, None)?;
+                LiveSession::start(store, config, t_ms, ShiftSource::Live, None)?;
             Ok(LiveShift::stored(session, events))
         })
     }
@@ -207,7 +208,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("steady.db").to_string_lossy().into_owned();
         let store = SteadyStore::open(db).unwrap();
-        let shift = store.start_shift(T0, ShiftSetup::default()).unwrap();
+        let shift = store.start_shift(T0, ShiftConfig::default()).unwrap();
         for i in 1..=120 {
             let rr: u16 = if i % 2 == 0 { 1034 } else { 1014 };
             let [lo, hi] = rr.to_le_bytes();

@@ -10,8 +10,13 @@
 //!   uses ([`RrTimeline`] + [`BeatCleaner`], fed the same packets, with the
 //!   same "no skin contact breaks the chain" rule), so the stored beats are
 //!   what a replay of the packets gives;
-//! - the model's events (all but the 5-s gauge refreshes, which a replay of
-//!   the beats rebuilds) and the wearer's actions are stored as events;
+//! - the model's events and the wearer's actions are stored as the store's
+//!   model seam decides ([`crate::store::model`]: not the 5-s gauge
+//!   refreshes, which a replay of the beats rebuilds), the summary with the
+//!   shift, and the shift's still minutes for the next shift's baseline;
+//! - a new shift starts from what earlier shifts left: the personal
+//!   baseline's history and their digests for the trend
+//!   ([`Store::shift_setup`]);
 //! - the model's whole state is saved every [`STATE_SAVE_MS`] of data time,
 //!   so a process killed mid-shift resumes ([`LiveSession::resume`]) with the
 //!   model as it was at most a minute earlier and the beats of all but the
@@ -24,9 +29,9 @@
 use crate::Millis;
 use crate::beats::{Beat, BeatCleaner, RrTimeline};
 use crate::hrm::{SensorContact, decode_view};
-use crate::shift::{Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use crate::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput};
 use crate::store::{
-    KeyFigures, SampleKind, ShiftId, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
+    SampleKind, ShiftId, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };
 use crate::summary::ShiftSummary;
 
@@ -68,14 +73,16 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
-    /// Creates the shift in `store` and starts the model at `t_ms`.
+    /// Creates the shift in `store` and starts the model at `t_ms`, from the
+    /// personal baseline and trend the store carries over from earlier shifts.
     pub fn start(
         store: Store,
-        setup: ShiftSetup,
+        config: ShiftConfig,
         t_ms: Millis,
         source: ShiftSource,
         label: Option<&str>,
     ) -> Result<(Self, Vec<ShiftEvent>), SessionError> {
+        let setup = store.shift_setup(t_ms, config)?;
         let writer = ShiftWriter::start(store, t_ms, source, label, WriterConfig::default())?;
         let mut s = Self::with(Shift::new(setup), writer, t_ms);
         let events = s.handle(&ShiftInput::Start { t_ms });
@@ -86,8 +93,12 @@ impl LiveSession {
     /// Continues an unfinished shift after the process was killed: the
     /// model from its last saved state, new data appended after the stored.
     pub fn resume(store: Store, id: ShiftId) -> Result<Self, SessionError> {
+        if store.shift(id)?.ended_ms.is_some() {
+            return Err(SessionError::Ended);
+        }
         let state = store
             .setting(&state_key(id))?
+            .filter(|v| !v.is_null())
             .ok_or(SessionError::NoSavedState(id))?;
         let shift: Shift = serde_json::from_value(state)?;
         if shift.has_ended() {
@@ -133,12 +144,9 @@ impl LiveSession {
             return events;
         }
         self.store_input(input);
-        for e in &events {
-            if !matches!(e, ShiftEvent::Gauge { .. }) {
-                self.store_event(event_time(e).unwrap_or(input.t_ms()), e);
-            }
-        }
         let t = input.t_ms();
+        let r = self.writer.push_model_events(&events, t);
+        self.report(r);
         if t >= self.next_state_save_ms && !self.shift.has_ended() {
             self.next_state_save_ms = t.saturating_add(STATE_SAVE_MS);
             if let Err(e) = self.save_state() {
@@ -164,9 +172,7 @@ impl LiveSession {
             self.beats.push(b);
         }
         self.push_beats();
-        let key = key_figures(&summary);
-        self.writer
-            .finish(t_ms, &serde_json::to_value(&summary)?, &key)?;
+        self.writer.finish_with_summary(&summary)?;
         self.writer
             .store()
             .set_setting(&state_key(self.shift_id()), &serde_json::Value::Null)?;
@@ -211,20 +217,11 @@ impl LiveSession {
                 let r = self.writer.tick(*t_ms);
                 self.report(r);
             }
-            ShiftInput::Quiet { .. }
-            | ShiftInput::Snooze { .. }
-            | ShiftInput::PromptsEnabled { .. }
-            | ShiftInput::PromptDismissed { .. }
-            | ShiftInput::ResetStarted { .. }
-            | ShiftInput::ResetFinished { .. }
-            | ShiftInput::ResetAbandoned { .. }
-            | ShiftInput::SeatedCheck { .. } => {
-                if let Ok(v) = serde_json::to_value(input) {
-                    let r = self.writer.push_event(input.t_ms(), "input", &v);
-                    self.report(r);
-                }
+            _ => {
+                // user actions (the seam skips data inputs)
+                let r = self.writer.push_model_input(input);
+                self.report(r);
             }
-            _ => {}
         }
     }
 
@@ -263,57 +260,6 @@ impl LiveSession {
         }
         self.beats.clear();
     }
-
-    fn store_event(&mut self, t_ms: Millis, e: &ShiftEvent) {
-        let Ok(v) = serde_json::to_value(e) else {
-            return;
-        };
-        let kind = v
-            .get("type")
-            .and_then(|k| k.as_str())
-            .unwrap_or("event")
-            .to_owned();
-        let r = self.writer.push_event(t_ms, &kind, &v);
-        self.report(r);
-    }
-}
-
-fn event_time(e: &ShiftEvent) -> Option<Millis> {
-    match e {
-        ShiftEvent::Started { t_ms, .. }
-        | ShiftEvent::StateChanged { t_ms, .. }
-        | ShiftEvent::BaselineChanged { t_ms, .. }
-        | ShiftEvent::SignalLost { t_ms }
-        | ShiftEvent::SignalRestored { t_ms, .. }
-        | ShiftEvent::InputIgnored { t_ms, .. } => Some(*t_ms),
-        ShiftEvent::Gauge { update } => Some(update.t_ms),
-        ShiftEvent::PromptOffered { prompt } => Some(prompt.t_ms),
-        ShiftEvent::ResetScored { effect } => Some(effect.finished_ms),
-        ShiftEvent::Ended { summary } => Some(summary.end_ms),
-    }
-}
-
-/// The columns the store keeps for the trend, from the model's summary.
-/// `beats`, `mean_hr_bpm` and `corrected_share` are left to the store, which
-/// fills them from the stored beats.
-pub fn key_figures(s: &ShiftSummary) -> KeyFigures {
-    KeyFigures {
-        beats: None,
-        mean_hr_bpm: None,
-        corrected_share: None,
-        duration_s: Some(s.duration_s),
-        activated_share: Some(s.digest.activated_share),
-        baseline_share: Some(s.digest.baseline_share),
-        returns_to_baseline: Some(i64::from(s.returns_to_baseline)),
-        returns_per_hour: Some(s.digest.returns_per_hour),
-        longest_without_return_s: Some(s.longest_without_return_s),
-        load_start: Some(s.load_start),
-        load_peak: Some(s.load_peak),
-        load_end: Some(s.load_end),
-        prompts_offered: Some(i64::from(s.prompts_offered)),
-        prompts_taken: Some(i64::from(s.prompts_taken)),
-        resets: Some(s.resets.len() as i64),
-    }
 }
 
 #[cfg(test)]
@@ -342,7 +288,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut s, ev) = LiveSession::start(
             open(&dir),
-            ShiftSetup::default(),
+            ShiftConfig::default(),
             T0,
             ShiftSource::Live,
             None,
@@ -376,10 +322,13 @@ mod tests {
             .collect();
         assert!(kinds.iter().any(|k| k == "started"), "{kinds:?}");
         assert!(kinds.iter().any(|k| k == "input"), "{kinds:?}");
-        assert!(kinds.iter().any(|k| k == "ended"), "{kinds:?}");
-        let stored: ShiftSummary =
-            serde_json::from_value(store.summary(id).unwrap().unwrap()).unwrap();
-        assert_eq!(stored, summary);
+        assert_eq!(store.model_summary(id).unwrap(), Some(summary.clone()));
+        // the next shift starts from this one: its digest for the trend
+        let next = store
+            .shift_setup(T0 + 3_600_000, ShiftConfig::default())
+            .unwrap();
+        assert_eq!(next.previous.len(), 1);
+        assert_eq!(next.previous[0].start_ms, T0);
         assert_eq!(
             store.setting(&state_key(id)).unwrap(),
             Some(serde_json::Value::Null)
@@ -391,7 +340,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut s, _) = LiveSession::start(
             open(&dir),
-            ShiftSetup::default(),
+            ShiftConfig::default(),
             T0,
             ShiftSource::Live,
             None,
@@ -418,7 +367,10 @@ mod tests {
         // beats of the first 125 s at least (5 s may be lost) and all after
         let n = store.beats(id).unwrap().len();
         assert!(n >= 185, "{n}");
-        assert!(LiveSession::resume(open(&dir), id).is_err());
+        assert!(matches!(
+            LiveSession::resume(open(&dir), id),
+            Err(SessionError::Ended)
+        ));
     }
 
     #[test]

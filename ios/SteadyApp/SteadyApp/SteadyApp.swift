@@ -39,7 +39,7 @@ final class AppModel: ObservableObject {
         if let interrupted = (try? store.unfinishedShifts())?.last,
            let resumed = try? store.resumeShift(id: interrupted.id) {
             shift = resumed
-        } else if let started = try? store.startShift(tMs: now, setup: defaultShiftSetup()) {
+        } else if let started = try? store.startShift(tMs: now, config: defaultShiftConfig()) {
             shift = started
         } else {
             return

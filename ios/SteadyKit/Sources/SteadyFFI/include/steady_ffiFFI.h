@@ -294,6 +294,11 @@ void uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(uint64_t ptr, int64
 void uniffi_steady_ffi_fn_method_liveshift_ingest_motion(uint64_t ptr, RustBuffer motion, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_PACKED
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_PACKED
+void uniffi_steady_ffi_fn_method_liveshift_ingest_packed(uint64_t ptr, int64_t t_ms, uint8_t len, uint64_t w0, uint64_t w1, uint64_t w2, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
 RustBuffer uniffi_steady_ffi_fn_method_liveshift_poll_events(uint64_t ptr, uint32_t max, RustCallStatus *_Nonnull out_status
@@ -386,7 +391,7 @@ RustBuffer uniffi_steady_ffi_fn_method_steadystore_shifts(uint64_t ptr, RustCall
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_START_SHIFT
-uint64_t uniffi_steady_ffi_fn_method_steadystore_start_shift(uint64_t ptr, int64_t t_ms, RustBuffer setup, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_steady_ffi_fn_method_steadystore_start_shift(uint64_t ptr, int64_t t_ms, RustBuffer config, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SUMMARY
@@ -408,6 +413,12 @@ RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_s
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DECODE_HEART_RATE_MEASUREMENT
 RustBuffer uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(RustBuffer packet, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_CONFIG
+RustBuffer uniffi_steady_ffi_fn_func_default_shift_config(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DEFAULT_SHIFT_SETUP
@@ -694,6 +705,12 @@ uint16_t uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_CONFIG
+uint16_t uniffi_steady_ffi_checksum_func_default_shift_config(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_SETUP
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DEFAULT_SHIFT_SETUP
 uint16_t uniffi_steady_ffi_checksum_func_default_shift_setup(void
@@ -727,6 +744,12 @@ uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
 uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_PACKED
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_PACKED
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_packed(void
     
 );
 #endif

@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
+    typealias FfiType = UInt8
+    typealias SwiftType = UInt8
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     typealias FfiType = UInt16
     typealias SwiftType = UInt16
@@ -669,6 +685,16 @@ public protocol LiveShiftProtocol: AnyObject, Sendable {
     func ingestMotion(motion: Motion) throws 
     
     /**
+     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
+     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
+     * costs a second FFI crossing (UniFFI allocates its buffer through the
+     * library), so this form halves the per-packet cost from Kotlin/Swift;
+     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
+     * go through `ingest`.
+     */
+    func ingestPacked(tMs: Int64, len: UInt8, w0: UInt64, w1: UInt64, w2: UInt64) throws 
+    
+    /**
      * Takes up to `max` waiting events, oldest first.
      */
     func pollEvents(max: UInt32)  -> [ShiftEvent]
@@ -816,6 +842,27 @@ open func ingestMotion(motion: Motion)throws   {try rustCallWithError(FfiConvert
     uniffi_steady_ffi_fn_method_liveshift_ingest_motion(
             self.uniffiCloneHandle(),
         FfiConverterTypeMotion_lower(motion),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
+     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
+     * costs a second FFI crossing (UniFFI allocates its buffer through the
+     * library), so this form halves the per-packet cost from Kotlin/Swift;
+     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
+     * go through `ingest`.
+     */
+open func ingestPacked(tMs: Int64, len: UInt8, w0: UInt64, w1: UInt64, w2: UInt64)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_ingest_packed(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(tMs),
+        FfiConverterUInt8.lower(len),
+        FfiConverterUInt64.lower(w0),
+        FfiConverterUInt64.lower(w1),
+        FfiConverterUInt64.lower(w2),uniffiCallStatus
     )
 }
 }
@@ -1185,9 +1232,10 @@ public protocol SteadyStoreProtocol: AnyObject, Sendable {
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-    func startShift(tMs: Int64, setup: ShiftSetup) throws  -> LiveShift
+    func startShift(tMs: Int64, config: ShiftConfig) throws  -> LiveShift
     
     /**
      * The stored summary of an ended shift (`None` while it runs).
@@ -1323,15 +1371,16 @@ open func shifts()throws  -> [ShiftInfo]  {
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-open func startShift(tMs: Int64, setup: ShiftSetup)throws  -> LiveShift  {
+open func startShift(tMs: Int64, config: ShiftConfig)throws  -> LiveShift  {
     return try  FfiConverterTypeLiveShift_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
         uniffiCallStatus in
     uniffi_steady_ffi_fn_method_steadystore_start_shift(
             self.uniffiCloneHandle(),
         FfiConverterInt64.lower(tMs),
-        FfiConverterTypeShiftSetup_lower(setup),uniffiCallStatus
+        FfiConverterTypeShiftConfig_lower(config),uniffiCallStatus
     )
 })
 }
@@ -1902,8 +1951,8 @@ enum SteadyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Export(reason: String
     )
     /**
-     * A bug in the core (a panic) was caught at the FFI edge. The object
-     * that raised it keeps its last good state.
+     * A bug (a panic in the core or in a listener) was caught at the FFI
+     * edge. The object that raised it stays usable.
      */
     case Internal(reason: String
     )
@@ -2441,7 +2490,18 @@ public func decodeHeartRateMeasurement(packet: Data)throws  -> HeartRateMeasurem
 })
 }
 /**
- * The default setup (model.md's starting parameters, no history).
+ * The default parameters (model.md) for `SteadyStore.startShift`.
+ */
+public func defaultShiftConfig() -> ShiftConfig  {
+    return try!  FfiConverterTypeShiftConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_func_default_shift_config(uniffiCallStatus
+    )
+})
+}
+/**
+ * The default setup (model.md's starting parameters, no history): for a
+ * shift kept in memory only ([`LiveShift::new`]).
  */
 public func defaultShiftSetup() -> ShiftSetup  {
     return try!  FfiConverterTypeShiftSetup_lift(try! rustCall() {
@@ -2483,7 +2543,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 40832) {
+    if (uniffi_steady_ffi_checksum_func_default_shift_config() != 55766) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 9586) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
@@ -2499,6 +2562,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 54005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_packed() != 46304) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 41025) {
@@ -2537,7 +2603,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 57347) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 6883) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 47065) {

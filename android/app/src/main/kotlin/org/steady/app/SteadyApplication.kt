@@ -14,7 +14,7 @@ import org.steady.android.StrapService
 import org.steady.core.ShiftEvent
 import org.steady.ffi.LiveShift
 import org.steady.ffi.SteadyStore
-import org.steady.ffi.defaultShiftSetup
+import org.steady.ffi.defaultShiftConfig
 
 /**
  * Holds the core for the process: the store, the running shift and its
@@ -43,7 +43,7 @@ class SteadyApplication : Application() {
 
     fun startShift(nowMs: Long = System.currentTimeMillis()) {
         if (shift != null) return
-        attach(store.startShift(nowMs, defaultShiftSetup()))
+        attach(store.startShift(nowMs, defaultShiftConfig()))
     }
 
     fun endShift(nowMs: Long = System.currentTimeMillis()) {

@@ -29,7 +29,10 @@ class CoreBridge(
     }
 
     /** A packet the core refuses throws a typed [SteadyException]; HrmRelay counts and drops it. */
-    override fun onHeartRatePacket(bytes: ByteArray, atMs: Long) = shift.ingest(atMs, bytes)
+    override fun onHeartRatePacket(bytes: ByteArray, atMs: Long) {
+        val p = PackedPacket.of(bytes)
+        if (p != null) shift.ingestPacked(atMs, p.len, p.w0, p.w1, p.w2) else shift.ingest(atMs, bytes)
+    }
 
     override fun onStrapState(state: StrapState, atMs: Long) {
         // The core tracks signal loss from the data itself; a tick at the

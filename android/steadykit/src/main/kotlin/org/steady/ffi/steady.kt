@@ -38,12 +38,14 @@ import org.steady.core.FfiConverterTypeBaseline
 import org.steady.core.FfiConverterTypeGaugeUpdate
 import org.steady.core.FfiConverterTypeMotion
 import org.steady.core.FfiConverterTypeResetProtocol
+import org.steady.core.FfiConverterTypeShiftConfig
 import org.steady.core.FfiConverterTypeShiftEvent
 import org.steady.core.FfiConverterTypeShiftSetup
 import org.steady.core.FfiConverterTypeShiftSummary
 import org.steady.core.GaugeUpdate
 import org.steady.core.Motion
 import org.steady.core.ResetProtocol
+import org.steady.core.ShiftConfig
 import org.steady.core.ShiftEvent
 import org.steady.core.ShiftSetup
 import org.steady.core.ShiftSummary
@@ -51,6 +53,7 @@ import org.steady.core.RustBuffer as RustBufferBaseline
 import org.steady.core.RustBuffer as RustBufferGaugeUpdate
 import org.steady.core.RustBuffer as RustBufferMotion
 import org.steady.core.RustBuffer as RustBufferResetProtocol
+import org.steady.core.RustBuffer as RustBufferShiftConfig
 import org.steady.core.RustBuffer as RustBufferShiftEvent
 import org.steady.core.RustBuffer as RustBufferShiftSetup
 import org.steady.core.RustBuffer as RustBufferShiftSummary
@@ -724,6 +727,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(
     ): Int
+    external fun uniffi_steady_ffi_checksum_func_default_shift_config(
+    ): Int
     external fun uniffi_steady_ffi_checksum_func_default_shift_setup(
     ): Int
     external fun uniffi_steady_ffi_checksum_func_reset_protocols(
@@ -735,6 +740,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(
+    ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_packed(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_poll_events(
     ): Int
@@ -806,6 +813,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_steady_ffi_fn_method_liveshift_ingest_motion(`ptr`: Long,`motion`: RustBufferMotion.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_steady_ffi_fn_method_liveshift_ingest_packed(`ptr`: Long,`tMs`: Long,`len`: Byte,`w0`: Long,`w1`: Long,`w2`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_steady_ffi_fn_method_liveshift_poll_events(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_method_liveshift_set_listener(`ptr`: Long,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -842,7 +851,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_steady_ffi_fn_method_steadystore_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`setup`: RustBufferShiftSetup.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`config`: RustBufferShiftConfig.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_steady_ffi_fn_method_steadystore_summary(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -852,6 +861,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_func_default_shift_config(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferShiftConfig.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_setup(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferShiftSetup.ByValue
     external fun uniffi_steady_ffi_fn_func_reset_protocols(uniffi_out_err: UniffiRustCallStatus, 
@@ -981,7 +992,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 40832) {
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55766) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 9586) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
@@ -997,6 +1011,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 54005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_packed() and 0xFFFF) != 46304) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 41025) {
@@ -1035,7 +1052,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 57347) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 6883) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 47065) {
@@ -1236,6 +1253,33 @@ private class AndroidSystemCleanable(
     private val cleanable: java.lang.ref.Cleaner.Cleanable,
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterUByte: FfiConverter<UByte, Byte> {
+    override fun lift(value: Byte): UByte {
+        return value.toUByte()
+    }
+
+    fun lift(value: Int): UByte {
+        return value.toUByte()
+    }
+
+    override fun read(buf: ByteBuffer): UByte {
+        return lift(buf.get())
+    }
+
+    override fun lower(value: UByte): Byte {
+        return value.toByte()
+    }
+
+    override fun allocationSize(value: UByte) = 1UL
+
+    override fun write(value: UByte, buf: ByteBuffer) {
+        buf.put(value.toByte())
+    }
 }
 
 /**
@@ -1582,6 +1626,16 @@ public interface LiveShiftInterface {
     fun `ingestMotion`(`motion`: Motion)
     
     /**
+     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
+     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
+     * costs a second FFI crossing (UniFFI allocates its buffer through the
+     * library), so this form halves the per-packet cost from Kotlin/Swift;
+     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
+     * go through `ingest`.
+     */
+    fun `ingestPacked`(`tMs`: kotlin.Long, `len`: kotlin.UByte, `w0`: kotlin.ULong, `w1`: kotlin.ULong, `w2`: kotlin.ULong)
+    
+    /**
      * Takes up to `max` waiting events, oldest first.
      */
     fun `pollEvents`(`max`: kotlin.UInt): List<ShiftEvent>
@@ -1798,6 +1852,32 @@ open class LiveShift: Disposable, AutoCloseable, LiveShiftInterface
         it,
         
         FfiConverterTypeMotion.lower(`motion`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
+     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
+     * costs a second FFI crossing (UniFFI allocates its buffer through the
+     * library), so this form halves the per-packet cost from Kotlin/Swift;
+     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
+     * go through `ingest`.
+     */
+    @Throws(SteadyException::class)override fun `ingestPacked`(`tMs`: kotlin.Long, `len`: kotlin.UByte, `w0`: kotlin.ULong, `w1`: kotlin.ULong, `w2`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_ingest_packed(
+        it,
+        
+        FfiConverterLong.lower(`tMs`),
+        FfiConverterUByte.lower(`len`),
+        FfiConverterULong.lower(`w0`),
+        FfiConverterULong.lower(`w1`),
+        FfiConverterULong.lower(`w2`),_status)
 }
     }
     
@@ -2396,9 +2476,10 @@ public interface SteadyStoreInterface {
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-    fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift
+    fun `startShift`(`tMs`: kotlin.Long, `config`: ShiftConfig): LiveShift
     
     /**
      * The stored summary of an ended shift (`None` while it runs).
@@ -2591,9 +2672,10 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
-     * data unsaved) and can be resumed if the app is killed.
+     * data unsaved) and can be resumed if the app is killed. It starts from
+     * the personal baseline and trend that earlier shifts left in the store.
      */
-    @Throws(SteadyException::class)override fun `startShift`(`tMs`: kotlin.Long, `setup`: ShiftSetup): LiveShift {
+    @Throws(SteadyException::class)override fun `startShift`(`tMs`: kotlin.Long, `config`: ShiftConfig): LiveShift {
             return FfiConverterTypeLiveShift.lift(
     callWithHandle {
     uniffiRustCallWithError(SteadyException) { _status ->
@@ -2601,7 +2683,7 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
         it,
         
         FfiConverterLong.lower(`tMs`),
-        FfiConverterTypeShiftSetup.lower(`setup`),_status)
+        FfiConverterTypeShiftConfig.lower(`config`),_status)
 }
     }
     )
@@ -3087,8 +3169,8 @@ sealed class SteadyException: kotlin.Exception() {
     }
     
     /**
-     * A bug in the core (a panic) was caught at the FFI edge. The object
-     * that raised it keeps its last good state.
+     * A bug (a panic in the core or in a listener) was caught at the FFI
+     * edge. The object that raised it stays usable.
      */
     class Internal(
         
@@ -3758,6 +3840,8 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
 
 
 
+
+
         /**
          * Version of the core library, so a shell can log which core it runs and
          * check that the generated bindings match the loaded library.
@@ -3789,7 +3873,21 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
     
 
         /**
-         * The default setup (model.md's starting parameters, no history).
+         * The default parameters (model.md) for `SteadyStore.startShift`.
+         */ fun `defaultShiftConfig`(): ShiftConfig {
+            return FfiConverterTypeShiftConfig.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_func_default_shift_config(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The default setup (model.md's starting parameters, no history): for a
+         * shift kept in memory only ([`LiveShift::new`]).
          */ fun `defaultShiftSetup`(): ShiftSetup {
             return FfiConverterTypeShiftSetup.lift(
     uniffiRustCall() { _status ->

@@ -62,6 +62,17 @@ class ShellTest {
     }
 
     @Test
+    fun `packets pack into little-endian words, long ones do not`() {
+        val p = PackedPacket.of(ByteArray(20) { (it + 1).toByte() })!!
+        assertEquals(20, p.len.toInt())
+        assertEquals(0x0807060504030201uL, p.w0)
+        assertEquals(0x100F0E0D0C0B0A09uL, p.w1)
+        assertEquals(0x14131211uL, p.w2)
+        assertEquals(0xFFuL, PackedPacket.of(byteArrayOf(-1))!!.w0)
+        assertEquals(null, PackedPacket.of(ByteArray(25)))
+    }
+
+    @Test
     fun `reconnect delays double up to the cap and reset when data flows`() {
         val p = ReconnectPolicy(initialMs = 1_000, maxMs = 5_000)
         assertEquals(listOf(1_000L, 2_000L, 4_000L, 5_000L, 5_000L), List(5) { p.nextDelayMs() })

@@ -67,10 +67,16 @@ private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
     return times to bytes
 }
 
-private fun run(label: String, withListener: Boolean) {
+private fun run(label: String, withListener: Boolean, packed: Boolean = false) {
     val t0 = 1_764_000_000_000L
     val total = WARMUP + ROUNDS * CALLS
     val (times, bytes) = packets(total, t0)
+    // ingestPacked's words, prepared outside the timed loop like the bytes
+    val words = Array(total) { i ->
+        val w = LongArray(3)
+        bytes[i].forEachIndexed { j, x -> w[j / 8] = w[j / 8] or ((x.toLong() and 0xFF) shl (8 * (j % 8))) }
+        w
+    }
     var events = 0L
     LiveShift(defaultShiftSetup()).use { shift ->
         if (withListener) {
@@ -81,8 +87,13 @@ private fun run(label: String, withListener: Boolean) {
             })
         }
         shift.start(t0)
+        val call = if (packed) {
+            { i: Int -> shift.ingestPacked(times[i], bytes[i].size.toUByte(), words[i][0].toULong(), words[i][1].toULong(), words[i][2].toULong()) }
+        } else {
+            { i: Int -> shift.ingest(times[i], bytes[i]) }
+        }
         for (i in 0 until WARMUP) {
-            shift.ingest(times[i], bytes[i])
+            call(i)
             if (i % 1024 == 0) events += shift.pollEvents(UInt.MAX_VALUE).size
         }
         val wall = DoubleArray(ROUNDS)
@@ -93,14 +104,14 @@ private fun run(label: String, withListener: Boolean) {
             val c0 = cpuNs()
             val start = System.nanoTime()
             for (c in 0 until CALLS) {
-                shift.ingest(times[i], bytes[i])
+                call(i)
                 i++
             }
             wall[r] = (System.nanoTime() - start) / 1000.0 / CALLS
             cpu[r] = (cpuNs() - c0) / 1000.0 / CALLS
         }
         events += shift.pollEvents(UInt.MAX_VALUE).size
-        report("ingest [$label]", wall, cpu, " over $ROUNDS rounds of $CALLS calls")
+        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls")
     }
 }
 
@@ -133,7 +144,9 @@ fun main() {
             s.ingestHeartRate(t, 66.0)
         }
     }
-    run("poll queue only", withListener = false)
-    run("with a Kotlin listener", withListener = true)
+    run("ingest(t, bytes), poll queue only", withListener = false)
+    run("ingest(t, bytes), with a Kotlin listener", withListener = true)
+    run("ingestPacked(t, len, w0, w1, w2), poll queue only", withListener = false, packed = true)
+    run("ingestPacked(t, len, w0, w1, w2), with a Kotlin listener", withListener = true, packed = true)
     println("listener received $eventsSeen events")
 }

@@ -23,6 +23,26 @@ class HrmTest {
     }
 
     @Test
+    fun `ingestPacked gives the same shift as ingest, and refuses the same bad bytes`() {
+        val t0 = 1_764_000_000_000L
+        val packets = FakeStrap(t0).beats(polarSampleRrMs().take(150))
+        org.steady.ffi.LiveShift(org.steady.ffi.defaultShiftSetup()).use { a ->
+            org.steady.ffi.LiveShift(org.steady.ffi.defaultShiftSetup()).use { b ->
+                for (p in packets) {
+                    a.ingest(p.atMs, p.bytes)
+                    val w = LongArray(3)
+                    p.bytes.forEachIndexed { i, x -> w[i / 8] = w[i / 8] or ((x.toLong() and 0xFF) shl (8 * (i % 8))) }
+                    b.ingestPacked(p.atMs, p.bytes.size.toUByte(), w[0].toULong(), w[1].toULong(), w[2].toULong())
+                }
+                assertEquals(a.snapshot(), b.snapshot())
+                assertThrows<SteadyException.InvalidInput> {
+                    b.ingestPacked(packets.last().atMs + 500, 2u, 0x3C01uL, 0uL, 0uL) // [0x01, 60]: uint16 HR cut short
+                }
+            }
+        }
+    }
+
+    @Test
     fun `malformed packets raise SteadyException InvalidInput and the library keeps working`() {
         for (bad in listOf(bytes(), bytes(0x01, 60), bytes(0x10, 60, 0x00), bytes(0x08, 60, 0x01))) {
             val e = assertThrows<SteadyException.InvalidInput> { decodeHeartRateMeasurement(bad) }

@@ -16,6 +16,7 @@ import java.nio.file.Path
 import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
 import org.steady.ffi.UserAction
+import org.steady.ffi.defaultShiftConfig
 import org.steady.ffi.defaultShiftSetup
 import org.steady.ffi.resetProtocols
 import java.util.Collections
@@ -36,7 +37,7 @@ class WholeShiftTest {
     ) {
         val listener = Collecting()
         val store = SteadyStore.open(dir.resolve("steady.db").toString())
-        store.startShift(t0, defaultShiftSetup()).use { shift ->
+        store.startShift(t0, defaultShiftConfig()).use { shift ->
             shift.setListener(listener)
             shift.start(t0)
             val strap = FakeStrap(t0)

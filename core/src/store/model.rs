@@ -126,7 +126,24 @@ impl ShiftWriter {
     /// Ends the shift with the model's summary: the summary JSON, its key
     /// figures, and the shift's still minutes for the next shift's baseline.
     pub fn finish_with_summary(&mut self, summary: &ShiftSummary) -> Result<(), StoreError> {
-        let json = serde_json::to_value(summary)?;
+        self.finish_summary(summary, false)
+    }
+
+    /// [`ShiftWriter::finish_with_summary`] for a shift closed after an
+    /// interruption: the stored summary says `"interrupted": true`.
+    pub fn finish_interrupted(&mut self, summary: &ShiftSummary) -> Result<(), StoreError> {
+        self.finish_summary(summary, true)
+    }
+
+    fn finish_summary(
+        &mut self,
+        summary: &ShiftSummary,
+        interrupted: bool,
+    ) -> Result<(), StoreError> {
+        let mut json = serde_json::to_value(summary)?;
+        if interrupted && let Some(o) = json.as_object_mut() {
+            o.insert("interrupted".into(), serde_json::Value::Bool(true));
+        }
         self.finish(summary.end_ms, &json, &KeyFigures::from_summary(summary))?;
         self.store().save_shift_baseline(
             summary.end_ms,

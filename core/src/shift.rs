@@ -839,11 +839,13 @@ impl Shift {
             .last_data_ms
             .is_some_and(|d| at - d <= cfg.signal_timeout_ms);
         if self.signal && !has_signal {
+            // The chain is broken: the next packet re-anchors its RR, and
+            // the beat the cleaner held back is released now, as data from
+            // before the loss (after a dropout longer than the window it
+            // would come too late, stale, and be lost from the stored beats).
+            self.break_chain(ev);
             self.signal = false;
             ev.push(ShiftEvent::SignalLost { t_ms: at });
-            // the next packet re-anchors its RR chain (the cleaner sees the
-            // discontinuity by itself)
-            self.timeline.gap();
         }
         let w = if has_signal {
             self.window(at - cfg.window_ms, at)
@@ -1160,5 +1162,26 @@ mod tests {
         }
         alone.extend_from_slice(c.finish().as_slice());
         assert_eq!(all, alone);
+    }
+
+    #[test]
+    fn a_dropout_longer_than_the_window_loses_no_beat() {
+        let mut s = Shift::new(ShiftSetup::default());
+        s.handle(&ShiftInput::Start { t_ms: 0 });
+        let mut t: Millis = 0;
+        let feed = |s: &mut Shift, t: &mut Millis, n: usize| {
+            for i in 0..n {
+                let r = if i % 2 == 0 { 1000.0 } else { 1010.0 };
+                *t += r as Millis;
+                s.handle(&ShiftInput::Rr { t_ms: *t, rr_ms: r });
+            }
+        };
+        feed(&mut s, &mut t, 100);
+        t += 80_000; // the strap is silent for 80 s (window: 60 s)
+        feed(&mut s, &mut t, 30);
+        s.handle(&ShiftInput::End { t_ms: t });
+        let sig = &s.summary().unwrap().signal;
+        assert_eq!(sig.beats, 130);
+        assert_eq!(sig.ignored_inputs, 0);
     }
 }

@@ -49,7 +49,7 @@ use crate::Millis;
 use crate::activation::Motion;
 use crate::hrm::{SensorContact, decode_view};
 use crate::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
-use crate::store::model::{INPUT_EVENT, event_record, input_record};
+use crate::store::model::{INPUT_EVENT, config_key, event_record, input_record};
 use crate::store::{
     SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };
@@ -66,12 +66,6 @@ pub enum SessionError {
     Ended,
     #[error("the model did not end the shift")]
     NotEnded,
-}
-
-/// The settings key under which a shift's model configuration is kept
-/// (so a resume or a chart runs the model as the shift ran).
-pub fn config_key(id: ShiftId) -> String {
-    format!("shift_config:{id}")
 }
 
 /// The last stored time of each stream of a resumed shift: what is at or
@@ -533,5 +527,14 @@ mod tests {
             LiveSession::resume(open(&dir), id),
             Err(SessionError::Ended)
         ));
+        // the kept configuration goes with the shift
+        let mut store = open(&dir);
+        assert!(store.setting(&config_key(id)).unwrap().is_some());
+        let other = killed_after(&dir, 3);
+        store.delete_shift(id).unwrap();
+        assert_eq!(store.setting(&config_key(id)).unwrap(), None);
+        assert!(store.setting(&config_key(other)).unwrap().is_some());
+        store.delete_all().unwrap();
+        assert_eq!(store.setting(&config_key(other)).unwrap(), None);
     }
 }

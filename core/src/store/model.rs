@@ -15,6 +15,16 @@ use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
 /// data) are stored, so a shift can be rebuilt by replaying them.
 pub const INPUT_EVENT: &str = "input";
 
+/// The settings key under which a shift's model configuration is kept (so
+/// a resume or a chart runs the model as the shift ran); deleted with the
+/// shift.
+pub fn config_key(id: ShiftId) -> String {
+    format!("{CONFIG_KEY_PREFIX}{id}")
+}
+
+/// Prefix of [`config_key`].
+pub(super) const CONFIG_KEY_PREFIX: &str = "shift_config:";
+
 impl KeyFigures {
     /// The figures the trend needs, from the model's summary. Beats, mean
     /// HR and corrected share are left to the store, which counts the beats

@@ -118,11 +118,9 @@ impl From<SessionError> for SteadyError {
             SessionError::State(e) => SteadyError::Store {
                 reason: e.to_string(),
             },
-            e @ (SessionError::NoSavedState(_) | SessionError::Ended | SessionError::NotEnded) => {
-                SteadyError::InvalidState {
-                    reason: e.to_string(),
-                }
-            }
+            e @ (SessionError::Ended | SessionError::NotEnded) => SteadyError::InvalidState {
+                reason: e.to_string(),
+            },
         }
     }
 }

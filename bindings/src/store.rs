@@ -130,8 +130,9 @@ impl SteadyStore {
             // The live shift writes through its own connection (WAL: readers
             // here are never blocked by it).
             let store = Store::open(&self.path)?;
+            let setup = store.shift_setup(t_ms, config)?;
             let (session, events) =
-                LiveSession::start(store, config, t_ms, ShiftSource::Live, None)?;
+                LiveSession::start(store, setup, t_ms, ShiftSource::Live, None)?;
             Ok(LiveShift::stored(session, events))
         })
     }

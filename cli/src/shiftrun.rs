@@ -1,36 +1,16 @@
-//! One shift as `steady live` runs it: the core's shift model fed with
-//! strap packets and user actions and, with a database, everything
-//! persisted through the store's model seam (`core::store::model`) as it
-//! happens, the same way `replay` / `demo` store theirs (`cmd::record`).
+//! One shift as the CLI runs it (`steady live`, `replay`, `demo`): the
+//! core's stored shift ([`LiveSession`], the one model + store glue), or a
+//! bare model when nothing is stored (`--no-store`).
 //!
-//! The model ([`Shift`]) decides everything; this module only plumbs:
-//! - packets go to the model as they arrived (`ShiftInput::Packet`), so the
-//!   model's own decoding, timing and cleaning rules apply;
-//! - for storage, the same packets go through the core's [`BeatPipeline`]
-//!   (the same cleaner with the same defaults) because the model does not
-//!   hand its cleaned beats out; a packet without RR is stored as an HR
-//!   sample;
-//! - the model's events and the user's actions are stored as the seam says
-//!   (gauge refreshes are not: they are recomputed from the stored beats);
-//!   the summary, its key figures and the still minutes go with the end.
-//! - A live shift that was killed is carried on by the next run: its model
-//!   is rebuilt from what was stored (`cmd::record::rebuild_model`).
-//!
-//! A store write that fails is retried by the store's writer (nothing is
-//! dropped); the live session goes on and the failure is reported.
+//! Only CLI policy lives here: which interrupted live shift `steady live`
+//! carries on ([`ShiftRun::resume_or_start`]). Storing, cleaning and
+//! resuming are the core's ([`steady_core::session`]).
 
 use steady_core::Millis;
-use steady_core::beats::CleanerConfig;
-use steady_core::hrm;
-use steady_core::pipeline::BeatPipeline;
+use steady_core::session::{LiveSession, SessionError};
 use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{
-    SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
-};
+use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store, StoreError};
 use steady_core::summary::ShiftSummary;
-
-/// The HRV window of the storage pipeline (the model keeps its own).
-const STORE_WINDOW_MS: Millis = 60_000;
 
 /// The store saves every 5 s of data; a shift whose last saved data is
 /// younger than two saves may belong to a `steady live` still running.
@@ -39,76 +19,45 @@ const STILL_LIVE_MS: Millis = 10_000;
 /// Errors that end a shift run (a failed periodic save does not).
 #[derive(Debug, thiserror::Error)]
 pub enum ShiftRunError {
-    /// Opening, starting or finishing the stored shift failed.
+    /// Opening the store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
-    /// Rebuilding an interrupted shift failed.
-    #[error("carrying on with the interrupted shift: {0:#}")]
-    Resume(anyhow::Error),
+    /// Starting, resuming or ending the stored shift failed.
+    #[error("shift: {0}")]
+    Session(#[from] SessionError),
 }
 
-/// Runs a whole recording through a fresh shift model (in data time, no
-/// store) and returns every event, the `End` summary included. Inputs are
-/// fed in time order: RR intervals (`ShiftInput::Rr`, cleaned inside the
-/// model) and HR-only samples.
-pub fn run_recording(rec: &steady_core::formats::Recording) -> Vec<ShiftEvent> {
-    let mut shift = Shift::new(ShiftSetup::default());
-    let mut events = shift.handle(&ShiftInput::Start {
-        t_ms: rec.origin_ms,
-    });
-    let (mut i, mut j) = (0usize, 0usize);
-    let mut last = rec.origin_ms;
-    loop {
-        let input = match (rec.rr.get(i), rec.hr.get(j)) {
-            (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
-                i += 1;
-                ShiftInput::Rr {
-                    t_ms: r.t_ms,
-                    rr_ms: r.rr_ms,
-                }
-            }
-            (_, Some(h)) => {
-                j += 1;
-                ShiftInput::HeartRate {
-                    t_ms: h.t_ms,
-                    bpm: h.bpm,
-                }
-            }
-            (Some(r), None) => {
-                i += 1;
-                ShiftInput::Rr {
-                    t_ms: r.t_ms,
-                    rr_ms: r.rr_ms,
-                }
-            }
-            (None, None) => break,
-        };
-        last = last.max(input.t_ms());
-        events.extend(shift.handle(&input));
-    }
-    events.extend(shift.handle(&ShiftInput::End { t_ms: last }));
-    events
+/// Where the model runs.
+enum Engine {
+    Memory(Box<Shift>),
+    Stored(Box<LiveSession>),
 }
 
 /// A running shift.
 pub struct ShiftRun {
-    shift: Shift,
-    beats: BeatPipeline,
-    writer: Option<ShiftWriter>,
-    store_error: Option<String>,
+    engine: Engine,
 }
 
 impl ShiftRun {
-    fn with(shift: Shift, writer: Option<ShiftWriter>) -> Self {
+    /// A shift kept in memory only, started at `t`.
+    pub fn memory(setup: ShiftSetup, t: Millis) -> (Self, Vec<ShiftEvent>) {
+        let mut shift = Shift::new(setup);
+        let events = shift.handle(&ShiftInput::Start { t_ms: t });
+        let run = Self {
+            engine: Engine::Memory(Box::new(shift)),
+        };
+        (run, events)
+    }
+
+    /// A stored shift (started, resumed or reopened by the caller).
+    pub fn stored(session: LiveSession) -> Self {
         Self {
-            shift,
-            beats: BeatPipeline::new(STORE_WINDOW_MS, CleanerConfig::default()),
-            writer,
-            store_error: None,
+            engine: Engine::Stored(Box::new(session)),
         }
     }
 
-    /// Starts a shift at `t` (data time), stored when `store` is given.
+    /// Starts a shift at `t` (data time), stored when `store` is given (it
+    /// starts from the store's baseline history and earlier shifts).
     /// Returns the run and the model's first events.
     pub fn start(
         store: Option<Store>,
@@ -116,25 +65,14 @@ impl ShiftRun {
         label: Option<&str>,
         t: Millis,
     ) -> Result<(Self, Vec<ShiftEvent>), ShiftRunError> {
-        let (setup, writer) = match store {
+        match store {
             Some(s) => {
                 let setup = s.shift_setup(t, ShiftConfig::default())?;
-                (
-                    setup,
-                    Some(ShiftWriter::start(
-                        s,
-                        t,
-                        source,
-                        label,
-                        WriterConfig::default(),
-                    )?),
-                )
+                let (session, events) = LiveSession::start(s, setup, t, source, label)?;
+                Ok((Self::stored(session), events))
             }
-            None => (ShiftSetup::default(), None),
-        };
-        let mut run = Self::with(Shift::new(setup), writer);
-        let events = run.input(&ShiftInput::Start { t_ms: t });
-        Ok((run, events))
+            None => Ok(Self::memory(ShiftSetup::default(), t)),
+        }
     }
 
     /// Carries on the most recent open live shift when its last saved data
@@ -158,10 +96,9 @@ impl ShiftRun {
             let last = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
             let age = t - last;
             if age > STILL_LIVE_MS && age <= within_ms {
-                let model =
-                    crate::cmd::record::rebuild_model(&store, r).map_err(ShiftRunError::Resume)?;
-                let writer = ShiftWriter::resume(store, r.id, WriterConfig::default())?;
-                return Ok((Self::with(model, Some(writer)), Vec::new(), Some(r.id)));
+                let id = r.id;
+                let session = LiveSession::resume(store, id)?;
+                return Ok((Self::stored(session), Vec::new(), Some(id)));
             }
             tracing::info!(
                 "not carrying on with shift {} ({} s since its last data)",
@@ -175,119 +112,68 @@ impl ShiftRun {
 
     /// The stored shift's id, with a database.
     pub fn shift_id(&self) -> Option<ShiftId> {
-        self.writer.as_ref().map(ShiftWriter::shift_id)
+        match &self.engine {
+            Engine::Memory(_) => None,
+            Engine::Stored(s) => Some(s.shift_id()),
+        }
     }
 
     /// The last store failure, until a save succeeds (for the screen).
     pub fn store_error(&self) -> Option<&str> {
-        self.store_error.as_deref()
+        match &self.engine {
+            Engine::Memory(_) => None,
+            Engine::Stored(s) => s.store_error(),
+        }
+    }
+
+    /// True when data up to `t_ms` was stored before a resume.
+    pub fn already_stored(&self, t_ms: Millis) -> bool {
+        match &self.engine {
+            Engine::Memory(_) => false,
+            Engine::Stored(s) => s.already_stored(t_ms),
+        }
     }
 
     /// A 0x2A37 value that arrived at `t`.
     pub fn packet(&mut self, t: Millis, bytes: &[u8]) -> Vec<ShiftEvent> {
-        let mut failed = None;
-        if let Some(w) = &mut self.writer {
-            let res = self.beats.push_packet(t, bytes, |b| {
-                if let Err(e) = w.push_beat(*b) {
-                    failed = Some(e);
-                }
-            });
-            match res {
-                Err(e) => tracing::debug!("packet at {t} not stored as beats: {e}"),
-                // HR-only straps: the heart rate is what there is to keep.
-                Ok(()) => {
-                    if let Ok(v) = hrm::decode_view(bytes)
-                        && v.rr_1024().len() == 0
-                        && v.heart_rate_bpm > 0
-                        && let Err(e) =
-                            w.push_sample(SampleKind::Hr, t, f32::from(v.heart_rate_bpm))
-                    {
-                        failed = Some(e);
-                    }
-                }
-            }
-        }
-        self.note_store(failed);
         self.input(&ShiftInput::Packet {
             t_ms: t,
             bytes: bytes.to_vec(),
         })
     }
 
-    /// The strap link dropped: the storage pipeline must not splice beats
-    /// across the gap (the model notices the silence by itself).
-    pub fn link_lost(&mut self) {
-        let mut failed = None;
-        if let Some(w) = &mut self.writer {
-            self.beats.gap(|b| {
-                if let Err(e) = w.push_beat(*b) {
-                    failed = Some(e);
-                }
-            });
-        }
-        self.note_store(failed);
-    }
-
-    /// Any input; user actions and the model's events are stored as the
-    /// store's seam says.
+    /// Any input: the model's events (stored as the core's session says).
     pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
-        let t = input.t_ms();
-        let mut failed = None;
-        if let Some(w) = &mut self.writer
-            && let Err(e) = w.push_model_input(input)
-        {
-            failed = Some(e);
-        }
-        let events = self.shift.handle(input);
-        if let Some(w) = &mut self.writer {
-            if let Err(e) = w.push_model_events(&events, t) {
-                failed = Some(e);
-            }
-            if let Err(e) = w.tick(t) {
-                failed = Some(e);
-            }
-        }
-        self.note_store(failed);
-        events
-    }
-
-    fn note_store(&mut self, failed: Option<StoreError>) {
-        if let Some(e) = failed {
-            tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
-            self.store_error = Some(e.to_string());
-        } else if self
-            .writer
-            .as_ref()
-            .is_some_and(|w| w.last_error().is_none())
-        {
-            self.store_error = None;
+        match &mut self.engine {
+            Engine::Memory(s) => s.handle(input),
+            Engine::Stored(s) => s.handle(input),
         }
     }
 
-    /// Ends the shift at `t`: the model's summary, stored with its key
-    /// figures and still minutes. Returns the summary and the last events.
+    /// Something the model does not take (a recorded connection gap),
+    /// stored as an event.
+    pub fn note(&mut self, t_ms: Millis, kind: &str, payload: &serde_json::Value) {
+        if let Engine::Stored(s) = &mut self.engine {
+            s.note(t_ms, kind, payload);
+        }
+    }
+
+    /// Ends the shift at `t`: the model's summary (stored with its key
+    /// figures and still minutes) and the last events.
     pub fn end(
-        mut self,
+        &mut self,
         t: Millis,
     ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), ShiftRunError> {
-        let events = self.input(&ShiftInput::End { t_ms: t });
-        let summary = self.shift.summary().cloned();
-        if let Some(mut w) = self.writer.take() {
-            let mut failed = None;
-            self.beats.finish(|b| {
-                if let Err(e) = w.push_beat(*b) {
-                    failed = Some(e);
-                }
-            });
-            if let Some(e) = failed {
-                tracing::warn!("last beats not saved: {e}");
+        match &mut self.engine {
+            Engine::Memory(s) => {
+                let events = s.handle(&ShiftInput::End { t_ms: t });
+                Ok((s.summary().cloned(), events))
             }
-            match &summary {
-                Some(s) => w.finish_with_summary(s)?,
-                None => w.finish(t, &serde_json::Value::Null, &Default::default())?,
+            Engine::Stored(s) => {
+                let (summary, events) = s.end(t)?;
+                Ok((Some(summary), events))
             }
         }
-        Ok((summary, events))
     }
 }
 
@@ -349,7 +235,8 @@ mod tests {
         let (mid, _) = pk[pk.len() / 2];
         for (t, bytes) in &pk {
             if *t == mid {
-                run.link_lost();
+                // a pause in the packets (the link dropped): a gap for the model
+                continue;
             }
             gauges += run
                 .packet(*t, bytes)
@@ -372,8 +259,9 @@ mod tests {
         assert_eq!(rec.ended_ms, Some(summary.end_ms));
         let beats = store.beat_count(id).unwrap();
         // All 620 beats but the first one (no predecessor to time it) and
-        // the few lost at the forced gap.
+        // the few lost at the forced gap; exactly the model's beats.
         assert!((600..=620).contains(&beats), "{beats} beats stored");
+        assert_eq!(beats, summary.signal.beats);
         let kinds: Vec<String> = store
             .events(id)
             .unwrap()
@@ -415,7 +303,7 @@ mod tests {
         drop(store);
 
         // Too soon: that shift may belong to a live process still running.
-        let (run2, _, resumed) = ShiftRun::resume_or_start(
+        let (mut run2, _, resumed) = ShiftRun::resume_or_start(
             Store::open(&db).unwrap(),
             None,
             killed_at + 1_000,
@@ -459,7 +347,11 @@ mod tests {
                 .join("\n"),
         )
         .unwrap();
-        let events = run_recording(&rec);
+        let mut shift = Shift::new(ShiftSetup::default());
+        let events: Vec<ShiftEvent> = crate::cmd::model::inputs(&rec)
+            .iter()
+            .flat_map(|i| shift.handle(i))
+            .collect();
         assert!(events.len() > 100);
         for ev in &events {
             if let Some((_, kind, v)) = steady_core::store::model::event_record(ev, 0) {

@@ -1,123 +1,161 @@
-//! A live shift wired to the store: what the phone apps run (through
-//! steady-ffi), one object per shift.
+//! A shift wired to the store: the ONE way every caller runs the shift
+//! model and keeps what it produced (the phone apps through steady-ffi,
+//! `steady live`, `replay`, `demo` and `import`).
 //!
-//! WHY here and not in the bindings: the bindings hold no logic, and the
-//! same wiring must behave the same on Android, iOS and the desktop. The
-//! model ([`crate::shift`]) stays pure; this module only routes:
+//! WHY here and not in the bindings or the CLI: the same wiring must behave
+//! the same on Android, iOS and the desktop. The model ([`crate::shift`])
+//! stays pure; this module only routes:
 //! - every input goes to the model unchanged, and its events come back;
-//! - beats, HR and motion samples go to the store's live writer (batched,
-//!   at most 5 s unsaved). The beats are cleaned by the same parts the model
-//!   uses ([`RrTimeline`] + [`BeatCleaner`], fed the same packets, with the
-//!   same "no skin contact breaks the chain" rule), so the stored beats are
-//!   what a replay of the packets gives;
+//! - the beats the model cleaned and accepted ([`Shift::last_beats`]), the
+//!   heart rates and motion it was given go to the store's live writer
+//!   (batched, at most 5 s unsaved): the store keeps exactly the model's
+//!   beats, and nobody runs a second cleaner;
 //! - the model's events and the wearer's actions are stored as the store's
-//!   model seam decides ([`crate::store::model`]: not the 5-s gauge
-//!   refreshes, which a replay of the beats rebuilds), the summary with the
-//!   shift, and the shift's still minutes for the next shift's baseline;
-//! - a new shift starts from what earlier shifts left: the personal
-//!   baseline's history and their digests for the trend
-//!   ([`Store::shift_setup`]);
-//! - the model's whole state is saved every [`STATE_SAVE_MS`] of data time,
-//!   so a process killed mid-shift resumes ([`LiveSession::resume`]) with the
-//!   model as it was at most a minute earlier and the beats of all but the
-//!   last 5 s.
+//!   seam says ([`crate::store::model`]: gauge refreshes are not kept, a
+//!   replay of the stored data rebuilds them, see [`rebuild_events`]);
+//! - the end stores the summary, its key figures and the still minutes for
+//!   the next shift's baseline.
+//!
+//! # Resume: one strategy, rebuild by replaying the inputs
+//!
+//! The model is deterministic, so a killed shift is resumed by running a
+//! fresh model (same setup) over the shift's inputs again, from its start;
+//! the session stores only what is newer than what the store already holds
+//! (per stream: beats, HR, motion, events), so nothing is stored twice.
+//! - [`LiveSession::resume`] takes the inputs from the store itself (beats,
+//!   HR readings, the wearer's actions): a live strap cannot be re-read.
+//!   Nothing is lost but the last unsaved 5 s.
+//! - [`LiveSession::reopen`] lets a caller that can re-read its source (a
+//!   file replay) feed the inputs itself: the shift then ends exactly as
+//!   if it had never been interrupted.
+//!
+//! WHY rebuild rather than a saved model state: it needs no extra blob
+//! kept in step with the data (a state saved every minute could disagree
+//! with the beats saved every 5 s), survives model changes between
+//! versions, and the same replay draws the charts. Its cost is replaying
+//! the shift so far (a 12-hour shift is about 50 000 beats through the
+//! model, once, at resume). Motion is not replayed (the stored motion
+//! sample does not say which unit the shell gave), so the first minutes
+//! after a resume may call physical work stress until motion comes again.
+//! A shift resumes with the configuration it started with (kept in the
+//! settings under [`config_key`]) and the history the store held at its
+//! start ([`Store::shift_setup`]).
 //!
 //! Store failures never stop the shift: the writer keeps the data in memory
-//! and retries (see [`crate::store::ShiftWriter`]); the latest failure is
-//! reported by [`LiveSession::store_error`].
+//! and retries (see [`ShiftWriter`]); the latest failure is reported by
+//! [`LiveSession::store_error`].
 
 use crate::Millis;
-use crate::beats::{Beat, BeatCleaner, RrTimeline};
+use crate::activation::Motion;
 use crate::hrm::{SensorContact, decode_view};
-use crate::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput};
+use crate::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use crate::store::model::{INPUT_EVENT, config_key, event_record, input_record};
 use crate::store::{
-    SampleKind, ShiftId, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
+    SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };
 use crate::summary::ShiftSummary;
-
-/// How often (data time) the model's state is saved for resume.
-pub const STATE_SAVE_MS: Millis = 60_000;
 
 /// Why a session could not start, resume or end.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("model state could not be (de)serialized: {0}")]
+    #[error("shift data could not be (de)serialized: {0}")]
     State(#[from] serde_json::Error),
-    /// The shift has no saved model state (it was not started by a live
-    /// session, or was killed before its first save).
-    #[error("shift {0} has no saved live state to resume from")]
-    NoSavedState(ShiftId),
     #[error("the shift has already ended")]
     Ended,
     #[error("the model did not end the shift")]
     NotEnded,
 }
 
-/// The settings key under which a live shift's model state is kept.
-pub fn state_key(id: ShiftId) -> String {
-    format!("live_state:{id}")
+/// The last stored time of each stream of a resumed shift: what is at or
+/// before it is already stored (each stream is pushed in time order).
+#[derive(Debug, Clone, Copy, Default)]
+struct Stored {
+    beats: Option<Millis>,
+    hr: Option<Millis>,
+    motion: Option<Millis>,
+    events: Option<Millis>,
 }
 
-/// One live shift: the model, the beat cleaner for storage, and the writer.
+fn newer(mark: Option<Millis>, t: Millis) -> bool {
+    mark.is_none_or(|m| t > m)
+}
+
+/// One stored shift: the model and the store's writer.
 #[derive(Debug)]
 pub struct LiveSession {
     shift: Shift,
-    timeline: RrTimeline,
-    cleaner: BeatCleaner,
     writer: ShiftWriter,
-    next_state_save_ms: Millis,
+    stored: Stored,
     store_error: Option<String>,
-    beats: Vec<Beat>,
 }
 
 impl LiveSession {
-    /// Creates the shift in `store` and starts the model at `t_ms`, from the
-    /// personal baseline and trend the store carries over from earlier shifts.
+    /// Creates the shift in `store` and starts the model at `t_ms`
+    /// (saving at most every 5 s of data).
     pub fn start(
         store: Store,
-        config: ShiftConfig,
+        setup: ShiftSetup,
         t_ms: Millis,
         source: ShiftSource,
         label: Option<&str>,
     ) -> Result<(Self, Vec<ShiftEvent>), SessionError> {
-        let setup = store.shift_setup(t_ms, config)?;
-        let writer = ShiftWriter::start(store, t_ms, source, label, WriterConfig::default())?;
-        let mut s = Self::with(Shift::new(setup), writer, t_ms);
+        Self::start_with(store, setup, t_ms, source, label, WriterConfig::default())
+    }
+
+    /// [`LiveSession::start`] with the writer's batching (e.g.
+    /// [`WriterConfig::bulk`] for an import: all or nothing).
+    pub fn start_with(
+        store: Store,
+        setup: ShiftSetup,
+        t_ms: Millis,
+        source: ShiftSource,
+        label: Option<&str>,
+        cfg: WriterConfig,
+    ) -> Result<(Self, Vec<ShiftEvent>), SessionError> {
+        let config = serde_json::to_value(setup.config)?;
+        let writer = ShiftWriter::start(store, t_ms, source, label, cfg)?;
+        writer
+            .store()
+            .set_setting(&config_key(writer.shift_id()), &config)?;
+        let mut s = Self::with(Shift::new(setup), writer, Stored::default());
         let events = s.handle(&ShiftInput::Start { t_ms });
-        s.save_state()?;
         Ok((s, events))
     }
 
     /// Continues an unfinished shift after the process was killed: the
-    /// model from its last saved state, new data appended after the stored.
+    /// model is rebuilt from the stored inputs (see the module doc), new
+    /// data is appended after the stored.
     pub fn resume(store: Store, id: ShiftId) -> Result<Self, SessionError> {
-        if store.shift(id)?.ended_ms.is_some() {
-            return Err(SessionError::Ended);
-        }
-        let state = store
-            .setting(&state_key(id))?
-            .filter(|v| !v.is_null())
-            .ok_or(SessionError::NoSavedState(id))?;
-        let shift: Shift = serde_json::from_value(state)?;
-        if shift.has_ended() {
-            return Err(SessionError::Ended);
-        }
+        let rec = open_shift(&store, id)?;
+        let (shift, _) = rebuild(&store, &rec, None)?;
+        let stored = stored_marks(&store, id)?;
         let writer = ShiftWriter::resume(store, id, WriterConfig::default())?;
-        let now = writer.store().last_data_t(id)?.unwrap_or(0);
-        Ok(Self::with(shift, writer, now))
+        Ok(Self::with(shift, writer, stored))
     }
 
-    fn with(shift: Shift, writer: ShiftWriter, t_ms: Millis) -> Self {
+    /// Continues an unfinished shift whose inputs the caller feeds again
+    /// from the start (a file replay): the model is fresh and started at the
+    /// shift's start; only what is newer than the stored data is stored.
+    pub fn reopen(store: Store, id: ShiftId) -> Result<Self, SessionError> {
+        let rec = open_shift(&store, id)?;
+        let shift = Shift::new(setup_of(&store, &rec)?);
+        let stored = stored_marks(&store, id)?;
+        let writer = ShiftWriter::resume(store, id, WriterConfig::default())?;
+        let mut s = Self::with(shift, writer, stored);
+        s.handle(&ShiftInput::Start {
+            t_ms: rec.started_ms,
+        });
+        Ok(s)
+    }
+
+    fn with(shift: Shift, writer: ShiftWriter, stored: Stored) -> Self {
         Self {
             shift,
-            timeline: RrTimeline::default(),
-            cleaner: BeatCleaner::default(),
             writer,
-            next_state_save_ms: t_ms.saturating_add(STATE_SAVE_MS),
+            stored,
             store_error: None,
-            beats: Vec::new(),
         }
     }
 
@@ -130,34 +168,69 @@ impl LiveSession {
         &self.shift
     }
 
+    /// The store (read-only), e.g. for its path.
+    pub fn store(&self) -> &Store {
+        self.writer.store()
+    }
+
     /// The latest store failure, `None` once a save succeeded again.
     pub fn store_error(&self) -> Option<&str> {
         self.store_error.as_deref()
     }
 
+    /// True when beats up to `t_ms` were stored before a resume (a replay
+    /// fast-forwards through them).
+    pub fn already_stored(&self, t_ms: Millis) -> bool {
+        !newer(self.stored.beats, t_ms)
+    }
+
     /// Handles one input: the model's events, with the data stored.
     pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
-        let was_ended = self.shift.has_ended();
-        let events = self.shift.handle(input);
-        if was_ended {
+        if self.shift.has_ended() {
             // The model refuses it (`InputIgnored`); the stored shift is closed.
-            return events;
+            return self.shift.handle(input);
         }
-        self.store_input(input);
         let t = input.t_ms();
-        let r = self.writer.push_model_events(&events, t);
-        self.report(r);
-        if t >= self.next_state_save_ms && !self.shift.has_ended() {
-            self.next_state_save_ms = t.saturating_add(STATE_SAVE_MS);
-            if let Err(e) = self.save_state() {
-                self.store_error = Some(e.to_string());
+        if let Some((t_in, payload)) = input_record(input)
+            && newer(self.stored.events, t_in)
+        {
+            let r = self.writer.push_event(t_in, INPUT_EVENT, &payload);
+            self.report(r);
+        }
+        let events = self.shift.handle(input);
+        self.store_data(input);
+        for i in 0..self.shift.last_beats().len() {
+            if let Some(b) = self.shift.last_beats().get(i).copied()
+                && newer(self.stored.beats, b.t_ms)
+            {
+                let r = self.writer.push_beat(b);
+                self.report(r);
             }
         }
+        for e in &events {
+            if let Some((t_ev, kind, payload)) = event_record(e, t)
+                && newer(self.stored.events, t_ev)
+            {
+                let r = self.writer.push_event(t_ev, kind, &payload);
+                self.report(r);
+            }
+        }
+        let r = self.writer.tick(t);
+        self.report(r);
         events
     }
 
+    /// Stores something the model does not take (e.g. a connection gap a
+    /// recording marks) as an event.
+    pub fn note(&mut self, t_ms: Millis, kind: &str, payload: &serde_json::Value) {
+        if newer(self.stored.events, t_ms) {
+            let r = self.writer.push_event(t_ms, kind, payload);
+            self.report(r);
+        }
+    }
+
     /// Ends the shift at `t_ms`: the summary is stored with the shift's key
-    /// figures, and the saved live state is cleared.
+    /// figures and its still minutes (for the next shift's baseline).
     pub fn end(&mut self, t_ms: Millis) -> Result<(ShiftSummary, Vec<ShiftEvent>), SessionError> {
         if self.shift.has_ended() {
             return Err(SessionError::Ended);
@@ -168,98 +241,139 @@ impl LiveSession {
             .summary()
             .cloned()
             .ok_or(SessionError::NotEnded)?;
-        for b in self.cleaner.finish() {
-            self.beats.push(b);
-        }
-        self.push_beats();
         self.writer.finish_with_summary(&summary)?;
-        self.writer
-            .store()
-            .set_setting(&state_key(self.shift_id()), &serde_json::Value::Null)?;
         Ok((summary, events))
     }
 
-    fn save_state(&mut self) -> Result<(), SessionError> {
-        let state = serde_json::to_value(&self.shift)?;
-        self.writer
-            .store()
-            .set_setting(&state_key(self.shift_id()), &state)?;
-        Ok(())
+    /// Closes an unfinished shift (the process was killed and the wearer
+    /// chose not to go on) with the model's summary of what was stored,
+    /// ending at the last stored data; the stored summary says
+    /// `"interrupted": true`.
+    pub fn close_interrupted(store: Store, id: ShiftId) -> Result<ShiftSummary, SessionError> {
+        let rec = open_shift(&store, id)?;
+        let end = store.last_data_t(id)?.unwrap_or(rec.started_ms);
+        let mut s = Self::resume(store, id)?;
+        s.shift.handle(&ShiftInput::End { t_ms: end });
+        let summary = s.shift.summary().cloned().ok_or(SessionError::NotEnded)?;
+        s.writer.finish_interrupted(&summary)?;
+        Ok(summary)
     }
 
     fn report(&mut self, r: Result<(), StoreError>) {
         match r {
-            Ok(()) => self.store_error = None,
-            Err(e) => self.store_error = Some(e.to_string()),
-        }
-    }
-
-    fn store_input(&mut self, input: &ShiftInput) {
-        match input {
-            ShiftInput::Packet { t_ms, bytes } => self.store_packet(*t_ms, bytes),
-            ShiftInput::HeartRate { t_ms, bpm } if bpm.is_finite() => {
-                let r = self.writer.push_sample(SampleKind::Hr, *t_ms, *bpm as f32);
-                self.report(r);
-            }
-            ShiftInput::Motion { motion } => {
-                let value = match motion {
-                    crate::activation::Motion::StepsPerMinute { value, .. } => *value,
-                    crate::activation::Motion::Enmo { g, .. } => *g,
-                };
-                if value.is_finite() {
-                    let r =
-                        self.writer
-                            .push_sample(SampleKind::Motion, motion.t_ms(), value as f32);
-                    self.report(r);
+            Ok(()) => {
+                if self.writer.last_error().is_none() {
+                    self.store_error = None;
                 }
             }
-            ShiftInput::Tick { t_ms } => {
-                let r = self.writer.tick(*t_ms);
-                self.report(r);
-            }
-            _ => {
-                // user actions (the seam skips data inputs)
-                let r = self.writer.push_model_input(input);
-                self.report(r);
+            Err(e) => {
+                tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
+                self.store_error = Some(e.to_string());
             }
         }
     }
 
-    fn store_packet(&mut self, t_ms: Millis, bytes: &[u8]) {
-        let Ok(v) = decode_view(bytes) else {
-            return; // the model reports it (InputIgnored) and that is stored
+    /// HR and motion as the model got them (beats come from the model).
+    fn store_data(&mut self, input: &ShiftInput) {
+        let (kind, t, value) = match input {
+            ShiftInput::Packet { t_ms, bytes } => match decode_view(bytes) {
+                Ok(v) if v.sensor_contact != SensorContact::NotDetected && v.heart_rate_bpm > 0 => {
+                    (SampleKind::Hr, *t_ms, f64::from(v.heart_rate_bpm))
+                }
+                _ => return,
+            },
+            ShiftInput::HeartRate { t_ms, bpm } => (SampleKind::Hr, *t_ms, *bpm),
+            ShiftInput::Motion { motion } => match *motion {
+                Motion::StepsPerMinute { t_ms, value } => (SampleKind::Motion, t_ms, value),
+                Motion::Enmo { t_ms, g } => (SampleKind::Motion, t_ms, g),
+            },
+            _ => return,
         };
-        if v.sensor_contact == SensorContact::NotDetected {
-            self.timeline.gap();
-            self.beats.extend(self.cleaner.gap());
-            self.push_beats();
-            return;
-        }
-        if v.heart_rate_bpm > 0 {
-            let r = self
-                .writer
-                .push_sample(SampleKind::Hr, t_ms, f32::from(v.heart_rate_bpm));
+        let mark = match kind {
+            SampleKind::Hr => self.stored.hr,
+            SampleKind::Motion => self.stored.motion,
+        };
+        if value.is_finite() && newer(mark, t) {
+            let r = self.writer.push_sample(kind, t, value as f32);
             self.report(r);
         }
-        let Self {
-            timeline,
-            cleaner,
-            beats,
-            ..
-        } = self;
-        timeline.push_packet(t_ms, v.rr_ms(), |r| beats.extend(cleaner.push_rr(r)));
-        self.push_beats();
     }
+}
 
-    fn push_beats(&mut self) {
-        for i in 0..self.beats.len() {
-            if let Some(b) = self.beats.get(i).copied() {
-                let r = self.writer.push_beat(b);
-                self.report(r);
-            }
-        }
-        self.beats.clear();
+fn open_shift(store: &Store, id: ShiftId) -> Result<ShiftRecord, SessionError> {
+    let rec = store.shift(id)?;
+    if rec.ended_ms.is_some() {
+        return Err(SessionError::Ended);
     }
+    Ok(rec)
+}
+
+fn stored_marks(store: &Store, id: ShiftId) -> Result<Stored, StoreError> {
+    Ok(Stored {
+        beats: store.beats(id)?.last().map(|b| b.t_ms),
+        hr: store.samples(id, SampleKind::Hr)?.last().map(|s| s.t_ms),
+        motion: store
+            .samples(id, SampleKind::Motion)?
+            .last()
+            .map(|s| s.t_ms),
+        events: store.events(id)?.last().map(|e| e.t_ms),
+    })
+}
+
+/// What a stored shift started from: its kept configuration (the default
+/// for shifts stored without one) and the store's history at its start.
+fn setup_of(store: &Store, rec: &ShiftRecord) -> Result<ShiftSetup, SessionError> {
+    let config = match store.setting(&config_key(rec.id))? {
+        Some(v) if !v.is_null() => serde_json::from_value(v)?,
+        _ => ShiftConfig::default(),
+    };
+    Ok(store.shift_setup(rec.started_ms, config)?)
+}
+
+/// Runs a fresh model over a stored shift's inputs: the wearer's actions,
+/// beats and HR readings in time order (at equal times, actions first),
+/// ended at `end` when given.
+fn rebuild(
+    store: &Store,
+    rec: &ShiftRecord,
+    end: Option<Millis>,
+) -> Result<(Shift, Vec<ShiftEvent>), SessionError> {
+    let mut model = Shift::new(setup_of(store, rec)?);
+    let mut events = model.handle(&ShiftInput::Start {
+        t_ms: rec.started_ms,
+    });
+    let mut all: Vec<ShiftInput> = store
+        .events(rec.id)?
+        .into_iter()
+        .filter(|e| e.kind == INPUT_EVENT)
+        .filter_map(|e| serde_json::from_value::<ShiftInput>(e.payload).ok())
+        .filter(|i| !matches!(i, ShiftInput::Start { .. } | ShiftInput::End { .. }))
+        .collect();
+    all.extend(store.beats(rec.id)?.iter().map(ShiftInput::beat));
+    all.extend(
+        store
+            .samples(rec.id, SampleKind::Hr)?
+            .iter()
+            .map(|s| ShiftInput::HeartRate {
+                t_ms: s.t_ms,
+                bpm: f64::from(s.value),
+            }),
+    );
+    all.sort_by_key(ShiftInput::t_ms);
+    for i in &all {
+        events.extend(model.handle(i));
+    }
+    if let Some(t_ms) = end {
+        events.extend(model.handle(&ShiftInput::End { t_ms }));
+    }
+    Ok((model, events))
+}
+
+/// Every model event of a stored shift, recomputed from its stored data
+/// (gauge refreshes are not stored; charts need them), ended at the
+/// shift's end when it has one.
+pub fn rebuild_events(store: &Store, rec: &ShiftRecord) -> Result<Vec<ShiftEvent>, SessionError> {
+    Ok(rebuild(store, rec, rec.ended_ms)?.1)
 }
 
 #[cfg(test)]
@@ -283,12 +397,31 @@ mod tests {
         Store::open(dir.path().join("steady.db")).unwrap()
     }
 
+    /// A stored shift fed `packets` packets, then the process dies: the
+    /// session is leaked (no flush, no drop). Returns its id.
+    fn killed_after(dir: &tempfile::TempDir, packets: i64) -> ShiftId {
+        let (mut s, _) = LiveSession::start(
+            open(dir),
+            ShiftSetup::default(),
+            T0,
+            ShiftSource::Live,
+            None,
+        )
+        .unwrap();
+        for i in 1..=packets {
+            s.handle(&packet(i));
+        }
+        let id = s.shift_id();
+        std::mem::forget(s);
+        id
+    }
+
     #[test]
     fn a_live_shift_is_stored_with_beats_events_and_summary() {
         let dir = tempfile::tempdir().unwrap();
         let (mut s, ev) = LiveSession::start(
             open(&dir),
-            ShiftConfig::default(),
+            ShiftSetup::default(),
             T0,
             ShiftSource::Live,
             None,
@@ -322,36 +455,27 @@ mod tests {
             .collect();
         assert!(kinds.iter().any(|k| k == "started"), "{kinds:?}");
         assert!(kinds.iter().any(|k| k == "input"), "{kinds:?}");
-        assert_eq!(store.model_summary(id).unwrap(), Some(summary.clone()));
-        // the next shift starts from this one: its digest for the trend
-        let next = store
-            .shift_setup(T0 + 3_600_000, ShiftConfig::default())
-            .unwrap();
-        assert_eq!(next.previous.len(), 1);
-        assert_eq!(next.previous[0].start_ms, T0);
-        assert_eq!(
-            store.setting(&state_key(id)).unwrap(),
-            Some(serde_json::Value::Null)
+        // the summary goes to the shift row, gauge refreshes are rebuilt
+        assert!(
+            !kinds.iter().any(|k| k == "ended" || k == "gauge"),
+            "{kinds:?}"
+        );
+        let stored: ShiftSummary =
+            serde_json::from_value(store.summary(id).unwrap().unwrap()).unwrap();
+        assert_eq!(stored, summary);
+        // the stored beats are the model's, every one of them
+        assert_eq!(beats.len() as u64, summary.signal.beats);
+        let rec = store.shift(id).unwrap();
+        let rebuilt = rebuild_events(&store, &rec).unwrap();
+        assert!(
+            matches!(rebuilt.last(), Some(ShiftEvent::Ended { summary: s }) if s.signal.beats == summary.signal.beats)
         );
     }
 
     #[test]
-    fn a_killed_session_resumes_from_its_saved_state() {
+    fn a_killed_session_resumes_from_the_stored_inputs() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut s, _) = LiveSession::start(
-            open(&dir),
-            ShiftConfig::default(),
-            T0,
-            ShiftSource::Live,
-            None,
-        )
-        .unwrap();
-        for i in 1..=130 {
-            s.handle(&packet(i));
-        }
-        let id = s.shift_id();
-        // the process dies: leak the session (no flush, no drop)
-        std::mem::forget(s);
+        let id = killed_after(&dir, 130);
 
         let mut r = LiveSession::resume(open(&dir), id).unwrap();
         assert_eq!(r.shift_id(), id);
@@ -367,21 +491,50 @@ mod tests {
         // beats of the first 125 s at least (5 s may be lost) and all after
         let n = store.beats(id).unwrap().len();
         assert!(n >= 185, "{n}");
+        assert!(LiveSession::resume(open(&dir), id).is_err());
+    }
+
+    #[test]
+    fn resume_rebuilds_the_model_as_it_was_at_the_last_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = killed_after(&dir, 95);
+        let last_saved = open(&dir).last_data_t(id).unwrap().unwrap();
+        assert!(last_saved < T0 + 95_000, "the last seconds were not saved");
+        // The live model as it was when the last saved packet arrived.
+        let mut reference = Shift::new(ShiftSetup::default());
+        reference.handle(&ShiftInput::Start { t_ms: T0 });
+        for i in 1..=(last_saved - T0) / 1000 {
+            reference.handle(&packet(i));
+        }
+        let r = LiveSession::resume(open(&dir), id).unwrap();
+        assert_eq!(r.shift().baseline(), reference.baseline());
+        assert_eq!(r.shift().last_activation(), reference.last_activation());
+        assert!(r.shift().last_activation().is_some());
+        assert_eq!(r.shift().load(), reference.load());
+    }
+
+    #[test]
+    fn an_ended_shift_cannot_resume_and_an_interrupted_one_can_be_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = killed_after(&dir, 70);
+        let summary = LiveSession::close_interrupted(open(&dir), id).unwrap();
+        let store = open(&dir);
+        let rec = store.shift(id).unwrap();
+        assert_eq!(rec.ended_ms, store.last_data_t(id).unwrap());
+        assert_eq!(store.summary(id).unwrap().unwrap()["interrupted"], true);
+        assert_eq!(summary.signal.beats, store.beat_count(id).unwrap());
         assert!(matches!(
             LiveSession::resume(open(&dir), id),
             Err(SessionError::Ended)
         ));
-    }
-
-    #[test]
-    fn a_shift_without_saved_state_cannot_resume() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(&dir);
-        let id = store.create_shift(T0, ShiftSource::Import, None).unwrap();
-        drop(store);
-        assert!(matches!(
-            LiveSession::resume(open(&dir), id),
-            Err(SessionError::NoSavedState(i)) if i == id
-        ));
+        // the kept configuration goes with the shift
+        let mut store = open(&dir);
+        assert!(store.setting(&config_key(id)).unwrap().is_some());
+        let other = killed_after(&dir, 3);
+        store.delete_shift(id).unwrap();
+        assert_eq!(store.setting(&config_key(id)).unwrap(), None);
+        assert!(store.setting(&config_key(other)).unwrap().is_some());
+        store.delete_all().unwrap();
+        assert_eq!(store.setting(&config_key(other)).unwrap(), None);
     }
 }

@@ -383,6 +383,11 @@ pub struct Shift {
     cleaner: BeatCleaner,
     #[serde(skip)]
     timeline: RrTimeline,
+    /// The beats the last [`Shift::handle`] accepted (see
+    /// [`Shift::last_beats`]); cleared at each call, so it stays a few
+    /// beats long and, once warm, never reallocates.
+    #[serde(skip)]
+    accepted: Vec<Beat>,
     beats: VecDeque<Beat>,
     hr_samples: VecDeque<HrSample>,
     last_beat_ms: Option<Millis>,
@@ -460,6 +465,7 @@ impl Shift {
             next_refresh_ms: 0,
             cleaner: BeatCleaner::default(),
             timeline: RrTimeline::default(),
+            accepted: Vec::new(),
             beats: VecDeque::new(),
             hr_samples: VecDeque::new(),
             last_beat_ms: None,
@@ -506,6 +512,17 @@ impl Shift {
         self.phase == Phase::Ended
     }
 
+    /// The cleaned beats the last [`Shift::handle`] call accepted, in time
+    /// order: what the model computes with, and so what a store keeps
+    /// (WHY: one cleaner, inside the model; a second one beside it for
+    /// storage could disagree with what the gauge saw). A packet or an RR
+    /// interval may release zero, one or two beats (the cleaner holds one
+    /// back to judge it against the next); `End` releases the held one.
+    /// Beats the model refuses (stale, time going back) are not listed.
+    pub fn last_beats(&self) -> &[Beat] {
+        &self.accepted
+    }
+
     fn cfg(&self) -> &ShiftConfig {
         &self.setup.config
     }
@@ -514,6 +531,7 @@ impl Shift {
     pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
         let t = input.t_ms();
         let mut ev = Vec::new();
+        self.accepted.clear();
         if !(-MAX_ABS_TIME_MS..=MAX_ABS_TIME_MS).contains(&t) {
             self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
             return ev;
@@ -713,11 +731,13 @@ impl Shift {
             return;
         }
         self.last_beat_ms = Some(t);
-        self.beats.push_back(Beat {
+        let beat = Beat {
             t_ms: t,
             rr_ms,
             corrected,
-        });
+        };
+        self.beats.push_back(beat);
+        self.accepted.push(beat);
         self.tally.signal.beats += 1;
         self.tally.signal.corrected_beats += u64::from(corrected);
         self.on_data(t, ev);
@@ -819,11 +839,13 @@ impl Shift {
             .last_data_ms
             .is_some_and(|d| at - d <= cfg.signal_timeout_ms);
         if self.signal && !has_signal {
+            // The chain is broken: the next packet re-anchors its RR, and
+            // the beat the cleaner held back is released now, as data from
+            // before the loss (after a dropout longer than the window it
+            // would come too late, stale, and be lost from the stored beats).
+            self.break_chain(ev);
             self.signal = false;
             ev.push(ShiftEvent::SignalLost { t_ms: at });
-            // the next packet re-anchors its RR chain (the cleaner sees the
-            // discontinuity by itself)
-            self.timeline.gap();
         }
         let w = if has_signal {
             self.window(at - cfg.window_ms, at)
@@ -1110,5 +1132,56 @@ mod tests {
             }]
         );
         assert_eq!(s.summary().unwrap().signal.ignored_inputs, 3);
+    }
+
+    #[test]
+    fn last_beats_are_the_cleaned_beats_of_each_call_and_sum_to_the_tally() {
+        let rr = [1000.0, 1010.0, 990.0, 1005.0, 2600.0, 995.0, 1000.0, 1015.0];
+        let mut s = Shift::new(ShiftSetup::default());
+        s.handle(&ShiftInput::Start { t_ms: 0 });
+        let (mut t, mut all) = (0, Vec::new());
+        for r in rr {
+            t += r as Millis;
+            s.handle(&ShiftInput::Rr { t_ms: t, rr_ms: r });
+            all.extend_from_slice(s.last_beats());
+        }
+        // the cleaner holds one back: nothing new from a Tick, it comes with End
+        s.handle(&ShiftInput::Tick { t_ms: t + 100 });
+        assert!(s.last_beats().is_empty());
+        s.handle(&ShiftInput::End { t_ms: t + 200 });
+        all.extend_from_slice(s.last_beats());
+        assert!(all.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
+        assert_eq!(all.len() as u64, s.summary().unwrap().signal.beats);
+        // the same RR through the cleaner alone give the same beats
+        let mut c = BeatCleaner::default();
+        let mut t = 0;
+        let mut alone = Vec::new();
+        for r in rr {
+            t += r as Millis;
+            alone.extend_from_slice(c.push(t, r).as_slice());
+        }
+        alone.extend_from_slice(c.finish().as_slice());
+        assert_eq!(all, alone);
+    }
+
+    #[test]
+    fn a_dropout_longer_than_the_window_loses_no_beat() {
+        let mut s = Shift::new(ShiftSetup::default());
+        s.handle(&ShiftInput::Start { t_ms: 0 });
+        let mut t: Millis = 0;
+        let feed = |s: &mut Shift, t: &mut Millis, n: usize| {
+            for i in 0..n {
+                let r = if i % 2 == 0 { 1000.0 } else { 1010.0 };
+                *t += r as Millis;
+                s.handle(&ShiftInput::Rr { t_ms: *t, rr_ms: r });
+            }
+        };
+        feed(&mut s, &mut t, 100);
+        t += 80_000; // the strap is silent for 80 s (window: 60 s)
+        feed(&mut s, &mut t, 30);
+        s.handle(&ShiftInput::End { t_ms: t });
+        let sig = &s.summary().unwrap().signal;
+        assert_eq!(sig.beats, 130);
+        assert_eq!(sig.ignored_inputs, 0);
     }
 }

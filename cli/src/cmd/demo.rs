@@ -23,8 +23,8 @@ pub struct Args {
     /// The shift is stored in a temporary database unless `--db` is given.
     #[command(flatten)]
     pub store: super::record::RecordArgs,
-    /// Also run the shift model over the recording and draw it (HR, gauge
-    /// and state bands, load, prompts, resets) as an SVG file.
+    /// Also draw the shift the model made of the recording (HR, gauge and
+    /// state bands, load, prompts, resets) as an SVG file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<std::path::PathBuf>,
 }
@@ -45,15 +45,16 @@ pub fn run(args: Args) -> Result<()> {
          the live gauge refreshes every 5 s over a trailing 60 s window.\n",
         args.speed
     )?;
-    let mut recorder = super::replay::begin_store(
+    let (recorder, run) = super::replay::begin_store(
         &args.store,
         steady_core::store::ShiftSource::Demo,
         "demo: bundled Polar H10 sample",
         &rec,
         true,
     )?;
-    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, &mut recorder)?;
-    super::replay::finish_store(recorder, &o)?;
+    let id = run.shift_id();
+    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, run)?;
+    super::replay::finish_store(recorder, id)?;
     let d = analyze(&rec, &AnalyzeOptions::default());
     let a = &d.analysis;
     let good = o
@@ -124,7 +125,6 @@ pub fn run(args: Args) -> Result<()> {
         write!(out, "{}", summary_text(s))?;
     }
     if let Some(path) = &args.svg {
-        let events = crate::shiftrun::run_recording(&rec);
         let beats: Vec<steady_core::beats::Beat> = rec
             .rr
             .iter()
@@ -139,7 +139,7 @@ pub fn run(args: Args) -> Result<()> {
             "Steady demo: 10 min of a real Polar H10 through the shift model".into(),
             rec.origin_ms,
             end,
-            &events,
+            &o.events,
             crate::chart::hr_from_beats(&beats),
         );
         crate::chart::write_svg(&chart, path)?;

@@ -1,16 +1,14 @@
 //! `steady import FILE`: stores a recording (rr / e4 / hrm-log / Polar
-//! .hrm) as a past shift, run through the shift model like a live one:
-//! cleaned beats, HR-only samples, motion (ENMO per 5 s, as `replay`
-//! feeds it), the model's events, its summary,
-//! and its still minutes for the personal baseline.
-use anyhow::{Context, Result};
+//! .hrm) as a past shift, run through the core's stored shift like a live
+//! one ([`LiveSession`]): the model's cleaned beats, HR-only samples,
+//! motion (ENMO per 5 s, as `replay` feeds it), the model's events, its
+//! summary, and its still minutes for the personal baseline.
+use anyhow::Result;
 use std::path::PathBuf;
 use steady_core::Millis;
-use steady_core::activation::Motion;
-use steady_core::beats::{CleanerConfig, clean_all};
-use steady_core::feed::enmo_blocks;
-use steady_core::shift::{Shift, ShiftConfig, ShiftInput};
-use steady_core::store::{SampleKind, ShiftSource, ShiftWriter, WriterConfig};
+use steady_core::session::LiveSession;
+use steady_core::shift::{ShiftConfig, ShiftInput};
+use steady_core::store::{ShiftSource, WriterConfig};
 
 use super::common::{FormatArg, load};
 use super::db::{DbArg, fmt_time};
@@ -66,85 +64,54 @@ pub fn run(args: Args) -> Result<()> {
         "{}: no RR intervals and no heart rate to import",
         args.file.display()
     );
-    let (beats, _) = clean_all(CleanerConfig::default(), &rec.rr);
-    // The same motion blocks `replay` gives the model.
-    let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000);
     let label = args.file.file_name().map_or_else(
         || args.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
     let store = args.db.open()?;
     let path = store.path().to_path_buf();
-    let start = rec.origin_ms;
-    let mut model = Shift::new(store.shift_setup(start, ShiftConfig::default())?);
+    // RR (cleaned inside the model), HR and motion blocks, as `replay`
+    // feeds them, bracketed by Start and End.
+    let inputs = steady_core::feed::inputs(&rec, &Default::default());
+    let start = inputs.first().map_or(rec.origin_ms, ShiftInput::t_ms);
+    let setup = store.shift_setup(start, ShiftConfig::default())?;
     // One save at the end: an import is all or nothing.
-    let mut w = ShiftWriter::start(
+    let (mut session, _) = LiveSession::start_with(
         store,
+        setup,
         start,
         ShiftSource::Import,
         Some(&label),
         WriterConfig::bulk(),
     )?;
-
-    let mut inputs: Vec<ShiftInput> = Vec::with_capacity(beats.len() + rec.hr.len() + motion.len());
-    inputs.extend(beats.iter().map(ShiftInput::beat));
-    inputs.extend(rec.hr.iter().map(|h| ShiftInput::HeartRate {
-        t_ms: h.t_ms,
-        bpm: h.bpm,
-    }));
-    inputs.extend(motion.iter().map(|m| ShiftInput::Motion { motion: *m }));
-    inputs.sort_by_key(ShiftInput::t_ms);
-    let end: Millis = inputs.last().map_or(start, ShiftInput::t_ms);
-
-    let first = ShiftInput::Start { t_ms: start };
-    w.push_model_input(&first)?;
-    let ev = model.handle(&first);
-    w.push_model_events(&ev, start)?;
     let mut gaps = rec.gaps.iter().peekable();
+    let mut end = start;
     for input in &inputs {
         let t = input.t_ms();
         while let Some(g) = gaps.next_if(|g| g.end_ms <= t) {
-            w.push_event(
+            session.note(
                 g.end_ms,
                 "gap",
                 &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
-            )?;
+            );
         }
         match input {
-            ShiftInput::Beat {
-                t_ms,
-                rr_ms,
-                corrected,
-            } => w.push_beat(steady_core::beats::Beat {
-                t_ms: *t_ms,
-                rr_ms: *rr_ms,
-                corrected: *corrected,
-            })?,
-            ShiftInput::HeartRate { t_ms, bpm } => {
-                w.push_sample(SampleKind::Hr, *t_ms, *bpm as f32)?
+            ShiftInput::Start { .. } => {}
+            ShiftInput::End { t_ms } => end = *t_ms,
+            _ => {
+                session.handle(input);
             }
-            ShiftInput::Motion {
-                motion: Motion::Enmo { t_ms, g },
-            } => w.push_sample(SampleKind::Motion, *t_ms, *g as f32)?,
-            _ => {}
         }
-        let ev = model.handle(input);
-        w.push_model_events(&ev, t)?;
     }
-    let last = ShiftInput::End { t_ms: end };
-    w.push_model_input(&last)?;
-    let ev = model.handle(&last);
-    w.push_model_events(&ev, end)?;
-    let summary = model
-        .summary()
-        .cloned()
-        .context("the shift model did not end the shift")?;
-    w.finish_with_summary(&summary)?;
+    let (summary, _) = session.end(end)?;
+    if let Some(e) = session.store_error() {
+        anyhow::bail!("the import was not stored: {e}");
+    }
     println!(
         "imported {} as shift {} ({} beats, {} HR samples, start {}; {} returns to baseline, load peak {:.1}, {} prompts) into {}",
         args.file.display(),
-        w.shift_id(),
-        beats.len(),
+        session.shift_id(),
+        summary.signal.beats,
         rec.hr.len(),
         fmt_time(start),
         summary.returns_to_baseline,

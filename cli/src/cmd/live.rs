@@ -320,9 +320,6 @@ impl Session<'_> {
                 self.view.gaps += 1;
                 self.view.link = LinkStatus::Reconnecting(0);
                 self.view.status = Some(format!("strap lost: {reason}"));
-                if let Some(run) = &mut self.run {
-                    run.link_lost();
-                }
                 if self.plain() {
                     println!("{at} disconnected {reason}");
                 }
@@ -546,7 +543,7 @@ impl Session<'_> {
         if self.view.pacer.take().is_some_and(|p| p.at(now).is_some()) {
             self.input(ShiftInput::ResetAbandoned { t_ms: now });
         }
-        let Some(run) = self.run.take() else {
+        let Some(mut run) = self.run.take() else {
             return Ok((None, None));
         };
         let id = run.shift_id();

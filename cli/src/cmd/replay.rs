@@ -12,13 +12,14 @@ use steady_core::beats::CleanerConfig;
 use steady_core::feed::enmo_blocks;
 use steady_core::formats::Recording;
 use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
-use steady_core::shift::{GaugeUpdate, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::summary::ShiftSummary;
 
 use super::common::{FormatArg, clock, load, num, window_ms};
 use super::model::{gauge_line, summary_text};
 use super::record::{RecordArgs, Recorder, Started};
-use steady_core::store::ShiftSource;
+use crate::shiftrun::ShiftRun;
+use steady_core::store::{ShiftId, ShiftSource};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,42 +56,42 @@ pub struct ReplayOutcome {
     pub prompts: Vec<Millis>,
     /// The model's shift summary.
     pub summary: Option<ShiftSummary>,
+    /// Every event of the model (for a chart).
+    pub events: Vec<ShiftEvent>,
 }
 
-/// The model running beside the pipeline during a replay.
+/// The shift during a replay (stored unless `--no-store`), with the
+/// recording's motion fed in time order.
 struct Model {
-    shift: Shift,
+    run: ShiftRun,
     motion: Vec<ShiftInput>,
     next_motion: usize,
     last: Option<GaugeUpdate>,
+    store_failure_shown: bool,
 }
 
 impl Model {
-    /// The model starts from `setup` (the stored baseline history and
-    /// earlier shifts when the shift is stored); the caller feeds `Start`.
-    fn new(rec: &Recording, setup: ShiftSetup) -> Self {
+    fn new(rec: &Recording, run: ShiftRun) -> Self {
         let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
             .into_iter()
             .map(|motion| ShiftInput::Motion { motion })
             .collect();
-        let shift = Shift::new(setup);
         Self {
-            shift,
+            run,
             motion,
             next_motion: 0,
             last: None,
+            store_failure_shown: false,
         }
     }
 
-    /// Feed one input (and the motion up to its time); print prompts; store
-    /// what the shift keeps (motion, user actions, events).
+    /// Feed one input (and the motion up to its time); print prompts.
     fn feed(
         &mut self,
         input: ShiftInput,
         origin: Millis,
         outcome: &mut ReplayOutcome,
         out: &mut impl Write,
-        recorder: &mut Option<Recorder>,
     ) -> Result<()> {
         let t = input.t_ms();
         let mut inputs = Vec::new();
@@ -100,30 +101,43 @@ impl Model {
         }
         inputs.push(input);
         for i in &inputs {
-            let events = self.shift.handle(i);
-            if let Some(r) = recorder.as_mut() {
-                if let ShiftInput::Motion { motion } = i {
-                    r.motion(motion);
+            let events = self.run.input(i);
+            self.take(events, origin, outcome, out)?;
+        }
+        // A failed save is retried by the store (the data stays in memory);
+        // the replay goes on. Said once.
+        if let Some(e) = self.run.store_error()
+            && !self.store_failure_shown
+        {
+            eprintln!("steady: saving the shift failed: {e}");
+            self.store_failure_shown = true;
+        }
+        Ok(())
+    }
+
+    fn take(
+        &mut self,
+        events: Vec<ShiftEvent>,
+        origin: Millis,
+        outcome: &mut ReplayOutcome,
+        out: &mut impl Write,
+    ) -> Result<()> {
+        for e in events {
+            match &e {
+                ShiftEvent::Gauge { update } => self.last = Some(*update),
+                ShiftEvent::PromptOffered { prompt } => {
+                    outcome.prompts.push(prompt.t_ms);
+                    writeln!(
+                        out,
+                        "+{:>7}  >> reset offered: {}",
+                        clock((prompt.t_ms - origin) as f64 / 1000.0),
+                        prompt.reason.describe()
+                    )?;
                 }
-                r.model_input(i);
-                r.model_events(&events, i.t_ms());
+                ShiftEvent::Ended { summary } => outcome.summary = Some(summary.clone()),
+                _ => {}
             }
-            for e in events {
-                match e {
-                    ShiftEvent::Gauge { update } => self.last = Some(update),
-                    ShiftEvent::PromptOffered { prompt } => {
-                        outcome.prompts.push(prompt.t_ms);
-                        writeln!(
-                            out,
-                            "+{:>7}  >> reset offered: {}",
-                            clock((prompt.t_ms - origin) as f64 / 1000.0),
-                            prompt.reason.describe()
-                        )?;
-                    }
-                    ShiftEvent::Ended { summary } => outcome.summary = Some(summary),
-                    _ => {}
-                }
-            }
+            outcome.events.push(e);
         }
         Ok(())
     }
@@ -150,23 +164,21 @@ pub fn line(s: &Snapshot, origin: Millis) -> String {
     )
 }
 
-/// Replays `rec`; prints every `print_every`-th refresh line to `out`.
+/// Replays `rec` through `run` (started at the recording's origin) and
+/// ends it; prints every `print_every`-th refresh line to `out`. The
+/// printed HRV lines come from a [`BeatPipeline`] beside the model (print
+/// only: what is stored is the model's).
 pub fn replay(
     rec: &Recording,
     window: Millis,
     speed: Option<f64>,
     print_every: usize,
     out: &mut impl Write,
-    recorder: &mut Option<Recorder>,
+    run: ShiftRun,
 ) -> Result<ReplayOutcome> {
     let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
-    let setup = recorder.as_ref().map(Recorder::setup).unwrap_or_default();
-    let mut model = Model::new(rec, setup);
-    let start = ShiftInput::Start {
-        t_ms: rec.origin_ms,
-    };
-    model.feed(start, rec.origin_ms, &mut outcome, out, recorder)?;
+    let mut model = Model::new(rec, run);
     let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
@@ -176,7 +188,7 @@ pub fn replay(
         let t = match (next_rr, next_hr) {
             (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
                 i += 1;
-                p.push_rr(*r, |b| store_beat(recorder, b));
+                p.push_rr(*r, |_| {});
                 model.feed(
                     ShiftInput::Rr {
                         t_ms: r.t_ms,
@@ -185,16 +197,12 @@ pub fn replay(
                     rec.origin_ms,
                     &mut outcome,
                     out,
-                    recorder,
                 )?;
                 r.t_ms
             }
             (_, Some(h)) => {
                 j += 1;
                 p.push_hr(h.t_ms, h.bpm);
-                if let Some(s) = recorder.as_mut() {
-                    s.heart_rate(h.t_ms, h.bpm);
-                }
                 model.feed(
                     ShiftInput::HeartRate {
                         t_ms: h.t_ms,
@@ -203,13 +211,12 @@ pub fn replay(
                     rec.origin_ms,
                     &mut outcome,
                     out,
-                    recorder,
                 )?;
                 h.t_ms
             }
             (Some(r), None) => {
                 i += 1;
-                p.push_rr(*r, |b| store_beat(recorder, b));
+                p.push_rr(*r, |_| {});
                 model.feed(
                     ShiftInput::Rr {
                         t_ms: r.t_ms,
@@ -218,7 +225,6 @@ pub fn replay(
                     rec.origin_ms,
                     &mut outcome,
                     out,
-                    recorder,
                 )?;
                 r.t_ms
             }
@@ -228,23 +234,20 @@ pub fn replay(
             && s > 0.0
             && t > prev
             // A resumed shift fast-forwards through what is already stored.
-            && !recorder.as_ref().is_some_and(|r| r.already_stored(t))
+            && !model.run.already_stored(t)
         {
             let wait = Duration::from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s);
             std::thread::sleep(wait.min(MAX_WAIT));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
-        if let Some(s) = recorder.as_mut() {
-            // Connection gaps the file records, stored as events once passed.
-            while let Some(g) = rec.gaps.get(k).filter(|g| g.end_ms <= t) {
-                s.note(
-                    g.end_ms,
-                    "gap",
-                    &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
-                );
-                k += 1;
-            }
-            s.tick(t);
+        // Connection gaps the file records, stored as events once passed.
+        while let Some(g) = rec.gaps.get(k).filter(|g| g.end_ms <= t) {
+            model.run.note(
+                g.end_ms,
+                "gap",
+                &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
+            );
+            k += 1;
         }
         if let Some(snap) = p.poll(t) {
             if refreshes.is_multiple_of(print_every.max(1)) {
@@ -256,15 +259,11 @@ pub fn replay(
             outcome.snapshots.push(snap);
         }
     }
-    p.finish(|b| store_beat(recorder, b));
+    p.finish(|_| {});
     let end = last_t.unwrap_or(rec.origin_ms);
-    model.feed(
-        ShiftInput::End { t_ms: end },
-        rec.origin_ms,
-        &mut outcome,
-        out,
-        recorder,
-    )?;
+    // Ends the model and stores its summary.
+    let (_, events) = model.run.end(end)?;
+    model.take(events, rec.origin_ms, &mut outcome, out)?;
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
@@ -272,23 +271,20 @@ pub fn replay(
     Ok(outcome)
 }
 
-fn store_beat(recorder: &mut Option<Recorder>, b: &steady_core::beats::Beat) {
-    if let Some(s) = recorder.as_mut() {
-        s.beat(b);
-    }
-}
-
-/// Starts storing a shift and says so on stderr.
+/// Starts the shift at the recording's origin, stored unless `--no-store`
+/// (and says so on stderr).
 pub fn begin_store(
     args: &RecordArgs,
     source: ShiftSource,
     label: &str,
     rec: &Recording,
     temp_unless_db: bool,
-) -> Result<Option<Recorder>> {
-    let Some((r, started)) = Recorder::begin(args, source, label, rec.origin_ms, temp_unless_db)?
+) -> Result<(Option<Recorder>, ShiftRun)> {
+    let Some((r, session, started)) =
+        Recorder::begin(args, source, label, rec.origin_ms, temp_unless_db)?
     else {
-        return Ok(None);
+        let (run, _) = ShiftRun::memory(ShiftSetup::default(), rec.origin_ms);
+        return Ok((None, run));
     };
     match started {
         Started::New(id) => eprintln!("storing shift {id} in {}", r.path().display()),
@@ -301,19 +297,16 @@ pub fn begin_store(
             )
         ),
     }
-    Ok(Some(r))
+    Ok((Some(r), ShiftRun::stored(session)))
 }
 
-/// Ends a stored shift with the model's summary.
-pub fn finish_store(recorder: Option<Recorder>, o: &ReplayOutcome) -> Result<()> {
-    let Some(r) = recorder else { return Ok(()) };
-    let summary = o.summary.as_ref().ok_or_else(|| {
-        anyhow::anyhow!("the shift model gave no summary; the shift stays unfinished")
-    })?;
+/// Says where the ended shift was stored.
+pub fn finish_store(recorder: Option<Recorder>, run_id: Option<ShiftId>) -> Result<()> {
+    let (Some(r), Some(id)) = (recorder, run_id) else {
+        return Ok(());
+    };
     let path = r.path().to_path_buf();
-    let temporary = r.is_temporary();
-    let id = r.finish(summary)?;
-    if temporary {
+    if r.is_temporary() {
         eprintln!(
             "stored shift {id} in a temporary database (deleted now; pass --db PATH to keep it)"
         );
@@ -336,17 +329,11 @@ pub fn run(args: Args) -> Result<()> {
         .unwrap_or_else(|_| args.file.clone())
         .display()
         .to_string();
-    let mut recorder = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
+    let (recorder, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
+    let id = run.shift_id();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let o = replay(
-        &rec,
-        window_ms(args.window)?,
-        speed,
-        1,
-        &mut out,
-        &mut recorder,
-    )?;
+    let o = replay(&rec, window_ms(args.window)?, speed, 1, &mut out, run)?;
     writeln!(
         out,
         "end: {} beats, {} corrected, {} gaps, {} refreshes",
@@ -358,6 +345,6 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(s) = &o.summary {
         write!(out, "{}", summary_text(s))?;
     }
-    finish_store(recorder, &o)?;
+    finish_store(recorder, id)?;
     Ok(())
 }

@@ -673,28 +673,41 @@ impl Store {
         Ok(s.map(|s| serde_json::from_str(&s)).transpose()?)
     }
 
-    /// Deletes one shift with its beats, samples and events. Baselines it
-    /// produced are kept (they are the person's running baseline) but lose
-    /// their link to it.
+    /// Deletes one shift with its beats, samples, events and kept model
+    /// configuration. Baselines it produced are kept (they are the person's
+    /// running baseline) but lose their link to it.
     pub fn delete_shift(&mut self, id: ShiftId) -> Result<(), StoreError> {
-        let n = self
+        let tx = self
             .conn
-            .execute("DELETE FROM shifts WHERE id = ?1", [id])?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM shifts WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(StoreError::NoSuchShift(id));
         }
+        tx.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [model::config_key(id)],
+        )?;
+        tx.commit()?;
         self.scrub_wal()
     }
 
-    /// Deletes every shift and the baseline history (settings are kept),
-    /// then compacts the file so the data is gone from disk too. Returns the
-    /// number of shifts deleted.
+    /// Deletes every shift and the baseline history (settings are kept,
+    /// except the shifts' model configurations), then compacts the file so the
+    /// data is gone from disk too. Returns the number of shifts deleted.
     pub fn delete_all(&mut self) -> Result<u64, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM shifts", [])?;
         tx.execute("DELETE FROM baselines", [])?;
+        tx.execute(
+            "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
+            params![
+                model::CONFIG_KEY_PREFIX,
+                model::CONFIG_KEY_PREFIX.len() as i64
+            ],
+        )?;
         tx.commit()?;
         self.scrub_wal()?;
         self.conn.execute_batch("VACUUM")?;

@@ -15,6 +15,16 @@ use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
 /// data) are stored, so a shift can be rebuilt by replaying them.
 pub const INPUT_EVENT: &str = "input";
 
+/// The settings key under which a shift's model configuration is kept (so
+/// a resume or a chart runs the model as the shift ran); deleted with the
+/// shift.
+pub fn config_key(id: ShiftId) -> String {
+    format!("{CONFIG_KEY_PREFIX}{id}")
+}
+
+/// Prefix of [`config_key`].
+pub(super) const CONFIG_KEY_PREFIX: &str = "shift_config:";
+
 impl KeyFigures {
     /// The figures the trend needs, from the model's summary. Beats, mean
     /// HR and corrected share are left to the store, which counts the beats
@@ -126,7 +136,24 @@ impl ShiftWriter {
     /// Ends the shift with the model's summary: the summary JSON, its key
     /// figures, and the shift's still minutes for the next shift's baseline.
     pub fn finish_with_summary(&mut self, summary: &ShiftSummary) -> Result<(), StoreError> {
-        let json = serde_json::to_value(summary)?;
+        self.finish_summary(summary, false)
+    }
+
+    /// [`ShiftWriter::finish_with_summary`] for a shift closed after an
+    /// interruption: the stored summary says `"interrupted": true`.
+    pub fn finish_interrupted(&mut self, summary: &ShiftSummary) -> Result<(), StoreError> {
+        self.finish_summary(summary, true)
+    }
+
+    fn finish_summary(
+        &mut self,
+        summary: &ShiftSummary,
+        interrupted: bool,
+    ) -> Result<(), StoreError> {
+        let mut json = serde_json::to_value(summary)?;
+        if interrupted && let Some(o) = json.as_object_mut() {
+            o.insert("interrupted".into(), serde_json::Value::Bool(true));
+        }
         self.finish(summary.end_ms, &json, &KeyFigures::from_summary(summary))?;
         self.store().save_shift_baseline(
             summary.end_ms,

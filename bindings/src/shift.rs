@@ -18,9 +18,9 @@ use steady_core::activation::Motion;
 use steady_core::baseline::Baseline;
 use steady_core::hrm;
 use steady_core::reset::{ResetProtocol, builtin_protocols};
-use steady_core::session::{LiveSession, SessionError};
+use steady_core::session::{LiveSession, Session, SessionError};
 use steady_core::shift::{
-    GaugeUpdate, IgnoredReason, Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup,
+    GaugeUpdate, IgnoredReason, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup,
 };
 use steady_core::summary::ShiftSummary;
 
@@ -87,28 +87,6 @@ pub struct GaugeSnapshot {
     pub store_error: Option<String>,
 }
 
-/// Where the model runs: in memory only, or wired to the store.
-enum Engine {
-    Memory(Box<Shift>),
-    Stored(Box<LiveSession>),
-}
-
-impl Engine {
-    fn shift(&self) -> &Shift {
-        match self {
-            Engine::Memory(s) => s,
-            Engine::Stored(s) => s.shift(),
-        }
-    }
-
-    fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
-        match self {
-            Engine::Memory(s) => s.handle(input),
-            Engine::Stored(s) => s.handle(input),
-        }
-    }
-}
-
 impl From<SessionError> for SteadyError {
     fn from(e: SessionError) -> Self {
         match e {
@@ -126,7 +104,7 @@ impl From<SessionError> for SteadyError {
 }
 
 struct Inner {
-    engine: Engine,
+    engine: Session,
     latest: Option<GaugeUpdate>,
     queue: VecDeque<ShiftEvent>,
     dropped: u64,
@@ -185,12 +163,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl LiveShift {
     /// A shift wired to the store (see `SteadyStore`).
     pub(crate) fn stored(session: LiveSession, first_events: Vec<ShiftEvent>) -> Arc<Self> {
-        let s = Self::with_engine(Engine::Stored(Box::new(session)));
+        let s = Self::with_engine(Session::stored(session));
         lock(&s.state).queue_events(&first_events);
         s
     }
 
-    fn with_engine(engine: Engine) -> Arc<Self> {
+    fn with_engine(engine: Session) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(Inner {
                 engine,
@@ -220,7 +198,7 @@ impl LiveShift {
     /// them to the listener outside the lock, in call order.
     fn step(
         &self,
-        f: impl FnOnce(&mut Engine) -> Result<Vec<ShiftEvent>, SteadyError>,
+        f: impl FnOnce(&mut Session) -> Result<Vec<ShiftEvent>, SteadyError>,
     ) -> Result<Vec<ShiftEvent>, SteadyError> {
         let _order = lock(&self.delivery);
         let events = {
@@ -309,7 +287,7 @@ impl LiveShift {
     /// at its first input.
     #[uniffi::constructor]
     pub fn new(setup: ShiftSetup) -> Arc<Self> {
-        Self::with_engine(Engine::Memory(Box::new(Shift::new(setup))))
+        Self::with_engine(Session::memory(setup))
     }
 
     /// Registers (or with `None` removes) the listener.
@@ -389,10 +367,7 @@ impl LiveShift {
     pub fn end(&self, t_ms: Millis) -> Result<ShiftSummary, SteadyError> {
         guard(|| {
             let input = ShiftInput::End { t_ms };
-            let events = self.step(|engine| match engine {
-                Engine::Memory(s) => Ok(s.handle(&input)),
-                Engine::Stored(s) => Ok(s.end(t_ms)?.1),
-            })?;
+            let events = self.step(|engine| Ok(engine.end(t_ms)?.1))?;
             if let Some(reason) = rejected(&events, &input) {
                 return Err(ignored_error(reason, &input));
             }
@@ -416,10 +391,10 @@ impl LiveShift {
     pub fn snapshot(&self) -> GaugeSnapshot {
         let inner = lock(&self.state);
         let shift = inner.engine.shift();
-        let (shift_id, store_error) = match &inner.engine {
-            Engine::Memory(_) => (None, None),
-            Engine::Stored(s) => (Some(s.shift_id()), s.store_error().map(str::to_owned)),
-        };
+        let (shift_id, store_error) = (
+            inner.engine.shift_id(),
+            inner.engine.store_error().map(str::to_owned),
+        );
         GaugeSnapshot {
             latest: inner.latest,
             baseline: *shift.baseline(),

@@ -7,8 +7,8 @@
 //! resuming are the core's ([`steady_core::session`]).
 
 use steady_core::Millis;
-use steady_core::session::{LiveSession, SessionError};
-use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::session::{LiveSession, Session, SessionError};
+use steady_core::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store, StoreError};
 use steady_core::summary::ShiftSummary;
 
@@ -27,32 +27,23 @@ pub enum ShiftRunError {
     Session(#[from] SessionError),
 }
 
-/// Where the model runs.
-enum Engine {
-    Memory(Box<Shift>),
-    Stored(Box<LiveSession>),
-}
-
-/// A running shift.
+/// A running shift: the core's [`Session`] plus the CLI's policies.
 pub struct ShiftRun {
-    engine: Engine,
+    session: Session,
 }
 
 impl ShiftRun {
     /// A shift kept in memory only, started at `t`.
     pub fn memory(setup: ShiftSetup, t: Millis) -> (Self, Vec<ShiftEvent>) {
-        let mut shift = Shift::new(setup);
-        let events = shift.handle(&ShiftInput::Start { t_ms: t });
-        let run = Self {
-            engine: Engine::Memory(Box::new(shift)),
-        };
-        (run, events)
+        let mut session = Session::memory(setup);
+        let events = session.handle(&ShiftInput::Start { t_ms: t });
+        (Self { session }, events)
     }
 
     /// A stored shift (started, resumed or reopened by the caller).
     pub fn stored(session: LiveSession) -> Self {
         Self {
-            engine: Engine::Stored(Box::new(session)),
+            session: Session::stored(session),
         }
     }
 
@@ -112,26 +103,17 @@ impl ShiftRun {
 
     /// The stored shift's id, with a database.
     pub fn shift_id(&self) -> Option<ShiftId> {
-        match &self.engine {
-            Engine::Memory(_) => None,
-            Engine::Stored(s) => Some(s.shift_id()),
-        }
+        self.session.shift_id()
     }
 
     /// The last store failure, until a save succeeds (for the screen).
     pub fn store_error(&self) -> Option<&str> {
-        match &self.engine {
-            Engine::Memory(_) => None,
-            Engine::Stored(s) => s.store_error(),
-        }
+        self.session.store_error()
     }
 
     /// True when data up to `t_ms` was stored before a resume.
     pub fn already_stored(&self, t_ms: Millis) -> bool {
-        match &self.engine {
-            Engine::Memory(_) => false,
-            Engine::Stored(s) => s.already_stored(t_ms),
-        }
+        self.session.already_stored(t_ms)
     }
 
     /// A 0x2A37 value that arrived at `t`.
@@ -144,18 +126,13 @@ impl ShiftRun {
 
     /// Any input: the model's events (stored as the core's session says).
     pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
-        match &mut self.engine {
-            Engine::Memory(s) => s.handle(input),
-            Engine::Stored(s) => s.handle(input),
-        }
+        self.session.handle(input)
     }
 
     /// Something the model does not take (a recorded connection gap),
     /// stored as an event.
     pub fn note(&mut self, t_ms: Millis, kind: &str, payload: &serde_json::Value) {
-        if let Engine::Stored(s) = &mut self.engine {
-            s.note(t_ms, kind, payload);
-        }
+        self.session.note(t_ms, kind, payload);
     }
 
     /// Ends the shift at `t`: the model's summary (stored with its key
@@ -164,16 +141,7 @@ impl ShiftRun {
         &mut self,
         t: Millis,
     ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), ShiftRunError> {
-        match &mut self.engine {
-            Engine::Memory(s) => {
-                let events = s.handle(&ShiftInput::End { t_ms: t });
-                Ok((s.summary().cloned(), events))
-            }
-            Engine::Stored(s) => {
-                let (summary, events) = s.end(t)?;
-                Ok((Some(summary), events))
-            }
-        }
+        Ok(self.session.end(t)?)
     }
 }
 
@@ -347,7 +315,7 @@ mod tests {
                 .join("\n"),
         )
         .unwrap();
-        let mut shift = Shift::new(ShiftSetup::default());
+        let mut shift = steady_core::shift::Shift::new(ShiftSetup::default());
         let events: Vec<ShiftEvent> = crate::cmd::model::inputs(&rec)
             .iter()
             .flat_map(|i| shift.handle(i))

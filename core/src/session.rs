@@ -376,6 +376,96 @@ pub fn rebuild_events(store: &Store, rec: &ShiftRecord) -> Result<Vec<ShiftEvent
     Ok(rebuild(store, rec, rec.ended_ms)?.1)
 }
 
+/// A running shift, stored through a [`LiveSession`] or kept in memory only
+/// (the wearer turned storage off, a quick check, a test). WHY one type: the
+/// CLI and the phone apps (through steady-ffi) both offer the two modes, and
+/// the difference must be decided once, here, not in each shell.
+#[derive(Debug)]
+pub enum Session {
+    Memory(Box<Shift>),
+    Stored(Box<LiveSession>),
+}
+
+impl Session {
+    /// A shift kept in memory only (not started: feed it a `Start` input).
+    pub fn memory(setup: ShiftSetup) -> Self {
+        Session::Memory(Box::new(Shift::new(setup)))
+    }
+
+    /// A stored shift (started, resumed or reopened by the caller).
+    pub fn stored(session: LiveSession) -> Self {
+        Session::Stored(Box::new(session))
+    }
+
+    /// The model's state (read-only).
+    pub fn shift(&self) -> &Shift {
+        match self {
+            Session::Memory(s) => s,
+            Session::Stored(s) => s.shift(),
+        }
+    }
+
+    /// Handles one input: the model's events (stored for a stored shift).
+    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+        match self {
+            Session::Memory(s) => s.handle(input),
+            Session::Stored(s) => s.handle(input),
+        }
+    }
+
+    /// The stored shift's id; `None` in memory.
+    pub fn shift_id(&self) -> Option<ShiftId> {
+        match self {
+            Session::Memory(_) => None,
+            Session::Stored(s) => Some(s.shift_id()),
+        }
+    }
+
+    /// The latest store failure, until a save succeeds again.
+    pub fn store_error(&self) -> Option<&str> {
+        match self {
+            Session::Memory(_) => None,
+            Session::Stored(s) => s.store_error(),
+        }
+    }
+
+    /// True when beats up to `t_ms` were stored before a resume.
+    pub fn already_stored(&self, t_ms: Millis) -> bool {
+        match self {
+            Session::Memory(_) => false,
+            Session::Stored(s) => s.already_stored(t_ms),
+        }
+    }
+
+    /// Something the model does not take (a recorded connection gap), kept
+    /// as an event of a stored shift.
+    pub fn note(&mut self, t_ms: Millis, kind: &str, payload: &serde_json::Value) {
+        if let Session::Stored(s) = self {
+            s.note(t_ms, kind, payload);
+        }
+    }
+
+    /// Ends the shift at `t_ms`: the model's summary (saved with a stored
+    /// shift) and the last events. In memory an `End` the model refuses
+    /// (the shift had ended) comes back as an `InputIgnored` event; for a
+    /// stored shift that had ended it is [`SessionError::Ended`].
+    pub fn end(
+        &mut self,
+        t_ms: Millis,
+    ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), SessionError> {
+        match self {
+            Session::Memory(s) => {
+                let events = s.handle(&ShiftInput::End { t_ms });
+                Ok((s.summary().cloned(), events))
+            }
+            Session::Stored(s) => {
+                let (summary, events) = s.end(t_ms)?;
+                Ok((Some(summary), events))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

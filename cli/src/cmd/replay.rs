@@ -185,51 +185,28 @@ pub fn replay(
     loop {
         let next_rr = rec.rr.get(i);
         let next_hr = rec.hr.get(j);
-        let t = match (next_rr, next_hr) {
-            (Some(r), Some(h)) if r.t_ms <= h.t_ms => {
-                i += 1;
-                p.push_rr(*r, |_| {});
-                model.feed(
-                    ShiftInput::Rr {
-                        t_ms: r.t_ms,
-                        rr_ms: r.rr_ms,
-                    },
-                    rec.origin_ms,
-                    &mut outcome,
-                    out,
-                )?;
-                r.t_ms
-            }
-            (_, Some(h)) => {
-                j += 1;
-                p.push_hr(h.t_ms, h.bpm);
-                model.feed(
-                    ShiftInput::HeartRate {
-                        t_ms: h.t_ms,
-                        bpm: h.bpm,
-                    },
-                    rec.origin_ms,
-                    &mut outcome,
-                    out,
-                )?;
-                h.t_ms
-            }
-            (Some(r), None) => {
-                i += 1;
-                p.push_rr(*r, |_| {});
-                model.feed(
-                    ShiftInput::Rr {
-                        t_ms: r.t_ms,
-                        rr_ms: r.rr_ms,
-                    },
-                    rec.origin_ms,
-                    &mut outcome,
-                    out,
-                )?;
-                r.t_ms
-            }
-            (None, None) => break,
+        // The next reading in time order (RR first on a tie).
+        let rr = next_rr.filter(|r| next_hr.is_none_or(|h| r.t_ms <= h.t_ms));
+        let (t, input) = if let Some(r) = rr {
+            i += 1;
+            p.push_rr(*r, |_| {});
+            let input = ShiftInput::Rr {
+                t_ms: r.t_ms,
+                rr_ms: r.rr_ms,
+            };
+            (r.t_ms, input)
+        } else if let Some(h) = next_hr {
+            j += 1;
+            p.push_hr(h.t_ms, h.bpm);
+            let input = ShiftInput::HeartRate {
+                t_ms: h.t_ms,
+                bpm: h.bpm,
+            };
+            (h.t_ms, input)
+        } else {
+            break;
         };
+        model.feed(input, rec.origin_ms, &mut outcome, out)?;
         if let (Some(s), Some(prev)) = (speed, last_t)
             && s > 0.0
             && t > prev

@@ -5,9 +5,10 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use steady_core::Millis;
 use steady_core::beats::{CleanerConfig, clean_all, times_from_cumsum};
-use steady_core::shift::{Shift, ShiftConfig, ShiftInput};
+use steady_core::session::LiveSession;
+use steady_core::shift::{ShiftConfig, ShiftInput};
 use steady_core::store::model::INPUT_EVENT;
-use steady_core::store::{ShiftSource, ShiftWriter, Store, WriterConfig};
+use steady_core::store::{ShiftSource, Store};
 
 fn shared_data() -> PathBuf {
     let dir = std::env::var_os("STEADY_SHARED_DATA")
@@ -29,46 +30,25 @@ fn holter_rr() -> Vec<f64> {
 }
 
 /// Runs one 4-hour shift of real beats starting at `start` through the
-/// model, storing it the live way. Returns the shift id.
+/// model, stored the live way (the core's session). Returns the shift id.
 fn one_shift(db: &Path, start: Millis, rr: &[f64]) -> i64 {
     let (beats, _) = clean_all(CleanerConfig::default(), &times_from_cumsum(start, rr));
     let store = Store::open(db).unwrap();
     let setup = store.shift_setup(start, ShiftConfig::default()).unwrap();
-    let mut model = Shift::new(setup);
-    let mut w = ShiftWriter::start(
-        store,
-        start,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
-    let first = ShiftInput::Start { t_ms: start };
-    w.push_model_input(&first).unwrap();
-    let ev = model.handle(&first);
-    w.push_model_events(&ev, start).unwrap();
+    let (mut session, _) =
+        LiveSession::start(store, setup, start, ShiftSource::Live, None).unwrap();
     for (i, b) in beats.iter().enumerate() {
-        w.push_beat(*b).unwrap();
-        let ev = model.handle(&ShiftInput::beat(b));
-        w.push_model_events(&ev, b.t_ms).unwrap();
+        session.handle(&ShiftInput::beat(b));
         if i == 2000 {
-            let quiet = ShiftInput::Quiet {
+            session.handle(&ShiftInput::Quiet {
                 t_ms: b.t_ms,
                 on: true,
-            };
-            w.push_model_input(&quiet).unwrap();
-            let ev = model.handle(&quiet);
-            w.push_model_events(&ev, b.t_ms).unwrap();
+            });
         }
     }
-    let end = ShiftInput::End {
-        t_ms: beats.last().unwrap().t_ms,
-    };
-    w.push_model_input(&end).unwrap();
-    model.handle(&end);
-    let summary = model.summary().expect("ended").clone();
-    w.finish_with_summary(&summary).unwrap();
-    w.shift_id()
+    session.end(beats.last().unwrap().t_ms).unwrap();
+    assert_eq!(session.store_error(), None);
+    session.shift_id()
 }
 
 #[test]

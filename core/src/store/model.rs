@@ -110,29 +110,6 @@ pub fn input_record(input: &ShiftInput) -> Option<(Millis, serde_json::Value)> {
 }
 
 impl ShiftWriter {
-    /// Stores the kept events of a model step for an input at `now` (see
-    /// [`event_record`]).
-    pub fn push_model_events(
-        &mut self,
-        events: &[ShiftEvent],
-        now: Millis,
-    ) -> Result<(), StoreError> {
-        for ev in events {
-            if let Some((t, kind, payload)) = event_record(ev, now) {
-                self.push_event(t, kind, &payload)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Stores a user action given to the model (see [`input_record`]).
-    pub fn push_model_input(&mut self, input: &ShiftInput) -> Result<(), StoreError> {
-        match input_record(input) {
-            Some((t, payload)) => self.push_event(t, INPUT_EVENT, &payload),
-            None => Ok(()),
-        }
-    }
-
     /// Ends the shift with the model's summary: the summary JSON, its key
     /// figures, and the shift's still minutes for the next shift's baseline.
     pub fn finish_with_summary(&mut self, summary: &ShiftSummary) -> Result<(), StoreError> {

@@ -206,27 +206,60 @@ pub fn estimate(
 
 /// The calmest stretch of this shift: among runs of `calm_stretch_minutes`
 /// consecutive still samples (no gap over 90 s between neighbours), the one
-/// with the lowest median HR. `samples` must be in time order.
+/// with the lowest median HR (the earliest of equals). `samples` must be in
+/// time order.
 pub fn calmest_stretch(samples: &[BaselineSample], cfg: &BaselineConfig) -> Option<Baseline> {
-    let k = usize::try_from(cfg.calm_stretch_minutes.max(1)).unwrap_or(1);
-    let mut best: Option<(f64, &[BaselineSample])> = None;
-    for win in samples.windows(k) {
-        let contiguous = win.windows(2).all(|p| match p {
-            [a, b] => b.t_ms - a.t_ms <= 90_000 && b.t_ms > a.t_ms,
-            _ => true,
-        });
-        if !contiguous {
-            continue;
+    CalmestStretch::default().update(samples, cfg)
+}
+
+/// [`calmest_stretch`] kept current as still minutes are appended: each
+/// [`CalmestStretch::update`] looks only at the runs that end in samples
+/// added since the last call, so the minute-by-minute baseline does not
+/// rescan the whole shift (a 100-hour stream would otherwise spend most of
+/// each step there). A fresh (default) value catches up in one call, so it
+/// need not be persisted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CalmestStretch {
+    /// Runs (by start index) already looked at.
+    scanned: usize,
+    /// Lowest median HR so far and its run's start index.
+    best: Option<(f64, usize)>,
+}
+
+impl CalmestStretch {
+    /// The calmest stretch of `samples`: the same slice as last time plus
+    /// newer samples (anything else starts the scan afresh).
+    pub fn update(&mut self, samples: &[BaselineSample], cfg: &BaselineConfig) -> Option<Baseline> {
+        let k = usize::try_from(cfg.calm_stretch_minutes.max(1)).unwrap_or(1);
+        let runs = samples.len().saturating_sub(k - 1);
+        if runs < self.scanned {
+            *self = Self::default();
         }
-        let hrs: Vec<f64> = win.iter().map(|s| s.hr_bpm).collect();
-        let Some(m) = crate::robust::median(&hrs) else {
-            continue;
-        };
-        if best.is_none_or(|(b, _)| m < b) {
-            best = Some((m, win));
+        let mut hrs = Vec::with_capacity(k);
+        for (start, win) in samples.windows(k).enumerate().skip(self.scanned) {
+            let contiguous = win.windows(2).all(|p| match p {
+                [a, b] => b.t_ms - a.t_ms <= 90_000 && b.t_ms > a.t_ms,
+                _ => true,
+            });
+            if !contiguous {
+                continue;
+            }
+            hrs.clear();
+            hrs.extend(win.iter().map(|s| s.hr_bpm));
+            if let Some(m) = crate::robust::median(&hrs)
+                && self.best.is_none_or(|(b, _)| m < b)
+            {
+                self.best = Some((m, start));
+            }
         }
+        self.scanned = runs;
+        let (_, start) = self.best?;
+        estimate(
+            samples.get(start..start + k)?,
+            BaselineSource::CalmestStretch,
+            cfg,
+        )
     }
-    best.and_then(|(_, win)| estimate(win, BaselineSource::CalmestStretch, cfg))
 }
 
 /// The rolling personal history: still minutes from earlier shifts (and this
@@ -282,7 +315,7 @@ impl BaselineHistory {
 pub fn resolve(
     history: &BaselineHistory,
     seated_check: Option<&Baseline>,
-    shift_still: &[BaselineSample],
+    shift_still: Option<Baseline>,
     now: Millis,
     cfg: &BaselineConfig,
 ) -> Baseline {
@@ -292,7 +325,7 @@ pub fn resolve(
     if let Some(b) = seated_check {
         return *b;
     }
-    calmest_stretch(shift_still, cfg).unwrap_or_else(|| Baseline::population(cfg))
+    shift_still.unwrap_or_else(|| Baseline::population(cfg))
 }
 
 /// Baseline from a seated check: the samples of the 2 min measure (after
@@ -362,6 +395,47 @@ mod tests {
         assert!(calmest_stretch(&v[..2], &cfg).is_none());
     }
 
+    /// The calmest stretch by brute force: every run rescanned, the
+    /// earliest of the lowest medians.
+    fn calmest_by_rescan(v: &[BaselineSample], cfg: &BaselineConfig) -> Option<Baseline> {
+        let k = cfg.calm_stretch_minutes as usize;
+        let mut best: Option<(f64, &[BaselineSample])> = None;
+        for win in v.windows(k) {
+            if win.windows(2).any(|p| p[1].t_ms - p[0].t_ms > 90_000) {
+                continue;
+            }
+            let m = crate::robust::median(&win.iter().map(|s| s.hr_bpm).collect::<Vec<_>>());
+            if let Some(m) = m
+                && best.is_none_or(|(b, _)| m < b)
+            {
+                best = Some((m, win));
+            }
+        }
+        best.and_then(|(_, w)| estimate(w, BaselineSource::CalmestStretch, cfg))
+    }
+
+    proptest::proptest! {
+        /// Kept current minute by minute, the calmest stretch is the one a
+        /// full rescan of the same minutes finds (gaps and ties included).
+        #[test]
+        fn calmest_stretch_kept_current_equals_a_rescan(
+            steps in proptest::collection::vec((1i64..4, 50u8..90), 0..80),
+        ) {
+            let cfg = BaselineConfig::default();
+            let mut minute = 0;
+            let mut v = Vec::new();
+            let mut kept = CalmestStretch::default();
+            for (gap, hr) in steps {
+                minute += gap;
+                v.push(s(minute, f64::from(hr), Some(3.5)));
+                proptest::prop_assert_eq!(kept.update(&v, &cfg), calmest_by_rescan(&v, &cfg));
+            }
+            // a shorter slice (not an extension) starts afresh
+            let half = &v[..v.len() / 2];
+            proptest::prop_assert_eq!(kept.update(half, &cfg), calmest_by_rescan(half, &cfg));
+        }
+    }
+
     #[test]
     fn history_rolls_and_becomes_personal() {
         let cfg = BaselineConfig::default();
@@ -385,9 +459,9 @@ mod tests {
             "10 < 30 minutes"
         );
         // resolve falls back to the calmest stretch, then the prior
-        let b = resolve(&h, None, &new, later + 600_000, &cfg);
+        let b = resolve(&h, None, calmest_stretch(&new, &cfg), later + 600_000, &cfg);
         assert_eq!(b.source, BaselineSource::CalmestStretch);
-        let p = resolve(&h, None, &[], later + 600_000, &cfg);
+        let p = resolve(&h, None, None, later + 600_000, &cfg);
         assert_eq!(p.source, BaselineSource::Population);
         assert!(p.learning);
     }
@@ -416,7 +490,7 @@ mod tests {
         let b = resolve(
             &BaselineHistory::default(),
             Some(&seated),
-            &shift,
+            calmest_stretch(&shift, &cfg),
             10 * 60_000,
             &cfg,
         );

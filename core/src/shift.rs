@@ -36,7 +36,9 @@ use crate::Millis;
 use crate::activation::{
     Activation, ActivationConfig, ActivationState, ActivationTracker, Motion, Reading,
 };
-use crate::baseline::{self, Baseline, BaselineConfig, BaselineHistory, BaselineSample};
+use crate::baseline::{
+    self, Baseline, BaselineConfig, BaselineHistory, BaselineSample, CalmestStretch,
+};
 use crate::beats::{Beat, BeatCleaner, RrTimeline};
 use crate::hrm::{self, SensorContact};
 use crate::hrv;
@@ -396,6 +398,10 @@ pub struct Shift {
     motion: Option<Motion>,
     baseline: Baseline,
     still_minutes: Vec<BaselineSample>,
+    /// The calmest stretch of `still_minutes`, kept current (a cache: rebuilt
+    /// from `still_minutes` when absent).
+    #[serde(skip)]
+    calmest: CalmestStretch,
     seated_start_ms: Option<Millis>,
     seated_samples: Vec<BaselineSample>,
     seated: Option<Baseline>,
@@ -455,7 +461,7 @@ impl Shift {
     /// The configuration is sanitized first ([`ShiftConfig::sanitized`]).
     pub fn new(mut setup: ShiftSetup) -> Self {
         setup.config = setup.config.sanitized();
-        let baseline = baseline::resolve(&setup.history, None, &[], 0, &setup.config.baseline);
+        let baseline = baseline::resolve(&setup.history, None, None, 0, &setup.config.baseline);
         let load = Load::starting_at(setup.load_start);
         Self {
             setup,
@@ -474,6 +480,7 @@ impl Shift {
             motion: None,
             baseline,
             still_minutes: Vec::new(),
+            calmest: CalmestStretch::default(),
             seated_start_ms: None,
             seated_samples: Vec::new(),
             seated: None,
@@ -664,7 +671,7 @@ impl Shift {
         self.baseline = baseline::resolve(
             &self.setup.history,
             None,
-            &[],
+            None,
             t,
             &self.setup.config.baseline,
         );
@@ -899,7 +906,7 @@ impl Shift {
             let b = baseline::resolve(
                 &self.setup.history,
                 self.seated.as_ref(),
-                &self.still_minutes,
+                self.calmest.update(&self.still_minutes, &cfg.baseline),
                 at,
                 &cfg.baseline,
             );

@@ -6,17 +6,19 @@
 //! what lives here is what needs a lock or a handle across calls, the error
 //! type the shells see, and the panic guard at the edge ([`edge`]).
 
+mod direct;
 mod edge;
 mod error;
 mod hrm;
 mod shift;
 mod store;
 
+pub use direct::{direct_take_error, steady_direct_ingest, steady_direct_release};
 pub use error::SteadyError;
 pub use hrm::decode_heart_rate_measurement;
 pub use shift::{
-    GaugeSnapshot, LiveShift, PACKED_MAX_BYTES, POLL_QUEUE_CAPACITY, ShiftListener, UserAction,
-    default_shift_config, default_shift_setup, reset_protocols,
+    GaugeSnapshot, LiveShift, POLL_QUEUE_CAPACITY, ShiftListener, UserAction, default_shift_config,
+    default_shift_setup, reset_protocols,
 };
 pub use store::{ExportFormat, ShiftInfo, SteadyStore};
 

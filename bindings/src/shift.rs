@@ -139,21 +139,6 @@ pub fn reset_protocols() -> Vec<ResetProtocol> {
     builtin_protocols()
 }
 
-/// The longest packet [`LiveShift::ingest_packed`] carries.
-pub const PACKED_MAX_BYTES: u8 = 24;
-
-/// The bytes of a packed packet (`None` if `len` is over 24).
-fn unpack_packet(len: u8, words: [u64; 3]) -> Option<Vec<u8>> {
-    if len > PACKED_MAX_BYTES {
-        return None;
-    }
-    let mut all = [0u8; 24];
-    for (chunk, w) in all.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&w.to_le_bytes());
-    }
-    all.get(..usize::from(len)).map(<[u8]>::to_vec)
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic caught at the edge poisons the lock; the shift goes on from the
     // state the core left (the core has no panicking paths by design).
@@ -310,26 +295,6 @@ impl LiveShift {
         .map(drop)
     }
 
-    /// [`LiveShift::ingest`] without a byte array: the packet's first `len`
-    /// bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
-    /// costs a second FFI crossing (UniFFI allocates its buffer through the
-    /// library), so this form halves the per-packet cost from Kotlin/Swift;
-    /// 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
-    /// go through `ingest`.
-    pub fn ingest_packed(
-        &self,
-        t_ms: Millis,
-        len: u8,
-        w0: u64,
-        w1: u64,
-        w2: u64,
-    ) -> Result<(), SteadyError> {
-        let packet = unpack_packet(len, [w0, w1, w2]).ok_or_else(|| SteadyError::InvalidInput {
-            reason: format!("packed packet length {len} is over {PACKED_MAX_BYTES} bytes"),
-        })?;
-        self.ingest(t_ms, packet)
-    }
-
     /// A heart rate without RR (a strap that sends none), bpm.
     pub fn ingest_heart_rate(&self, t_ms: Millis, bpm: f64) -> Result<(), SteadyError> {
         self.apply(ShiftInput::HeartRate { t_ms, bpm }).map(drop)
@@ -457,38 +422,6 @@ mod tests {
         assert!(latest.t_ms >= T0 + 85_000, "{latest:?}");
         let sum = s.end(T0 + 91_000).unwrap();
         assert_eq!(sum.signal.ignored_inputs, 1);
-    }
-
-    #[test]
-    fn packed_packets_are_the_same_bytes() {
-        let bytes: Vec<u8> = (1..=20).collect();
-        let mut words = [0u64; 3];
-        for (i, b) in bytes.iter().enumerate() {
-            words[i / 8] |= u64::from(*b) << (8 * (i % 8));
-        }
-        assert_eq!(unpack_packet(20, words), Some(bytes));
-        assert_eq!(unpack_packet(0, words), Some(vec![]));
-        assert_eq!(unpack_packet(25, words), None);
-
-        let a = LiveShift::new(ShiftSetup::default());
-        let b = LiveShift::new(ShiftSetup::default());
-        for (t, p) in packets(90) {
-            let mut w = [0u64; 3];
-            for (i, x) in p.iter().enumerate() {
-                w[i / 8] |= u64::from(*x) << (8 * (i % 8));
-            }
-            a.ingest(t, p.clone()).unwrap();
-            b.ingest_packed(t, p.len() as u8, w[0], w[1], w[2]).unwrap();
-        }
-        assert_eq!(a.snapshot(), b.snapshot());
-        assert!(matches!(
-            b.ingest_packed(T0 + 100_000, 2, 0x3C01, 0, 0), // [0x01, 60]: uint16 HR cut short
-            Err(SteadyError::InvalidInput { .. })
-        ));
-        assert!(matches!(
-            b.ingest_packed(T0 + 101_000, 30, 0, 0, 0),
-            Err(SteadyError::InvalidInput { .. })
-        ));
     }
 
     #[test]

@@ -274,6 +274,11 @@ void uniffi_steady_ffi_fn_free_liveshift(uint64_t handle, RustCallStatus *_Nonnu
 uint64_t uniffi_steady_ffi_fn_constructor_liveshift_new(RustBuffer setup, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_DIRECT_HANDLE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_DIRECT_HANDLE
+uint64_t uniffi_steady_ffi_fn_method_liveshift_direct_handle(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_END
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_END
 RustBuffer uniffi_steady_ffi_fn_method_liveshift_end(uint64_t ptr, int64_t t_ms, RustCallStatus *_Nonnull out_status
@@ -292,11 +297,6 @@ void uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(uint64_t ptr, int64
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_MOTION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_MOTION
 void uniffi_steady_ffi_fn_method_liveshift_ingest_motion(uint64_t ptr, RustBuffer motion, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_PACKED
-#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_INGEST_PACKED
-void uniffi_steady_ffi_fn_method_liveshift_ingest_packed(uint64_t ptr, int64_t t_ms, uint8_t len, uint64_t w0, uint64_t w1, uint64_t w2, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_LIVESHIFT_POLL_EVENTS
@@ -407,6 +407,12 @@ RustBuffer uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_CORE_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_CORE_VERSION
 RustBuffer uniffi_steady_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DIRECT_TAKE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_FUNC_DIRECT_TAKE_ERROR
+void uniffi_steady_ffi_fn_func_direct_take_error(RustCallStatus *_Nonnull out_status
     
 );
 #endif
@@ -699,6 +705,12 @@ uint16_t uniffi_steady_ffi_checksum_func_core_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DIRECT_TAKE_ERROR
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DIRECT_TAKE_ERROR
+uint16_t uniffi_steady_ffi_checksum_func_direct_take_error(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_FUNC_DECODE_HEART_RATE_MEASUREMENT
 uint16_t uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(void
@@ -723,6 +735,12 @@ uint16_t uniffi_steady_ffi_checksum_func_reset_protocols(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_DIRECT_HANDLE
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_DIRECT_HANDLE
+uint16_t uniffi_steady_ffi_checksum_method_liveshift_direct_handle(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_END
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_END
 uint16_t uniffi_steady_ffi_checksum_method_liveshift_end(void
@@ -744,12 +762,6 @@ uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_MOTION
 uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_PACKED
-#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_LIVESHIFT_INGEST_PACKED
-uint16_t uniffi_steady_ffi_checksum_method_liveshift_ingest_packed(void
     
 );
 #endif

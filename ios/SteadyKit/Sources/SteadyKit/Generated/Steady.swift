@@ -471,22 +471,6 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     typealias FfiType = UInt16
     typealias SwiftType = UInt16
@@ -662,6 +646,13 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 public protocol LiveShiftProtocol: AnyObject, Sendable {
     
     /**
+     * A handle for the Kotlin hot path (`org.steady.direct.DirectIngest`):
+     * it keeps the shift alive until `steady_direct_release`. Not for
+     * application code.
+     */
+    func directHandle()  -> UInt64
+    
+    /**
      * Ends the shift and returns its summary (also sent as `Ended`). A
      * stored shift saves the summary with the shift.
      */
@@ -683,16 +674,6 @@ public protocol LiveShiftProtocol: AnyObject, Sendable {
      * A motion sample from the phone or watch (steps/min or ENMO).
      */
     func ingestMotion(motion: Motion) throws 
-    
-    /**
-     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
-     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
-     * costs a second FFI crossing (UniFFI allocates its buffer through the
-     * library), so this form halves the per-packet cost from Kotlin/Swift;
-     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
-     * go through `ingest`.
-     */
-    func ingestPacked(tMs: Int64, len: UInt8, w0: UInt64, w1: UInt64, w2: UInt64) throws 
     
     /**
      * Takes up to `max` waiting events, oldest first.
@@ -793,6 +774,20 @@ public convenience init(setup: ShiftSetup) {
 
     
     /**
+     * A handle for the Kotlin hot path (`org.steady.direct.DirectIngest`):
+     * it keeps the shift alive until `steady_direct_release`. Not for
+     * application code.
+     */
+open func directHandle() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_liveshift_direct_handle(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Ends the shift and returns its summary (also sent as `Ended`). A
      * stored shift saves the summary with the shift.
      */
@@ -842,27 +837,6 @@ open func ingestMotion(motion: Motion)throws   {try rustCallWithError(FfiConvert
     uniffi_steady_ffi_fn_method_liveshift_ingest_motion(
             self.uniffiCloneHandle(),
         FfiConverterTypeMotion_lower(motion),uniffiCallStatus
-    )
-}
-}
-    
-    /**
-     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
-     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
-     * costs a second FFI crossing (UniFFI allocates its buffer through the
-     * library), so this form halves the per-packet cost from Kotlin/Swift;
-     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
-     * go through `ingest`.
-     */
-open func ingestPacked(tMs: Int64, len: UInt8, w0: UInt64, w1: UInt64, w2: UInt64)throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
-        uniffiCallStatus in
-    uniffi_steady_ffi_fn_method_liveshift_ingest_packed(
-            self.uniffiCloneHandle(),
-        FfiConverterInt64.lower(tMs),
-        FfiConverterUInt8.lower(len),
-        FfiConverterUInt64.lower(w0),
-        FfiConverterUInt64.lower(w1),
-        FfiConverterUInt64.lower(w2),uniffiCallStatus
     )
 }
 }
@@ -2478,6 +2452,16 @@ public func coreVersion() -> String  {
 })
 }
 /**
+ * Raises (as `SteadyException`) the error of this thread's last failed
+ * `steady_direct_ingest`, and forgets it; `InvalidState` if there is none.
+ */
+public func directTakeError()throws   {try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_func_direct_take_error(uniffiCallStatus
+    )
+}
+}
+/**
  * Decodes one Heart Rate Measurement notification. A malformed packet is a
  * [`SteadyError::InvalidInput`], never a crash.
  */
@@ -2540,6 +2524,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_core_version() != 19797) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_steady_ffi_checksum_func_direct_take_error() != 58365) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2552,6 +2539,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_steady_ffi_checksum_method_liveshift_direct_handle() != 49182) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_steady_ffi_checksum_method_liveshift_end() != 63022) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2562,9 +2552,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 54005) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_packed() != 46304) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 41025) {

@@ -26,6 +26,7 @@ class SteadyApplication : Application() {
         private set
     var shift: LiveShift? = null
         private set
+    private var bridge: CoreBridge? = null
 
     private val main = Handler(Looper.getMainLooper())
     private val _events = MutableStateFlow<List<ShiftEvent>>(emptyList())
@@ -55,18 +56,21 @@ class SteadyApplication : Application() {
     }
 
     fun forgetEndedShift() {
+        bridge?.close()
+        bridge = null
         shift?.close()
         shift = null
     }
 
     private fun attach(s: LiveShift) {
         shift = s
-        val bridge = CoreBridge(s) { events ->
+        val b = CoreBridge(s) { events ->
             // Called on the BLE thread: hand over to the main thread.
             main.post { onCoreEvents(events) }
         }
-        StrapService.sink = bridge
-        PromptActionReceiver.handler = bridge
+        bridge = b
+        StrapService.sink = b
+        PromptActionReceiver.handler = b
         StrapService.start(this)
     }
 

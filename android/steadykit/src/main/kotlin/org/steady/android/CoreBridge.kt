@@ -2,6 +2,7 @@ package org.steady.android
 
 import org.steady.core.Prompt
 import org.steady.core.ShiftEvent
+import org.steady.direct.DirectIngest
 import org.steady.ffi.LiveShift
 import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
@@ -16,12 +17,17 @@ import org.steady.ffi.UserAction
  * `shift.snapshot()` on the main thread: the core is thread-safe. The events
  * arrive on the calling thread; [onEvents] must post to its own thread before
  * calling back into the shift (see bindings/README.md).
+ *
+ * Packets go in through [DirectIngest], the per-packet hot path beside the
+ * UniFFI surface; [close] releases it when the shift is done with.
  */
 class CoreBridge(
     private val shift: LiveShift,
     private val resetProtocolId: String = "paced_4_6",
     onEvents: (List<ShiftEvent>) -> Unit,
-) : StrapSink, PromptActionHandler {
+) : StrapSink, PromptActionHandler, AutoCloseable {
+    private val packets = DirectIngest(shift)
+
     init {
         shift.setListener(object : ShiftListener {
             override fun onEvents(events: List<ShiftEvent>) = onEvents(events)
@@ -30,8 +36,7 @@ class CoreBridge(
 
     /** A packet the core refuses throws a typed [SteadyException]; HrmRelay counts and drops it. */
     override fun onHeartRatePacket(bytes: ByteArray, atMs: Long) {
-        val p = PackedPacket.of(bytes)
-        if (p != null) shift.ingestPacked(atMs, p.len, p.w0, p.w1, p.w2) else shift.ingest(atMs, bytes)
+        packets.ingest(atMs, bytes)
     }
 
     override fun onStrapState(state: StrapState, atMs: Long) {
@@ -60,6 +65,8 @@ class CoreBridge(
             // e.g. the prompt was already answered: the core said so, nothing to undo
         }
     }
+
+    override fun close() = packets.close()
 
     companion object {
         /** Words for the heads-up notification, from the core's prompt and its reason. */

@@ -725,6 +725,8 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_steady_ffi_checksum_func_core_version(
     ): Int
+    external fun uniffi_steady_ffi_checksum_func_direct_take_error(
+    ): Int
     external fun uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement(
     ): Int
     external fun uniffi_steady_ffi_checksum_func_default_shift_config(
@@ -733,6 +735,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_func_reset_protocols(
     ): Int
+    external fun uniffi_steady_ffi_checksum_method_liveshift_direct_handle(
+    ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_end(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_ingest(
@@ -740,8 +744,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_motion(
-    ): Int
-    external fun uniffi_steady_ffi_checksum_method_liveshift_ingest_packed(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_liveshift_poll_events(
     ): Int
@@ -805,6 +807,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_steady_ffi_fn_constructor_liveshift_new(`setup`: RustBufferShiftSetup.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_steady_ffi_fn_method_liveshift_direct_handle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_steady_ffi_fn_method_liveshift_end(`ptr`: Long,`tMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferShiftSummary.ByValue
     external fun uniffi_steady_ffi_fn_method_liveshift_ingest(`ptr`: Long,`tMs`: Long,`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -812,8 +816,6 @@ internal object UniffiLib {
     external fun uniffi_steady_ffi_fn_method_liveshift_ingest_heart_rate(`ptr`: Long,`tMs`: Long,`bpm`: Double,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_steady_ffi_fn_method_liveshift_ingest_motion(`ptr`: Long,`motion`: RustBufferMotion.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_steady_ffi_fn_method_liveshift_ingest_packed(`ptr`: Long,`tMs`: Long,`len`: Byte,`w0`: Long,`w1`: Long,`w2`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_steady_ffi_fn_method_liveshift_poll_events(`ptr`: Long,`max`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -859,6 +861,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_steady_ffi_fn_func_direct_take_error(uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_config(uniffi_out_err: UniffiRustCallStatus, 
@@ -989,6 +993,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_core_version() and 0xFFFF) != 19797) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_steady_ffi_checksum_func_direct_take_error() and 0xFFFF) != 58365) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1001,6 +1008,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_direct_handle() and 0xFFFF) != 49182) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 63022) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1011,9 +1021,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 54005) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_packed() and 0xFFFF) != 46304) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 41025) {
@@ -1253,33 +1260,6 @@ private class AndroidSystemCleanable(
     private val cleanable: java.lang.ref.Cleaner.Cleanable,
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUByte: FfiConverter<UByte, Byte> {
-    override fun lift(value: Byte): UByte {
-        return value.toUByte()
-    }
-
-    fun lift(value: Int): UByte {
-        return value.toUByte()
-    }
-
-    override fun read(buf: ByteBuffer): UByte {
-        return lift(buf.get())
-    }
-
-    override fun lower(value: UByte): Byte {
-        return value.toByte()
-    }
-
-    override fun allocationSize(value: UByte) = 1UL
-
-    override fun write(value: UByte, buf: ByteBuffer) {
-        buf.put(value.toByte())
-    }
 }
 
 /**
@@ -1603,6 +1583,13 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 public interface LiveShiftInterface {
     
     /**
+     * A handle for the Kotlin hot path (`org.steady.direct.DirectIngest`):
+     * it keeps the shift alive until `steady_direct_release`. Not for
+     * application code.
+     */
+    fun `directHandle`(): kotlin.ULong
+    
+    /**
      * Ends the shift and returns its summary (also sent as `Ended`). A
      * stored shift saves the summary with the shift.
      */
@@ -1624,16 +1611,6 @@ public interface LiveShiftInterface {
      * A motion sample from the phone or watch (steps/min or ENMO).
      */
     fun `ingestMotion`(`motion`: Motion)
-    
-    /**
-     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
-     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
-     * costs a second FFI crossing (UniFFI allocates its buffer through the
-     * library), so this form halves the per-packet cost from Kotlin/Swift;
-     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
-     * go through `ingest`.
-     */
-    fun `ingestPacked`(`tMs`: kotlin.Long, `len`: kotlin.UByte, `w0`: kotlin.ULong, `w1`: kotlin.ULong, `w2`: kotlin.ULong)
     
     /**
      * Takes up to `max` waiting events, oldest first.
@@ -1785,6 +1762,24 @@ open class LiveShift: Disposable, AutoCloseable, LiveShiftInterface
 
     
     /**
+     * A handle for the Kotlin hot path (`org.steady.direct.DirectIngest`):
+     * it keeps the shift alive until `steady_direct_release`. Not for
+     * application code.
+     */override fun `directHandle`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_direct_handle(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Ends the shift and returns its summary (also sent as `Ended`). A
      * stored shift saves the summary with the shift.
      */
@@ -1852,32 +1847,6 @@ open class LiveShift: Disposable, AutoCloseable, LiveShiftInterface
         it,
         
         FfiConverterTypeMotion.lower(`motion`),_status)
-}
-    }
-    
-    
-
-    
-    /**
-     * [`LiveShift::ingest`] without a byte array: the packet's first `len`
-     * bytes (at most 24, little-endian) in `w0`, `w1`, `w2`. A byte array
-     * costs a second FFI crossing (UniFFI allocates its buffer through the
-     * library), so this form halves the per-packet cost from Kotlin/Swift;
-     * 0x2A37 values fit (20 bytes at the default ATT MTU). Longer packets
-     * go through `ingest`.
-     */
-    @Throws(SteadyException::class)override fun `ingestPacked`(`tMs`: kotlin.Long, `len`: kotlin.UByte, `w0`: kotlin.ULong, `w1`: kotlin.ULong, `w2`: kotlin.ULong)
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(SteadyException) { _status ->
-    UniffiLib.uniffi_steady_ffi_fn_method_liveshift_ingest_packed(
-        it,
-        
-        FfiConverterLong.lower(`tMs`),
-        FfiConverterUByte.lower(`len`),
-        FfiConverterULong.lower(`w0`),
-        FfiConverterULong.lower(`w1`),
-        FfiConverterULong.lower(`w2`),_status)
 }
     }
     
@@ -3854,6 +3823,20 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
 }
     )
     }
+    
+
+        /**
+         * Raises (as `SteadyException`) the error of this thread's last failed
+         * `steady_direct_ingest`, and forgets it; `InvalidState` if there is none.
+         */
+    @Throws(SteadyException::class) fun `directTakeError`()
+        = 
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_func_direct_take_error(
+    
+        _status)
+}
+    
     
 
         /**

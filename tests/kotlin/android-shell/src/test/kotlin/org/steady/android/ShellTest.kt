@@ -9,6 +9,7 @@ import android.content.pm.ServiceInfo
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.Robolectric
@@ -16,6 +17,10 @@ import org.robolectric.RobolectricTestRunner
 import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
+import org.steady.core.ShiftEvent
+import org.steady.ffi.LiveShift
+import org.steady.ffi.SteadyException
+import org.steady.ffi.defaultShiftSetup
 import java.util.UUID
 
 private class RecordingSink(private val rejectFirst: Boolean = false) : StrapSink {
@@ -62,14 +67,32 @@ class ShellTest {
     }
 
     @Test
-    fun `packets pack into little-endian words, long ones do not`() {
-        val p = PackedPacket.of(ByteArray(20) { (it + 1).toByte() })!!
-        assertEquals(20, p.len.toInt())
-        assertEquals(0x0807060504030201uL, p.w0)
-        assertEquals(0x100F0E0D0C0B0A09uL, p.w1)
-        assertEquals(0x14131211uL, p.w2)
-        assertEquals(0xFFuL, PackedPacket.of(byteArrayOf(-1))!!.w0)
-        assertEquals(null, PackedPacket.of(ByteArray(25)))
+    fun `the bridge feeds a real shift through the direct path, survives a bad packet, and closes`() {
+        // The host build of the library (jna.library.path), android=true bindings.
+        val t0 = 1_764_000_000_000L
+        val shift = LiveShift(defaultShiftSetup())
+        val seen = mutableListOf<ShiftEvent>()
+        val bridge = CoreBridge(shift) { seen += it }
+        var now = t0
+        val rejected = mutableListOf<Throwable>()
+        val relay = HrmRelay(bridge, { now }, { rejected += it })
+        shift.start(t0)
+        for (i in 1..180) { // 3 minutes at 66 bpm: RR 0.9 s = 922/1024 s
+            now = t0 + i * 1000L
+            relay.onNotification(GattUuids.HEART_RATE_MEASUREMENT, byteArrayOf(0x16, 66, 0x9A.toByte(), 0x03))
+            if (i == 90) relay.onNotification(GattUuids.HEART_RATE_MEASUREMENT, byteArrayOf(0x01, 60)) // uint16 HR cut short
+        }
+        assertEquals(180L, relay.forwardedCount)
+        assertEquals(1L, relay.rejectedCount)
+        assertTrue(rejected.single() is SteadyException.InvalidInput)
+        assertTrue("gauge events reach the listener", seen.any { it is ShiftEvent.Gauge })
+        assertNotNull(shift.snapshot().latest)
+
+        bridge.close()
+        relay.onNotification(GattUuids.HEART_RATE_MEASUREMENT, byteArrayOf(0x16, 66))
+        assertTrue("no packet goes in after close", rejected.last() is IllegalStateException)
+        shift.end(now + 1000)
+        shift.close()
     }
 
     @Test

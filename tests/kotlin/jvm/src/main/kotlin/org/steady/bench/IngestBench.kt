@@ -1,6 +1,7 @@
 package org.steady.bench
 
 import org.steady.core.ShiftEvent
+import org.steady.direct.DirectIngest
 import org.steady.ffi.LiveShift
 import org.steady.ffi.ShiftListener
 import org.steady.ffi.defaultShiftSetup
@@ -9,10 +10,12 @@ import kotlin.math.roundToInt
 import kotlin.math.sin
 
 /**
- * Cost of one `LiveShift.ingest` call from Kotlin through JNA into the Rust
- * core: the whole per-packet path a phone takes (JNA call, byte array
- * lowering, lock, 0x2A37 decode, RR timing, beat cleaning, model step, event
- * queueing, and every fifth packet a gauge refresh).
+ * Cost of one `ingest` call from Kotlin through JNA into the Rust core, through
+ * UniFFI (`LiveShift.ingest`) and through the direct-mapped hot path
+ * (`DirectIngest.ingest`, what the Android bridge uses): the whole
+ * per-packet path a phone takes (JNA call, byte array, lock, 0x2A37 decode,
+ * RR timing, beat cleaning, model step, event queueing, and every fifth
+ * packet a gauge refresh).
  *
  * A plain timed loop (no JMH): packets like a Polar H10 (one per second, one
  * or two RR each), a warm-up, then [ROUNDS] rounds of [CALLS] calls; prints
@@ -67,16 +70,10 @@ private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
     return times to bytes
 }
 
-private fun run(label: String, withListener: Boolean, packed: Boolean = false) {
+private fun run(label: String, withListener: Boolean, direct: Boolean = false) {
     val t0 = 1_764_000_000_000L
     val total = WARMUP + ROUNDS * CALLS
     val (times, bytes) = packets(total, t0)
-    // ingestPacked's words, prepared outside the timed loop like the bytes
-    val words = Array(total) { i ->
-        val w = LongArray(3)
-        bytes[i].forEachIndexed { j, x -> w[j / 8] = w[j / 8] or ((x.toLong() and 0xFF) shl (8 * (j % 8))) }
-        w
-    }
     var events = 0L
     LiveShift(defaultShiftSetup()).use { shift ->
         if (withListener) {
@@ -87,8 +84,9 @@ private fun run(label: String, withListener: Boolean, packed: Boolean = false) {
             })
         }
         shift.start(t0)
-        val call = if (packed) {
-            { i: Int -> shift.ingestPacked(times[i], bytes[i].size.toUByte(), words[i][0].toULong(), words[i][1].toULong(), words[i][2].toULong()) }
+        val fast = if (direct) DirectIngest(shift) else null
+        val call = if (fast != null) {
+            { i: Int -> fast.ingest(times[i], bytes[i]) }
         } else {
             { i: Int -> shift.ingest(times[i], bytes[i]) }
         }
@@ -111,6 +109,7 @@ private fun run(label: String, withListener: Boolean, packed: Boolean = false) {
             cpu[r] = (cpuNs() - c0) / 1000.0 / CALLS
         }
         events += shift.pollEvents(UInt.MAX_VALUE).size
+        fast?.close()
         report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls")
     }
 }
@@ -146,7 +145,7 @@ fun main() {
     }
     run("ingest(t, bytes), poll queue only", withListener = false)
     run("ingest(t, bytes), with a Kotlin listener", withListener = true)
-    run("ingestPacked(t, len, w0, w1, w2), poll queue only", withListener = false, packed = true)
-    run("ingestPacked(t, len, w0, w1, w2), with a Kotlin listener", withListener = true, packed = true)
+    run("DirectIngest.ingest(t, bytes), poll queue only", withListener = false, direct = true)
+    run("DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true)
     println("listener received $eventsSeen events")
 }

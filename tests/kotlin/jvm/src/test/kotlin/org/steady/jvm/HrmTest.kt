@@ -4,11 +4,16 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import org.steady.core.ShiftEvent
+import org.steady.direct.DirectIngest
+import org.steady.ffi.LiveShift
 import org.steady.ffi.SensorContact
+import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
 import org.steady.ffi.decodeHeartRateMeasurement
+import org.steady.ffi.defaultShiftSetup
 
-/** 0x2A37 through JNA: records come back typed, bad bytes raise a typed exception. */
+/** 0x2A37 through JNA (UniFFI and the direct path): records come back typed, bad bytes raise a typed exception. */
 class HrmTest {
     private fun bytes(vararg b: Int) = ByteArray(b.size) { b[it].toByte() }
 
@@ -23,22 +28,55 @@ class HrmTest {
     }
 
     @Test
-    fun `ingestPacked gives the same shift as ingest, and refuses the same bad bytes`() {
+    fun `DirectIngest gives the same shift as ingest and raises the same typed errors`() {
         val t0 = 1_764_000_000_000L
-        val packets = FakeStrap(t0).beats(polarSampleRrMs().take(150))
-        org.steady.ffi.LiveShift(org.steady.ffi.defaultShiftSetup()).use { a ->
-            org.steady.ffi.LiveShift(org.steady.ffi.defaultShiftSetup()).use { b ->
-                for (p in packets) {
+        val packets = FakeStrap(t0).beats(polarSampleRrMs().take(400))
+        val seenA = mutableListOf<ShiftEvent>()
+        val seenB = mutableListOf<ShiftEvent>()
+        LiveShift(defaultShiftSetup()).use { a ->
+            LiveShift(defaultShiftSetup()).use { b ->
+                a.setListener(listener(seenA))
+                b.setListener(listener(seenB))
+                val direct = DirectIngest(b)
+                for ((i, p) in packets.withIndex()) {
                     a.ingest(p.atMs, p.bytes)
-                    val w = LongArray(3)
-                    p.bytes.forEachIndexed { i, x -> w[i / 8] = w[i / 8] or ((x.toLong() and 0xFF) shl (8 * (i % 8))) }
-                    b.ingestPacked(p.atMs, p.bytes.size.toUByte(), w[0].toULong(), w[1].toULong(), w[2].toULong())
+                    direct.ingest(p.atMs, p.bytes)
+                    if (i == 100) {
+                        val bad = bytes(0x01, 60) // uint16 HR cut short
+                        val want = assertThrows<SteadyException.InvalidInput> { a.ingest(p.atMs, bad) }
+                        val got = assertThrows<SteadyException.InvalidInput> { direct.ingest(p.atMs, bad) }
+                        assertEquals(want.reason, got.reason)
+                        // time going back: the same typed error too
+                        val wantBack = assertThrows<SteadyException.InvalidInput> { a.ingest(p.atMs - 60_000, p.bytes) }
+                        val gotBack = assertThrows<SteadyException.InvalidInput> { direct.ingest(p.atMs - 60_000, p.bytes) }
+                        assertEquals(wantBack.reason, gotBack.reason)
+                    }
                 }
                 assertEquals(a.snapshot(), b.snapshot())
-                assertThrows<SteadyException.InvalidInput> {
-                    b.ingestPacked(packets.last().atMs + 500, 2u, 0x3C01uL, 0uL, 0uL) // [0x01, 60]: uint16 HR cut short
-                }
+                assertEquals(seenA, seenB)
+                assert(seenB.any { it is ShiftEvent.Gauge })
+                assertEquals(a.pollEvents(UInt.MAX_VALUE), b.pollEvents(UInt.MAX_VALUE))
+
+                direct.close()
+                direct.close() // idempotent
+                assertThrows<IllegalStateException> { direct.ingest(packets.last().atMs + 1000, packets.last().bytes) }
             }
+        }
+    }
+
+    @Test
+    fun `DirectIngest keeps the shift alive after the LiveShift object is closed, until its own close`() {
+        val t0 = 1_764_000_000_000L
+        val shift = LiveShift(defaultShiftSetup())
+        val direct = DirectIngest(shift)
+        shift.close()
+        direct.ingest(t0 + 1000, bytes(0x16, 66, 0x9A, 0x03))
+        direct.close()
+    }
+
+    private fun listener(into: MutableList<ShiftEvent>) = object : ShiftListener {
+        override fun onEvents(events: List<ShiftEvent>) {
+            into += events
         }
     }
 

@@ -6,7 +6,9 @@ import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 import org.steady.core.ShiftEvent
+import org.steady.direct.DirectIngest
 import org.steady.ffi.LiveShift
 import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
@@ -20,7 +22,52 @@ import kotlin.concurrent.thread
 /** BLE callbacks on one thread, UI reads on another, as on a phone. */
 class ThreadsTest {
     @Test
-    fun `one thread ingests while another reads snapshots and polls`() {
+    fun `one thread ingests while another reads snapshots and polls`() =
+        ingestWhileReading { shift -> { t, bytes -> shift.ingest(t, bytes) } }
+
+    @Test
+    fun `the same through DirectIngest, the Android bridge's path`() {
+        var direct: DirectIngest? = null
+        ingestWhileReading { shift -> DirectIngest(shift).also { direct = it }::ingest }
+        direct!!.close()
+    }
+
+    @Test
+    fun `closing DirectIngest while another thread ingests stops it cleanly`() {
+        val t0 = 1_764_000_000_000L
+        val packets = FakeStrap(t0).beats(polarSampleRrMs())
+        val limit = 20_000_000 // far more than the race needs; reaching it fails the test
+        LiveShift(defaultShiftSetup()).use { shift ->
+            val direct = DirectIngest(shift)
+            val accepted = AtomicInteger()
+            val stoppedBy = AtomicReference<Throwable?>(null)
+            val ble = thread(name = "ble") {
+                try {
+                    // The sample's packets over and over, one a second, until closed.
+                    for (k in 0 until limit) {
+                        direct.ingest(t0 + k * 1000L, packets[k % packets.size].bytes)
+                        accepted.incrementAndGet()
+                    }
+                } catch (t: Throwable) {
+                    stoppedBy.set(t)
+                }
+            }
+            while (accepted.get() < 2_000) Thread.yield()
+            direct.close() // while a call may be in flight: released after it
+            ble.join()
+            assertTrue(stoppedBy.get() is IllegalStateException, "stopped by ${stoppedBy.get()}")
+            assertTrue(accepted.get() < limit)
+            // Every accepted packet reached the shift (its clock is past them),
+            // and the shift itself goes on through UniFFI.
+            val last = t0 + (accepted.get() - 1) * 1000L
+            assertThrows<SteadyException.InvalidInput> { shift.ingest(last - 500, packets[0].bytes) }
+            shift.ingest(last + 60_000, packets[0].bytes)
+            assertTrue(shift.snapshot().latest!!.tMs >= last)
+        }
+    }
+
+    /** The BLE thread feeds the Polar sample through [ingestOf] while this thread reads. */
+    private fun ingestWhileReading(ingestOf: (LiveShift) -> (Long, ByteArray) -> Unit) {
         val t0 = 1_764_000_000_000L
         val packets = FakeStrap(t0).beats(polarSampleRrMs())
         val delivered = AtomicInteger()
@@ -39,11 +86,12 @@ class ThreadsTest {
                     }
                 }
             })
+            val ingest = ingestOf(shift)
             val started = CountDownLatch(1)
             val ble = thread(name = "ble") {
                 started.countDown()
                 try {
-                    packets.forEach { shift.ingest(it.atMs, it.bytes) }
+                    packets.forEach { ingest(it.atMs, it.bytes) }
                 } catch (t: Throwable) {
                     failure.set(t)
                 }

@@ -1,0 +1,58 @@
+//! Resuming a stored shift after the app was killed: the model is rebuilt
+//! from the stored inputs (core/src/session.rs), so the cost grows with the
+//! shift. Measured at the end of a 12-hour shift of real packets
+//! ([`common::shift_packets`]), the worst case a wearer meets.
+//!
+//!   cargo bench -p steady-core --bench session_resume
+mod common;
+
+use std::hint::black_box;
+
+use common::shift_packets;
+use criterion::{Criterion, criterion_group, criterion_main};
+use steady_core::Millis;
+use steady_core::session::LiveSession;
+use steady_core::shift::{ShiftInput, ShiftSetup};
+use steady_core::store::{ShiftSource, Store};
+
+const T0: Millis = 1_764_000_000_000;
+
+fn bench(c: &mut Criterion) {
+    let (packets, beats) = shift_packets();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("steady.db");
+    let store = Store::open(&path).expect("store");
+    let (mut live, _) =
+        LiveSession::start(store, ShiftSetup::default(), T0, ShiftSource::Live, None)
+            .expect("start");
+    for (t, bytes) in &packets {
+        live.handle(&ShiftInput::Packet {
+            t_ms: T0 + t,
+            bytes: bytes.clone(),
+        });
+    }
+    let id = live.shift_id();
+    let want = live.shift().clone();
+    drop(live); // the app stops here (the writer saves its last batch on drop)
+    eprintln!(
+        "12-h shift: {} packets, {beats} beats, store {} MB",
+        packets.len(),
+        std::fs::metadata(&path).map_or(0, |m| m.len()) / 1_000_000
+    );
+    let resumed = LiveSession::resume(Store::open(&path).expect("store"), id).expect("resume");
+    assert_eq!(resumed.shift().load(), want.load(), "the same model state");
+    assert_eq!(resumed.shift().baseline(), want.baseline());
+
+    let mut g = c.benchmark_group("session");
+    g.sample_size(10);
+    g.bench_function("resume_12h_shift", |b| {
+        b.iter(|| {
+            let s = LiveSession::resume(Store::open(&path).expect("store"), id).expect("resume");
+            black_box(s.shift_id())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

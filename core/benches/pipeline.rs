@@ -12,7 +12,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use steady_core::pipeline::BeatPipeline;
 
 fn bench(c: &mut Criterion) {
-    let (packets, beats) = shift_packets();
+    let (packets, beats) = shift_packets(12.0);
     eprintln!("12-h shift: {} packets, {} beats", packets.len(), beats);
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Elements(beats));

@@ -24,7 +24,10 @@
 //! (per stream: beats, HR, motion, events), so nothing is stored twice.
 //! - [`LiveSession::resume`] takes the inputs from the store itself (beats,
 //!   HR readings, the wearer's actions): a live strap cannot be re-read.
-//!   Nothing is lost but the last unsaved 5 s.
+//!   Nothing is lost but the last unsaved 5 s, and the rebuilt model emits
+//!   exactly the events the live one did, although it gets the beats in
+//!   time order rather than in packets (the window's settle,
+//!   [`crate::shift::SETTLE_MS`], makes that so; `tests/resume.rs`).
 //! - [`LiveSession::reopen`] lets a caller that can re-read its source (a
 //!   file replay) feed the inputs itself: the shift then ends exactly as
 //!   if it had never been interrupted.
@@ -33,8 +36,8 @@
 //! kept in step with the data (a state saved every minute could disagree
 //! with the beats saved every 5 s), survives model changes between
 //! versions, and the same replay draws the charts. Its cost is replaying
-//! the shift so far (a 12-hour shift is about 50 000 beats through the
-//! model, once, at resume). Motion is not replayed (the stored motion
+//! the shift so far, once, at resume: 17.5 ms for a 12-hour shift
+//! (`cargo bench -p steady-core --bench session_resume`). Motion is not replayed (the stored motion
 //! sample does not say which unit the shell gave), so the first minutes
 //! after a resume may call physical work stress until motion comes again.
 //! A shift resumes with the configuration it started with (kept in the

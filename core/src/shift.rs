@@ -12,6 +12,13 @@
 //! `refresh_ms` (5 s) on that clock, aligned to the shift start; when an
 //! input arrives, every refresh time before it is processed first, so a
 //! refresh at `T` sees exactly the data with time `<= T` that had arrived.
+//! Its window ends [`SETTLE_MS`] before `T`: a beat reaches the model a
+//! little after it ended (the strap sends its RR in the next notification,
+//! the cleaner holds one beat back), so the data up to `T - SETTLE_MS` is
+//! complete at `T` whether the beats came live in packets or, at a resume,
+//! from the store in time order; the live and the rebuilt model then agree
+//! refresh for refresh (`cargo bench -p steady-core --bench session_resume`
+//! checks it on a 12-hour shift).
 //! Inputs whose time runs backwards are ignored and reported
 //! ([`ShiftEvent::InputIgnored`]); beats may lag the clock (their time is
 //! reconstructed from RR) but must move forward and fall inside the window.
@@ -19,7 +26,7 @@
 //! noticed even when nothing arrives.
 //!
 //! # One refresh at `T`
-//! 1. HR and lnRMSSD over `(T - 60 s, T]`: HR from beats (>= 5 beats) or
+//! 1. HR and lnRMSSD over `(T - 4 s - 60 s, T - 4 s]`: HR from beats (>= 5 beats) or
 //!    else from heart-rate samples; lnRMSSD only with >= `min_hrv_beats`
 //!    beats covering >= `min_hrv_coverage` of the window and at most 20 %
 //!    corrected beats (model.md §2-§3). No data for `signal_timeout_ms` ->
@@ -59,7 +66,13 @@ pub const NO_SIGNAL_DETAIL_MS: Millis = 3_600_000;
 /// Beats and HR samples are kept this much longer than the window, so a
 /// reset's "after" window can be scored a little late.
 const RETAIN_EXTRA_MS: Millis = 15_000;
-/// Grace after a reset's "after" window for late beats before scoring.
+/// How long after a beat ends the model counts on having it: the next
+/// notification (about 1 s), the beat the cleaner holds back (one RR, 1.5 s
+/// at 40 bpm) and some radio and scheduling jitter. Windows end this long
+/// before the time they are computed at (see the module doc).
+pub const SETTLE_MS: Millis = 4_000;
+/// Grace after a reset's "after" window for late beats before scoring (at
+/// least [`SETTLE_MS`]).
 const EFFECT_GRACE_MS: Millis = 5_000;
 /// Beats needed in a window for an HR from beats.
 const MIN_HR_BEATS: usize = 5;
@@ -633,7 +646,7 @@ impl Shift {
             ShiftInput::ResetStarted { t_ms, protocol_id } => {
                 self.tally.answer(PromptOutcome::Taken);
                 self.policy.note_reset(*t_ms);
-                let w = self.window(*t_ms - EFFECT_WINDOW_MS, *t_ms);
+                let w = self.settled_window(*t_ms, EFFECT_WINDOW_MS);
                 self.reset = Some(ResetInProgress {
                     protocol_id: protocol_id.clone(),
                     started_ms: *t_ms,
@@ -791,6 +804,12 @@ impl Shift {
     }
 
     /// HR and lnRMSSD over `(from, to]`.
+    /// The `len` ms of data complete at `at`: ending [`SETTLE_MS`] before it.
+    fn settled_window(&self, at: Millis, len: Millis) -> WindowStats {
+        let to = at - SETTLE_MS;
+        self.window(to - len, to)
+    }
+
     fn window(&self, from: Millis, to: Millis) -> WindowStats {
         let cfg = self.cfg();
         let in_w: Vec<Beat> = self
@@ -855,7 +874,7 @@ impl Shift {
             ev.push(ShiftEvent::SignalLost { t_ms: at });
         }
         let w = if has_signal {
-            self.window(at - cfg.window_ms, at)
+            self.settled_window(at, cfg.window_ms)
         } else {
             WindowStats {
                 hr_bpm: None,

@@ -7,6 +7,9 @@
 //! The database is built once (with the live writer's block layout, from
 //! the 24-hour nsr2db Holter recording cut into 12-hour halves) under
 //! `target/bench-data/` and reused by later runs.
+mod common;
+
+use common::shared_data;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 use std::hint::black_box;
@@ -19,14 +22,6 @@ use steady_core::store::{KeyFigures, ShiftSource, ShiftWriter, Store, WriterConf
 const SHIFTS: i64 = 365;
 const DAY_MS: Millis = 86_400_000;
 const HALF_DAY_MS: Millis = 43_200_000;
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 /// nsr2db nsr001 beats on a clock starting at 0.
 fn holter() -> Vec<Beat> {

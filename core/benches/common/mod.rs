@@ -5,6 +5,16 @@ use std::path::PathBuf;
 
 use steady_core::hrm::{HeartRateMeasurement, SensorContact};
 
+/// `$STEADY_SHARED_DATA` or `<repo>/../shared/data`; panics (loudly, with
+/// the path) when it is missing.
+pub fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("STEADY_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
+    dir
+}
+
 /// A shift of `hours` built by repeating the real Polar H10 sample
 /// (../shared/data/polar-h10) and encoding it into packets the way a strap
 /// sends them (one notification per second carrying the RR intervals that
@@ -19,11 +29,7 @@ pub fn shift_packets_with(
     hours: f64,
     shape: impl Fn(f64, f64) -> f64,
 ) -> (Vec<(i64, Vec<u8>)>, u64) {
-    let dir = match std::env::var_os("STEADY_SHARED_DATA") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    let path = dir.join("polar-h10/sample_rr_ms.txt");
+    let path = shared_data().join("polar-h10/sample_rr_ms.txt");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let rr: Vec<f64> = text

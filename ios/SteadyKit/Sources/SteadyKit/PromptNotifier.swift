@@ -46,7 +46,7 @@ public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate, P
     }
 
     public func requestAuthorization() async throws -> Bool {
-        try await center.requestAuthorization(options: [.alert, .sound, .timeSensitive])
+        try await center.requestAuthorization(options: [.alert, .sound])
     }
 
     /// The notification content, built apart from posting so it can be tested.

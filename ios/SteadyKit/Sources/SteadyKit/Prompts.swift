@@ -18,7 +18,7 @@ public enum PromptResponse: String, CaseIterable, Sendable {
 }
 
 /// Text of a reset prompt, from the core's prompt event.
-public struct PromptContent: Sendable, Equatable {
+public struct PromptContent: Codable, Sendable, Equatable {
     public let promptId: Int64
     public let title: String
     public let body: String
@@ -68,6 +68,13 @@ public struct PromptDesk: Equatable, Sendable {
     private var posted: [Int64] = []
 
     public init() {}
+
+    /// The desk of a relaunched app: `open` is the prompt that was open
+    /// when the process ended (its notification may still be on screen).
+    public init(restoring open: PromptContent?) {
+        self.open = open
+        posted = open.map { [$0.promptId] } ?? []
+    }
 
     /// The core offered `prompt`: returns the ids to withdraw first (older
     /// prompts) and the content to post.

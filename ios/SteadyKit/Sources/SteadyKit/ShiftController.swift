@@ -13,6 +13,11 @@ public protocol StrapControl: AnyObject {
     func forget()
 }
 
+private struct SavedPrompt: Codable {
+    let shiftStartedMs: Int64
+    let prompt: PromptContent
+}
+
 /// Where BLE packets go: the running shift, if any. Thread-safe: the BLE
 /// thread ingests while the controller swaps shifts.
 final class CurrentShiftSink: StrapSink {
@@ -64,7 +69,10 @@ public final class ShiftController {
     private let storePath: String
     private let clock: () -> Int64
     private let hop: (@escaping () -> Void) -> Void
-    private let strap: StrapControl
+    /// The strap side; set before `launch()` (the app builds its
+    /// CoreBluetooth manager after the controller, whose sink it needs).
+    public weak var strap: StrapControl?
+    private let memory: KeyValueStore
     private let prompts: PromptPresenting
     private let activity: LiveActivityPresenting
     private let resetProtocolId: String
@@ -82,7 +90,8 @@ public final class ShiftController {
 
     public init(
         storePath: String,
-        strap: StrapControl,
+        strap: StrapControl?,
+        memory: KeyValueStore,
         prompts: PromptPresenting,
         activity: LiveActivityPresenting,
         clock: @escaping () -> Int64 = HeartRateRelay.unixMs,
@@ -91,6 +100,7 @@ public final class ShiftController {
     ) {
         self.storePath = storePath
         self.strap = strap
+        self.memory = memory
         self.prompts = prompts
         self.activity = activity
         self.clock = clock
@@ -170,7 +180,7 @@ public final class ShiftController {
         sink.set(nil)
         live = nil
         reset = nil
-        strap.stopLink()
+        strap?.stopLink()
         withdrawPrompts()
         activity.end(ShiftActivityContent(number: "✓", label: "Shift ended: \(shown.lines[0].value)",
                                           tone: .none, promptPending: false))
@@ -219,6 +229,7 @@ public final class ShiftController {
                 let (old, content) = desk.offered(prompt)
                 if !old.isEmpty { prompts.withdraw(promptIds: old) }
                 prompts.post(content)
+                saveOpenPrompt()
             }
         }
         refresh()
@@ -231,14 +242,15 @@ public final class ShiftController {
         refresh()
     }
 
-    public func chooseStrap(_ s: FoundStrap) { strap.choose(s) }
-    public func useAnotherStrap() { strap.forget() }
+    public func chooseStrap(_ s: FoundStrap) { strap?.choose(s) }
+    public func useAnotherStrap() { strap?.forget() }
 
     // MARK: prompts and the guided reset
 
     /// A response to prompt `promptId`, from a notification (possibly an
     /// old one) or the in-app banner.
     public func respond(_ response: PromptResponse, promptId: Int64) {
+        defer { saveOpenPrompt() }
         switch desk.respond(response, promptId: promptId) {
         case .ignoreStale:
             prompts.withdraw(promptIds: [promptId])
@@ -290,11 +302,11 @@ public final class ShiftController {
         live = shift
         summary = nil
         confirmingEnd = false
-        desk = PromptDesk()
+        desk = PromptDesk(restoring: savedPrompt(for: shift))
         sink.set(shift)
         let hop = self.hop
         shift.listen { [weak self] events in hop { self?.handle(events) } }
-        strap.startLink()
+        strap?.startLink()
         let now = clock()
         let content = ShiftActivityContent(gauge(), promptPending: false)
         activity.start(content, shiftStartedMs: shift.startedMs, staleAtMs: now + Self.activityStaleAfterMs)
@@ -328,6 +340,28 @@ public final class ShiftController {
     private func withdrawPrompts() {
         let ids = desk.close()
         if !ids.isEmpty { prompts.withdraw(promptIds: ids) }
+        saveOpenPrompt()
+    }
+
+    static let openPromptKey = "org.steady.prompt.open"
+
+    /// The open prompt outlives the process: a notification answered while
+    /// iOS had ended the app is still the shift's open prompt at relaunch.
+    private func saveOpenPrompt() {
+        guard let live, let open = desk.open else {
+            memory.set(nil, forKey: Self.openPromptKey)
+            return
+        }
+        let saved = SavedPrompt(shiftStartedMs: live.startedMs, prompt: open)
+        let json = (try? JSONEncoder().encode(saved)).flatMap { String(data: $0, encoding: .utf8) }
+        memory.set(json, forKey: Self.openPromptKey)
+    }
+
+    private func savedPrompt(for shift: LiveShiftLink) -> PromptContent? {
+        guard let json = memory.string(forKey: Self.openPromptKey),
+              let saved = try? JSONDecoder().decode(SavedPrompt.self, from: Data(json.utf8)),
+              saved.shiftStartedMs == shift.startedMs else { return nil }
+        return saved.prompt
     }
 
     private func gauge() -> GaugeDisplay {

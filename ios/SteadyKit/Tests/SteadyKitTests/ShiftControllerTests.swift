@@ -14,8 +14,8 @@ final class ShiftControllerTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    private func started() -> AppProcess {
-        let app = AppProcess(storePath: db, nowMs: t0)
+    private func started(memory: KeyValueStore = MemoryKeyValues()) -> AppProcess {
+        let app = AppProcess(storePath: db, nowMs: t0, memory: memory)
         app.controller.launch()
         app.controller.startShift()
         app.controller.strapChanged(.streaming(FoundStrap(id: "A1", name: "Polar H10")))
@@ -290,6 +290,30 @@ final class ShiftControllerTests: XCTestCase {
         XCTAssertEqual(summary.startMs, t0, "the same shift went on")
         XCTAssertGreaterThan(summary.durationS, 600)
         XCTAssertGreaterThan(summary.signal.beats, 580, "beats before and after the relaunch")
+    }
+
+    func testAPromptAnsweredFromItsNotificationWhileTheAppWasDeadReachesTheCoreAtRelaunch() throws {
+        let memory = MemoryKeyValues()
+        let rr = try polarRR()
+        let strap = FakeStrap(startMs: t0)
+        var first: AppProcess? = started(memory: memory)
+        first?.feed(strap.beats(rr))
+        let offered = try stressUntilPrompt(try XCTUnwrap(first), strap, rr)
+        first = nil // iOS ends the app; the notification stays on the Lock Screen
+        let relaunched = AppProcess(storePath: db, nowMs: strap.nowMs + 20_000, memory: memory)
+        relaunched.controller.launch()
+        XCTAssertEqual(relaunched.shiftScreen?.prompt, offered, "the open prompt survives the relaunch")
+        relaunched.controller.respond(.snooze, promptId: offered.promptId) // the action that relaunched it
+        XCTAssertNil(relaunched.shiftScreen?.prompt)
+        XCTAssertEqual(relaunched.prompts.withdrawn, [offered.promptId])
+        relaunched.controller.respond(.startReset, promptId: offered.promptId) // tapped again: stale
+        XCTAssertNotNil(relaunched.shiftScreen)
+        relaunched.controller.confirmEnd()
+        let id = try XCTUnwrap(relaunched.summaryScreen?.shiftId)
+        let summary = try XCTUnwrap(try ShiftStoreLink(path: db).summary(id: id))
+        XCTAssertEqual(summary.promptsSnoozed, 1)
+        XCTAssertEqual(summary.promptsTaken, 0)
+        XCTAssertEqual(memory.values[ShiftController.openPromptKey], nil, "nothing left open")
     }
 }
 

@@ -175,11 +175,12 @@ final class AppProcess {
     let activity = RecordingActivity()
     private var lastTickMs: Int64
 
-    init(storePath: String, nowMs: Int64) {
+    /// `memory` stands for UserDefaults: pass the same one to a relaunch.
+    init(storePath: String, nowMs: Int64, memory: KeyValueStore = MemoryKeyValues()) {
         self.nowMs = nowMs
         lastTickMs = nowMs
         var clockRef: (() -> Int64)!
-        controller = ShiftController(storePath: storePath, strap: strap, prompts: prompts, activity: activity,
+        controller = ShiftController(storePath: storePath, strap: strap, memory: memory, prompts: prompts, activity: activity,
                                      clock: { clockRef() }, hop: { $0() })
         relay = HeartRateRelay(sink: controller.strapSink, clock: { clockRef() })
         clockRef = { [unowned self] in self.nowMs }

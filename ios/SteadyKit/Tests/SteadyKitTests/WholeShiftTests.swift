@@ -20,7 +20,8 @@ final class WholeShiftTests: XCTestCase {
         let hour: Int64 = 3_600_000
 
         // --- the first app process
-        var app: AppProcess? = AppProcess(storePath: db, nowMs: t0)
+        let defaults = MemoryKeyValues() // UserDefaults, kept across the relaunch
+        var app: AppProcess? = AppProcess(storePath: db, nowMs: t0, memory: defaults)
         app!.controller.launch()
         app!.controller.startShift()
         app!.controller.strapChanged(.streaming(polar))
@@ -65,7 +66,7 @@ final class WholeShiftTests: XCTestCase {
         // --- iOS ends the app; the strap speaks, iOS relaunches it in the background
         app = nil
         strap.silence(60_000)
-        let relaunched = AppProcess(storePath: db, nowMs: strap.nowMs)
+        let relaunched = AppProcess(storePath: db, nowMs: strap.nowMs, memory: defaults)
         relaunched.controller.launch()
         XCTAssertEqual(relaunched.strap.started, 1)
         XCTAssertNotNil(relaunched.shiftScreen, "the stored shift resumes at launch")

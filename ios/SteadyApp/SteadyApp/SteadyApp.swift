@@ -163,11 +163,10 @@ struct ShiftView: View {
             Label(screen.strap.line, systemImage: screen.strap.isStreaming ? "heart.circle" : "heart.slash")
                 .font(.footnote)
                 .foregroundStyle(.secondary)
-            if case let .searching(found) = screen.strap {
-                ForEach(found, id: \.id) { strap in
-                    Button(strap.name) { controller.chooseStrap(strap) }
-                }
-            } else if screen.strap != .off {
+            ForEach(screen.strap.choices, id: \.id) { strap in
+                Button(strap.name) { controller.chooseStrap(strap) }
+            }
+            if screen.strap.canUseAnother {
                 Button("Use another strap") { controller.useAnotherStrap() }.font(.footnote)
             }
             if let prompt = screen.prompt {

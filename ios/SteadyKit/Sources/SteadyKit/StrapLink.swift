@@ -40,6 +40,20 @@ public enum StrapStatus: Equatable, Sendable {
         }
     }
 
+    /// The straps to offer for a choice (empty when none is asked for).
+    public var choices: [FoundStrap] {
+        if case let .searching(found) = self { return found }
+        return []
+    }
+
+    /// Whether "Use another strap" is offered (a strap is chosen).
+    public var canUseAnother: Bool {
+        switch self {
+        case .connecting, .streaming, .reconnecting: return true
+        case .off, .bluetoothUnavailable, .searching: return false
+        }
+    }
+
     /// Whether heart data can be arriving now.
     public var isStreaming: Bool {
         if case .streaming = self { return true }

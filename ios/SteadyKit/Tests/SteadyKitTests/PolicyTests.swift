@@ -184,10 +184,14 @@ final class StrapLinkPolicyTests: XCTestCase {
         XCTAssertEqual(p.discovered(polar), [], "listed once")
         XCTAssertEqual(p.status, .searching(found: [polar, garmin]))
         XCTAssertEqual(p.status.line, "Choose your strap")
+        XCTAssertEqual(p.status.choices, [polar, garmin])
+        XCTAssertFalse(p.status.canUseAnother)
         XCTAssertEqual(p.choose(garmin), [.stopScan, .connect(id: "B2")])
         XCTAssertEqual(p.status, .connecting(garmin))
         XCTAssertEqual(p.streaming(id: "B2"), [])
         XCTAssertEqual(p.status.line, "HRM-Pro B2 connected")
+        XCTAssertEqual(p.status.choices, [])
+        XCTAssertTrue(p.status.canUseAnother)
     }
 
     func testTheChosenStrapIsRememberedAcrossARelaunch() {

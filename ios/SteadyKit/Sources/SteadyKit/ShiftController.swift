@@ -13,6 +13,13 @@ public protocol StrapControl: AnyObject {
     func forget()
 }
 
+/// Why a controller call could not be carried out (the core's own refusals
+/// come as its `SteadyError`).
+public enum ShiftControllerError: Error, Equatable {
+    /// Export with no shift running or summarised.
+    case nothingToExport
+}
+
 private struct SavedPrompt: Codable {
     let shiftStartedMs: Int64
     let prompt: PromptContent
@@ -201,7 +208,7 @@ public final class ShiftController {
     /// returns the file.
     public func export(_ kind: ExportKind, into directory: URL) throws -> URL {
         guard let store, let id = summary?.shiftId ?? live?.shiftId else {
-            throw SteadyError.InvalidState(reason: "no shift to export")
+            throw ShiftControllerError.nothingToExport
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent("steady-shift-\(id).\(kind.fileExtension)")

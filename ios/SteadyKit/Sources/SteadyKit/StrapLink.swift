@@ -175,7 +175,8 @@ public final class StrapLinkPolicy {
         return commands + [.connect(id: strap.id)]
     }
 
-    /// Heart-rate notifications are on: data flows.
+    /// Heart-rate notifications are on, or a value arrived: data flows.
+    /// Repeating it changes nothing.
     public func streaming(id: String) -> [StrapCommand] {
         guard running, let strap = chosen, strap.id == id else { return [] }
         set(.streaming(strap))

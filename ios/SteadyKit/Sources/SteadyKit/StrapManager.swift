@@ -147,9 +147,9 @@ extension StrapManager: CBPeripheralDelegate {
 
     public func peripheral(_ peripheral: CBPeripheral, didUpdateValueFor characteristic: CBCharacteristic, error: Error?) {
         guard error == nil, let value = characteristic.value else { return }
-        if relay.notification(characteristic: characteristic.uuid.uuidString, value: value),
-           !policy.status.isStreaming {
-            // A restored link streams without a new subscription callback.
+        if relay.notification(characteristic: characteristic.uuid.uuidString, value: value) {
+            // data is the proof of streaming (a restored link streams
+            // without a new subscription callback)
             run(policy.streaming(id: peripheral.identifier.uuidString))
         }
     }

@@ -169,7 +169,7 @@ final class ShiftControllerTests: XCTestCase {
         let app = AppProcess(storePath: db, nowMs: t0)
         app.controller.launch()
         XCTAssertThrowsError(try app.controller.export(.json, into: dir)) { error in
-            guard case SteadyError.InvalidState = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(error as? ShiftControllerError, .nothingToExport)
         }
     }
 

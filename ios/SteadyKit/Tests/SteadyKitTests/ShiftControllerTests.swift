@@ -315,6 +315,37 @@ final class ShiftControllerTests: XCTestCase {
         XCTAssertEqual(summary.promptsTaken, 0)
         XCTAssertEqual(memory.values[ShiftController.openPromptKey], nil, "nothing left open")
     }
+
+    func testAMalformedPacketFromTheStrapIsDroppedAndTheShiftGoesOn() throws {
+        let app = started()
+        let strap = FakeStrap(startMs: t0)
+        let packets = strap.beats(try polarRR())
+        app.feed(Array(packets.prefix(100)))
+        app.relay.notification(characteristic: "2A37", value: Data([0x10, 60, 0x00])) // RR cut in half
+        XCTAssertEqual(app.relay.counts.rejected, 1)
+        app.feed(Array(packets.dropFirst(100)))
+        XCTAssertEqual(app.relay.counts.rejected, 1)
+        XCTAssertEqual(app.shiftScreen?.gauge.kind, .reading)
+        app.controller.confirmEnd()
+        let id = try XCTUnwrap(app.summaryScreen?.shiftId)
+        let summary = try XCTUnwrap(try ShiftStoreLink(path: db).summary(id: id))
+        XCTAssertEqual(summary.signal.ignoredInputs, 1, "the core counted the bad packet")
+    }
+
+    func testPacketsAfterTheShiftEndedGoNowhereAndChangeNothing() throws {
+        let app = started()
+        let strap = FakeStrap(startMs: t0)
+        let rr = try polarRR()
+        app.feed(strap.beats(Array(rr.prefix(200))))
+        app.controller.confirmEnd()
+        let shown = try XCTUnwrap(app.summaryScreen)
+        let before = app.relay.counts
+        app.feed(strap.beats(Array(rr.dropFirst(200).prefix(60)))) // a late strap, still sending
+        XCTAssertEqual(app.relay.counts.rejected, before.rejected, "no error for a strap between shifts")
+        XCTAssertEqual(app.summaryScreen, shown)
+        let summary = try XCTUnwrap(try ShiftStoreLink(path: db).summary(id: try XCTUnwrap(shown.shiftId)))
+        XCTAssertEqual(summary.signal.ignoredInputs, 0)
+    }
 }
 
 private let reason = PromptReason(activatedMinutes: 5, windowMinutes: 8, sustainedS: 300, gauge: 80,

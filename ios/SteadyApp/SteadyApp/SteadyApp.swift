@@ -1,159 +1,212 @@
 import SteadyKit
 import SwiftUI
+import UIKit
 
-/// Holds the core for the app: the store, the running shift, the strap and
-/// the notifier. It relays and renders; the core decides.
+/// Built at launch, also when iOS relaunches the app in the background
+/// (CoreBluetooth state restoration for the strap, or a prompt's action
+/// tapped while the app was not running): the controller resumes the stored
+/// shift there, the strap manager restores its link and the notifier gets
+/// the response. Nothing waits for a window to appear.
+@MainActor
+final class AppDelegate: NSObject, UIApplicationDelegate, ObservableObject {
+    let model = AppModel()
+
+    func application(_ application: UIApplication,
+                     didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
+        model.launch()
+        return true
+    }
+}
+
+/// The app's services and the published screen. It wires the adapters to
+/// `ShiftController` and relays; every decision is the controller's
+/// (SteadyKit, tested on Linux).
 @MainActor
 final class AppModel: ObservableObject {
-    enum Screen { case gauge, reset, summary }
+    @Published private(set) var screen: Screen
+    /// A written export, for the share sheet.
+    @Published var shared: SharedFile?
+    @Published var exportError: String?
 
-    @Published var screen: Screen = .gauge
-    @Published var snapshot: GaugeSnapshot?
-    @Published var strap: StrapState = .disconnected
-    @Published var summary: ShiftSummary?
-
-    /// `nil` when the database could not be opened (see `storeError`).
-    private let store: SteadyStore?
-    @Published var storeError: String?
-    private var host: ShiftHost?
+    let controller: ShiftController
+    private let notifier = PromptNotifier()
     private var strapManager: StrapManager?
-    private var notifier: PromptNotifier?
     private var ticker: Timer?
+    private let haptics = ResetHaptics()
 
     init() {
-        let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let support = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
+        try? FileManager.default.createDirectory(at: support, withIntermediateDirectories: true)
         // Health data stays on the device, in the app's own container.
+        let controller = ShiftController(
+            storePath: support.appendingPathComponent("steady.db").path,
+            strap: nil,
+            memory: DefaultsKeyValues(),
+            prompts: notifier,
+            activity: ShiftLiveActivity()
+        )
+        self.controller = controller
+        screen = controller.screen
+        let manager = StrapManager(relay: HeartRateRelay(sink: controller.strapSink)) { status in
+            DispatchQueue.main.async { controller.strapChanged(status) }
+        }
+        controller.strap = manager
+        strapManager = manager
+        controller.onScreen = { [weak self] in self?.screen = $0 }
+    }
+
+    /// From `didFinishLaunching`: resume, then take prompt responses (those
+    /// that relaunched the app waited in the notifier).
+    func launch() {
+        controller.launch()
+        notifier.onResponse = { [weak controller] response, id in controller?.respond(response, promptId: id) }
+        ticker = Timer.scheduledTimer(withTimeInterval: 5, repeats: true) { [weak controller] _ in
+            MainActor.assumeIsolated { controller?.tick() }
+        }
+        Task { _ = try? await notifier.requestAuthorization() }
+    }
+
+    func resetTick() {
+        for cue in controller.resetTick() { haptics.play(cue) }
+    }
+
+    func export(_ kind: ExportKind) {
+        let dir = FileManager.default.urls(for: .cachesDirectory, in: .userDomainMask)[0]
+            .appendingPathComponent("Exports", isDirectory: true)
         do {
-            store = try SteadyStore.open(path: dir.appendingPathComponent("steady.db").path)
+            shared = SharedFile(url: try controller.export(kind, into: dir))
         } catch {
-            store = nil
-            storeError = "\(error)"
+            exportError = "\(error)"
         }
     }
+}
 
-    func startOrResume() {
-        guard host == nil, let store else { return }
-        let now = HeartRateRelay.unixMs()
-        let shift: LiveShift
-        if let interrupted = (try? store.unfinishedShifts())?.last,
-           let resumed = try? store.resumeShift(id: interrupted.id) {
-            shift = resumed
-        } else if let started = try? store.startShift(tMs: now, config: defaultShiftConfig()) {
-            shift = started
-        } else {
-            return
-        }
-        let host = ShiftHost(shift: shift) { [weak self] events in
-            Task { @MainActor in self?.onEvents(events) }
-        }
-        self.host = host
-        notifier = PromptNotifier { [weak self] action, _ in
-            Task { @MainActor in
-                self?.host?.promptAction(action, atMs: HeartRateRelay.unixMs())
-                if action == .startReset { self?.screen = .reset }
-            }
-        }
-        Task { _ = try? await notifier?.requestAuthorization() }
-        strapManager = StrapManager(relay: HeartRateRelay(sink: host))
-        ticker = Timer.scheduledTimer(withTimeInterval: 5, repeats: true) { [weak self] _ in
-            Task { @MainActor in
-                self?.host?.tick(atMs: HeartRateRelay.unixMs())
-                self?.snapshot = self?.host?.shift.snapshot()
-            }
-        }
-    }
+struct SharedFile: Identifiable {
+    let url: URL
+    var id: URL { url }
+}
 
-    func startReset() {
-        host?.promptAction(.startReset, atMs: HeartRateRelay.unixMs())
-        screen = .reset
-    }
+/// Plays the reset's cues; which cue when is `ResetGuide`'s.
+@MainActor
+final class ResetHaptics {
+    private let light = UIImpactFeedbackGenerator(style: .light)
+    private let soft = UIImpactFeedbackGenerator(style: .soft)
+    private let done = UINotificationFeedbackGenerator()
 
-    func finishReset(completed: Bool) {
-        try? host?.shift.userAction(tMs: HeartRateRelay.unixMs(), action: completed ? .finishReset : .abandonReset)
-        screen = .gauge
-    }
-
-    func endShift() {
-        summary = try? host?.shift.end(tMs: HeartRateRelay.unixMs())
-        strapManager?.stop()
-        ticker?.invalidate()
-        screen = .summary
-    }
-
-    func export() {
-        guard let store, let id = host?.shift.snapshot().shiftId else { return }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("steady-shift-\(id).json")
-        try? store.export(id: id, format: .json, path: url.path)
-    }
-
-    var breathSteps: [BreathStep] {
-        let protocol_ = resetProtocols().first { $0.id == "paced_4_6" }
-        return (protocol_?.phases ?? []).enumerated().map { i, p in
-            let label: String
-            switch p.kind {
-            case .inhale, .topUpInhale: label = "In"
-            case .exhale: label = "Out"
-            case .hold: label = "Hold"
-            }
-            return BreathStep(id: i, label: label, seconds: Double(p.durationMs) / 1000)
-        }
-    }
-
-    var summaryLines: [SummaryLine] {
-        guard let s = summary else { return [] }
-        func minutes(_ sec: Double) -> String { "\(Int((sec / 60).rounded())) min" }
-        return [
-            SummaryLine(id: 0, title: "Shift", value: minutes(s.durationS)),
-            SummaryLine(id: 1, title: "At baseline", value: minutes(s.timeIn.baselineS)),
-            SummaryLine(id: 2, title: "Activated", value: minutes(s.timeIn.activatedS)),
-            SummaryLine(id: 3, title: "Returns to baseline", value: "\(s.returnsToBaseline)"),
-            SummaryLine(id: 4, title: "Resets offered / taken", value: "\(s.promptsOffered) / \(s.promptsTaken)"),
-        ]
-    }
-
-    private func onEvents(_ events: [ShiftEvent]) {
-        snapshot = host?.shift.snapshot()
-        for e in events {
-            if case let .promptOffered(prompt) = e {
-                Task { try? await notifier?.post(ShiftHost.promptContent(prompt)) }
-            }
+    func play(_ cue: HapticCue) {
+        switch cue {
+        case .breatheIn: light.impactOccurred()
+        case .breatheOut, .hold: soft.impactOccurred()
+        case .finished: done.notificationOccurred(.success)
         }
     }
 }
 
 @main
 struct SteadyApp: App {
-    @StateObject private var model = AppModel()
+    @UIApplicationDelegateAdaptor(AppDelegate.self) private var delegate
 
     var body: some Scene {
         WindowGroup {
-            Group {
-                switch model.screen {
-                case .gauge:
-                    VStack {
-                        GaugeView(
-                            gauge: Int(model.snapshot?.latest?.gauge ?? 0),
-                            stateLabel: model.snapshot?.latest.map { "\($0.state)" } ?? "waiting for the strap",
-                            learningBaseline: model.snapshot?.latest?.learning ?? true,
-                            strapState: model.strap.rawValue
-                        )
-                        HStack {
-                            Button("30-second reset") { model.startReset() }
-                            Button("End shift", role: .destructive) { model.endShift() }
-                        }
-                    }
-                case .reset:
-                    ResetView(
-                        steps: model.breathSteps,
-                        onFinish: { model.finishReset(completed: true) },
-                        onCancel: { model.finishReset(completed: false) }
-                    )
-                case .summary:
-                    SummaryView(lines: model.summaryLines, onExport: { model.export() }, onDone: { model.screen = .gauge })
-                }
-            }
-            .onAppear { model.startOrResume() }
+            RootView(model: delegate.model)
         }
     }
+}
+
+/// One screen per `Screen` case; no logic.
+struct RootView: View {
+    @ObservedObject var model: AppModel
+
+    var body: some View {
+        switch model.screen {
+        case .unavailable(let message):
+            ContentUnavailableView("Steady cannot start", systemImage: "exclamationmark.triangle",
+                                   description: Text(message))
+        case .idle(let notice):
+            VStack(spacing: 24) {
+                if let notice { Text(notice).font(.footnote).foregroundStyle(.secondary) }
+                Button("Start shift") { model.controller.startShift() }
+                    .buttonStyle(.borderedProminent)
+            }
+        case .shift(let screen):
+            ShiftView(screen: screen, controller: model.controller)
+        case .reset(let screen):
+            ResetView(screen: screen, onStop: { model.controller.stopReset() })
+                .onReceive(Timer.publish(every: 0.1, on: .main, in: .common).autoconnect()) { _ in
+                    model.resetTick()
+                }
+                .onAppear { model.resetTick() } // the first breath's cue at once
+        case .summary(let screen):
+            SummaryView(lines: screen.lines,
+                        onExport: { model.export(.json) },
+                        onDone: { model.controller.done() })
+                .sheet(item: $model.shared) { file in ShareSheet(url: file.url) }
+                .alert("Export failed", isPresented: Binding(get: { model.exportError != nil },
+                                                             set: { if !$0 { model.exportError = nil } })) {
+                    Button("OK", role: .cancel) {}
+                } message: {
+                    Text(model.exportError ?? "")
+                }
+        }
+    }
+}
+
+/// The running shift: gauge, strap line (with the strap list while
+/// choosing), the open prompt, reset and End shift (confirmed).
+struct ShiftView: View {
+    let screen: ShiftScreen
+    let controller: ShiftController
+
+    var body: some View {
+        VStack(spacing: 16) {
+            GaugeView(display: screen.gauge)
+            Label(screen.strap.line, systemImage: screen.strap.isStreaming ? "heart.circle" : "heart.slash")
+                .font(.footnote)
+                .foregroundStyle(.secondary)
+            ForEach(screen.strap.choices, id: \.id) { strap in
+                Button(strap.name) { controller.chooseStrap(strap) }
+            }
+            if screen.strap.canUseAnother {
+                Button("Use another strap") { controller.useAnotherStrap() }.font(.footnote)
+            }
+            if let prompt = screen.prompt {
+                VStack(spacing: 8) {
+                    Text(prompt.title).font(.headline)
+                    Text(prompt.body).font(.subheadline)
+                    HStack {
+                        Button("Start reset") { controller.respond(.startReset, promptId: prompt.promptId) }
+                        Button("Snooze") { controller.respond(.snooze, promptId: prompt.promptId) }
+                        Button("Not now") { controller.respond(.notNow, promptId: prompt.promptId) }
+                    }
+                }
+                .padding()
+                .background(.thinMaterial, in: RoundedRectangle(cornerRadius: 12))
+            }
+            if let notice = screen.notice {
+                Text(notice).font(.footnote).foregroundStyle(.red)
+            }
+            HStack {
+                Button("30-second reset") { controller.startReset() }
+                Button("End shift", role: .destructive) { controller.requestEnd() }
+            }
+        }
+        .confirmationDialog("End this shift?",
+                            isPresented: Binding(get: { screen.confirmingEnd },
+                                                 set: { if !$0 { controller.cancelEnd() } }),
+                            titleVisibility: .visible) {
+            Button("End shift", role: .destructive) { controller.confirmEnd() }
+            Button("Keep going", role: .cancel) { controller.cancelEnd() }
+        }
+    }
+}
+
+/// The system share sheet for an exported file.
+struct ShareSheet: UIViewControllerRepresentable {
+    let url: URL
+
+    func makeUIViewController(context: Context) -> UIActivityViewController {
+        UIActivityViewController(activityItems: [url], applicationActivities: nil)
+    }
+
+    func updateUIViewController(_ controller: UIActivityViewController, context: Context) {}
 }

@@ -1,13 +1,8 @@
+import SteadyKit
 import SwiftUI
 
-/// One line of the end-of-shift summary, already worded by the core.
-struct SummaryLine: Identifiable, Hashable {
-    let id: Int
-    let title: String
-    let value: String
-}
-
-/// The shift summary: what the core's summary says, nothing recomputed.
+/// The shift summary: `SummaryScreen`'s lines (SteadyKit), nothing
+/// recomputed. Export opens the share sheet; Done goes back to "Start shift".
 struct SummaryView: View {
     let lines: [SummaryLine]
     let onExport: () -> Void
@@ -29,15 +24,4 @@ struct SummaryView: View {
             }
         }
     }
-}
-
-#Preview {
-    SummaryView(
-        lines: [
-            SummaryLine(id: 0, title: "Time activated", value: "42 min"),
-            SummaryLine(id: 1, title: "Resets", value: "2 (1 calmer)"),
-        ],
-        onExport: {},
-        onDone: {}
-    )
 }

@@ -4,15 +4,17 @@ import SwiftUI
 import WidgetKit
 
 /// Lock Screen and Dynamic Island presentation of the shift's Live Activity
-/// (widget extension target). It renders the core's snapshot only.
+/// (widget extension target). It shows `ShiftActivityContent` as the app
+/// worded it; past its stale date (the app stopped updating) it says so
+/// instead of showing a frozen gauge.
 struct ShiftActivityWidget: Widget {
     var body: some WidgetConfiguration {
         ActivityConfiguration(for: ShiftActivityAttributes.self) { context in
             HStack {
-                Text("\(context.state.gauge)")
+                Text(context.isStale ? "–" : context.state.number)
                     .font(.title.monospacedDigit())
                 VStack(alignment: .leading) {
-                    Text(context.state.stateLabel).font(.headline)
+                    Text(context.isStale ? "Not updated: open Steady" : context.state.label).font(.headline)
                     Text(context.attributes.shiftStartedAt, style: .timer)
                         .font(.caption)
                         .foregroundStyle(.secondary)
@@ -26,17 +28,17 @@ struct ShiftActivityWidget: Widget {
         } dynamicIsland: { context in
             DynamicIsland {
                 DynamicIslandExpandedRegion(.leading) {
-                    Text("\(context.state.gauge)").font(.title2.monospacedDigit())
+                    Text(context.isStale ? "–" : context.state.number).font(.title2.monospacedDigit())
                 }
                 DynamicIslandExpandedRegion(.trailing) {
-                    Text(context.state.stateLabel)
+                    Text(context.isStale ? "Not updated" : context.state.label)
                 }
             } compactLeading: {
                 Image(systemName: "heart")
             } compactTrailing: {
-                Text("\(context.state.gauge)").monospacedDigit()
+                Text(context.isStale ? "–" : context.state.number).monospacedDigit()
             } minimal: {
-                Text("\(context.state.gauge)").monospacedDigit()
+                Text(context.isStale ? "–" : context.state.number).monospacedDigit()
             }
         }
     }

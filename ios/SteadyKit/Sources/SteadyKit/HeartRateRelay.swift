@@ -1,18 +1,11 @@
 import Foundation
 
-/// What the strap is doing, for the UI and the shift log.
-public enum StrapState: String, Sendable {
-    case scanning, connecting, streaming, disconnected
-}
-
-/// Where the BLE side delivers what it hears. The app implements it over the
-/// core; tests use a fake. The shell never decodes a packet: it forwards the
-/// raw 0x2A37 bytes with the time they arrived.
+/// Where the BLE side delivers what it hears. The shift controller
+/// implements it over the core; tests use a fake. The shell never decodes a
+/// packet: it forwards the raw 0x2A37 bytes with the time they arrived.
 public protocol StrapSink: AnyObject {
     /// One 0x2A37 notification, raw, stamped on arrival (unix ms).
     func heartRatePacket(_ bytes: Data, atMs: Int64) throws
-    /// Connection changes, so a dropout is visible rather than silent.
-    func strapState(_ state: StrapState, atMs: Int64)
 }
 
 /// The whole of the shell's BLE data path, kept apart from CoreBluetooth so
@@ -43,18 +36,17 @@ public final class HeartRateRelay {
         return (forwarded, rejected)
     }
 
-    /// Called from the peripheral delegate with the characteristic's UUID string.
-    public func notification(characteristic uuid: String, value: Data) {
-        guard uuid.uppercased() == Self.heartRateMeasurementUUID else { return }
+    /// Called from the peripheral delegate with the characteristic's UUID
+    /// string; returns whether the value was a heart-rate measurement.
+    @discardableResult
+    public func notification(characteristic uuid: String, value: Data) -> Bool {
+        guard uuid.uppercased() == Self.heartRateMeasurementUUID else { return false }
         do {
             try sink.heartRatePacket(value, atMs: clock())
             lock.lock(); forwarded += 1; lock.unlock()
         } catch {
             lock.lock(); rejected += 1; lock.unlock()
         }
-    }
-
-    public func state(_ state: StrapState) {
-        sink.strapState(state, atMs: clock())
+        return true
     }
 }

@@ -2,41 +2,30 @@
 import Foundation
 import UserNotifications
 
-/// The wearer's answer to a prompt, relayed to the core unchanged.
-public enum PromptAction: String, Sendable {
-    case startReset = "org.steady.action.START_RESET"
-    case snooze = "org.steady.action.SNOOZE"
-    case dismiss = "org.steady.action.DISMISS"
-}
-
-/// Text of a reset prompt; the app fills it from the core's prompt event.
-public struct PromptContent: Sendable, Equatable {
-    public let promptId: Int64
-    public let title: String
-    public let body: String
-
-    public init(promptId: Int64, title: String, body: String) {
-        self.promptId = promptId
-        self.title = title
-        self.body = body
-    }
-}
-
 /// Posts the reset prompt as a time-sensitive notification (it may break
 /// through a Focus; needs the Time Sensitive Notifications capability,
 /// `com.apple.developer.usernotifications.time-sensitive`), with actions to
-/// start the reset, snooze or dismiss without opening the app.
-public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate {
+/// start the reset, snooze or dismiss without opening the app, and reports
+/// every response, a swipe included (`.customDismissAction`). It decides
+/// nothing: `PromptDesk` (through `ShiftController.respond`) does.
+///
+/// Create it at launch (`application(_:didFinishLaunchingWithOptions:)`):
+/// iOS delivers the response that relaunched the app to the delegate set
+/// by then.
+public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate, PromptPresenting {
     public static let categoryId = "org.steady.prompt"
     static let promptIdKey = "promptId"
 
     private let center: UNUserNotificationCenter
-    private let onAction: (PromptAction, Int64) -> Void
+    /// Set by the app once the controller exists; responses that came
+    /// earlier wait in `early`.
+    public var onResponse: ((PromptResponse, Int64) -> Void)? {
+        didSet { flushEarly() }
+    }
+    private var early: [(PromptResponse, Int64)] = []
 
-    public init(center: UNUserNotificationCenter = .current(),
-                onAction: @escaping (PromptAction, Int64) -> Void) {
+    public init(center: UNUserNotificationCenter = .current()) {
         self.center = center
-        self.onAction = onAction
         super.init()
         center.delegate = self
         center.setNotificationCategories([Self.category()])
@@ -46,13 +35,13 @@ public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate {
         UNNotificationCategory(
             identifier: categoryId,
             actions: [
-                UNNotificationAction(identifier: PromptAction.startReset.rawValue,
+                UNNotificationAction(identifier: PromptResponse.startReset.rawValue,
                                      title: "Start reset", options: [.foreground]),
-                UNNotificationAction(identifier: PromptAction.snooze.rawValue, title: "Snooze", options: []),
-                UNNotificationAction(identifier: PromptAction.dismiss.rawValue, title: "Not now", options: []),
+                UNNotificationAction(identifier: PromptResponse.snooze.rawValue, title: "Snooze", options: []),
+                UNNotificationAction(identifier: PromptResponse.notNow.rawValue, title: "Not now", options: []),
             ],
             intentIdentifiers: [],
-            options: []
+            options: [.customDismissAction]
         )
     }
 
@@ -69,17 +58,22 @@ public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate {
         c.sound = .default
         c.interruptionLevel = .timeSensitive
         c.relevanceScore = 1.0
-        c.userInfo = [promptIdKey: prompt.promptId]
+        c.userInfo = [promptIdKey: NSNumber(value: prompt.promptId)]
         return c
     }
 
-    public func post(_ prompt: PromptContent) async throws {
-        let request = UNNotificationRequest(
-            identifier: "prompt-\(prompt.promptId)",
-            content: Self.content(for: prompt),
-            trigger: nil
-        )
-        try await center.add(request)
+    static func identifier(_ promptId: Int64) -> String { "prompt-\(promptId)" }
+
+    public func post(_ prompt: PromptContent) {
+        let request = UNNotificationRequest(identifier: Self.identifier(prompt.promptId),
+                                            content: Self.content(for: prompt), trigger: nil)
+        center.add(request) { _ in }
+    }
+
+    public func withdraw(promptIds: [Int64]) {
+        let ids = promptIds.map(Self.identifier)
+        center.removeDeliveredNotifications(withIdentifiers: ids)
+        center.removePendingNotificationRequests(withIdentifiers: ids)
     }
 
     public func userNotificationCenter(
@@ -88,14 +82,18 @@ public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate {
         withCompletionHandler completionHandler: @escaping () -> Void
     ) {
         let info = response.notification.request.content.userInfo
-        let id = (info[Self.promptIdKey] as? Int64) ?? -1
-        let action: PromptAction?
+        let id = (info[Self.promptIdKey] as? NSNumber)?.int64Value ?? -1
+        let mapped: PromptResponse?
         switch response.actionIdentifier {
-        case UNNotificationDefaultActionIdentifier: action = .startReset
-        case UNNotificationDismissActionIdentifier: action = .dismiss
-        default: action = PromptAction(rawValue: response.actionIdentifier)
+        case UNNotificationDefaultActionIdentifier: mapped = .opened
+        case UNNotificationDismissActionIdentifier: mapped = .swipedAway
+        default: mapped = PromptResponse(rawValue: response.actionIdentifier)
         }
-        if let action { onAction(action, id) }
+        if let mapped {
+            DispatchQueue.main.async {
+                if let handler = self.onResponse { handler(mapped, id) } else { self.early.append((mapped, id)) }
+            }
+        }
         completionHandler()
     }
 
@@ -106,6 +104,13 @@ public final class PromptNotifier: NSObject, UNUserNotificationCenterDelegate {
         withCompletionHandler completionHandler: @escaping (UNNotificationPresentationOptions) -> Void
     ) {
         completionHandler([.banner, .sound])
+    }
+
+    private func flushEarly() {
+        guard let handler = onResponse else { return }
+        let waiting = early
+        early = []
+        for (r, id) in waiting { handler(r, id) }
     }
 }
 #endif

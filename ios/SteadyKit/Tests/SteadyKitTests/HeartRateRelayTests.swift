@@ -5,7 +5,6 @@ private struct Rejected: Error {}
 
 private final class RecordingSink: StrapSink {
     var packets: [(Data, Int64)] = []
-    var states: [StrapState] = []
     var rejectNext = false
 
     func heartRatePacket(_ bytes: Data, atMs: Int64) throws {
@@ -14,10 +13,6 @@ private final class RecordingSink: StrapSink {
             throw Rejected()
         }
         packets.append((bytes, atMs))
-    }
-
-    func strapState(_ state: StrapState, atMs: Int64) {
-        states.append(state)
     }
 }
 

@@ -16,6 +16,7 @@ pub mod formats;
 pub mod hrm;
 pub mod hrv;
 pub mod load;
+pub mod offshift;
 pub mod pipeline;
 pub mod prompt;
 pub mod reset;

@@ -21,6 +21,7 @@
 use crate::Millis;
 use crate::activation::{Activation, ActivationState};
 use crate::baseline::{Baseline, BaselineSample};
+use crate::offshift::LoadCarry;
 use crate::prompt::Prompt;
 use crate::reset::ResetEffect;
 
@@ -159,6 +160,10 @@ pub struct ShiftSummary {
     pub returns_to_baseline: u32,
     pub longest_without_return_s: f64,
     pub load_start: f64,
+    /// How `load_start` came from the previous shift (off-shift recovery,
+    /// [`crate::offshift`]); `None` for a first or fresh shift.
+    #[serde(default)]
+    pub load_carry: Option<LoadCarry>,
     pub load_end: f64,
     pub load_peak: f64,
     pub prompts_offered: u32,
@@ -314,6 +319,7 @@ impl Tally {
             returns_to_baseline: self.returns_to_baseline,
             longest_without_return_s: digest.longest_without_return_s,
             load_start,
+            load_carry: None,
             load_end,
             load_peak,
             prompts_offered: u32::try_from(self.prompts.len()).unwrap_or(u32::MAX),

@@ -8,6 +8,7 @@
 use super::carry::BaselineRecord;
 use super::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
 use crate::Millis;
+use crate::offshift;
 use crate::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
 
@@ -144,9 +145,10 @@ impl ShiftWriter {
 impl Store {
     /// What a shift starting at `start_ms` begins from: the personal
     /// baseline's rolling history, the digests of up to [`TREND_SHIFTS`]
-    /// earlier ended shifts (for the trend), and the load the last of them
-    /// ended with (carried over, as `ShiftSetup::load_start` says; the model
-    /// decides how it decays).
+    /// earlier ended shifts (for the trend), and the load carried from the
+    /// last of them. The store only supplies that shift's end time and end
+    /// load; how much of it is left after the time off is the model's rule
+    /// ([`crate::offshift::carry`], with `config.load.off_shift`).
     pub fn shift_setup(
         &self,
         start_ms: Millis,
@@ -158,7 +160,11 @@ impl Store {
             .into_iter()
             .filter(|r| r.started_ms < start_ms)
             .collect();
-        let load_start = earlier.last().and_then(|r| r.key.load_end).unwrap_or(0.0);
+        let carry = earlier.last().and_then(|r| {
+            let end = r.ended_ms?;
+            let load = r.key.load_end?;
+            Some(offshift::carry(load, end, start_ms, &config.load.off_shift))
+        });
         let previous: Vec<ShiftDigest> = earlier.iter().filter_map(ShiftRecord::digest).collect();
         let previous = previous
             .get(previous.len().saturating_sub(TREND_SHIFTS)..)
@@ -168,7 +174,8 @@ impl Store {
             config,
             history,
             previous,
-            load_start,
+            load_start: carry.map_or(0.0, |c| c.carried),
+            carry,
         })
     }
 

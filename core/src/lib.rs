@@ -19,6 +19,7 @@ pub mod load;
 pub mod offshift;
 pub mod pipeline;
 pub mod prompt;
+pub mod recovery;
 pub mod reset;
 pub mod robust;
 pub mod session;

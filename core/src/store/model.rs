@@ -48,6 +48,9 @@ impl KeyFigures {
             prompts_offered: Some(i64::from(s.prompts_offered)),
             prompts_taken: Some(i64::from(s.prompts_taken)),
             resets: i64::try_from(s.resets.len()).ok(),
+            activation_episodes: i64::try_from(s.recovery.episodes.len()).ok(),
+            median_recovery_s: s.recovery.median_recovery_s,
+            not_recovered_share: s.recovery.not_recovered_share,
         }
     }
 }
@@ -66,6 +69,8 @@ impl ShiftRecord {
             longest_without_return_s: k.longest_without_return_s?,
             load_peak: k.load_peak?,
             load_end: k.load_end?,
+            median_recovery_s: k.median_recovery_s,
+            not_recovered_share: k.not_recovered_share,
         })
     }
 }

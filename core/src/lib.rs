@@ -11,6 +11,7 @@ pub mod activation;
 pub mod analysis;
 pub mod baseline;
 pub mod beats;
+pub mod drift;
 pub mod feed;
 pub mod formats;
 pub mod hrm;

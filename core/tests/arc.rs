@@ -6,6 +6,9 @@ mod common;
 
 use common::import_at;
 use steady_core::Millis;
+use steady_core::drift::{Direction, Figure, ShiftArc};
+use steady_core::shift::ShiftConfig;
+use steady_core::store::Store;
 
 const H: Millis = 3_600_000;
 const DAY: Millis = 24 * H;
@@ -75,4 +78,151 @@ fn a_quick_return_carries_more_than_a_day_off_and_a_month_starts_fresh() {
     assert!(b8.load_start < a8.load_end, "some recovery even after 8 h");
     assert_eq!(b30d.load_start, 0.0, "a month off starts fresh");
     assert!(b8.load_end > b24.load_end);
+}
+
+/// Stores `plan` (recording, start) in order and returns the arc of the
+/// last 28 days as the store builds it.
+fn month(plan: &[(&str, Millis)]) -> ShiftArc {
+    let (_d, db) = db();
+    for (rel, start) in plan {
+        import_at(&db, rel, *start);
+    }
+    let store = Store::open(&db).unwrap();
+    let arc = store.shift_arc(28, &ShiftConfig::default()).unwrap();
+    assert_eq!(arc.points.len(), plan.len());
+    arc
+}
+
+fn direction(arc: &ShiftArc, f: Figure) -> Direction {
+    let d = arc.drift.as_ref().expect("shifts stored");
+    d.figures.iter().find(|x| x.figure == f).unwrap().direction
+}
+
+fn describe(arc: &ShiftArc) -> String {
+    let d = arc.drift.as_ref().unwrap();
+    format!(
+        "{:?}\n{}",
+        d.line,
+        d.figures
+            .iter()
+            .map(|f| format!(
+                "{:?} {:?} week {:?} normal {:?} swc {:?}",
+                f.figure, f.direction, f.week_mean, f.normal_mean, f.swc
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+/// Four shifts a week (Mon, Tue, Thu, Fri at 07:00) for `weeks` weeks.
+fn workdays(weeks: i64) -> Vec<Millis> {
+    (0..weeks)
+        .flat_map(|w| [0, 1, 3, 4].map(|d| T0 + (w * 7 + d) * DAY))
+        .collect()
+}
+
+#[test]
+fn a_calm_month_says_nothing_has_moved() {
+    let calm = [
+        "polar-rest-exercise/rest_rri.txt",
+        "polar-h10/sample_rr_ms.txt",
+    ];
+    let plan: Vec<_> = workdays(4)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (calm[i % 2], t))
+        .collect();
+    let arc = month(&plan);
+    let why = describe(&arc);
+    assert_eq!(arc.drift.as_ref().unwrap().line, None, "{why}");
+    for f in Figure::ALL {
+        assert!(
+            matches!(direction(&arc, f), Direction::Usual | Direction::NotEnough),
+            "{f:?}: {why}"
+        );
+    }
+    // Calm recordings have calm figures of their own.
+    assert_eq!(direction(&arc, Figure::CalmHr), Direction::Usual, "{why}");
+    assert_eq!(
+        direction(&arc, Figure::CalmLnRmssd),
+        Direction::Usual,
+        "{why}"
+    );
+    assert!(arc.points.iter().all(|p| !p.shift.quick_return));
+}
+
+#[test]
+fn a_week_of_quick_returns_shows_as_load_carried_not_as_slower_recovery() {
+    // Two weeks of one shift a day at 07:00, then a week in which each
+    // shift starts 8 h after the previous one ended.
+    let mut plan: Vec<(&str, Millis)> = (0..14).map(|d| (EXERCISE, T0 + d * DAY)).collect();
+    let (_d, db) = db();
+    for (rel, start) in &plan {
+        import_at(&db, rel, *start);
+    }
+    let mut start = T0 + 14 * DAY;
+    for _ in 0..16 {
+        let s = import_at(&db, EXERCISE, start);
+        plan.push((EXERCISE, start));
+        start = s.end_ms + 8 * H;
+    }
+    let store = Store::open(&db).unwrap();
+    let arc = store.shift_arc(28, &ShiftConfig::default()).unwrap();
+    let why = describe(&arc);
+    let quick = arc.points.iter().filter(|p| p.shift.quick_return).count();
+    assert_eq!(quick, 15, "{why}");
+    assert_eq!(direction(&arc, Figure::LoadIn), Direction::Worse, "{why}");
+    assert_eq!(direction(&arc, Figure::LoadOut), Direction::Worse, "{why}");
+    assert_eq!(direction(&arc, Figure::CalmHr), Direction::Usual, "{why}");
+    let line = arc.drift.as_ref().unwrap().line.clone().expect(&why);
+    assert!(line.contains("more load carried in"), "{line}");
+    assert!(!line.contains("recoveries"), "{line}");
+}
+
+#[test]
+fn a_week_of_longer_recoveries_is_flagged_and_an_opposite_move_leaves_no_line() {
+    // Three weeks cycling four Stress-Predict sessions whose activations
+    // settle quickly (median 5-67 s here), then a week of four whose
+    // recoveries take longer (40-88 s). They are other people: their calm
+    // HR is lower, which moves the other way.
+    let short = [
+        "stress-predict/S02",
+        "stress-predict/S03",
+        "stress-predict/S08",
+        "stress-predict/S10",
+    ];
+    let long = [
+        "stress-predict/S04",
+        "stress-predict/S05",
+        "stress-predict/S06",
+        "stress-predict/S12",
+    ];
+    let days = workdays(4);
+    let plan: Vec<_> = days
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| (if i < 12 { short[i % 4] } else { long[i % 4] }, t))
+        .collect();
+    let arc = month(&plan);
+    let why = describe(&arc);
+    println!("{why}");
+    for p in &arc.points {
+        println!(
+            "{:?} {:?} {:?} {:?}",
+            p.shift.shift_id,
+            p.shift.median_recovery_s,
+            p.shift.calm_hr_bpm,
+            p.shift.returns_per_hour
+        );
+    }
+    assert_eq!(
+        direction(&arc, Figure::RecoveryTime),
+        Direction::Worse,
+        "{why}"
+    );
+    assert_eq!(
+        direction(&arc, Figure::CalmLnRmssd),
+        Direction::NotEnough,
+        "wrist IBI has no lnRMSSD: no claim about HRV. {why}"
+    );
 }

@@ -38,9 +38,20 @@ pub fn import_at(
     use steady_core::shift::{ShiftConfig, ShiftInput};
     use steady_core::store::{ShiftSource, Store, WriterConfig};
     let path = shared_data().join(rel);
-    let rec = steady_core::formats::read_path(&path, None)
+    let mut rec = steady_core::formats::read_path(&path, None)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // Move the whole recording to start at `start_ms` (as `steady import
+    // --start` places a file without a clock).
     let off = start_ms - rec.origin_ms;
+    rec.origin_ms += off;
+    rec.start_unix_ms = Some(start_ms);
+    rec.rr.iter_mut().for_each(|r| r.t_ms += off);
+    rec.hr.iter_mut().for_each(|h| h.t_ms += off);
+    rec.motion.iter_mut().for_each(|m| m.t_ms += off);
+    for g in &mut rec.gaps {
+        g.start_ms += off;
+        g.end_ms += off;
+    }
     let inputs = steady_core::feed::inputs(&rec, &Default::default());
     let store = Store::open(db).unwrap();
     let setup = store.shift_setup(start_ms, ShiftConfig::default()).unwrap();
@@ -55,19 +66,11 @@ pub fn import_at(
     .unwrap();
     let mut end = start_ms;
     for input in &inputs {
-        let moved = match serde_json::to_value(input) {
-            Ok(mut v) => {
-                let t = v["t_ms"].as_i64().expect("every input has a time");
-                v["t_ms"] = (t + off).into();
-                serde_json::from_value::<ShiftInput>(v).unwrap()
-            }
-            Err(e) => panic!("{e}"),
-        };
-        match moved {
+        match input {
             ShiftInput::Start { .. } => {}
-            ShiftInput::End { t_ms } => end = t_ms,
+            ShiftInput::End { t_ms } => end = *t_ms,
             other => {
-                session.handle(&other);
+                session.handle(other);
             }
         }
     }

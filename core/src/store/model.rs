@@ -217,7 +217,8 @@ impl Store {
         let mut previous_end: Option<Millis> = None;
         for r in &ended {
             let Some(end) = r.ended_ms else { continue };
-            let off_shift_h = previous_end.map(|e| (r.started_ms - e).max(0) as f64 / 3_600_000.0);
+            let off_shift_h =
+                previous_end.map(|e| r.started_ms.saturating_sub(e).max(0) as f64 / 3_600_000.0);
             previous_end = Some(end);
             if end < from {
                 continue;

@@ -40,18 +40,7 @@ pub fn import_at(
     let path = shared_data().join(rel);
     let mut rec = steady_core::formats::read_path(&path, None)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    // Move the whole recording to start at `start_ms` (as `steady import
-    // --start` places a file without a clock).
-    let off = start_ms - rec.origin_ms;
-    rec.origin_ms += off;
-    rec.start_unix_ms = Some(start_ms);
-    rec.rr.iter_mut().for_each(|r| r.t_ms += off);
-    rec.hr.iter_mut().for_each(|h| h.t_ms += off);
-    rec.motion.iter_mut().for_each(|m| m.t_ms += off);
-    for g in &mut rec.gaps {
-        g.start_ms += off;
-        g.end_ms += off;
-    }
+    steady_core::feed::place_at(&mut rec, start_ms);
     let inputs = steady_core::feed::inputs(&rec, &Default::default());
     let store = Store::open(db).unwrap();
     let setup = store.shift_setup(start_ms, ShiftConfig::default()).unwrap();

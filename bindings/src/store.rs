@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use steady_core::Millis;
+use steady_core::drift::ShiftArc;
 use steady_core::session::LiveSession;
 use steady_core::shift::ShiftConfig;
 use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError};
@@ -191,6 +192,15 @@ impl SteadyStore {
         })
     }
 
+    /// The arc across shifts for the history screen: the ended shifts of
+    /// the last `days` days before the latest one ends, each with its drift
+    /// figures (7-day mean, 28-day normal range), and the drift as of the
+    /// latest shift with its plain-language line (the core's
+    /// `Store::shift_arc`; `steady trend --json` prints the same).
+    pub fn shift_arc(&self, days: u32, config: ShiftConfig) -> Result<ShiftArc, SteadyError> {
+        self.with(|s| Ok(s.shift_arc(days, &config)?))
+    }
+
     /// Deletes one shift and everything recorded in it (overwritten on disk).
     pub fn delete_shift(&self, id: i64) -> Result<(), SteadyError> {
         self.with(|s| Ok(s.delete_shift(id)?))
@@ -244,8 +254,19 @@ mod tests {
             store.export(id, ExportFormat::BeatsCsv, bad),
             Err(SteadyError::Export { .. })
         ));
+        let arc = store.shift_arc(28, ShiftConfig::default()).unwrap();
+        assert_eq!(arc.points.len(), 1);
+        assert_eq!(arc.points[0].shift.shift_id, id);
+        assert!(arc.drift.is_some_and(|d| d.line.is_none()));
         store.delete_shift(id).unwrap();
         assert!(store.shifts().unwrap().is_empty());
+        assert!(
+            store
+                .shift_arc(28, ShiftConfig::default())
+                .unwrap()
+                .points
+                .is_empty()
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod cmd;
 mod hrmlog;
 mod screen;
 mod shiftrun;
+mod trendchart;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,6 +51,8 @@ enum Command {
     Evaluate(cmd::evaluate::Args),
     /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
     Import(cmd::import::Args),
+    /// The arc across stored shifts: recovery, calm HR/HRV, load carried, drift.
+    Trend(cmd::trend::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd::export::run(a),
         Command::Delete(a) => cmd::delete::run(a),
         Command::Import(a) => cmd::import::run(a),
+        Command::Trend(a) => cmd::trend::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

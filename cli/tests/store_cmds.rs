@@ -417,3 +417,57 @@ fn demo_stores_its_shift_only_where_asked() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("temporary database"));
 }
+
+#[test]
+fn trend_shows_the_arc_of_imported_shifts_as_table_json_and_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let pvc = shared_data().join("polar-h10-pvc/polar_h10_rr.csv");
+    let exercise = shared_data().join("polar-rest-exercise/exercise_rri.hrm");
+    // A morning and an evening shift on five days: each morning follows the
+    // evening before by about 11 h.
+    for d in 3..8 {
+        for (file, hour) in [(&pvc, "07"), (&exercise, "19")] {
+            let start = format!("2025-11-{d:02}T{hour}:00:00Z");
+            ok(steady(
+                &db,
+                &["import", file.to_str().unwrap(), "--start", &start],
+            ));
+        }
+    }
+    let table = ok(steady(&db, &["trend", "--days", "3"]));
+    assert!(
+        table.contains("this week against your normal range"),
+        "{table}"
+    );
+    assert!(table.contains("median recovery (s)"), "{table}");
+    // --days 3 from the last shift's end (day 7, 19:43): the shifts that
+    // ended since day 4, 19:43 (the evening of day 4 ended exactly then).
+    let rows = table.lines().filter(|l| l.contains("2025-11-")).count();
+    assert_eq!(rows, 7, "{table}");
+
+    let svg = dir.path().join("arc.svg");
+    let v: Value = serde_json::from_str(&ok(steady(
+        &db,
+        &["trend", "--json", "--svg", svg.to_str().unwrap()],
+    )))
+    .unwrap();
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 10);
+    assert_eq!(points[0]["shift"]["off_shift_h"], Value::Null);
+    // The PVC recording recovers from its one activation episode.
+    assert!(points[0]["shift"]["median_recovery_s"].as_f64().unwrap() > 0.0);
+    // The second shift starts with a tenth of the first one's end load.
+    let (end0, in1) = (
+        points[0]["shift"]["load_end"].as_f64().unwrap(),
+        points[1]["shift"]["load_start"].as_f64().unwrap(),
+    );
+    assert!((in1 - 0.1 * end0).abs() < 1e-6, "{end0} -> {in1}");
+    assert_eq!(v["drift"]["figures"].as_array().unwrap().len(), 6);
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("calm HR (bpm)"));
+
+    // Bad flags are refused before anything is read.
+    let bad = steady(&db, &["trend", "--days", "0"]);
+    assert!(!bad.status.success());
+}

@@ -71,6 +71,23 @@ pub fn enmo_blocks(motion: &[MotionSample], origin_ms: Millis, block_ms: Millis)
     out
 }
 
+/// Moves a whole recording so that it starts at `start_ms` (unix ms): how
+/// a file without a clock of its own (rr text, Polar .hrm) is placed in the
+/// history (`steady import --start`), and how tests lay real recordings out
+/// on chosen dates.
+pub fn place_at(rec: &mut Recording, start_ms: Millis) {
+    let off = start_ms - rec.origin_ms;
+    rec.origin_ms += off;
+    rec.start_unix_ms = Some(start_ms);
+    rec.rr.iter_mut().for_each(|r| r.t_ms += off);
+    rec.hr.iter_mut().for_each(|h| h.t_ms += off);
+    rec.motion.iter_mut().for_each(|m| m.t_ms += off);
+    for g in &mut rec.gaps {
+        g.start_ms += off;
+        g.end_ms += off;
+    }
+}
+
 /// The shift inputs of a recording (see the module doc).
 pub fn inputs(rec: &Recording, opts: &FeedOptions) -> Vec<ShiftInput> {
     let mut body: Vec<ShiftInput> = Vec::new();

@@ -25,6 +25,7 @@
 //! it is chosen so that ~45 min near baseline pays back ~90 % of any load.
 use crate::Millis;
 use crate::activation::{Activation, ActivationState};
+use crate::offshift::OffShiftConfig;
 
 /// Parameters of the load (units above).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -36,6 +37,9 @@ pub struct LoadConfig {
     pub discharge_tau_min: f64,
     /// Longest step integrated at once; a longer gap counts as this long.
     pub max_step_ms: Millis,
+    /// How the load decays between shifts ([`crate::offshift`]).
+    #[serde(default)]
+    pub off_shift: OffShiftConfig,
 }
 
 impl Default for LoadConfig {
@@ -44,6 +48,7 @@ impl Default for LoadConfig {
             near_baseline_spreads: 0.5,
             discharge_tau_min: 20.0,
             max_step_ms: 10_000,
+            off_shift: OffShiftConfig::default(),
         }
     }
 }

@@ -50,6 +50,7 @@ use crate::beats::{Beat, BeatCleaner, RrTimeline};
 use crate::hrm::{self, SensorContact};
 use crate::hrv;
 use crate::load::{Load, LoadConfig};
+use crate::offshift::LoadCarry;
 use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
 use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
 use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
@@ -163,6 +164,11 @@ pub struct ShiftSetup {
     pub previous: Vec<ShiftDigest>,
     /// Load carried over from the previous shift (0 for a fresh start).
     pub load_start: f64,
+    /// How `load_start` was derived from the previous shift
+    /// ([`crate::offshift::carry`]); `None` for a first shift or a start
+    /// set by hand.
+    #[serde(default)]
+    pub carry: Option<LoadCarry>,
 }
 
 /// Something that happened, with its time.
@@ -1022,7 +1028,7 @@ impl Shift {
             self.tally.gap((t - last).max(0));
         }
         self.phase = Phase::Ended;
-        let s = self.tally.finish(
+        let mut s = self.tally.finish(
             self.start_ms,
             t,
             self.setup.load_start,
@@ -1032,6 +1038,7 @@ impl Shift {
             self.still_minutes.clone(),
             &self.setup.previous,
         );
+        s.load_carry = self.setup.carry;
         self.summary = Some(s.clone());
         ev.push(ShiftEvent::Ended { summary: s });
     }

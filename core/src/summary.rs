@@ -21,7 +21,9 @@
 use crate::Millis;
 use crate::activation::{Activation, ActivationState};
 use crate::baseline::{Baseline, BaselineSample};
+use crate::offshift::LoadCarry;
 use crate::prompt::Prompt;
+use crate::recovery::{RecoveryTimes, RecoveryTracker};
 use crate::reset::ResetEffect;
 
 /// How many earlier shifts the trend looks back over.
@@ -112,6 +114,14 @@ pub struct ShiftDigest {
     pub longest_without_return_s: f64,
     pub load_peak: f64,
     pub load_end: f64,
+    /// Median time from an activation's peak back to baseline, seconds
+    /// ([`crate::recovery`]); `None` without a recovered episode.
+    #[serde(default)]
+    pub median_recovery_s: Option<f64>,
+    /// Share of activation episodes not back at baseline before the next
+    /// one or the shift's end; `None` without episodes.
+    #[serde(default)]
+    pub not_recovered_share: Option<f64>,
 }
 
 /// This shift minus the mean of up to [`TREND_SHIFTS`] earlier ones.
@@ -125,6 +135,19 @@ pub struct Trend {
     pub returns_per_hour_change: Option<f64>,
     pub load_peak_change: Option<f64>,
     pub load_end_change: Option<f64>,
+    /// Against the earlier shifts that have a median recovery time.
+    #[serde(default)]
+    pub median_recovery_change_s: Option<f64>,
+    /// Against the earlier shifts that had activation episodes.
+    #[serde(default)]
+    pub not_recovered_share_change: Option<f64>,
+}
+
+/// `this - mean(others)` over the values that exist.
+fn change(this: Option<f64>, others: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    let v: Vec<f64> = others.flatten().collect();
+    let this = this?;
+    (!v.is_empty()).then(|| this - v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// Compare a digest with earlier ones (most recent last; only the last
@@ -145,6 +168,14 @@ pub fn trend(this: &ShiftDigest, previous: &[ShiftDigest]) -> Trend {
         returns_per_hour_change: Some(this.returns_per_hour - mean(|d| d.returns_per_hour)),
         load_peak_change: Some(this.load_peak - mean(|d| d.load_peak)),
         load_end_change: Some(this.load_end - mean(|d| d.load_end)),
+        median_recovery_change_s: change(
+            this.median_recovery_s,
+            recent.iter().map(|d| d.median_recovery_s),
+        ),
+        not_recovered_share_change: change(
+            this.not_recovered_share,
+            recent.iter().map(|d| d.not_recovered_share),
+        ),
     }
 }
 
@@ -159,6 +190,10 @@ pub struct ShiftSummary {
     pub returns_to_baseline: u32,
     pub longest_without_return_s: f64,
     pub load_start: f64,
+    /// How `load_start` came from the previous shift (off-shift recovery,
+    /// [`crate::offshift`]); `None` for a first or fresh shift.
+    #[serde(default)]
+    pub load_carry: Option<LoadCarry>,
     pub load_end: f64,
     pub load_peak: f64,
     pub prompts_offered: u32,
@@ -172,6 +207,9 @@ pub struct ShiftSummary {
     pub baseline: Baseline,
     /// This shift's still minutes, for the store to add to the history.
     pub baseline_samples: Vec<BaselineSample>,
+    /// Each activation episode's recovery time ([`crate::recovery`]).
+    #[serde(default)]
+    pub recovery: RecoveryTimes,
     pub digest: ShiftDigest,
     pub trend: Trend,
 }
@@ -188,6 +226,9 @@ pub struct Tally {
     pub prompts: Vec<PromptRecord>,
     pub resets: Vec<ResetEffect>,
     pub signal: SignalQuality,
+    /// Activation episodes and their recovery.
+    #[serde(default)]
+    pub recovery: RecoveryTracker,
 }
 
 impl Tally {
@@ -197,6 +238,7 @@ impl Tally {
         let dt = self.last_refresh_ms.map_or(0, |p| (a.t_ms - p).max(0));
         self.last_refresh_ms = Some(a.t_ms);
         self.time_in.add(a.state, dt as f64 / 1000.0);
+        self.recovery.refresh(a);
         match a.state {
             ActivationState::NoSignal => {}
             ActivationState::Baseline => {
@@ -248,6 +290,7 @@ impl Tally {
         let ms = ms.max(0);
         self.time_in.no_signal_s += ms as f64 / 1000.0;
         if let Some(t) = self.last_refresh_ms.as_mut() {
+            self.recovery.interrupt(*t);
             *t += ms;
         }
     }
@@ -292,6 +335,7 @@ impl Tally {
         } else {
             None
         };
+        let recovery = self.recovery.finish(end_ms);
         let digest = ShiftDigest {
             start_ms,
             duration_s,
@@ -305,6 +349,8 @@ impl Tally {
             longest_without_return_s: self.longest_without_return_ms as f64 / 1000.0,
             load_peak,
             load_end,
+            median_recovery_s: recovery.median_recovery_s,
+            not_recovered_share: recovery.not_recovered_share,
         };
         ShiftSummary {
             start_ms,
@@ -314,6 +360,7 @@ impl Tally {
             returns_to_baseline: self.returns_to_baseline,
             longest_without_return_s: digest.longest_without_return_s,
             load_start,
+            load_carry: None,
             load_end,
             load_peak,
             prompts_offered: u32::try_from(self.prompts.len()).unwrap_or(u32::MAX),
@@ -325,6 +372,7 @@ impl Tally {
             signal,
             baseline,
             baseline_samples,
+            recovery,
             trend: trend(&digest, previous),
             digest,
         }
@@ -441,6 +489,22 @@ mod tests {
         assert_eq!(tr.previous_shifts, 2);
         assert!((tr.activated_share_change.unwrap() - 0.1).abs() < 1e-12);
         assert_eq!(tr.load_peak_change, Some(-6.0));
+        // Recovery: compared only with the shifts that have a value.
+        let slow = ShiftDigest {
+            median_recovery_s: Some(300.0),
+            not_recovered_share: Some(0.5),
+            ..this
+        };
+        let quick = ShiftDigest {
+            median_recovery_s: Some(120.0),
+            not_recovered_share: Some(0.1),
+            ..prev
+        };
+        let tr = trend(&slow, &[prev, quick]);
+        assert_eq!(tr.median_recovery_change_s, Some(180.0));
+        assert!((tr.not_recovered_share_change.unwrap() - 0.4).abs() < 1e-12);
+        assert_eq!(trend(&slow, &[prev]).median_recovery_change_s, None);
+        assert_eq!(trend(&this, &[quick]).median_recovery_change_s, None);
         let many = vec![prev; 20];
         assert_eq!(trend(&this, &many).previous_shifts, TREND_SHIFTS as u32);
     }

@@ -888,3 +888,42 @@ fn storage_is_at_most_4_bytes_per_beat_on_24h_holter() {
     assert!(largest <= 4000, "block of {largest} bytes");
     assert_eq!(s.beats(id).unwrap(), beats);
 }
+
+/// A shift ended under schema v3 (key figures, no recovery columns) reads
+/// back after the v4 migration with the recovery figures unknown, keeps its
+/// digest for the trend, and appears in the arc.
+#[test]
+fn a_v3_shift_keeps_its_figures_and_has_no_recovery_after_v4() {
+    let dir = tmp();
+    let path = dir.path().join("v3.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(300).collect();
+    build_old(&path, 3, &beats);
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute(
+            "UPDATE shifts SET ended_ms = ?1, duration_s = 600, activated_share = 0.1, baseline_share = 0.8, returns_to_baseline = 2, returns_per_hour = 12, longest_without_return_s = 60, load_start = 0, load_peak = 1.5, load_end = 1.0 WHERE id = 7",
+            [beats.last().unwrap().t_ms],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 4);
+    let rec = s.shift(7).unwrap();
+    assert_eq!(rec.key.load_end, Some(1.0));
+    assert_eq!(
+        (
+            rec.key.activation_episodes,
+            rec.key.median_recovery_s,
+            rec.key.not_recovered_share
+        ),
+        (None, None, None)
+    );
+    let d = rec.digest().expect("a v3 shift still has a digest");
+    assert_eq!((d.median_recovery_s, d.not_recovered_share), (None, None));
+    let arc = s
+        .shift_arc(28, &steady_core::shift::ShiftConfig::default())
+        .unwrap();
+    assert_eq!(arc.points.len(), 1);
+    assert_eq!(arc.points[0].shift.load_end, Some(1.0));
+    assert_eq!(arc.points[0].shift.median_recovery_s, None);
+}

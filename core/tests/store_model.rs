@@ -98,7 +98,11 @@ fn summary_events_and_baseline_carry_to_the_next_shift() {
         .shift_setup(day0 + 86_400_000, ShiftConfig::default())
         .unwrap();
     assert_eq!(setup.previous, vec![first.digest]);
-    assert_eq!(setup.load_start, first.load_end);
+    // A day later one night's sleep is assumed: 10 % of the load is left.
+    let carry = setup.carry.expect("carried from the first shift");
+    assert_eq!(carry.previous_load_end, first.load_end);
+    assert_eq!(setup.load_start, carry.carried);
+    assert!((setup.load_start - 0.1 * first.load_end).abs() < 1e-9);
     assert_eq!(setup.history.samples.len(), first.baseline_samples.len());
     drop(s);
     let b = one_shift(&db, day0 + 86_400_000, &four_h);

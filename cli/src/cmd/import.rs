@@ -35,20 +35,6 @@ fn parse_start(s: &str) -> Result<Millis, String> {
         .map_err(|e| format!("{s:?} is not an RFC 3339 time (e.g. 2025-11-20T07:00:00Z): {e}"))
 }
 
-/// Moves a recording without a clock to start at `start` (unix ms).
-fn place_at(rec: &mut steady_core::formats::Recording, start: Millis) {
-    let off = start - rec.origin_ms;
-    rec.origin_ms += off;
-    rec.start_unix_ms = Some(start);
-    rec.rr.iter_mut().for_each(|r| r.t_ms += off);
-    rec.hr.iter_mut().for_each(|h| h.t_ms += off);
-    rec.motion.iter_mut().for_each(|m| m.t_ms += off);
-    for g in &mut rec.gaps {
-        g.start_ms += off;
-        g.end_ms += off;
-    }
-}
-
 pub fn run(args: Args) -> Result<()> {
     let mut rec = load(&args.file, args.format)?;
     if let Some(start) = args.start {
@@ -57,7 +43,7 @@ pub fn run(args: Args) -> Result<()> {
             "{} has its own clock; --start is only for files without one",
             args.file.display()
         );
-        place_at(&mut rec, start);
+        steady_core::feed::place_at(&mut rec, start);
     }
     anyhow::ensure!(
         !rec.rr.is_empty() || !rec.hr.is_empty(),

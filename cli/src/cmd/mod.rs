@@ -14,3 +14,4 @@ pub mod replay;
 pub mod scan;
 pub mod shifts;
 pub mod summary;
+pub mod trend;

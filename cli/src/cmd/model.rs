@@ -229,6 +229,38 @@ pub fn summary_text(s: &ShiftSummary) -> String {
         "  load            start {:.1}, end {:.1}, peak {:.1} (spread-minutes)",
         s.load_start, s.load_end, s.load_peak
     );
+    if let Some(c) = &s.load_carry {
+        let _ = writeln!(
+            o,
+            "  carried in      {:.1} of the previous shift's {:.1}: {:.0} h off{}, {:.0} h of sleep assumed (not measured)",
+            c.carried,
+            c.previous_load_end,
+            c.off_shift_h,
+            if c.quick_return {
+                " (a quick return)"
+            } else {
+                ""
+            },
+            c.assumed_sleep_h
+        );
+    }
+    let r = &s.recovery;
+    let _ = writeln!(
+        o,
+        "  recovery        {} activation episodes: {} back to baseline (median {} from peak), {} not before the next one or the end{}",
+        r.episodes.len(),
+        r.recovered,
+        r.median_recovery_s.map_or("-".to_string(), clock),
+        r.not_recovered,
+        match r
+            .episodes
+            .len()
+            .saturating_sub((r.recovered + r.not_recovered) as usize)
+        {
+            0 => String::new(),
+            n => format!(", {n} interrupted (moving or no signal)"),
+        }
+    );
     let _ = writeln!(
         o,
         "  prompts         {} offered, {} taken, {} snoozed, {} dismissed",

@@ -115,6 +115,17 @@ pub struct KeyFigures {
     pub prompts_taken: Option<i64>,
     /// Resets done (whether prompted or not).
     pub resets: Option<i64>,
+    /// Activation episodes ([`crate::recovery`]; schema v4, `None` for
+    /// shifts stored before).
+    #[serde(default)]
+    pub activation_episodes: Option<i64>,
+    /// Median time from an episode's peak back to baseline, seconds.
+    #[serde(default)]
+    pub median_recovery_s: Option<f64>,
+    /// Share (0..1) of episodes not back at baseline before the next one or
+    /// the shift's end.
+    #[serde(default)]
+    pub not_recovered_share: Option<f64>,
 }
 
 /// One shift as listed in the history.
@@ -159,7 +170,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const SHIFT_COLS: &str = "id, started_ms, ended_ms, source, label, beats, mean_hr_bpm, corrected_share, duration_s, activated_share, baseline_share, returns_to_baseline, returns_per_hour, longest_without_return_s, load_start, load_peak, load_end, prompts_offered, prompts_taken, resets";
+const SHIFT_COLS: &str = "id, started_ms, ended_ms, source, label, beats, mean_hr_bpm, corrected_share, duration_s, activated_share, baseline_share, returns_to_baseline, returns_per_hour, longest_without_return_s, load_start, load_peak, load_end, prompts_offered, prompts_taken, resets, activation_episodes, median_recovery_s, not_recovered_share";
 
 fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShiftRecord> {
     Ok(ShiftRecord {
@@ -184,6 +195,9 @@ fn shift_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ShiftRecord> {
             prompts_offered: r.get(17)?,
             prompts_taken: r.get(18)?,
             resets: r.get(19)?,
+            activation_episodes: r.get(20)?,
+            median_recovery_s: r.get(21)?,
+            not_recovered_share: r.get(22)?,
         },
     })
 }
@@ -575,7 +589,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
-            "UPDATE shifts SET ended_ms = ?2, summary = ?3, beats = ?4, mean_hr_bpm = ?5, corrected_share = ?6, duration_s = ?7, activated_share = ?8, baseline_share = ?9, returns_to_baseline = ?10, returns_per_hour = ?11, longest_without_return_s = ?12, load_start = ?13, load_peak = ?14, load_end = ?15, prompts_offered = ?16, prompts_taken = ?17, resets = ?18
+            "UPDATE shifts SET ended_ms = ?2, summary = ?3, beats = ?4, mean_hr_bpm = ?5, corrected_share = ?6, duration_s = ?7, activated_share = ?8, baseline_share = ?9, returns_to_baseline = ?10, returns_per_hour = ?11, longest_without_return_s = ?12, load_start = ?13, load_peak = ?14, load_end = ?15, prompts_offered = ?16, prompts_taken = ?17, resets = ?18, activation_episodes = ?19, median_recovery_s = ?20, not_recovered_share = ?21
              WHERE id = ?1 AND ended_ms IS NULL",
             params![
                 id,
@@ -596,6 +610,9 @@ impl Store {
                 k.prompts_offered,
                 k.prompts_taken,
                 k.resets,
+                k.activation_episodes,
+                k.median_recovery_s,
+                k.not_recovered_share,
             ],
         )?;
         if changed == 0 {

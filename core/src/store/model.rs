@@ -8,8 +8,14 @@
 use super::carry::BaselineRecord;
 use super::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
 use crate::Millis;
+use crate::baseline::{BaselineSample, BaselineSource, estimate};
+use crate::drift::{self, ShiftArc, ShiftPoint};
+use crate::offshift;
 use crate::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
+use std::collections::HashMap;
+
+const DAY_MS: Millis = 86_400_000;
 
 /// Event kind under which user actions (the model's inputs other than
 /// data) are stored, so a shift can be rebuilt by replaying them.
@@ -47,6 +53,9 @@ impl KeyFigures {
             prompts_offered: Some(i64::from(s.prompts_offered)),
             prompts_taken: Some(i64::from(s.prompts_taken)),
             resets: i64::try_from(s.resets.len()).ok(),
+            activation_episodes: i64::try_from(s.recovery.episodes.len()).ok(),
+            median_recovery_s: s.recovery.median_recovery_s,
+            not_recovered_share: s.recovery.not_recovered_share,
         }
     }
 }
@@ -65,6 +74,8 @@ impl ShiftRecord {
             longest_without_return_s: k.longest_without_return_s?,
             load_peak: k.load_peak?,
             load_end: k.load_end?,
+            median_recovery_s: k.median_recovery_s,
+            not_recovered_share: k.not_recovered_share,
         })
     }
 }
@@ -144,9 +155,10 @@ impl ShiftWriter {
 impl Store {
     /// What a shift starting at `start_ms` begins from: the personal
     /// baseline's rolling history, the digests of up to [`TREND_SHIFTS`]
-    /// earlier ended shifts (for the trend), and the load the last of them
-    /// ended with (carried over, as `ShiftSetup::load_start` says; the model
-    /// decides how it decays).
+    /// earlier ended shifts (for the trend), and the load carried from the
+    /// last of them. The store only supplies that shift's end time and end
+    /// load; how much of it is left after the time off is the model's rule
+    /// ([`crate::offshift::carry`], with `config.load.off_shift`).
     pub fn shift_setup(
         &self,
         start_ms: Millis,
@@ -158,7 +170,11 @@ impl Store {
             .into_iter()
             .filter(|r| r.started_ms < start_ms)
             .collect();
-        let load_start = earlier.last().and_then(|r| r.key.load_end).unwrap_or(0.0);
+        let carry = earlier.last().and_then(|r| {
+            let end = r.ended_ms?;
+            let load = r.key.load_end?;
+            Some(offshift::carry(load, end, start_ms, &config.load.off_shift))
+        });
         let previous: Vec<ShiftDigest> = earlier.iter().filter_map(ShiftRecord::digest).collect();
         let previous = previous
             .get(previous.len().saturating_sub(TREND_SHIFTS)..)
@@ -168,8 +184,66 @@ impl Store {
             config,
             history,
             previous,
-            load_start,
+            load_start: carry.map_or(0.0, |c| c.carried),
+            carry,
         })
+    }
+
+    /// The arc across shifts for the history screens: the ended shifts of
+    /// the last `days` days before the end of the latest one (time comes
+    /// from the data, never from a clock), each with its drift figures, and
+    /// the drift as of the latest shift ([`crate::drift`]). Calm HR and
+    /// lnRMSSD come from each shift's own still minutes (the baseline rows
+    /// it saved), through the baseline estimator of `config.baseline`.
+    pub fn shift_arc(&self, days: u32, config: &ShiftConfig) -> Result<ShiftArc, StoreError> {
+        let ended = self.trend(u32::MAX)?;
+        let Some(last_end) = ended.iter().filter_map(|r| r.ended_ms).max() else {
+            return Ok(drift::arc(&[], 0));
+        };
+        let show_from = last_end.saturating_sub(DAY_MS.saturating_mul(i64::from(days)));
+        let from = show_from.saturating_sub(DAY_MS * drift::NORMAL_DAYS);
+        let mut calm: HashMap<ShiftId, Vec<BaselineSample>> = HashMap::new();
+        for b in self.baselines(&format!(
+            "WHERE t_ms >= {from} AND t_ms <= {last_end} ORDER BY t_ms, id"
+        ))? {
+            if let (Some(id), Ok(rec)) = (
+                b.shift_id,
+                serde_json::from_value::<BaselineRecord>(b.payload),
+            ) {
+                calm.entry(id).or_default().extend(rec.samples);
+            }
+        }
+        let mut points = Vec::new();
+        let mut previous_end: Option<Millis> = None;
+        for r in &ended {
+            let Some(end) = r.ended_ms else { continue };
+            let off_shift_h =
+                previous_end.map(|e| r.started_ms.saturating_sub(e).max(0) as f64 / 3_600_000.0);
+            previous_end = Some(end);
+            if end < from {
+                continue;
+            }
+            let own = calm
+                .get(&r.id)
+                .filter(|s| s.len() >= drift::MIN_CALM_MINUTES as usize)
+                .and_then(|s| estimate(s, BaselineSource::Personal, &config.baseline));
+            let k = &r.key;
+            points.push(ShiftPoint {
+                shift_id: r.id,
+                start_ms: r.started_ms,
+                end_ms: end,
+                calm_hr_bpm: own.map(|b| b.hr_bpm),
+                calm_ln_rmssd: own.and_then(|b| b.ln_rmssd),
+                median_recovery_s: k.median_recovery_s,
+                not_recovered_share: k.not_recovered_share,
+                load_start: k.load_start,
+                load_end: k.load_end,
+                returns_per_hour: k.returns_per_hour,
+                off_shift_h,
+                quick_return: off_shift_h.is_some_and(|h| h < config.load.off_shift.quick_return_h),
+            });
+        }
+        Ok(drift::arc(&points, show_from))
     }
 
     /// The stored model summary of a shift, typed (None when the shift has

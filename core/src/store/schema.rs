@@ -102,6 +102,14 @@ ALTER TABLE shifts ADD COLUMN writer TEXT;
 CREATE INDEX shifts_ended ON shifts(ended_ms);
 ",
     },
+    Migration {
+        what: "v4: recovery time per shift (activation episodes, median recovery, share not recovered)",
+        sql: "
+ALTER TABLE shifts ADD COLUMN activation_episodes INTEGER;
+ALTER TABLE shifts ADD COLUMN median_recovery_s REAL;
+ALTER TABLE shifts ADD COLUMN not_recovered_share REAL;
+",
+    },
 ];
 
 /// The schema version this code writes.

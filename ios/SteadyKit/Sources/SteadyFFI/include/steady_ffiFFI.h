@@ -384,6 +384,11 @@ void uniffi_steady_ffi_fn_method_steadystore_export(uint64_t ptr, int64_t id, Ru
 uint64_t uniffi_steady_ffi_fn_method_steadystore_resume_shift(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFT_ARC
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFT_ARC
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_shift_arc(uint64_t ptr, uint32_t days, RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFTS
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_SHIFTS
 RustBuffer uniffi_steady_ffi_fn_method_steadystore_shifts(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -828,6 +833,12 @@ uint16_t uniffi_steady_ffi_checksum_method_steadystore_export(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_RESUME_SHIFT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_RESUME_SHIFT
 uint16_t uniffi_steady_ffi_checksum_method_steadystore_resume_shift(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SHIFT_ARC
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_SHIFT_ARC
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_shift_arc(void
     
 );
 #endif

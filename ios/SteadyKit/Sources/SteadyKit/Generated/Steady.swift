@@ -1200,6 +1200,15 @@ public protocol SteadyStoreProtocol: AnyObject, Sendable {
     func resumeShift(id: Int64) throws  -> LiveShift
     
     /**
+     * The arc across shifts for the history screen: the ended shifts of
+     * the last `days` days before the latest one ends, each with its drift
+     * figures (7-day mean, 28-day normal range), and the drift as of the
+     * latest shift with its plain-language line (the core's
+     * `Store::shift_arc`; `steady trend --json` prints the same).
+     */
+    func shiftArc(days: UInt32, config: ShiftConfig) throws  -> ShiftArc
+    
+    /**
      * Every shift, oldest first.
      */
     func shifts() throws  -> [ShiftInfo]
@@ -1327,6 +1336,24 @@ open func resumeShift(id: Int64)throws  -> LiveShift  {
     uniffi_steady_ffi_fn_method_steadystore_resume_shift(
             self.uniffiCloneHandle(),
         FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The arc across shifts for the history screen: the ended shifts of
+     * the last `days` days before the latest one ends, each with its drift
+     * figures (7-day mean, 28-day normal range), and the drift as of the
+     * latest shift with its plain-language line (the core's
+     * `Store::shift_arc`; `steady trend --json` prints the same).
+     */
+open func shiftArc(days: UInt32, config: ShiftConfig)throws  -> ShiftArc  {
+    return try  FfiConverterTypeShiftArc_lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_shift_arc(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(days),
+        FfiConverterTypeShiftConfig_lower(config),uniffiCallStatus
     )
 })
 }
@@ -2585,6 +2612,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_resume_shift() != 56359) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_shift_arc() != 60932) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {

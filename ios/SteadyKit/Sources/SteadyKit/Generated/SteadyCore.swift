@@ -910,6 +910,64 @@ public func FfiConverterTypeActivationConfig_lower(_ value: ActivationConfig) ->
 
 
 /**
+ * One shift of the arc with every figure's drift as of its end (the
+ * week's mean and normal range then): what the history chart draws.
+ */
+public struct ArcPoint: Equatable, Hashable {
+    public let shift: ShiftPoint
+    public let figures: [FigureDrift]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(shift: ShiftPoint, figures: [FigureDrift]) {
+        self.shift = shift
+        self.figures = figures
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ArcPoint: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeArcPoint: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ArcPoint {
+        return
+            try ArcPoint(
+                shift: FfiConverterTypeShiftPoint.read(from: &buf), 
+                figures: FfiConverterSequenceTypeFigureDrift.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ArcPoint, into buf: inout [UInt8]) {
+        FfiConverterTypeShiftPoint.write(value.shift, into: &buf)
+        FfiConverterSequenceTypeFigureDrift.write(value.figures, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeArcPoint_lift(_ buf: RustBuffer) throws -> ArcPoint {
+    return try FfiConverterTypeArcPoint.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeArcPoint_lower(_ value: ArcPoint) -> RustBuffer {
+    return FfiConverterTypeArcPoint.lower(value)
+}
+
+
+/**
  * The baseline the gauge is measured against.
  */
 public struct Baseline: Equatable, Hashable {
@@ -1385,6 +1443,281 @@ public func FfiConverterTypeBreathPhase_lower(_ value: BreathPhase) -> RustBuffe
 
 
 /**
+ * The drift at one moment.
+ */
+public struct Drift: Equatable, Hashable {
+    /**
+     * The moment assessed (normally the end of the latest shift).
+     */
+    public let atMs: Int64
+    public let figures: [FigureDrift]
+    /**
+     * One plain-language sentence when several figures moved the same
+     * way this week; `None` otherwise.
+     */
+    public let line: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The moment assessed (normally the end of the latest shift).
+         */atMs: Int64, figures: [FigureDrift], 
+        /**
+         * One plain-language sentence when several figures moved the same
+         * way this week; `None` otherwise.
+         */line: String?) {
+        self.atMs = atMs
+        self.figures = figures
+        self.line = line
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Drift: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDrift: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Drift {
+        return
+            try Drift(
+                atMs: FfiConverterInt64.read(from: &buf), 
+                figures: FfiConverterSequenceTypeFigureDrift.read(from: &buf), 
+                line: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Drift, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.atMs, into: &buf)
+        FfiConverterSequenceTypeFigureDrift.write(value.figures, into: &buf)
+        FfiConverterOptionString.write(value.line, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDrift_lift(_ buf: RustBuffer) throws -> Drift {
+    return try FfiConverterTypeDrift.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDrift_lower(_ value: Drift) -> RustBuffer {
+    return FfiConverterTypeDrift.lower(value)
+}
+
+
+/**
+ * One activation episode.
+ */
+public struct Episode: Equatable, Hashable {
+    /**
+     * First refresh in `activated`.
+     */
+    public let startMs: Int64
+    /**
+     * The refresh with the largest distance.
+     */
+    public let peakMs: Int64
+    /**
+     * That distance (spreads).
+     */
+    public let peakDistance: Double
+    /**
+     * When the outcome was decided (the return, the next episode's start,
+     * the interruption or the end of the shift).
+     */
+    public let endMs: Int64
+    public let outcome: EpisodeOutcome
+    /**
+     * Peak to baseline, seconds (only when recovered).
+     */
+    public let recoveryS: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * First refresh in `activated`.
+         */startMs: Int64, 
+        /**
+         * The refresh with the largest distance.
+         */peakMs: Int64, 
+        /**
+         * That distance (spreads).
+         */peakDistance: Double, 
+        /**
+         * When the outcome was decided (the return, the next episode's start,
+         * the interruption or the end of the shift).
+         */endMs: Int64, outcome: EpisodeOutcome, 
+        /**
+         * Peak to baseline, seconds (only when recovered).
+         */recoveryS: Double?) {
+        self.startMs = startMs
+        self.peakMs = peakMs
+        self.peakDistance = peakDistance
+        self.endMs = endMs
+        self.outcome = outcome
+        self.recoveryS = recoveryS
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Episode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEpisode: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Episode {
+        return
+            try Episode(
+                startMs: FfiConverterInt64.read(from: &buf), 
+                peakMs: FfiConverterInt64.read(from: &buf), 
+                peakDistance: FfiConverterDouble.read(from: &buf), 
+                endMs: FfiConverterInt64.read(from: &buf), 
+                outcome: FfiConverterTypeEpisodeOutcome.read(from: &buf), 
+                recoveryS: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Episode, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.startMs, into: &buf)
+        FfiConverterInt64.write(value.peakMs, into: &buf)
+        FfiConverterDouble.write(value.peakDistance, into: &buf)
+        FfiConverterInt64.write(value.endMs, into: &buf)
+        FfiConverterTypeEpisodeOutcome.write(value.outcome, into: &buf)
+        FfiConverterOptionDouble.write(value.recoveryS, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEpisode_lift(_ buf: RustBuffer) throws -> Episode {
+    return try FfiConverterTypeEpisode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEpisode_lower(_ value: Episode) -> RustBuffer {
+    return FfiConverterTypeEpisode.lower(value)
+}
+
+
+/**
+ * One figure's week against its normal range.
+ */
+public struct FigureDrift: Equatable, Hashable {
+    public let figure: Figure
+    /**
+     * Mean of this week's shifts.
+     */
+    public let weekMean: Double?
+    /**
+     * Mean of the 28 days' shifts.
+     */
+    public let normalMean: Double?
+    /**
+     * Smallest worthwhile change (the half-width of the normal range).
+     */
+    public let swc: Double?
+    public let weekShifts: UInt32
+    public let normalShifts: UInt32
+    public let direction: Direction
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(figure: Figure, 
+        /**
+         * Mean of this week's shifts.
+         */weekMean: Double?, 
+        /**
+         * Mean of the 28 days' shifts.
+         */normalMean: Double?, 
+        /**
+         * Smallest worthwhile change (the half-width of the normal range).
+         */swc: Double?, weekShifts: UInt32, normalShifts: UInt32, direction: Direction) {
+        self.figure = figure
+        self.weekMean = weekMean
+        self.normalMean = normalMean
+        self.swc = swc
+        self.weekShifts = weekShifts
+        self.normalShifts = normalShifts
+        self.direction = direction
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FigureDrift: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFigureDrift: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FigureDrift {
+        return
+            try FigureDrift(
+                figure: FfiConverterTypeFigure.read(from: &buf), 
+                weekMean: FfiConverterOptionDouble.read(from: &buf), 
+                normalMean: FfiConverterOptionDouble.read(from: &buf), 
+                swc: FfiConverterOptionDouble.read(from: &buf), 
+                weekShifts: FfiConverterUInt32.read(from: &buf), 
+                normalShifts: FfiConverterUInt32.read(from: &buf), 
+                direction: FfiConverterTypeDirection.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FigureDrift, into buf: inout [UInt8]) {
+        FfiConverterTypeFigure.write(value.figure, into: &buf)
+        FfiConverterOptionDouble.write(value.weekMean, into: &buf)
+        FfiConverterOptionDouble.write(value.normalMean, into: &buf)
+        FfiConverterOptionDouble.write(value.swc, into: &buf)
+        FfiConverterUInt32.write(value.weekShifts, into: &buf)
+        FfiConverterUInt32.write(value.normalShifts, into: &buf)
+        FfiConverterTypeDirection.write(value.direction, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureDrift_lift(_ buf: RustBuffer) throws -> FigureDrift {
+    return try FfiConverterTypeFigureDrift.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigureDrift_lower(_ value: FigureDrift) -> RustBuffer {
+    return FfiConverterTypeFigureDrift.lower(value)
+}
+
+
+/**
  * One gauge refresh, as the shells render it.
  */
 public struct GaugeUpdate: Equatable, Hashable {
@@ -1573,6 +1906,115 @@ public func FfiConverterTypeLoad_lower(_ value: Load) -> RustBuffer {
 
 
 /**
+ * How the load a shift starts with was derived from the previous shift.
+ */
+public struct LoadCarry: Equatable, Hashable {
+    /**
+     * When the previous shift ended.
+     */
+    public let previousEndMs: Int64
+    /**
+     * The load it ended with (spread-minutes).
+     */
+    public let previousLoadEnd: Double
+    /**
+     * Hours between its end and this shift's start (0 if they overlap).
+     */
+    public let offShiftH: Double
+    /**
+     * Fewer than `quick_return_h` hours off.
+     */
+    public let quickReturn: Bool
+    /**
+     * Hours of sleep the rule assumes (not measured).
+     */
+    public let assumedSleepH: Double
+    /**
+     * The load this shift starts with (spread-minutes).
+     */
+    public let carried: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When the previous shift ended.
+         */previousEndMs: Int64, 
+        /**
+         * The load it ended with (spread-minutes).
+         */previousLoadEnd: Double, 
+        /**
+         * Hours between its end and this shift's start (0 if they overlap).
+         */offShiftH: Double, 
+        /**
+         * Fewer than `quick_return_h` hours off.
+         */quickReturn: Bool, 
+        /**
+         * Hours of sleep the rule assumes (not measured).
+         */assumedSleepH: Double, 
+        /**
+         * The load this shift starts with (spread-minutes).
+         */carried: Double) {
+        self.previousEndMs = previousEndMs
+        self.previousLoadEnd = previousLoadEnd
+        self.offShiftH = offShiftH
+        self.quickReturn = quickReturn
+        self.assumedSleepH = assumedSleepH
+        self.carried = carried
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LoadCarry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLoadCarry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LoadCarry {
+        return
+            try LoadCarry(
+                previousEndMs: FfiConverterInt64.read(from: &buf), 
+                previousLoadEnd: FfiConverterDouble.read(from: &buf), 
+                offShiftH: FfiConverterDouble.read(from: &buf), 
+                quickReturn: FfiConverterBool.read(from: &buf), 
+                assumedSleepH: FfiConverterDouble.read(from: &buf), 
+                carried: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LoadCarry, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.previousEndMs, into: &buf)
+        FfiConverterDouble.write(value.previousLoadEnd, into: &buf)
+        FfiConverterDouble.write(value.offShiftH, into: &buf)
+        FfiConverterBool.write(value.quickReturn, into: &buf)
+        FfiConverterDouble.write(value.assumedSleepH, into: &buf)
+        FfiConverterDouble.write(value.carried, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadCarry_lift(_ buf: RustBuffer) throws -> LoadCarry {
+    return try FfiConverterTypeLoadCarry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLoadCarry_lower(_ value: LoadCarry) -> RustBuffer {
+    return FfiConverterTypeLoadCarry.lower(value)
+}
+
+
+/**
  * Parameters of the load (units above).
  */
 public struct LoadConfig: Equatable, Hashable {
@@ -1588,6 +2030,10 @@ public struct LoadConfig: Equatable, Hashable {
      * Longest step integrated at once; a longer gap counts as this long.
      */
     public let maxStepMs: Int64
+    /**
+     * How the load decays between shifts ([`crate::offshift`]).
+     */
+    public let offShift: OffShiftConfig
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1600,10 +2046,14 @@ public struct LoadConfig: Equatable, Hashable {
          */dischargeTauMin: Double, 
         /**
          * Longest step integrated at once; a longer gap counts as this long.
-         */maxStepMs: Int64) {
+         */maxStepMs: Int64, 
+        /**
+         * How the load decays between shifts ([`crate::offshift`]).
+         */offShift: OffShiftConfig) {
         self.nearBaselineSpreads = nearBaselineSpreads
         self.dischargeTauMin = dischargeTauMin
         self.maxStepMs = maxStepMs
+        self.offShift = offShift
     }
 
     
@@ -1624,7 +2074,8 @@ public struct FfiConverterTypeLoadConfig: FfiConverterRustBuffer {
             try LoadConfig(
                 nearBaselineSpreads: FfiConverterDouble.read(from: &buf), 
                 dischargeTauMin: FfiConverterDouble.read(from: &buf), 
-                maxStepMs: FfiConverterInt64.read(from: &buf)
+                maxStepMs: FfiConverterInt64.read(from: &buf), 
+                offShift: FfiConverterTypeOffShiftConfig.read(from: &buf)
         )
     }
 
@@ -1632,6 +2083,7 @@ public struct FfiConverterTypeLoadConfig: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.nearBaselineSpreads, into: &buf)
         FfiConverterDouble.write(value.dischargeTauMin, into: &buf)
         FfiConverterInt64.write(value.maxStepMs, into: &buf)
+        FfiConverterTypeOffShiftConfig.write(value.offShift, into: &buf)
     }
 }
 
@@ -1648,6 +2100,95 @@ public func FfiConverterTypeLoadConfig_lift(_ buf: RustBuffer) throws -> LoadCon
 #endif
 public func FfiConverterTypeLoadConfig_lower(_ value: LoadConfig) -> RustBuffer {
     return FfiConverterTypeLoadConfig.lower(value)
+}
+
+
+/**
+ * Parameters of the off-shift recovery (units in the names).
+ */
+public struct OffShiftConfig: Equatable, Hashable {
+    /**
+     * Rest between shifts below which a return is "quick" (EU: 11 h).
+     */
+    public let quickReturnH: Double
+    /**
+     * A full night's sleep (7 h, Watson et al. 2015).
+     */
+    public let sleepH: Double
+    /**
+     * Share of the load left after one full night (0..1).
+     */
+    public let nightCarry: Double
+    /**
+     * After this many days off, the next shift starts at 0.
+     */
+    public let freshStartDays: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Rest between shifts below which a return is "quick" (EU: 11 h).
+         */quickReturnH: Double, 
+        /**
+         * A full night's sleep (7 h, Watson et al. 2015).
+         */sleepH: Double, 
+        /**
+         * Share of the load left after one full night (0..1).
+         */nightCarry: Double, 
+        /**
+         * After this many days off, the next shift starts at 0.
+         */freshStartDays: Double) {
+        self.quickReturnH = quickReturnH
+        self.sleepH = sleepH
+        self.nightCarry = nightCarry
+        self.freshStartDays = freshStartDays
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OffShiftConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOffShiftConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OffShiftConfig {
+        return
+            try OffShiftConfig(
+                quickReturnH: FfiConverterDouble.read(from: &buf), 
+                sleepH: FfiConverterDouble.read(from: &buf), 
+                nightCarry: FfiConverterDouble.read(from: &buf), 
+                freshStartDays: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OffShiftConfig, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.quickReturnH, into: &buf)
+        FfiConverterDouble.write(value.sleepH, into: &buf)
+        FfiConverterDouble.write(value.nightCarry, into: &buf)
+        FfiConverterDouble.write(value.freshStartDays, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOffShiftConfig_lift(_ buf: RustBuffer) throws -> OffShiftConfig {
+    return try FfiConverterTypeOffShiftConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOffShiftConfig_lower(_ value: OffShiftConfig) -> RustBuffer {
+    return FfiConverterTypeOffShiftConfig.lower(value)
 }
 
 
@@ -2186,6 +2727,107 @@ public func FfiConverterTypeReading_lower(_ value: Reading) -> RustBuffer {
 
 
 /**
+ * A shift's recovery times.
+ */
+public struct RecoveryTimes: Equatable, Hashable {
+    /**
+     * Every episode, in time order.
+     */
+    public let episodes: [Episode]
+    /**
+     * Episodes back at baseline.
+     */
+    public let recovered: UInt32
+    /**
+     * Episodes not back at baseline before the next one or the shift's end.
+     */
+    public let notRecovered: UInt32
+    /**
+     * Median recovery time of the recovered episodes, seconds.
+     */
+    public let medianRecoveryS: Double?
+    /**
+     * `not_recovered / (recovered + not_recovered)`; `None` without
+     * episodes.
+     */
+    public let notRecoveredShare: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Every episode, in time order.
+         */episodes: [Episode], 
+        /**
+         * Episodes back at baseline.
+         */recovered: UInt32, 
+        /**
+         * Episodes not back at baseline before the next one or the shift's end.
+         */notRecovered: UInt32, 
+        /**
+         * Median recovery time of the recovered episodes, seconds.
+         */medianRecoveryS: Double?, 
+        /**
+         * `not_recovered / (recovered + not_recovered)`; `None` without
+         * episodes.
+         */notRecoveredShare: Double?) {
+        self.episodes = episodes
+        self.recovered = recovered
+        self.notRecovered = notRecovered
+        self.medianRecoveryS = medianRecoveryS
+        self.notRecoveredShare = notRecoveredShare
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecoveryTimes: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryTimes: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryTimes {
+        return
+            try RecoveryTimes(
+                episodes: FfiConverterSequenceTypeEpisode.read(from: &buf), 
+                recovered: FfiConverterUInt32.read(from: &buf), 
+                notRecovered: FfiConverterUInt32.read(from: &buf), 
+                medianRecoveryS: FfiConverterOptionDouble.read(from: &buf), 
+                notRecoveredShare: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecoveryTimes, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeEpisode.write(value.episodes, into: &buf)
+        FfiConverterUInt32.write(value.recovered, into: &buf)
+        FfiConverterUInt32.write(value.notRecovered, into: &buf)
+        FfiConverterOptionDouble.write(value.medianRecoveryS, into: &buf)
+        FfiConverterOptionDouble.write(value.notRecoveredShare, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryTimes_lift(_ buf: RustBuffer) throws -> RecoveryTimes {
+    return try FfiConverterTypeRecoveryTimes.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryTimes_lower(_ value: RecoveryTimes) -> RustBuffer {
+    return FfiConverterTypeRecoveryTimes.lower(value)
+}
+
+
+/**
  * The scored effect of one reset.
  */
 public struct ResetEffect: Equatable, Hashable {
@@ -2387,6 +3029,70 @@ public func FfiConverterTypeResetRecord_lower(_ value: ResetRecord) -> RustBuffe
 
 
 /**
+ * The arc across shifts: the shifts shown, oldest first, and the drift
+ * as of the end of the latest one.
+ */
+public struct ShiftArc: Equatable, Hashable {
+    public let points: [ArcPoint]
+    /**
+     * `None` without any shift.
+     */
+    public let drift: Drift?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(points: [ArcPoint], 
+        /**
+         * `None` without any shift.
+         */drift: Drift?) {
+        self.points = points
+        self.drift = drift
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftArc: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftArc: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftArc {
+        return
+            try ShiftArc(
+                points: FfiConverterSequenceTypeArcPoint.read(from: &buf), 
+                drift: FfiConverterOptionTypeDrift.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftArc, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeArcPoint.write(value.points, into: &buf)
+        FfiConverterOptionTypeDrift.write(value.drift, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftArc_lift(_ buf: RustBuffer) throws -> ShiftArc {
+    return try FfiConverterTypeShiftArc.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftArc_lower(_ value: ShiftArc) -> RustBuffer {
+    return FfiConverterTypeShiftArc.lower(value)
+}
+
+
+/**
  * All parameters of a shift (each part documented in its module).
  */
 public struct ShiftConfig: Equatable, Hashable {
@@ -2545,6 +3251,16 @@ public struct ShiftDigest: Equatable, Hashable {
     public let longestWithoutReturnS: Double
     public let loadPeak: Double
     public let loadEnd: Double
+    /**
+     * Median time from an activation's peak back to baseline, seconds
+     * ([`crate::recovery`]); `None` without a recovered episode.
+     */
+    public let medianRecoveryS: Double?
+    /**
+     * Share of activation episodes not back at baseline before the next
+     * one or the shift's end; `None` without episodes.
+     */
+    public let notRecoveredShare: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2554,7 +3270,15 @@ public struct ShiftDigest: Equatable, Hashable {
          */activatedShare: Double, 
         /**
          * Share of signal time at `baseline` (0..1).
-         */baselineShare: Double, returnsPerHour: Double, longestWithoutReturnS: Double, loadPeak: Double, loadEnd: Double) {
+         */baselineShare: Double, returnsPerHour: Double, longestWithoutReturnS: Double, loadPeak: Double, loadEnd: Double, 
+        /**
+         * Median time from an activation's peak back to baseline, seconds
+         * ([`crate::recovery`]); `None` without a recovered episode.
+         */medianRecoveryS: Double?, 
+        /**
+         * Share of activation episodes not back at baseline before the next
+         * one or the shift's end; `None` without episodes.
+         */notRecoveredShare: Double?) {
         self.startMs = startMs
         self.durationS = durationS
         self.activatedShare = activatedShare
@@ -2563,6 +3287,8 @@ public struct ShiftDigest: Equatable, Hashable {
         self.longestWithoutReturnS = longestWithoutReturnS
         self.loadPeak = loadPeak
         self.loadEnd = loadEnd
+        self.medianRecoveryS = medianRecoveryS
+        self.notRecoveredShare = notRecoveredShare
     }
 
     
@@ -2588,7 +3314,9 @@ public struct FfiConverterTypeShiftDigest: FfiConverterRustBuffer {
                 returnsPerHour: FfiConverterDouble.read(from: &buf), 
                 longestWithoutReturnS: FfiConverterDouble.read(from: &buf), 
                 loadPeak: FfiConverterDouble.read(from: &buf), 
-                loadEnd: FfiConverterDouble.read(from: &buf)
+                loadEnd: FfiConverterDouble.read(from: &buf), 
+                medianRecoveryS: FfiConverterOptionDouble.read(from: &buf), 
+                notRecoveredShare: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -2601,6 +3329,8 @@ public struct FfiConverterTypeShiftDigest: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.longestWithoutReturnS, into: &buf)
         FfiConverterDouble.write(value.loadPeak, into: &buf)
         FfiConverterDouble.write(value.loadEnd, into: &buf)
+        FfiConverterOptionDouble.write(value.medianRecoveryS, into: &buf)
+        FfiConverterOptionDouble.write(value.notRecoveredShare, into: &buf)
     }
 }
 
@@ -2621,6 +3351,151 @@ public func FfiConverterTypeShiftDigest_lower(_ value: ShiftDigest) -> RustBuffe
 
 
 /**
+ * One shift as the arc sees it (plain data; the store fills it).
+ */
+public struct ShiftPoint: Equatable, Hashable {
+    public let shiftId: Int64
+    public let startMs: Int64
+    public let endMs: Int64
+    /**
+     * Calm HR of this shift's own still minutes, bpm.
+     */
+    public let calmHrBpm: Double?
+    /**
+     * Calm lnRMSSD of this shift's own still minutes.
+     */
+    public let calmLnRmssd: Double?
+    /**
+     * Median recovery time, seconds.
+     */
+    public let medianRecoveryS: Double?
+    /**
+     * Share of activation episodes not recovered (0..1).
+     */
+    public let notRecoveredShare: Double?
+    /**
+     * Load carried in, spread-minutes.
+     */
+    public let loadStart: Double?
+    /**
+     * Load at the end, spread-minutes.
+     */
+    public let loadEnd: Double?
+    public let returnsPerHour: Double?
+    /**
+     * Hours since the previous shift ended (`None` for the first).
+     */
+    public let offShiftH: Double?
+    /**
+     * Fewer than 11 hours off before it (a quick return).
+     */
+    public let quickReturn: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(shiftId: Int64, startMs: Int64, endMs: Int64, 
+        /**
+         * Calm HR of this shift's own still minutes, bpm.
+         */calmHrBpm: Double?, 
+        /**
+         * Calm lnRMSSD of this shift's own still minutes.
+         */calmLnRmssd: Double?, 
+        /**
+         * Median recovery time, seconds.
+         */medianRecoveryS: Double?, 
+        /**
+         * Share of activation episodes not recovered (0..1).
+         */notRecoveredShare: Double?, 
+        /**
+         * Load carried in, spread-minutes.
+         */loadStart: Double?, 
+        /**
+         * Load at the end, spread-minutes.
+         */loadEnd: Double?, returnsPerHour: Double?, 
+        /**
+         * Hours since the previous shift ended (`None` for the first).
+         */offShiftH: Double?, 
+        /**
+         * Fewer than 11 hours off before it (a quick return).
+         */quickReturn: Bool) {
+        self.shiftId = shiftId
+        self.startMs = startMs
+        self.endMs = endMs
+        self.calmHrBpm = calmHrBpm
+        self.calmLnRmssd = calmLnRmssd
+        self.medianRecoveryS = medianRecoveryS
+        self.notRecoveredShare = notRecoveredShare
+        self.loadStart = loadStart
+        self.loadEnd = loadEnd
+        self.returnsPerHour = returnsPerHour
+        self.offShiftH = offShiftH
+        self.quickReturn = quickReturn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftPoint: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftPoint: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftPoint {
+        return
+            try ShiftPoint(
+                shiftId: FfiConverterInt64.read(from: &buf), 
+                startMs: FfiConverterInt64.read(from: &buf), 
+                endMs: FfiConverterInt64.read(from: &buf), 
+                calmHrBpm: FfiConverterOptionDouble.read(from: &buf), 
+                calmLnRmssd: FfiConverterOptionDouble.read(from: &buf), 
+                medianRecoveryS: FfiConverterOptionDouble.read(from: &buf), 
+                notRecoveredShare: FfiConverterOptionDouble.read(from: &buf), 
+                loadStart: FfiConverterOptionDouble.read(from: &buf), 
+                loadEnd: FfiConverterOptionDouble.read(from: &buf), 
+                returnsPerHour: FfiConverterOptionDouble.read(from: &buf), 
+                offShiftH: FfiConverterOptionDouble.read(from: &buf), 
+                quickReturn: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftPoint, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.shiftId, into: &buf)
+        FfiConverterInt64.write(value.startMs, into: &buf)
+        FfiConverterInt64.write(value.endMs, into: &buf)
+        FfiConverterOptionDouble.write(value.calmHrBpm, into: &buf)
+        FfiConverterOptionDouble.write(value.calmLnRmssd, into: &buf)
+        FfiConverterOptionDouble.write(value.medianRecoveryS, into: &buf)
+        FfiConverterOptionDouble.write(value.notRecoveredShare, into: &buf)
+        FfiConverterOptionDouble.write(value.loadStart, into: &buf)
+        FfiConverterOptionDouble.write(value.loadEnd, into: &buf)
+        FfiConverterOptionDouble.write(value.returnsPerHour, into: &buf)
+        FfiConverterOptionDouble.write(value.offShiftH, into: &buf)
+        FfiConverterBool.write(value.quickReturn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftPoint_lift(_ buf: RustBuffer) throws -> ShiftPoint {
+    return try FfiConverterTypeShiftPoint.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftPoint_lower(_ value: ShiftPoint) -> RustBuffer {
+    return FfiConverterTypeShiftPoint.lower(value)
+}
+
+
+/**
  * What a shift starts from: parameters and what the store kept.
  */
 public struct ShiftSetup: Equatable, Hashable {
@@ -2637,6 +3512,12 @@ public struct ShiftSetup: Equatable, Hashable {
      * Load carried over from the previous shift (0 for a fresh start).
      */
     public let loadStart: Double
+    /**
+     * How `load_start` was derived from the previous shift
+     * ([`crate::offshift::carry`]); `None` for a first shift or a start
+     * set by hand.
+     */
+    public let carry: LoadCarry?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2649,11 +3530,17 @@ public struct ShiftSetup: Equatable, Hashable {
          */previous: [ShiftDigest], 
         /**
          * Load carried over from the previous shift (0 for a fresh start).
-         */loadStart: Double) {
+         */loadStart: Double, 
+        /**
+         * How `load_start` was derived from the previous shift
+         * ([`crate::offshift::carry`]); `None` for a first shift or a start
+         * set by hand.
+         */carry: LoadCarry?) {
         self.config = config
         self.history = history
         self.previous = previous
         self.loadStart = loadStart
+        self.carry = carry
     }
 
     
@@ -2675,7 +3562,8 @@ public struct FfiConverterTypeShiftSetup: FfiConverterRustBuffer {
                 config: FfiConverterTypeShiftConfig.read(from: &buf), 
                 history: FfiConverterTypeBaselineHistory.read(from: &buf), 
                 previous: FfiConverterSequenceTypeShiftDigest.read(from: &buf), 
-                loadStart: FfiConverterDouble.read(from: &buf)
+                loadStart: FfiConverterDouble.read(from: &buf), 
+                carry: FfiConverterOptionTypeLoadCarry.read(from: &buf)
         )
     }
 
@@ -2684,6 +3572,7 @@ public struct FfiConverterTypeShiftSetup: FfiConverterRustBuffer {
         FfiConverterTypeBaselineHistory.write(value.history, into: &buf)
         FfiConverterSequenceTypeShiftDigest.write(value.previous, into: &buf)
         FfiConverterDouble.write(value.loadStart, into: &buf)
+        FfiConverterOptionTypeLoadCarry.write(value.carry, into: &buf)
     }
 }
 
@@ -2714,6 +3603,11 @@ public struct ShiftSummary: Equatable, Hashable {
     public let returnsToBaseline: UInt32
     public let longestWithoutReturnS: Double
     public let loadStart: Double
+    /**
+     * How `load_start` came from the previous shift (off-shift recovery,
+     * [`crate::offshift`]); `None` for a first or fresh shift.
+     */
+    public let loadCarry: LoadCarry?
     public let loadEnd: Double
     public let loadPeak: Double
     public let promptsOffered: UInt32
@@ -2731,18 +3625,29 @@ public struct ShiftSummary: Equatable, Hashable {
      * This shift's still minutes, for the store to add to the history.
      */
     public let baselineSamples: [BaselineSample]
+    /**
+     * Each activation episode's recovery time ([`crate::recovery`]).
+     */
+    public let recovery: RecoveryTimes
     public let digest: ShiftDigest
     public let trend: Trend
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(startMs: Int64, endMs: Int64, durationS: Double, timeIn: StateDurations, returnsToBaseline: UInt32, longestWithoutReturnS: Double, loadStart: Double, loadEnd: Double, loadPeak: Double, promptsOffered: UInt32, promptsTaken: UInt32, promptsSnoozed: UInt32, promptsDismissed: UInt32, prompts: [PromptRecord], resets: [ResetEffect], signal: SignalQuality, 
+    public init(startMs: Int64, endMs: Int64, durationS: Double, timeIn: StateDurations, returnsToBaseline: UInt32, longestWithoutReturnS: Double, loadStart: Double, 
+        /**
+         * How `load_start` came from the previous shift (off-shift recovery,
+         * [`crate::offshift`]); `None` for a first or fresh shift.
+         */loadCarry: LoadCarry?, loadEnd: Double, loadPeak: Double, promptsOffered: UInt32, promptsTaken: UInt32, promptsSnoozed: UInt32, promptsDismissed: UInt32, prompts: [PromptRecord], resets: [ResetEffect], signal: SignalQuality, 
         /**
          * The baseline in use at the end of the shift.
          */baseline: Baseline, 
         /**
          * This shift's still minutes, for the store to add to the history.
-         */baselineSamples: [BaselineSample], digest: ShiftDigest, trend: Trend) {
+         */baselineSamples: [BaselineSample], 
+        /**
+         * Each activation episode's recovery time ([`crate::recovery`]).
+         */recovery: RecoveryTimes, digest: ShiftDigest, trend: Trend) {
         self.startMs = startMs
         self.endMs = endMs
         self.durationS = durationS
@@ -2750,6 +3655,7 @@ public struct ShiftSummary: Equatable, Hashable {
         self.returnsToBaseline = returnsToBaseline
         self.longestWithoutReturnS = longestWithoutReturnS
         self.loadStart = loadStart
+        self.loadCarry = loadCarry
         self.loadEnd = loadEnd
         self.loadPeak = loadPeak
         self.promptsOffered = promptsOffered
@@ -2761,6 +3667,7 @@ public struct ShiftSummary: Equatable, Hashable {
         self.signal = signal
         self.baseline = baseline
         self.baselineSamples = baselineSamples
+        self.recovery = recovery
         self.digest = digest
         self.trend = trend
     }
@@ -2788,6 +3695,7 @@ public struct FfiConverterTypeShiftSummary: FfiConverterRustBuffer {
                 returnsToBaseline: FfiConverterUInt32.read(from: &buf), 
                 longestWithoutReturnS: FfiConverterDouble.read(from: &buf), 
                 loadStart: FfiConverterDouble.read(from: &buf), 
+                loadCarry: FfiConverterOptionTypeLoadCarry.read(from: &buf), 
                 loadEnd: FfiConverterDouble.read(from: &buf), 
                 loadPeak: FfiConverterDouble.read(from: &buf), 
                 promptsOffered: FfiConverterUInt32.read(from: &buf), 
@@ -2799,6 +3707,7 @@ public struct FfiConverterTypeShiftSummary: FfiConverterRustBuffer {
                 signal: FfiConverterTypeSignalQuality.read(from: &buf), 
                 baseline: FfiConverterTypeBaseline.read(from: &buf), 
                 baselineSamples: FfiConverterSequenceTypeBaselineSample.read(from: &buf), 
+                recovery: FfiConverterTypeRecoveryTimes.read(from: &buf), 
                 digest: FfiConverterTypeShiftDigest.read(from: &buf), 
                 trend: FfiConverterTypeTrend.read(from: &buf)
         )
@@ -2812,6 +3721,7 @@ public struct FfiConverterTypeShiftSummary: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.returnsToBaseline, into: &buf)
         FfiConverterDouble.write(value.longestWithoutReturnS, into: &buf)
         FfiConverterDouble.write(value.loadStart, into: &buf)
+        FfiConverterOptionTypeLoadCarry.write(value.loadCarry, into: &buf)
         FfiConverterDouble.write(value.loadEnd, into: &buf)
         FfiConverterDouble.write(value.loadPeak, into: &buf)
         FfiConverterUInt32.write(value.promptsOffered, into: &buf)
@@ -2823,6 +3733,7 @@ public struct FfiConverterTypeShiftSummary: FfiConverterRustBuffer {
         FfiConverterTypeSignalQuality.write(value.signal, into: &buf)
         FfiConverterTypeBaseline.write(value.baseline, into: &buf)
         FfiConverterSequenceTypeBaselineSample.write(value.baselineSamples, into: &buf)
+        FfiConverterTypeRecoveryTimes.write(value.recovery, into: &buf)
         FfiConverterTypeShiftDigest.write(value.digest, into: &buf)
         FfiConverterTypeTrend.write(value.trend, into: &buf)
     }
@@ -3041,19 +3952,35 @@ public struct Trend: Equatable, Hashable {
     public let returnsPerHourChange: Double?
     public let loadPeakChange: Double?
     public let loadEndChange: Double?
+    /**
+     * Against the earlier shifts that have a median recovery time.
+     */
+    public let medianRecoveryChangeS: Double?
+    /**
+     * Against the earlier shifts that had activation episodes.
+     */
+    public let notRecoveredShareChange: Double?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
          * Number of earlier shifts compared against (0 = no trend yet).
-         */previousShifts: UInt32, activatedShareChange: Double?, baselineShareChange: Double?, returnsPerHourChange: Double?, loadPeakChange: Double?, loadEndChange: Double?) {
+         */previousShifts: UInt32, activatedShareChange: Double?, baselineShareChange: Double?, returnsPerHourChange: Double?, loadPeakChange: Double?, loadEndChange: Double?, 
+        /**
+         * Against the earlier shifts that have a median recovery time.
+         */medianRecoveryChangeS: Double?, 
+        /**
+         * Against the earlier shifts that had activation episodes.
+         */notRecoveredShareChange: Double?) {
         self.previousShifts = previousShifts
         self.activatedShareChange = activatedShareChange
         self.baselineShareChange = baselineShareChange
         self.returnsPerHourChange = returnsPerHourChange
         self.loadPeakChange = loadPeakChange
         self.loadEndChange = loadEndChange
+        self.medianRecoveryChangeS = medianRecoveryChangeS
+        self.notRecoveredShareChange = notRecoveredShareChange
     }
 
     
@@ -3077,7 +4004,9 @@ public struct FfiConverterTypeTrend: FfiConverterRustBuffer {
                 baselineShareChange: FfiConverterOptionDouble.read(from: &buf), 
                 returnsPerHourChange: FfiConverterOptionDouble.read(from: &buf), 
                 loadPeakChange: FfiConverterOptionDouble.read(from: &buf), 
-                loadEndChange: FfiConverterOptionDouble.read(from: &buf)
+                loadEndChange: FfiConverterOptionDouble.read(from: &buf), 
+                medianRecoveryChangeS: FfiConverterOptionDouble.read(from: &buf), 
+                notRecoveredShareChange: FfiConverterOptionDouble.read(from: &buf)
         )
     }
 
@@ -3088,6 +4017,8 @@ public struct FfiConverterTypeTrend: FfiConverterRustBuffer {
         FfiConverterOptionDouble.write(value.returnsPerHourChange, into: &buf)
         FfiConverterOptionDouble.write(value.loadPeakChange, into: &buf)
         FfiConverterOptionDouble.write(value.loadEndChange, into: &buf)
+        FfiConverterOptionDouble.write(value.medianRecoveryChangeS, into: &buf)
+        FfiConverterOptionDouble.write(value.notRecoveredShareChange, into: &buf)
     }
 }
 
@@ -3449,6 +4380,95 @@ public func FfiConverterTypeBreathKind_lower(_ value: BreathKind) -> RustBuffer 
 
 
 /**
+ * Where this week's mean sits against the normal range.
+ */
+
+public enum Direction: Equatable, Hashable {
+    
+    /**
+     * Within the smallest worthwhile change.
+     */
+    case usual
+    case worse
+    case better
+    /**
+     * Too few shifts for a week's mean or a normal range.
+     */
+    case notEnough
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Direction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDirection: FfiConverterRustBuffer {
+    typealias SwiftType = Direction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Direction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .usual
+        
+        case 2: return .worse
+        
+        case 3: return .better
+        
+        case 4: return .notEnough
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Direction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .usual:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .worse:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .better:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .notEnough:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDirection_lift(_ buf: RustBuffer) throws -> Direction {
+    return try FfiConverterTypeDirection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDirection_lower(_ value: Direction) -> RustBuffer {
+    return FfiConverterTypeDirection.lower(value)
+}
+
+
+
+/**
  * What the reset did.
  */
 
@@ -3530,6 +4550,198 @@ public func FfiConverterTypeEffectVerdict_lift(_ buf: RustBuffer) throws -> Effe
 #endif
 public func FfiConverterTypeEffectVerdict_lower(_ value: EffectVerdict) -> RustBuffer {
     return FfiConverterTypeEffectVerdict.lower(value)
+}
+
+
+
+/**
+ * How an activation episode ended.
+ */
+
+public enum EpisodeOutcome: Equatable, Hashable {
+    
+    /**
+     * Back at baseline.
+     */
+    case recovered
+    /**
+     * The next episode began before a return to baseline.
+     */
+    case nextBeforeRecovery
+    /**
+     * Still away from baseline when the shift ended.
+     */
+    case openAtEnd
+    /**
+     * Physical activity or a signal loss came first: not timed.
+     */
+    case interrupted
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EpisodeOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEpisodeOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = EpisodeOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EpisodeOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .recovered
+        
+        case 2: return .nextBeforeRecovery
+        
+        case 3: return .openAtEnd
+        
+        case 4: return .interrupted
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EpisodeOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .recovered:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .nextBeforeRecovery:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .openAtEnd:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .interrupted:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEpisodeOutcome_lift(_ buf: RustBuffer) throws -> EpisodeOutcome {
+    return try FfiConverterTypeEpisodeOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEpisodeOutcome_lower(_ value: EpisodeOutcome) -> RustBuffer {
+    return FfiConverterTypeEpisodeOutcome.lower(value)
+}
+
+
+
+/**
+ * The figures the drift looks at.
+ */
+
+public enum Figure: Equatable, Hashable {
+    
+    case calmHr
+    case calmLnRmssd
+    case recoveryTime
+    case loadIn
+    case loadOut
+    case returnsPerHour
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Figure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFigure: FfiConverterRustBuffer {
+    typealias SwiftType = Figure
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Figure {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .calmHr
+        
+        case 2: return .calmLnRmssd
+        
+        case 3: return .recoveryTime
+        
+        case 4: return .loadIn
+        
+        case 5: return .loadOut
+        
+        case 6: return .returnsPerHour
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Figure, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .calmHr:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .calmLnRmssd:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .recoveryTime:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .loadIn:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .loadOut:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .returnsPerHour:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigure_lift(_ buf: RustBuffer) throws -> Figure {
+    return try FfiConverterTypeFigure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFigure_lower(_ value: Figure) -> RustBuffer {
+    return FfiConverterTypeFigure.lower(value)
 }
 
 
@@ -4295,6 +5507,103 @@ fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDrift: FfiConverterRustBuffer {
+    typealias SwiftType = Drift?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDrift.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDrift.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLoadCarry: FfiConverterRustBuffer {
+    typealias SwiftType = LoadCarry?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLoadCarry.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLoadCarry.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeArcPoint: FfiConverterRustBuffer {
+    typealias SwiftType = [ArcPoint]
+
+    public static func write(_ value: [ArcPoint], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeArcPoint.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ArcPoint] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ArcPoint]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeArcPoint.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeBaselineSample: FfiConverterRustBuffer {
     typealias SwiftType = [BaselineSample]
 
@@ -4337,6 +5646,56 @@ fileprivate struct FfiConverterSequenceTypeBreathPhase: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeBreathPhase.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeEpisode: FfiConverterRustBuffer {
+    typealias SwiftType = [Episode]
+
+    public static func write(_ value: [Episode], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEpisode.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Episode] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Episode]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEpisode.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFigureDrift: FfiConverterRustBuffer {
+    typealias SwiftType = [FigureDrift]
+
+    public static func write(_ value: [FigureDrift], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFigureDrift.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FigureDrift] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [FigureDrift]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFigureDrift.read(from: &buf))
         }
         return seq
     }

@@ -1321,6 +1321,48 @@ public object FfiConverterTypeActivationConfig: FfiConverterRustBuffer<Activatio
 
 
 /**
+ * One shift of the arc with every figure's drift as of its end (the
+ * week's mean and normal range then): what the history chart draws.
+ */
+data class ArcPoint (
+    val `shift`: ShiftPoint
+    , 
+    val `figures`: List<FigureDrift>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeArcPoint: FfiConverterRustBuffer<ArcPoint> {
+    override fun read(buf: ByteBuffer): ArcPoint {
+        return ArcPoint(
+            FfiConverterTypeShiftPoint.read(buf),
+            FfiConverterSequenceTypeFigureDrift.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ArcPoint) = (
+            FfiConverterTypeShiftPoint.allocationSize(value.`shift`) +
+            FfiConverterSequenceTypeFigureDrift.allocationSize(value.`figures`)
+    )
+
+    override fun write(value: ArcPoint, buf: ByteBuffer) {
+            FfiConverterTypeShiftPoint.write(value.`shift`, buf)
+            FfiConverterSequenceTypeFigureDrift.write(value.`figures`, buf)
+    }
+}
+
+
+
+/**
  * The baseline the gauge is measured against.
  */
 data class Baseline (
@@ -1672,6 +1714,211 @@ public object FfiConverterTypeBreathPhase: FfiConverterRustBuffer<BreathPhase> {
 
 
 /**
+ * The drift at one moment.
+ */
+data class Drift (
+    /**
+     * The moment assessed (normally the end of the latest shift).
+     */
+    val `atMs`: kotlin.Long
+    , 
+    val `figures`: List<FigureDrift>
+    , 
+    /**
+     * One plain-language sentence when several figures moved the same
+     * way this week; `None` otherwise.
+     */
+    val `line`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDrift: FfiConverterRustBuffer<Drift> {
+    override fun read(buf: ByteBuffer): Drift {
+        return Drift(
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypeFigureDrift.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Drift) = (
+            FfiConverterLong.allocationSize(value.`atMs`) +
+            FfiConverterSequenceTypeFigureDrift.allocationSize(value.`figures`) +
+            FfiConverterOptionalString.allocationSize(value.`line`)
+    )
+
+    override fun write(value: Drift, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`atMs`, buf)
+            FfiConverterSequenceTypeFigureDrift.write(value.`figures`, buf)
+            FfiConverterOptionalString.write(value.`line`, buf)
+    }
+}
+
+
+
+/**
+ * One activation episode.
+ */
+data class Episode (
+    /**
+     * First refresh in `activated`.
+     */
+    val `startMs`: kotlin.Long
+    , 
+    /**
+     * The refresh with the largest distance.
+     */
+    val `peakMs`: kotlin.Long
+    , 
+    /**
+     * That distance (spreads).
+     */
+    val `peakDistance`: kotlin.Double
+    , 
+    /**
+     * When the outcome was decided (the return, the next episode's start,
+     * the interruption or the end of the shift).
+     */
+    val `endMs`: kotlin.Long
+    , 
+    val `outcome`: EpisodeOutcome
+    , 
+    /**
+     * Peak to baseline, seconds (only when recovered).
+     */
+    val `recoveryS`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEpisode: FfiConverterRustBuffer<Episode> {
+    override fun read(buf: ByteBuffer): Episode {
+        return Episode(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTypeEpisodeOutcome.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Episode) = (
+            FfiConverterLong.allocationSize(value.`startMs`) +
+            FfiConverterLong.allocationSize(value.`peakMs`) +
+            FfiConverterDouble.allocationSize(value.`peakDistance`) +
+            FfiConverterLong.allocationSize(value.`endMs`) +
+            FfiConverterTypeEpisodeOutcome.allocationSize(value.`outcome`) +
+            FfiConverterOptionalDouble.allocationSize(value.`recoveryS`)
+    )
+
+    override fun write(value: Episode, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`startMs`, buf)
+            FfiConverterLong.write(value.`peakMs`, buf)
+            FfiConverterDouble.write(value.`peakDistance`, buf)
+            FfiConverterLong.write(value.`endMs`, buf)
+            FfiConverterTypeEpisodeOutcome.write(value.`outcome`, buf)
+            FfiConverterOptionalDouble.write(value.`recoveryS`, buf)
+    }
+}
+
+
+
+/**
+ * One figure's week against its normal range.
+ */
+data class FigureDrift (
+    val `figure`: Figure
+    , 
+    /**
+     * Mean of this week's shifts.
+     */
+    val `weekMean`: kotlin.Double?
+    , 
+    /**
+     * Mean of the 28 days' shifts.
+     */
+    val `normalMean`: kotlin.Double?
+    , 
+    /**
+     * Smallest worthwhile change (the half-width of the normal range).
+     */
+    val `swc`: kotlin.Double?
+    , 
+    val `weekShifts`: kotlin.UInt
+    , 
+    val `normalShifts`: kotlin.UInt
+    , 
+    val `direction`: Direction
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFigureDrift: FfiConverterRustBuffer<FigureDrift> {
+    override fun read(buf: ByteBuffer): FigureDrift {
+        return FigureDrift(
+            FfiConverterTypeFigure.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeDirection.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: FigureDrift) = (
+            FfiConverterTypeFigure.allocationSize(value.`figure`) +
+            FfiConverterOptionalDouble.allocationSize(value.`weekMean`) +
+            FfiConverterOptionalDouble.allocationSize(value.`normalMean`) +
+            FfiConverterOptionalDouble.allocationSize(value.`swc`) +
+            FfiConverterUInt.allocationSize(value.`weekShifts`) +
+            FfiConverterUInt.allocationSize(value.`normalShifts`) +
+            FfiConverterTypeDirection.allocationSize(value.`direction`)
+    )
+
+    override fun write(value: FigureDrift, buf: ByteBuffer) {
+            FfiConverterTypeFigure.write(value.`figure`, buf)
+            FfiConverterOptionalDouble.write(value.`weekMean`, buf)
+            FfiConverterOptionalDouble.write(value.`normalMean`, buf)
+            FfiConverterOptionalDouble.write(value.`swc`, buf)
+            FfiConverterUInt.write(value.`weekShifts`, buf)
+            FfiConverterUInt.write(value.`normalShifts`, buf)
+            FfiConverterTypeDirection.write(value.`direction`, buf)
+    }
+}
+
+
+
+/**
  * One gauge refresh, as the shells render it.
  */
 data class GaugeUpdate (
@@ -1815,6 +2062,85 @@ public object FfiConverterTypeLoad: FfiConverterRustBuffer<Load> {
 
 
 /**
+ * How the load a shift starts with was derived from the previous shift.
+ */
+data class LoadCarry (
+    /**
+     * When the previous shift ended.
+     */
+    val `previousEndMs`: kotlin.Long
+    , 
+    /**
+     * The load it ended with (spread-minutes).
+     */
+    val `previousLoadEnd`: kotlin.Double
+    , 
+    /**
+     * Hours between its end and this shift's start (0 if they overlap).
+     */
+    val `offShiftH`: kotlin.Double
+    , 
+    /**
+     * Fewer than `quick_return_h` hours off.
+     */
+    val `quickReturn`: kotlin.Boolean
+    , 
+    /**
+     * Hours of sleep the rule assumes (not measured).
+     */
+    val `assumedSleepH`: kotlin.Double
+    , 
+    /**
+     * The load this shift starts with (spread-minutes).
+     */
+    val `carried`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLoadCarry: FfiConverterRustBuffer<LoadCarry> {
+    override fun read(buf: ByteBuffer): LoadCarry {
+        return LoadCarry(
+            FfiConverterLong.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LoadCarry) = (
+            FfiConverterLong.allocationSize(value.`previousEndMs`) +
+            FfiConverterDouble.allocationSize(value.`previousLoadEnd`) +
+            FfiConverterDouble.allocationSize(value.`offShiftH`) +
+            FfiConverterBoolean.allocationSize(value.`quickReturn`) +
+            FfiConverterDouble.allocationSize(value.`assumedSleepH`) +
+            FfiConverterDouble.allocationSize(value.`carried`)
+    )
+
+    override fun write(value: LoadCarry, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`previousEndMs`, buf)
+            FfiConverterDouble.write(value.`previousLoadEnd`, buf)
+            FfiConverterDouble.write(value.`offShiftH`, buf)
+            FfiConverterBoolean.write(value.`quickReturn`, buf)
+            FfiConverterDouble.write(value.`assumedSleepH`, buf)
+            FfiConverterDouble.write(value.`carried`, buf)
+    }
+}
+
+
+
+/**
  * Parameters of the load (units above).
  */
 data class LoadConfig (
@@ -1832,6 +2158,11 @@ data class LoadConfig (
      * Longest step integrated at once; a longer gap counts as this long.
      */
     val `maxStepMs`: kotlin.Long
+    , 
+    /**
+     * How the load decays between shifts ([`crate::offshift`]).
+     */
+    val `offShift`: OffShiftConfig
     
 ){
     
@@ -1851,19 +2182,85 @@ public object FfiConverterTypeLoadConfig: FfiConverterRustBuffer<LoadConfig> {
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterLong.read(buf),
+            FfiConverterTypeOffShiftConfig.read(buf),
         )
     }
 
     override fun allocationSize(value: LoadConfig) = (
             FfiConverterDouble.allocationSize(value.`nearBaselineSpreads`) +
             FfiConverterDouble.allocationSize(value.`dischargeTauMin`) +
-            FfiConverterLong.allocationSize(value.`maxStepMs`)
+            FfiConverterLong.allocationSize(value.`maxStepMs`) +
+            FfiConverterTypeOffShiftConfig.allocationSize(value.`offShift`)
     )
 
     override fun write(value: LoadConfig, buf: ByteBuffer) {
             FfiConverterDouble.write(value.`nearBaselineSpreads`, buf)
             FfiConverterDouble.write(value.`dischargeTauMin`, buf)
             FfiConverterLong.write(value.`maxStepMs`, buf)
+            FfiConverterTypeOffShiftConfig.write(value.`offShift`, buf)
+    }
+}
+
+
+
+/**
+ * Parameters of the off-shift recovery (units in the names).
+ */
+data class OffShiftConfig (
+    /**
+     * Rest between shifts below which a return is "quick" (EU: 11 h).
+     */
+    val `quickReturnH`: kotlin.Double
+    , 
+    /**
+     * A full night's sleep (7 h, Watson et al. 2015).
+     */
+    val `sleepH`: kotlin.Double
+    , 
+    /**
+     * Share of the load left after one full night (0..1).
+     */
+    val `nightCarry`: kotlin.Double
+    , 
+    /**
+     * After this many days off, the next shift starts at 0.
+     */
+    val `freshStartDays`: kotlin.Double
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOffShiftConfig: FfiConverterRustBuffer<OffShiftConfig> {
+    override fun read(buf: ByteBuffer): OffShiftConfig {
+        return OffShiftConfig(
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OffShiftConfig) = (
+            FfiConverterDouble.allocationSize(value.`quickReturnH`) +
+            FfiConverterDouble.allocationSize(value.`sleepH`) +
+            FfiConverterDouble.allocationSize(value.`nightCarry`) +
+            FfiConverterDouble.allocationSize(value.`freshStartDays`)
+    )
+
+    override fun write(value: OffShiftConfig, buf: ByteBuffer) {
+            FfiConverterDouble.write(value.`quickReturnH`, buf)
+            FfiConverterDouble.write(value.`sleepH`, buf)
+            FfiConverterDouble.write(value.`nightCarry`, buf)
+            FfiConverterDouble.write(value.`freshStartDays`, buf)
     }
 }
 
@@ -2269,6 +2666,78 @@ public object FfiConverterTypeReading: FfiConverterRustBuffer<Reading> {
 
 
 /**
+ * A shift's recovery times.
+ */
+data class RecoveryTimes (
+    /**
+     * Every episode, in time order.
+     */
+    val `episodes`: List<Episode>
+    , 
+    /**
+     * Episodes back at baseline.
+     */
+    val `recovered`: kotlin.UInt
+    , 
+    /**
+     * Episodes not back at baseline before the next one or the shift's end.
+     */
+    val `notRecovered`: kotlin.UInt
+    , 
+    /**
+     * Median recovery time of the recovered episodes, seconds.
+     */
+    val `medianRecoveryS`: kotlin.Double?
+    , 
+    /**
+     * `not_recovered / (recovered + not_recovered)`; `None` without
+     * episodes.
+     */
+    val `notRecoveredShare`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecoveryTimes: FfiConverterRustBuffer<RecoveryTimes> {
+    override fun read(buf: ByteBuffer): RecoveryTimes {
+        return RecoveryTimes(
+            FfiConverterSequenceTypeEpisode.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RecoveryTimes) = (
+            FfiConverterSequenceTypeEpisode.allocationSize(value.`episodes`) +
+            FfiConverterUInt.allocationSize(value.`recovered`) +
+            FfiConverterUInt.allocationSize(value.`notRecovered`) +
+            FfiConverterOptionalDouble.allocationSize(value.`medianRecoveryS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`notRecoveredShare`)
+    )
+
+    override fun write(value: RecoveryTimes, buf: ByteBuffer) {
+            FfiConverterSequenceTypeEpisode.write(value.`episodes`, buf)
+            FfiConverterUInt.write(value.`recovered`, buf)
+            FfiConverterUInt.write(value.`notRecovered`, buf)
+            FfiConverterOptionalDouble.write(value.`medianRecoveryS`, buf)
+            FfiConverterOptionalDouble.write(value.`notRecoveredShare`, buf)
+    }
+}
+
+
+
+/**
  * The scored effect of one reset.
  */
 data class ResetEffect (
@@ -2425,6 +2894,51 @@ public object FfiConverterTypeResetRecord: FfiConverterRustBuffer<ResetRecord> {
 
 
 /**
+ * The arc across shifts: the shifts shown, oldest first, and the drift
+ * as of the end of the latest one.
+ */
+data class ShiftArc (
+    val `points`: List<ArcPoint>
+    , 
+    /**
+     * `None` without any shift.
+     */
+    val `drift`: Drift?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftArc: FfiConverterRustBuffer<ShiftArc> {
+    override fun read(buf: ByteBuffer): ShiftArc {
+        return ShiftArc(
+            FfiConverterSequenceTypeArcPoint.read(buf),
+            FfiConverterOptionalTypeDrift.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftArc) = (
+            FfiConverterSequenceTypeArcPoint.allocationSize(value.`points`) +
+            FfiConverterOptionalTypeDrift.allocationSize(value.`drift`)
+    )
+
+    override fun write(value: ShiftArc, buf: ByteBuffer) {
+            FfiConverterSequenceTypeArcPoint.write(value.`points`, buf)
+            FfiConverterOptionalTypeDrift.write(value.`drift`, buf)
+    }
+}
+
+
+
+/**
  * All parameters of a shift (each part documented in its module).
  */
 data class ShiftConfig (
@@ -2562,6 +3076,18 @@ data class ShiftDigest (
     val `loadPeak`: kotlin.Double
     , 
     val `loadEnd`: kotlin.Double
+    , 
+    /**
+     * Median time from an activation's peak back to baseline, seconds
+     * ([`crate::recovery`]); `None` without a recovered episode.
+     */
+    val `medianRecoveryS`: kotlin.Double?
+    , 
+    /**
+     * Share of activation episodes not back at baseline before the next
+     * one or the shift's end; `None` without episodes.
+     */
+    val `notRecoveredShare`: kotlin.Double?
     
 ){
     
@@ -2586,6 +3112,8 @@ public object FfiConverterTypeShiftDigest: FfiConverterRustBuffer<ShiftDigest> {
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
         )
     }
 
@@ -2597,7 +3125,9 @@ public object FfiConverterTypeShiftDigest: FfiConverterRustBuffer<ShiftDigest> {
             FfiConverterDouble.allocationSize(value.`returnsPerHour`) +
             FfiConverterDouble.allocationSize(value.`longestWithoutReturnS`) +
             FfiConverterDouble.allocationSize(value.`loadPeak`) +
-            FfiConverterDouble.allocationSize(value.`loadEnd`)
+            FfiConverterDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`medianRecoveryS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`notRecoveredShare`)
     )
 
     override fun write(value: ShiftDigest, buf: ByteBuffer) {
@@ -2609,6 +3139,123 @@ public object FfiConverterTypeShiftDigest: FfiConverterRustBuffer<ShiftDigest> {
             FfiConverterDouble.write(value.`longestWithoutReturnS`, buf)
             FfiConverterDouble.write(value.`loadPeak`, buf)
             FfiConverterDouble.write(value.`loadEnd`, buf)
+            FfiConverterOptionalDouble.write(value.`medianRecoveryS`, buf)
+            FfiConverterOptionalDouble.write(value.`notRecoveredShare`, buf)
+    }
+}
+
+
+
+/**
+ * One shift as the arc sees it (plain data; the store fills it).
+ */
+data class ShiftPoint (
+    val `shiftId`: kotlin.Long
+    , 
+    val `startMs`: kotlin.Long
+    , 
+    val `endMs`: kotlin.Long
+    , 
+    /**
+     * Calm HR of this shift's own still minutes, bpm.
+     */
+    val `calmHrBpm`: kotlin.Double?
+    , 
+    /**
+     * Calm lnRMSSD of this shift's own still minutes.
+     */
+    val `calmLnRmssd`: kotlin.Double?
+    , 
+    /**
+     * Median recovery time, seconds.
+     */
+    val `medianRecoveryS`: kotlin.Double?
+    , 
+    /**
+     * Share of activation episodes not recovered (0..1).
+     */
+    val `notRecoveredShare`: kotlin.Double?
+    , 
+    /**
+     * Load carried in, spread-minutes.
+     */
+    val `loadStart`: kotlin.Double?
+    , 
+    /**
+     * Load at the end, spread-minutes.
+     */
+    val `loadEnd`: kotlin.Double?
+    , 
+    val `returnsPerHour`: kotlin.Double?
+    , 
+    /**
+     * Hours since the previous shift ended (`None` for the first).
+     */
+    val `offShiftH`: kotlin.Double?
+    , 
+    /**
+     * Fewer than 11 hours off before it (a quick return).
+     */
+    val `quickReturn`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftPoint: FfiConverterRustBuffer<ShiftPoint> {
+    override fun read(buf: ByteBuffer): ShiftPoint {
+        return ShiftPoint(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftPoint) = (
+            FfiConverterLong.allocationSize(value.`shiftId`) +
+            FfiConverterLong.allocationSize(value.`startMs`) +
+            FfiConverterLong.allocationSize(value.`endMs`) +
+            FfiConverterOptionalDouble.allocationSize(value.`calmHrBpm`) +
+            FfiConverterOptionalDouble.allocationSize(value.`calmLnRmssd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`medianRecoveryS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`notRecoveredShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadStart`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`returnsPerHour`) +
+            FfiConverterOptionalDouble.allocationSize(value.`offShiftH`) +
+            FfiConverterBoolean.allocationSize(value.`quickReturn`)
+    )
+
+    override fun write(value: ShiftPoint, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`shiftId`, buf)
+            FfiConverterLong.write(value.`startMs`, buf)
+            FfiConverterLong.write(value.`endMs`, buf)
+            FfiConverterOptionalDouble.write(value.`calmHrBpm`, buf)
+            FfiConverterOptionalDouble.write(value.`calmLnRmssd`, buf)
+            FfiConverterOptionalDouble.write(value.`medianRecoveryS`, buf)
+            FfiConverterOptionalDouble.write(value.`notRecoveredShare`, buf)
+            FfiConverterOptionalDouble.write(value.`loadStart`, buf)
+            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
+            FfiConverterOptionalDouble.write(value.`returnsPerHour`, buf)
+            FfiConverterOptionalDouble.write(value.`offShiftH`, buf)
+            FfiConverterBoolean.write(value.`quickReturn`, buf)
     }
 }
 
@@ -2634,6 +3281,13 @@ data class ShiftSetup (
      * Load carried over from the previous shift (0 for a fresh start).
      */
     val `loadStart`: kotlin.Double
+    , 
+    /**
+     * How `load_start` was derived from the previous shift
+     * ([`crate::offshift::carry`]); `None` for a first shift or a start
+     * set by hand.
+     */
+    val `carry`: LoadCarry?
     
 ){
     
@@ -2654,6 +3308,7 @@ public object FfiConverterTypeShiftSetup: FfiConverterRustBuffer<ShiftSetup> {
             FfiConverterTypeBaselineHistory.read(buf),
             FfiConverterSequenceTypeShiftDigest.read(buf),
             FfiConverterDouble.read(buf),
+            FfiConverterOptionalTypeLoadCarry.read(buf),
         )
     }
 
@@ -2661,7 +3316,8 @@ public object FfiConverterTypeShiftSetup: FfiConverterRustBuffer<ShiftSetup> {
             FfiConverterTypeShiftConfig.allocationSize(value.`config`) +
             FfiConverterTypeBaselineHistory.allocationSize(value.`history`) +
             FfiConverterSequenceTypeShiftDigest.allocationSize(value.`previous`) +
-            FfiConverterDouble.allocationSize(value.`loadStart`)
+            FfiConverterDouble.allocationSize(value.`loadStart`) +
+            FfiConverterOptionalTypeLoadCarry.allocationSize(value.`carry`)
     )
 
     override fun write(value: ShiftSetup, buf: ByteBuffer) {
@@ -2669,6 +3325,7 @@ public object FfiConverterTypeShiftSetup: FfiConverterRustBuffer<ShiftSetup> {
             FfiConverterTypeBaselineHistory.write(value.`history`, buf)
             FfiConverterSequenceTypeShiftDigest.write(value.`previous`, buf)
             FfiConverterDouble.write(value.`loadStart`, buf)
+            FfiConverterOptionalTypeLoadCarry.write(value.`carry`, buf)
     }
 }
 
@@ -2691,6 +3348,12 @@ data class ShiftSummary (
     val `longestWithoutReturnS`: kotlin.Double
     , 
     val `loadStart`: kotlin.Double
+    , 
+    /**
+     * How `load_start` came from the previous shift (off-shift recovery,
+     * [`crate::offshift`]); `None` for a first or fresh shift.
+     */
+    val `loadCarry`: LoadCarry?
     , 
     val `loadEnd`: kotlin.Double
     , 
@@ -2720,6 +3383,11 @@ data class ShiftSummary (
      */
     val `baselineSamples`: List<BaselineSample>
     , 
+    /**
+     * Each activation episode's recovery time ([`crate::recovery`]).
+     */
+    val `recovery`: RecoveryTimes
+    , 
     val `digest`: ShiftDigest
     , 
     val `trend`: Trend
@@ -2746,6 +3414,7 @@ public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary>
             FfiConverterUInt.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
+            FfiConverterOptionalTypeLoadCarry.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterUInt.read(buf),
@@ -2757,6 +3426,7 @@ public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary>
             FfiConverterTypeSignalQuality.read(buf),
             FfiConverterTypeBaseline.read(buf),
             FfiConverterSequenceTypeBaselineSample.read(buf),
+            FfiConverterTypeRecoveryTimes.read(buf),
             FfiConverterTypeShiftDigest.read(buf),
             FfiConverterTypeTrend.read(buf),
         )
@@ -2770,6 +3440,7 @@ public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary>
             FfiConverterUInt.allocationSize(value.`returnsToBaseline`) +
             FfiConverterDouble.allocationSize(value.`longestWithoutReturnS`) +
             FfiConverterDouble.allocationSize(value.`loadStart`) +
+            FfiConverterOptionalTypeLoadCarry.allocationSize(value.`loadCarry`) +
             FfiConverterDouble.allocationSize(value.`loadEnd`) +
             FfiConverterDouble.allocationSize(value.`loadPeak`) +
             FfiConverterUInt.allocationSize(value.`promptsOffered`) +
@@ -2781,6 +3452,7 @@ public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary>
             FfiConverterTypeSignalQuality.allocationSize(value.`signal`) +
             FfiConverterTypeBaseline.allocationSize(value.`baseline`) +
             FfiConverterSequenceTypeBaselineSample.allocationSize(value.`baselineSamples`) +
+            FfiConverterTypeRecoveryTimes.allocationSize(value.`recovery`) +
             FfiConverterTypeShiftDigest.allocationSize(value.`digest`) +
             FfiConverterTypeTrend.allocationSize(value.`trend`)
     )
@@ -2793,6 +3465,7 @@ public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary>
             FfiConverterUInt.write(value.`returnsToBaseline`, buf)
             FfiConverterDouble.write(value.`longestWithoutReturnS`, buf)
             FfiConverterDouble.write(value.`loadStart`, buf)
+            FfiConverterOptionalTypeLoadCarry.write(value.`loadCarry`, buf)
             FfiConverterDouble.write(value.`loadEnd`, buf)
             FfiConverterDouble.write(value.`loadPeak`, buf)
             FfiConverterUInt.write(value.`promptsOffered`, buf)
@@ -2804,6 +3477,7 @@ public object FfiConverterTypeShiftSummary: FfiConverterRustBuffer<ShiftSummary>
             FfiConverterTypeSignalQuality.write(value.`signal`, buf)
             FfiConverterTypeBaseline.write(value.`baseline`, buf)
             FfiConverterSequenceTypeBaselineSample.write(value.`baselineSamples`, buf)
+            FfiConverterTypeRecoveryTimes.write(value.`recovery`, buf)
             FfiConverterTypeShiftDigest.write(value.`digest`, buf)
             FfiConverterTypeTrend.write(value.`trend`, buf)
     }
@@ -2976,6 +3650,16 @@ data class Trend (
     val `loadPeakChange`: kotlin.Double?
     , 
     val `loadEndChange`: kotlin.Double?
+    , 
+    /**
+     * Against the earlier shifts that have a median recovery time.
+     */
+    val `medianRecoveryChangeS`: kotlin.Double?
+    , 
+    /**
+     * Against the earlier shifts that had activation episodes.
+     */
+    val `notRecoveredShareChange`: kotlin.Double?
     
 ){
     
@@ -2998,6 +3682,8 @@ public object FfiConverterTypeTrend: FfiConverterRustBuffer<Trend> {
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
         )
     }
 
@@ -3007,7 +3693,9 @@ public object FfiConverterTypeTrend: FfiConverterRustBuffer<Trend> {
             FfiConverterOptionalDouble.allocationSize(value.`baselineShareChange`) +
             FfiConverterOptionalDouble.allocationSize(value.`returnsPerHourChange`) +
             FfiConverterOptionalDouble.allocationSize(value.`loadPeakChange`) +
-            FfiConverterOptionalDouble.allocationSize(value.`loadEndChange`)
+            FfiConverterOptionalDouble.allocationSize(value.`loadEndChange`) +
+            FfiConverterOptionalDouble.allocationSize(value.`medianRecoveryChangeS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`notRecoveredShareChange`)
     )
 
     override fun write(value: Trend, buf: ByteBuffer) {
@@ -3017,6 +3705,8 @@ public object FfiConverterTypeTrend: FfiConverterRustBuffer<Trend> {
             FfiConverterOptionalDouble.write(value.`returnsPerHourChange`, buf)
             FfiConverterOptionalDouble.write(value.`loadPeakChange`, buf)
             FfiConverterOptionalDouble.write(value.`loadEndChange`, buf)
+            FfiConverterOptionalDouble.write(value.`medianRecoveryChangeS`, buf)
+            FfiConverterOptionalDouble.write(value.`notRecoveredShareChange`, buf)
     }
 }
 
@@ -3204,6 +3894,51 @@ public object FfiConverterTypeBreathKind: FfiConverterRustBuffer<BreathKind> {
 
 
 /**
+ * Where this week's mean sits against the normal range.
+ */
+
+enum class Direction {
+    
+    /**
+     * Within the smallest worthwhile change.
+     */
+    USUAL,
+    WORSE,
+    BETTER,
+    /**
+     * Too few shifts for a week's mean or a normal range.
+     */
+    NOT_ENOUGH;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDirection: FfiConverterRustBuffer<Direction> {
+    override fun read(buf: ByteBuffer) = try {
+        Direction.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Direction) = 4UL
+
+    override fun write(value: Direction, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What the reset did.
  */
 
@@ -3237,6 +3972,98 @@ public object FfiConverterTypeEffectVerdict: FfiConverterRustBuffer<EffectVerdic
     override fun allocationSize(value: EffectVerdict) = 4UL
 
     override fun write(value: EffectVerdict, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How an activation episode ended.
+ */
+
+enum class EpisodeOutcome {
+    
+    /**
+     * Back at baseline.
+     */
+    RECOVERED,
+    /**
+     * The next episode began before a return to baseline.
+     */
+    NEXT_BEFORE_RECOVERY,
+    /**
+     * Still away from baseline when the shift ended.
+     */
+    OPEN_AT_END,
+    /**
+     * Physical activity or a signal loss came first: not timed.
+     */
+    INTERRUPTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEpisodeOutcome: FfiConverterRustBuffer<EpisodeOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        EpisodeOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: EpisodeOutcome) = 4UL
+
+    override fun write(value: EpisodeOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The figures the drift looks at.
+ */
+
+enum class Figure {
+    
+    CALM_HR,
+    CALM_LN_RMSSD,
+    RECOVERY_TIME,
+    LOAD_IN,
+    LOAD_OUT,
+    RETURNS_PER_HOUR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFigure: FfiConverterRustBuffer<Figure> {
+    override fun read(buf: ByteBuffer) = try {
+        Figure.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Figure) = 4UL
+
+    override fun write(value: Figure, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -4316,6 +5143,130 @@ public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeDrift: FfiConverterRustBuffer<Drift?> {
+    override fun read(buf: ByteBuffer): Drift? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDrift.read(buf)
+    }
+
+    override fun allocationSize(value: Drift?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDrift.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Drift?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDrift.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLoadCarry: FfiConverterRustBuffer<LoadCarry?> {
+    override fun read(buf: ByteBuffer): LoadCarry? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLoadCarry.read(buf)
+    }
+
+    override fun allocationSize(value: LoadCarry?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLoadCarry.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LoadCarry?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLoadCarry.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeArcPoint: FfiConverterRustBuffer<List<ArcPoint>> {
+    override fun read(buf: ByteBuffer): List<ArcPoint> {
+        val len = buf.getInt()
+        return List<ArcPoint>(len) {
+            FfiConverterTypeArcPoint.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ArcPoint>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeArcPoint.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ArcPoint>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeArcPoint.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeBaselineSample: FfiConverterRustBuffer<List<BaselineSample>> {
     override fun read(buf: ByteBuffer): List<BaselineSample> {
         val len = buf.getInt()
@@ -4362,6 +5313,62 @@ public object FfiConverterSequenceTypeBreathPhase: FfiConverterRustBuffer<List<B
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeBreathPhase.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeEpisode: FfiConverterRustBuffer<List<Episode>> {
+    override fun read(buf: ByteBuffer): List<Episode> {
+        val len = buf.getInt()
+        return List<Episode>(len) {
+            FfiConverterTypeEpisode.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Episode>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEpisode.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Episode>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEpisode.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeFigureDrift: FfiConverterRustBuffer<List<FigureDrift>> {
+    override fun read(buf: ByteBuffer): List<FigureDrift> {
+        val len = buf.getInt()
+        return List<FigureDrift>(len) {
+            FfiConverterTypeFigureDrift.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<FigureDrift>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeFigureDrift.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<FigureDrift>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeFigureDrift.write(it, buf)
         }
     }
 }

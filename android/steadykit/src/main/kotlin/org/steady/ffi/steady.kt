@@ -38,6 +38,7 @@ import org.steady.core.FfiConverterTypeBaseline
 import org.steady.core.FfiConverterTypeGaugeUpdate
 import org.steady.core.FfiConverterTypeMotion
 import org.steady.core.FfiConverterTypeResetProtocol
+import org.steady.core.FfiConverterTypeShiftArc
 import org.steady.core.FfiConverterTypeShiftConfig
 import org.steady.core.FfiConverterTypeShiftEvent
 import org.steady.core.FfiConverterTypeShiftSetup
@@ -45,6 +46,7 @@ import org.steady.core.FfiConverterTypeShiftSummary
 import org.steady.core.GaugeUpdate
 import org.steady.core.Motion
 import org.steady.core.ResetProtocol
+import org.steady.core.ShiftArc
 import org.steady.core.ShiftConfig
 import org.steady.core.ShiftEvent
 import org.steady.core.ShiftSetup
@@ -53,6 +55,7 @@ import org.steady.core.RustBuffer as RustBufferBaseline
 import org.steady.core.RustBuffer as RustBufferGaugeUpdate
 import org.steady.core.RustBuffer as RustBufferMotion
 import org.steady.core.RustBuffer as RustBufferResetProtocol
+import org.steady.core.RustBuffer as RustBufferShiftArc
 import org.steady.core.RustBuffer as RustBufferShiftConfig
 import org.steady.core.RustBuffer as RustBufferShiftEvent
 import org.steady.core.RustBuffer as RustBufferShiftSetup
@@ -767,6 +770,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_method_steadystore_resume_shift(
     ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_shift_arc(
+    ): Int
     external fun uniffi_steady_ffi_checksum_method_steadystore_shifts(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_steadystore_start_shift(
@@ -851,6 +856,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_steady_ffi_fn_method_steadystore_resume_shift(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_steady_ffi_fn_method_steadystore_shift_arc(`ptr`: Long,`days`: Int,`config`: RustBufferShiftConfig.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferShiftArc.ByValue
     external fun uniffi_steady_ffi_fn_method_steadystore_shifts(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_method_steadystore_start_shift(`ptr`: Long,`tMs`: Long,`config`: RustBufferShiftConfig.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1054,6 +1061,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_resume_shift() and 0xFFFF) != 56359) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shift_arc() and 0xFFFF) != 60932) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
@@ -2439,6 +2449,15 @@ public interface SteadyStoreInterface {
     fun `resumeShift`(`id`: kotlin.Long): LiveShift
     
     /**
+     * The arc across shifts for the history screen: the ended shifts of
+     * the last `days` days before the latest one ends, each with its drift
+     * figures (7-day mean, 28-day normal range), and the drift as of the
+     * latest shift with its plain-language line (the core's
+     * `Store::shift_arc`; `steady trend --json` prints the same).
+     */
+    fun `shiftArc`(`days`: kotlin.UInt, `config`: ShiftConfig): ShiftArc
+    
+    /**
      * Every shift, oldest first.
      */
     fun `shifts`(): List<ShiftInfo>
@@ -2615,6 +2634,29 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
         it,
         
         FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The arc across shifts for the history screen: the ended shifts of
+     * the last `days` days before the latest one ends, each with its drift
+     * figures (7-day mean, 28-day normal range), and the drift as of the
+     * latest shift with its plain-language line (the core's
+     * `Store::shift_arc`; `steady trend --json` prints the same).
+     */
+    @Throws(SteadyException::class)override fun `shiftArc`(`days`: kotlin.UInt, `config`: ShiftConfig): ShiftArc {
+            return FfiConverterTypeShiftArc.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_shift_arc(
+        it,
+        
+        FfiConverterUInt.lower(`days`),
+        FfiConverterTypeShiftConfig.lower(`config`),_status)
 }
     }
     )
@@ -3795,6 +3837,8 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
         }
     }
 }
+
+
 
 
 

@@ -106,6 +106,16 @@ class WholeShiftTest {
                 assertTrue(Files.size(out) > 1000, "$name: ${Files.size(out)} bytes")
             }
             assertTrue(Files.readString(dir.resolve("shift.json")).contains("prompt_offered"))
+
+            // 7. the history screen's arc: this shift, with the summary's recovery time
+            assertTrue(summary.recovery.episodes.isNotEmpty(), "the activation is an episode: ${summary.recovery}")
+            val arc = store.shiftArc(28u, defaultShiftConfig())
+            val point = arc.points.single()
+            assertEquals(id, point.shift.shiftId)
+            assertEquals(summary.recovery.medianRecoveryS, point.shift.medianRecoveryS)
+            assertEquals(summary.loadEnd, point.shift.loadEnd)
+            assertEquals(6, requireNotNull(arc.drift).figures.size)
+            assertEquals(null, arc.drift!!.line, "one shift is no pattern")
             assertThrows<SteadyException.Export> {
                 store.export(id, ExportFormat.JSON, dir.resolve("missing/dir/x.json").toString())
             }

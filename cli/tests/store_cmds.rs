@@ -322,6 +322,8 @@ fn import_stores_past_shifts_from_every_reader() {
             rr.to_str().unwrap(),
             "--start",
             "2025-11-20T07:00:00Z",
+            // the same recording again, on purpose
+            "--allow-duplicate",
         ],
     ));
     assert!(placed.contains("start 2025-11-20 07:00"), "{placed}");

@@ -4,12 +4,11 @@ use std::path::PathBuf;
 use steady_core::Millis;
 use steady_core::store::{ShiftId, ShiftRecord, Store};
 
-/// The database option every command takes.
+/// The database the command works on: the global `--db` (accepted before
+/// or after the subcommand), filled in by `main`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct DbArg {
-    /// Database file [default: the platform data directory, e.g.
-    /// ~/.local/share/steady/steady.db on Linux]
-    #[arg(long, value_name = "PATH")]
+    #[arg(skip)]
     pub db: Option<PathBuf>,
 }
 

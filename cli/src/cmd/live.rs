@@ -75,7 +75,7 @@ pub struct Args {
     /// Test bench only: stamp data with a clock running this many times
     /// faster than real time (to match a mock strap playing a recording
     /// faster than real time).
-    #[arg(long, hide = true, default_value_t = 1.0)]
+    #[arg(long, hide = true, default_value_t = 1.0, value_parser = crate::cmd::common::parse_speed)]
     pub clock_speed: f64,
     /// Test bench only: unix ms from which the accelerated clock runs
     /// (default: the start of this run).
@@ -183,6 +183,9 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         }
     };
     tokio::pin!(deadline);
+    // SIGINT (Ctrl-C), SIGTERM and SIGHUP end the shift as `q` does.
+    let stop = crate::stop::any_async();
+    tokio::pin!(stop);
     let mut tick = tokio::time::interval(TICK);
     let mut redraw = tokio::time::interval(REDRAW);
     let result: anyhow::Result<()> = async {
@@ -200,8 +203,9 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
                 _ = tick.tick() => session.on_tick(),
                 _ = redraw.tick(), if session.ui.is_some() => session.draw()?,
                 _ = &mut deadline => break,
-                r = tokio::signal::ctrl_c() => {
-                    r.context("listening for Ctrl-C")?;
+                r = &mut stop => {
+                    let sig = r.context("listening for stop signals")?;
+                    tracing::info!("{sig}: ending the shift");
                     break;
                 }
             }

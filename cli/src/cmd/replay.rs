@@ -15,7 +15,7 @@ use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
 use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::summary::ShiftSummary;
 
-use super::common::{FormatArg, clock, load, num, window_ms};
+use super::common::{FormatArg, Out, clock, load, num, parse_speed, parse_window, window_ms};
 use super::model::{gauge_line, summary_text};
 use super::record::{RecordArgs, Recorder, Started};
 use crate::shiftrun::ShiftRun;
@@ -29,13 +29,13 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatArg,
     /// Play N times faster than real time (default: no waiting).
-    #[arg(long, conflicts_with = "realtime")]
+    #[arg(long, conflicts_with = "realtime", value_parser = parse_speed)]
     pub speed: Option<f64>,
     /// Play in real time (same as --speed 1).
     #[arg(long)]
     pub realtime: bool,
     /// HRV window in seconds.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_parser = parse_window)]
     pub window: f64,
     #[command(flatten)]
     pub store: RecordArgs,
@@ -58,6 +58,8 @@ pub struct ReplayOutcome {
     pub summary: Option<ShiftSummary>,
     /// Every event of the model (for a chart).
     pub events: Vec<ShiftEvent>,
+    /// The signal that stopped the replay early (the shift was still ended).
+    pub stopped_by: Option<&'static str>,
 }
 
 /// The shift during a replay (stored unless `--no-store`), with the
@@ -183,6 +185,10 @@ pub fn replay(
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
     loop {
+        if let Some(sig) = crate::stop::requested() {
+            outcome.stopped_by = Some(sig);
+            break;
+        }
         let next_rr = rec.rr.get(i);
         let next_hr = rec.hr.get(j);
         // The next reading in time order (RR first on a tie).
@@ -213,8 +219,9 @@ pub fn replay(
             // A resumed shift fast-forwards through what is already stored.
             && !model.run.already_stored(t)
         {
-            let wait = Duration::from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s);
-            std::thread::sleep(wait.min(MAX_WAIT));
+            let wait = Duration::try_from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s)
+                .unwrap_or(MAX_WAIT);
+            sleep_unless_stopped(wait.min(MAX_WAIT));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
         // Connection gaps the file records, stored as events once passed.
@@ -246,6 +253,17 @@ pub fn replay(
     outcome.corrected = stats.corrected;
     outcome.gaps = stats.gaps;
     Ok(outcome)
+}
+
+/// Sleeps `wait` in short slices, returning early on a stop signal.
+fn sleep_unless_stopped(wait: Duration) {
+    const SLICE: Duration = Duration::from_millis(50);
+    let mut left = wait;
+    while !left.is_zero() && crate::stop::requested().is_none() {
+        let d = left.min(SLICE);
+        std::thread::sleep(d);
+        left -= d;
+    }
 }
 
 /// Starts the shift at the recording's origin, stored unless `--no-store`
@@ -296,20 +314,14 @@ pub fn finish_store(recorder: Option<Recorder>, run_id: Option<ShiftId>) -> Resu
 pub fn run(args: Args) -> Result<()> {
     let rec = load(&args.file, args.format)?;
     let speed = if args.realtime { Some(1.0) } else { args.speed };
-    if let Some(s) = speed {
-        anyhow::ensure!(
-            s.is_finite() && s > 0.0,
-            "--speed must be a positive number, got {s}"
-        );
-    }
+    crate::stop::install()?;
     let label = std::fs::canonicalize(&args.file)
         .unwrap_or_else(|_| args.file.clone())
         .display()
         .to_string();
     let (recorder, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
     let id = run.shift_id();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Out::stdout();
     let o = replay(&rec, window_ms(args.window)?, speed, 1, &mut out, run)?;
     writeln!(
         out,
@@ -321,6 +333,9 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     if let Some(s) = &o.summary {
         write!(out, "{}", summary_text(s))?;
+    }
+    if let Some(sig) = o.stopped_by {
+        eprintln!("stopped by {sig}: the shift was ended with what was replayed so far");
     }
     finish_store(recorder, id)?;
     Ok(())

@@ -384,3 +384,93 @@ fn shift_rows(db: &Path) -> usize {
         .and_then(|s| s.shifts())
         .map_or(0, |v| v.len())
 }
+
+#[test]
+fn wrong_inputs_say_what_was_expected_and_what_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let w = |name: &str, bytes: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    std::fs::create_dir(d.join("notes")).unwrap();
+    w("notes/a.txt", b"hello");
+    std::fs::create_dir(d.join("empty")).unwrap();
+    let rr = w("rr.txt", b"800\n900\n");
+    let utf16: Vec<u8> = "800\n900\n1000\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let u16f = w("u16.txt", &utf16);
+    let hrm = w("x.hrm", b"[Params]\nInterval=238\n");
+    let words = w("words.txt", b"abc\ndef\n");
+    let neg = w("neg.txt", b"0.8\n0.9\n-900\n0.8\n");
+    let big = w("big.txt", b"800\n900\n1e20\n800\n");
+    let db = d.join("s.db");
+    let (notes, empty) = (d.join("notes"), d.join("empty"));
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["analyze", s(&notes)],
+            vec![
+                "not an Empatica E4 export folder",
+                "expected HR.csv and IBI.csv",
+                "a.txt",
+            ],
+        ),
+        (
+            vec!["analyze", s(&empty)],
+            vec!["not an Empatica E4 export folder", "an empty folder"],
+        ),
+        (
+            vec!["analyze", "--format", "e4", s(&rr)],
+            vec!["not an Empatica E4 export folder", "found a file"],
+        ),
+        (
+            vec!["analyze", "--format", "rr", s(&empty)],
+            vec!["is a folder", "--format rr reads a file"],
+        ),
+        (
+            vec!["analyze", s(&u16f)],
+            vec!["UTF-16", "save it as UTF-8"],
+        ),
+        (vec!["analyze", s(&hrm)], vec!["[HRData]"]),
+        (
+            vec!["analyze", s(&words)],
+            vec!["no data", "expected one RR interval per line"],
+        ),
+        (vec!["analyze", s(&neg)], vec!["neg.txt:3:", "got -900"]),
+        (
+            vec!["import", s(&big), "--db", s(&db)],
+            vec!["big.txt:3:", "longer than a minute"],
+        ),
+        (
+            vec!["shifts", "--db", s(&empty)],
+            vec!["is a folder; --db needs a database file"],
+        ),
+        (
+            vec!["import", s(&rr), "--db", s(&empty)],
+            vec!["is a folder; --db needs a database file"],
+        ),
+    ];
+    for (args, want) in &cases {
+        let r = steady(args);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(1), "{args:?}: {err}");
+        for w in want {
+            assert!(err.contains(w), "{args:?}: {err:?} lacks {w:?}");
+        }
+        assert!(
+            !err.contains(":0:") && !err.contains("-900000"),
+            "{args:?}: {err}"
+        );
+        // No OS text said twice.
+        for part in err.split(": ") {
+            if part.contains("os error") {
+                assert_eq!(err.matches(part).count(), 1, "{args:?}: {err}");
+            }
+        }
+    }
+    // Nothing was stored by the refused import.
+    assert!(!db.exists() || shifts(&db).is_empty());
+}

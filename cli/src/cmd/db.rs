@@ -40,6 +40,12 @@ impl DbArg {
     /// Opens (creating if needed) the database.
     pub fn open(&self) -> anyhow::Result<Store> {
         let path = self.path()?;
+        anyhow::ensure!(
+            !path.is_dir(),
+            "{} is a folder; --db needs a database file (e.g. {})",
+            path.display(),
+            path.join("steady.db").display()
+        );
         Store::open(&path)
             .with_context(|| format!("cannot open the Steady database {}", path.display()))
     }

@@ -83,8 +83,17 @@ pub struct Recording {
 pub enum ParseErrorKind {
     #[error("not a number: {0:?}")]
     NotANumber(String),
-    #[error("RR interval must be a positive number of ms, got {0}")]
+    /// The value as written in the file (its unit is the file's).
+    #[error("RR interval must be a positive number, got {0}")]
     BadRr(f64),
+    /// Longer than [`MAX_RR_MS`]: not one heartbeat (a unit mix-up or a
+    /// damaged file). The value as written.
+    #[error("RR interval {0} is longer than a minute: not a heartbeat (fix or remove this line)")]
+    ImplausibleRr(f64),
+    /// A time beyond the year 9999 or before 1970 by as much: a damaged
+    /// file, refused so no shift spans millennia. The value as written.
+    #[error("time {0} is out of range (a damaged file?)")]
+    BadTime(f64),
     #[error("expected {0}")]
     Expected(&'static str),
     #[error("bad hex: {0:?}")]
@@ -95,12 +104,15 @@ pub enum ParseErrorKind {
     NotHrmLog,
     #[error("unsupported hrm-log version {0:?}")]
     UnsupportedVersion(String),
-    #[error("sample rate must be positive, got {0}")]
+    #[error("sample rate must be between 0.001 and 100000 Hz, got {0}")]
     BadRate(f64),
-    #[error("no data")]
-    NoData,
+    /// Not one line with a reading; says what the format expects.
+    #[error("no data: not one line with {0}")]
+    NoData(&'static str),
     #[error("file is not UTF-8 text")]
     NotUtf8,
+    #[error("file is UTF-16 (or binary): save it as UTF-8 text")]
+    Utf16,
     #[error("{0}")]
     Packet(HrmError),
 }
@@ -130,9 +142,56 @@ pub enum FormatError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// The content is wrong at a line.
-    #[error("{}:{}: {}", path.display(), error.line, error.kind)]
+    /// The content is wrong at a line (or, line 0, as a whole).
+    #[error("{}{}: {}", path.display(), line_suffix(error.line), error.kind)]
     Parse { path: PathBuf, error: ParseError },
+    /// `--format e4` (or detection) on something that is not an E4 folder.
+    #[error("{} is not an Empatica E4 export folder: expected HR.csv and IBI.csv in it, found {found}", path.display())]
+    NotE4 { path: PathBuf, found: String },
+    /// A folder where a file format was asked for.
+    #[error("{} is a folder; {format} reads a file (only E4 exports are folders)", path.display())]
+    FolderNotFile { path: PathBuf, format: &'static str },
+}
+
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
+}
+
+/// Longest RR interval a file may hold: no heart pauses a minute while a
+/// recording goes on, so a longer value is a unit mix-up or damage. Refused
+/// at read time with its line (a single `1e15` once made a 31,700-year
+/// shift that no command could close).
+pub const MAX_RR_MS: f64 = 60_000.0;
+
+/// Latest (and, negated, earliest) time a file may give, in seconds: the
+/// end of the year 9999.
+pub const MAX_TIME_S: f64 = 253_402_300_800.0;
+
+/// Checks an RR interval in ms (`as_written` is reported).
+pub(crate) fn check_rr(rr_ms: f64, as_written: f64, line: usize) -> Result<(), ParseError> {
+    if rr_ms <= 0.0 {
+        Err(ParseError::new(line, ParseErrorKind::BadRr(as_written)))
+    } else if rr_ms > MAX_RR_MS {
+        Err(ParseError::new(
+            line,
+            ParseErrorKind::ImplausibleRr(as_written),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a time in seconds.
+pub(crate) fn check_time_s(t_s: f64, line: usize) -> Result<f64, ParseError> {
+    if t_s.abs() <= MAX_TIME_S {
+        Ok(t_s)
+    } else {
+        Err(ParseError::new(line, ParseErrorKind::BadTime(t_s)))
+    }
 }
 
 impl FormatError {
@@ -149,12 +208,19 @@ pub(crate) fn read_text(path: &Path) -> Result<String, FormatError> {
         path: path.to_path_buf(),
         error,
     })?;
-    String::from_utf8(bytes)
-        .map_err(|_| FormatError::parse(path, ParseError::new(0, ParseErrorKind::NotUtf8)))
+    text_of(&bytes)
+        .map(str::to_owned)
+        .map_err(|e| FormatError::parse(path, e))
 }
 
 /// Input text from bytes, for fuzzing and byte-oriented callers.
+/// UTF-16 (with or without a byte-order mark) is named as such: ASCII in
+/// UTF-16 is valid UTF-8 full of NUL bytes and used to read as "no data".
 pub fn text_of(bytes: &[u8]) -> Result<&str, ParseError> {
+    let head = bytes.get(..bytes.len().min(4096)).unwrap_or(bytes);
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+        return Err(ParseError::new(0, ParseErrorKind::Utf16));
+    }
     std::str::from_utf8(bytes).map_err(|_| ParseError::new(0, ParseErrorKind::NotUtf8))
 }
 
@@ -186,6 +252,17 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<Recording, Forma
         Some(f) => f,
         None => detect(path)?,
     };
+    if format != Format::E4 && path.is_dir() {
+        let format = match format {
+            Format::Rr => "--format rr",
+            Format::HrmLog => "--format hrm-log",
+            _ => "--format polar-hrm",
+        };
+        return Err(FormatError::FolderNotFile {
+            path: path.to_path_buf(),
+            format,
+        });
+    }
     match format {
         Format::E4 => e4::read_dir(path),
         Format::Rr => {

@@ -32,6 +32,10 @@ const TIME_NAMES: [&str; 7] = [
     "timestamp_s",
 ];
 
+/// What an RR text file must hold (said when it holds none).
+const NO_DATA: &str =
+    "a number (expected one RR interval per line, in ms or s, or time and RR columns)";
+
 struct Columns {
     rr: usize,
     time: Option<usize>,
@@ -104,16 +108,17 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
         rows.push((no, time, rr));
     }
     if rows.is_empty() {
-        return Err(ParseError::new(0, ParseErrorKind::NoData));
+        return Err(ParseError::new(0, ParseErrorKind::NoData(NO_DATA)));
     }
     // Seconds or milliseconds: physiological RR is 0.3-2 s or 300-2000 ms.
     let mut vals: Vec<f64> = rows.iter().map(|r| r.2).collect();
     vals.sort_by(f64::total_cmp);
     let median = vals.get(vals.len() / 2).copied().unwrap_or(0.0);
     let scale = if median < 10.0 { 1000.0 } else { 1.0 };
-    for &(no, _, rr) in &rows {
-        if rr * scale <= 0.0 {
-            return Err(ParseError::new(no, ParseErrorKind::BadRr(rr * scale)));
+    for &(no, t, rr) in &rows {
+        super::check_rr(rr * scale, rr, no)?;
+        if let Some(t) = t {
+            super::check_time_s(t, no)?;
         }
     }
     let mut rec = Recording::default();
@@ -178,14 +183,35 @@ mod tests {
     }
 
     #[test]
+    fn absurd_intervals_and_times_are_refused_with_their_line() {
+        for (text, line) in [
+            ("800\n900\n1e20\n800\n", 3),
+            ("800\n1e15\n", 2),
+            ("800\n1e308\n", 2),
+            ("800\n61000\n", 2),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}");
+            assert!(matches!(e.kind, ParseErrorKind::ImplausibleRr(_)), "{e}");
+        }
+        let e = parse("1.0,800\n1e300,800\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (2, ParseErrorKind::BadTime(1e300)));
+        // A long but possible pause is kept.
+        assert_eq!(parse("800\n5000\n800\n").unwrap().rr.len(), 3);
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let e = parse("800\n900\nabc\n").unwrap_err();
         assert_eq!(e.line, 3);
         let e = parse("800\n-5\n900\n").unwrap_err();
         assert_eq!(e.line, 2);
+        // Reported as written, not scaled to ms (was "got -900000").
+        let e = parse("0.8\n0.9\n-900\n0.8\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (3, ParseErrorKind::BadRr(-900.0)));
         assert_eq!(
             parse("# nothing\n").unwrap_err().kind,
-            ParseErrorKind::NoData
+            ParseErrorKind::NoData(NO_DATA)
         );
     }
 }

@@ -474,3 +474,24 @@ fn wrong_inputs_say_what_was_expected_and_what_was_found() {
     // Nothing was stored by the refused import.
     assert!(!db.exists() || shifts(&db).is_empty());
 }
+
+#[test]
+fn no_correction_changes_the_result_on_data_with_artifacts() {
+    // The Polar H10 recording with premature ventricular contractions.
+    let f = shared_data().join("polar-h10-pvc/polar_h10_rr.csv");
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec!["analyze", s(&f), "--json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(steady(&args))).unwrap()
+    };
+    let (fixed, raw) = (json(&[]), json(&["--no-correction"]));
+    assert!(
+        fixed["corrected_beats"].as_u64().unwrap() > 0,
+        "no artifacts in the file"
+    );
+    assert_eq!(raw["corrected_beats"], 0);
+    assert_ne!(fixed["hrv"]["rmssd_ms"], raw["hrv"]["rmssd_ms"]);
+    // As given: every interval of the file is a beat.
+    let rec = steady_core::formats::read_path(&f, None).unwrap();
+    assert_eq!(raw["beats"].as_u64().unwrap() as usize, rec.rr.len());
+}

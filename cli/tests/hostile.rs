@@ -442,7 +442,7 @@ fn wrong_inputs_say_what_was_expected_and_what_was_found() {
         (vec!["analyze", s(&neg)], vec!["neg.txt:3:", "got -900"]),
         (
             vec!["import", s(&big), "--db", s(&db)],
-            vec!["big.txt:3:", "longer than a minute"],
+            vec!["big.txt:3:", "longer than a day"],
         ),
         (
             vec!["shifts", "--db", s(&empty)],
@@ -494,4 +494,36 @@ fn no_correction_changes_the_result_on_data_with_artifacts() {
     // As given: every interval of the file is a beat.
     let rec = steady_core::formats::read_path(&f, None).unwrap();
     assert_eq!(raw["beats"].as_u64().unwrap() as usize, rec.rr.len());
+}
+
+#[test]
+fn a_database_whose_wal_cannot_be_created_is_not_called_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    // SQLite cannot create its -wal file there (as in a read-only folder).
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let _ = std::fs::remove_file(&wal);
+    std::fs::create_dir(&wal).unwrap();
+    let r = steady(&["shifts", "--db", s(&db)]);
+    let err = text(&r.stderr);
+    assert!(!r.status.success());
+    assert!(
+        err.contains("cannot be written") && !err.contains("damaged ("),
+        "{err}"
+    );
+    std::fs::remove_dir(&wal).unwrap();
+    assert_eq!(shifts(&db).len(), 1, "the database was touched");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_empty_db_file_becomes_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    std::fs::write(&db, b"").unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(steady(&["import", s(&sample()), "--db", s(&db)]));
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
 }

@@ -888,3 +888,23 @@ fn storage_is_at_most_4_bytes_per_beat_on_24h_holter() {
     assert!(largest <= 4000, "block of {largest} bytes");
     assert_eq!(s.beats(id).unwrap(), beats);
 }
+
+/// A failed write on a 0400 database left a 0400 `-shm`; once the user
+/// gave the database its 0600 back, every command still failed (for a
+/// non-root user) until that file was deleted by hand. Opening now gives
+/// `-wal`/`-shm` the database's mode back.
+#[cfg(unix)]
+#[test]
+fn a_shm_left_with_another_mode_gets_the_databases_mode_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    drop(Store::open(&db).unwrap());
+    let shm = PathBuf::from(format!("{}-shm", db.display()));
+    std::fs::write(&shm, vec![0u8; 32768]).unwrap();
+    std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let store = Store::open(&db).unwrap();
+    let mode = std::fs::metadata(&shm).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    assert!(store.shifts().unwrap().is_empty());
+}

@@ -86,9 +86,11 @@ pub enum ParseErrorKind {
     /// The value as written in the file (its unit is the file's).
     #[error("RR interval must be a positive number, got {0}")]
     BadRr(f64),
-    /// Longer than [`MAX_RR_MS`]: not one heartbeat (a unit mix-up or a
-    /// damaged file). The value as written.
-    #[error("RR interval {0} is longer than a minute: not a heartbeat (fix or remove this line)")]
+    /// Longer than [`MAX_RR_MS`]: not a heartbeat, nor a pause in a
+    /// recording (a unit mix-up or a damaged file). The value as written.
+    #[error(
+        "RR interval {0} is longer than a day: not a heartbeat, nor a pause in a recording (fix or remove this line)"
+    )]
     ImplausibleRr(f64),
     /// A time beyond the year 9999 or before 1970 by as much: a damaged
     /// file, refused so no shift spans millennia. The value as written.
@@ -161,11 +163,13 @@ fn line_suffix(line: usize) -> String {
     }
 }
 
-/// Longest RR interval a file may hold: no heart pauses a minute while a
-/// recording goes on, so a longer value is a unit mix-up or damage. Refused
-/// at read time with its line (a single `1e15` once made a 31,700-year
-/// shift that no command could close).
-pub const MAX_RR_MS: f64 = 60_000.0;
+/// Longest interval a file may hold between two beats: a day. Intervals
+/// longer than the cleaner's `max_rr_ms` (2 s) are not beats but pauses
+/// (a dropout, or the offset to the first beat some exports put first, e.g.
+/// 225 s in the nsr2db Holter) and become gaps; anything longer than a day
+/// is a unit mix-up or damage, refused at read time with its line (a single
+/// `1e15` once made a 31,700-year shift that no command could close).
+pub const MAX_RR_MS: f64 = 86_400_000.0;
 
 /// Latest (and, negated, earliest) time a file may give, in seconds: the
 /// end of the year 9999.

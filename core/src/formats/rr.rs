@@ -188,7 +188,7 @@ mod tests {
             ("800\n900\n1e20\n800\n", 3),
             ("800\n1e15\n", 2),
             ("800\n1e308\n", 2),
-            ("800\n61000\n", 2),
+            ("800\n1e8\n", 2),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text:?}");
@@ -196,8 +196,9 @@ mod tests {
         }
         let e = parse("1.0,800\n1e300,800\n").unwrap_err();
         assert_eq!((e.line, e.kind), (2, ParseErrorKind::BadTime(1e300)));
-        // A long but possible pause is kept.
+        // A long but possible pause is kept (the cleaner makes it a gap).
         assert_eq!(parse("800\n5000\n800\n").unwrap().rr.len(), 3);
+        assert_eq!(parse("800\n600000\n800\n").unwrap().rr.len(), 3);
     }
 
     #[test]

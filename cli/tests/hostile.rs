@@ -527,3 +527,81 @@ fn an_existing_empty_db_file_becomes_owner_only() {
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
 }
+
+#[test]
+fn kubios_export_keeps_the_timeline_across_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The real 10-minute sample with a 5-minute dropout in the middle.
+    let rr: Vec<f64> = std::fs::read_to_string(sample())
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let mut t = 0.0;
+    let mut lines = String::from("t_s,rr_ms\n");
+    for (i, r) in rr.iter().enumerate() {
+        if i == 300 {
+            t += 300.0;
+        }
+        t += r / 1000.0;
+        lines += &format!("{t:.3},{r}\n");
+    }
+    let gappy = d.join("gappy.csv");
+    std::fs::write(&gappy, lines).unwrap();
+    let db = d.join("k.db");
+    ok(steady(&["import", s(&gappy), "--db", s(&db)]));
+    let out = d.join("k.txt");
+    ok(steady(&[
+        "export",
+        "1",
+        "--format",
+        "kubios",
+        "--out",
+        s(&out),
+        "--db",
+        s(&db),
+    ]));
+    ok(steady(&["import", s(&out), "--db", s(&db)]));
+    let all = shifts(&db);
+    assert_eq!(all.len(), 2);
+    let span = |r: &Value| r["ended_ms"].as_i64().unwrap() - r["started_ms"].as_i64().unwrap();
+    // The re-import spans the same time (the 5-minute gap is kept), within a beat.
+    assert!(span(&all[0]) > 900_000, "{}", span(&all[0]));
+    assert!(
+        (span(&all[0]) - span(&all[1])).abs() < 1_500,
+        "{} vs {}",
+        span(&all[0]),
+        span(&all[1])
+    );
+    assert_eq!(all[0]["beats"], all[1]["beats"]);
+}
+
+#[test]
+fn delete_all_during_a_storing_replay_is_one_clear_line() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["replay", s(&sample()), "--speed", "40", "--db", s(&db)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..3 {
+        lines.next().unwrap().unwrap();
+    }
+    ok(steady(&["delete", "--all", "--db", s(&db)]));
+    for _ in lines {}
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let said: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("storing shift"))
+        .collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(said[0].contains("shift 1 was deleted"), "{err}");
+    assert!(shifts(&db).is_empty());
+}

@@ -197,9 +197,13 @@ fn export_formats_and_no_overwrite() {
     ));
     let kubios = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(kubios.lines().count(), 600);
-    assert_eq!(
-        kubios.lines().next().unwrap(),
-        format!("{:.6}", holter(1)[0].rr_ms / 1000.0)
+    assert!(
+        kubios
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(&format!("\t{:.6}", holter(1)[0].rr_ms / 1000.0)),
+        "{kubios}"
     );
     let js: Value = serde_json::from_str(&ok(steady(
         &db,

@@ -402,10 +402,18 @@ fn exports_csv_json_kubios() {
     let mut k = Vec::new();
     s.export_kubios(id, &mut k).unwrap();
     let k = String::from_utf8(k).unwrap();
-    let rr: Vec<f64> = k.lines().map(|l| l.parse().unwrap()).collect();
-    assert_eq!(rr.len(), 50);
-    for (a, b) in rr.iter().zip(&beats) {
-        assert!((a * 1000.0 - b.rr_ms).abs() < 0.001);
+    let rows: Vec<(f64, f64)> = k
+        .lines()
+        .map(|l| {
+            let (t, rr) = l.split_once('\t').unwrap();
+            (t.parse().unwrap(), rr.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 50);
+    let start = s.shift(id).unwrap().started_ms;
+    for ((t, rr), b) in rows.iter().zip(&beats) {
+        assert!((rr * 1000.0 - b.rr_ms).abs() < 0.001);
+        assert!((t * 1000.0 - (b.t_ms - start) as f64).abs() < 0.5);
     }
 }
 

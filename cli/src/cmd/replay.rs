@@ -60,6 +60,10 @@ pub struct ReplayOutcome {
     pub events: Vec<ShiftEvent>,
     /// The signal that stopped the replay early (the shift was still ended).
     pub stopped_by: Option<&'static str>,
+    /// The stored shift was deleted by another process during the replay.
+    pub deleted: bool,
+    /// Ending the stored shift failed (its last save): the store's error.
+    pub store_failed: Option<String>,
 }
 
 /// The shift during a replay (stored unless `--no-store`), with the
@@ -107,14 +111,30 @@ impl Model {
             self.take(events, origin, outcome, out)?;
         }
         // A failed save is retried by the store (the data stays in memory);
-        // the replay goes on. Said once.
+        // the replay goes on. Said once. A shift deleted meanwhile (`steady
+        // delete`) is not an error of the replay: said once, plainly.
         if let Some(e) = self.run.store_error()
             && !self.store_failure_shown
         {
-            eprintln!("steady: saving the shift failed: {e}");
+            if self.deleted() {
+                eprintln!(
+                    "steady: shift {} was deleted from the database while this replay stored it; the replay goes on without storing",
+                    self.run.shift_id().unwrap_or_default()
+                );
+            } else {
+                eprintln!("steady: saving the shift failed: {e}");
+            }
             self.store_failure_shown = true;
         }
         Ok(())
+    }
+
+    /// True when the stored shift was deleted by another process.
+    fn deleted(&self) -> bool {
+        let (Some(id), Some(e)) = (self.run.shift_id(), self.run.store_error()) else {
+            return false;
+        };
+        e == steady_core::store::StoreError::NoSuchShift(id).to_string()
     }
 
     fn take(
@@ -245,9 +265,18 @@ pub fn replay(
     }
     p.finish(|_| {});
     let end = last_t.unwrap_or(rec.origin_ms);
-    // Ends the model and stores its summary.
-    let (_, events) = model.run.end(end)?;
-    model.take(events, rec.origin_ms, &mut outcome, out)?;
+    // Ends the model and stores its summary (nothing to store into when
+    // the shift was deleted meanwhile: that was said already).
+    match model.run.end(end) {
+        Ok((_, events)) => model.take(events, rec.origin_ms, &mut outcome, out)?,
+        Err(_) if model.deleted() => outcome.deleted = true,
+        // The last save failed (a full disk): what was saved stays, and
+        // the caller says how much.
+        Err(crate::shiftrun::ShiftRunError::Session(
+            steady_core::session::SessionError::Store(e),
+        )) => outcome.store_failed = Some(e.to_string()),
+        Err(e) => return Err(e.into()),
+    }
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
@@ -337,6 +366,30 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(sig) = o.stopped_by {
         eprintln!("stopped by {sig}: the shift was ended with what was replayed so far");
     }
-    finish_store(recorder, id)?;
+    if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &recorder, id) {
+        anyhow::bail!("{}", not_saved(e, r.path(), id, o.beats, rec.origin_ms));
+    }
+    if !o.deleted {
+        finish_store(recorder, id)?;
+    }
     Ok(())
+}
+
+/// What a replay whose last save failed did and did not store, read back
+/// from the database, and how to finish it.
+fn not_saved(error: &str, db: &std::path::Path, id: ShiftId, beats: u64, origin: Millis) -> String {
+    let saved = steady_core::store::Store::open(db)
+        .and_then(|s| Ok((s.beat_count(id)?, s.last_data_t(id)?)));
+    match saved {
+        Ok((n, until)) => format!(
+            "{error}: shift {id} keeps what was saved, {n} of {beats} beats{}; the rest was not saved and the shift is left unfinished (after freeing space, run the same replay with --resume to store the rest)",
+            until.map_or_else(String::new, |t| format!(
+                ", up to +{}",
+                clock((t - origin) as f64 / 1000.0)
+            ))
+        ),
+        Err(e2) => format!(
+            "{error}: shift {id} was not ended and what it holds could not be read back ({e2}); nothing after the last successful save was kept"
+        ),
+    }
 }

@@ -115,6 +115,9 @@ pub enum ParseErrorKind {
     NotUtf8,
     #[error("file is UTF-16 (or binary): save it as UTF-8 text")]
     Utf16,
+    /// Reading the file failed part way.
+    #[error("reading failed: {0}")]
+    Read(String),
     #[error("{0}")]
     Packet(HrmError),
 }
@@ -234,8 +237,60 @@ pub fn detect(path: &Path) -> Result<Format, FormatError> {
     if path.is_dir() {
         return Ok(Format::E4);
     }
-    let text = read_text(path)?;
-    Ok(detect_text(&text))
+    let head = read_head(path)?;
+    Ok(detect_text(&String::from_utf8_lossy(&head)))
+}
+
+/// The first 4 KiB of a file (format and encoding checks) without reading
+/// the rest; UTF-16 is refused here.
+fn read_head(path: &Path) -> Result<Vec<u8>, FormatError> {
+    use std::io::Read;
+    let io = |error| FormatError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+        return Err(FormatError::parse(
+            path,
+            ParseError::new(0, ParseErrorKind::Utf16),
+        ));
+    }
+    Ok(head)
+}
+
+/// The lines of a file as it is read (1-based numbers, trailing `\r` and a
+/// byte-order mark removed), for readers that stream.
+fn file_lines(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<(usize, String), ParseError>>, FormatError> {
+    use std::io::BufRead;
+    read_head(path)?;
+    let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let lines = std::io::BufReader::with_capacity(64 * 1024, file).lines();
+    Ok(lines.enumerate().map(|(i, l)| match l {
+        Ok(mut l) => {
+            if l.ends_with('\r') {
+                l.pop();
+            }
+            if let Some(rest) = l.strip_prefix('\u{feff}') {
+                l = rest.to_string();
+            }
+            Ok((i + 1, l))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(ParseError::new(i + 1, ParseErrorKind::NotUtf8))
+        }
+        Err(e) => Err(ParseError::new(i + 1, ParseErrorKind::Read(e.to_string()))),
+    }))
 }
 
 /// Format of a text by its first non-empty line.
@@ -269,10 +324,7 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<Recording, Forma
     }
     match format {
         Format::E4 => e4::read_dir(path),
-        Format::Rr => {
-            let text = read_text(path)?;
-            rr::parse(&text).map_err(|e| FormatError::parse(path, e))
-        }
+        Format::Rr => rr::parse_lines(file_lines(path)?).map_err(|e| FormatError::parse(path, e)),
         Format::HrmLog => {
             let text = read_text(path)?;
             hrm_log::parse(&text).map_err(|e| FormatError::parse(path, e))

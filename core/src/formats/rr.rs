@@ -53,11 +53,21 @@ fn columns_from_header(header: &[String]) -> Option<Columns> {
 
 /// Parses RR text.
 pub fn parse(text: &str) -> Result<Recording, ParseError> {
+    parse_lines(numbered_lines(text).map(Ok))
+}
+
+/// Parses RR text given line by line (1-based numbers), so a file is read
+/// as it is parsed: a bad line fails before the rest of the file is read,
+/// and the text is never held whole ([`super::read_path`]).
+pub fn parse_lines<S: AsRef<str>>(
+    lines: impl Iterator<Item = Result<(usize, S), ParseError>>,
+) -> Result<Recording, ParseError> {
     let mut header: Option<Columns> = None;
     let mut rows: Vec<(usize, Option<f64>, f64)> = Vec::new();
     let mut width: Option<usize> = None;
-    for (no, line) in numbered_lines(text) {
-        let l = line.trim();
+    for item in lines {
+        let (no, line) = item?;
+        let l = line.as_ref().trim();
         if l.is_empty() || l.starts_with('#') {
             continue;
         }
@@ -105,6 +115,13 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
             }
             Err(e) => return Err(e),
         };
+        // Wrong in either unit (ms or s): fail here, before reading on.
+        if rr <= 0.0 || rr > super::MAX_RR_MS {
+            super::check_rr(rr, rr, no)?;
+        }
+        if let Some(t) = time {
+            super::check_time_s(t, no)?;
+        }
         rows.push((no, time, rr));
     }
     if rows.is_empty() {
@@ -199,6 +216,29 @@ mod tests {
         // A long but possible pause is kept (the cleaner makes it a gap).
         assert_eq!(parse("800\n5000\n800\n").unwrap().rr.len(), 3);
         assert_eq!(parse("800\n600000\n800\n").unwrap().rr.len(), 3);
+    }
+
+    #[test]
+    fn a_bad_line_fails_before_the_rest_is_read() {
+        let pulled = std::cell::Cell::new(0usize);
+        let lines = (1..=1_000_000usize).map(|no| {
+            pulled.set(no);
+            let line = if no == 119 {
+                "98237498237498237".to_string()
+            } else {
+                "812".to_string()
+            };
+            Ok((no, line))
+        });
+        let e = parse_lines(lines).unwrap_err();
+        assert_eq!(e.line, 119);
+        assert_eq!(pulled.get(), 119, "read past the bad line");
+        let lines = (1..=1_000_000usize).map(|no| {
+            pulled.set(no);
+            Ok((no, if no == 50 { "-3" } else { "0.8" }))
+        });
+        assert_eq!(parse_lines(lines).unwrap_err().line, 50);
+        assert_eq!(pulled.get(), 50);
     }
 
     #[test]

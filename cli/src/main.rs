@@ -11,6 +11,7 @@ mod cmd;
 mod hrmlog;
 mod screen;
 mod shiftrun;
+mod stop;
 mod trendchart;
 
 #[derive(Debug, Parser)]
@@ -23,6 +24,11 @@ struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, action = ArgAction::Count, global = true)]
     verbose: u8,
+    /// Database file, before or after the subcommand [default: the
+    /// platform data directory, e.g. ~/.local/share/steady/steady.db on
+    /// Linux]
+    #[arg(long, value_name = "PATH", global = true)]
+    db: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,19 +64,47 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
+    let db = cmd::db::DbArg { db: cli.db };
     let result = match cli.command {
         Command::Analyze(a) => cmd::analyze::run(a),
-        Command::Replay(a) => cmd::replay::run(a),
-        Command::Demo(a) => cmd::demo::run(a),
+        Command::Replay(mut a) => {
+            a.store.db = db;
+            cmd::replay::run(a)
+        }
+        Command::Demo(mut a) => {
+            a.store.db = db;
+            cmd::demo::run(a)
+        }
         Command::Scan(a) => cmd::scan::run(&a),
-        Command::Live(a) => cmd::live::run(&a),
+        Command::Live(mut a) => {
+            a.db = db;
+            cmd::live::run(&a)
+        }
         Command::Evaluate(a) => cmd::evaluate::run(a),
-        Command::Shifts(a) => cmd::shifts::run(a),
-        Command::Summary(a) => cmd::summary::run(a),
-        Command::Export(a) => cmd::export::run(a),
-        Command::Delete(a) => cmd::delete::run(a),
-        Command::Import(a) => cmd::import::run(a),
-        Command::Trend(a) => cmd::trend::run(a),
+        Command::Shifts(mut a) => {
+            a.db = db;
+            cmd::shifts::run(a)
+        }
+        Command::Summary(mut a) => {
+            a.db = db;
+            cmd::summary::run(a)
+        }
+        Command::Export(mut a) => {
+            a.db = db;
+            cmd::export::run(a)
+        }
+        Command::Delete(mut a) => {
+            a.db = db;
+            cmd::delete::run(a)
+        }
+        Command::Import(mut a) => {
+            a.db = db;
+            cmd::import::run(a)
+        }
+        Command::Trend(mut a) => {
+            a.db = db;
+            cmd::trend::run(a)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,11 +117,29 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            // `{:#}` prints the error chain on one line and never a backtrace.
-            eprintln!("steady: {e:#}");
+            eprintln!("steady: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error chain on one line, never a backtrace. A cause whose text the
+/// message before it already ends with is not repeated (an I/O error
+/// wrapped by a type that prints it used to read `Is a directory (os error
+/// 21): Is a directory (os error 21)`).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn init_tracing(verbose: u8) {

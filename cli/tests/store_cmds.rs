@@ -197,9 +197,13 @@ fn export_formats_and_no_overwrite() {
     ));
     let kubios = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(kubios.lines().count(), 600);
-    assert_eq!(
-        kubios.lines().next().unwrap(),
-        format!("{:.6}", holter(1)[0].rr_ms / 1000.0)
+    assert!(
+        kubios
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(&format!("\t{:.6}", holter(1)[0].rr_ms / 1000.0)),
+        "{kubios}"
     );
     let js: Value = serde_json::from_str(&ok(steady(
         &db,
@@ -322,6 +326,8 @@ fn import_stores_past_shifts_from_every_reader() {
             rr.to_str().unwrap(),
             "--start",
             "2025-11-20T07:00:00Z",
+            // the same recording again, on purpose
+            "--allow-duplicate",
         ],
     ));
     assert!(placed.contains("start 2025-11-20 07:00"), "{placed}");

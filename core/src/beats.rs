@@ -398,7 +398,10 @@ impl BeatCleaner {
         self.last_in_t = Some(t);
 
         if !self.cfg.correct {
-            self.accept(&mut out, t, rr_ms, false);
+            // As given: no classification at all (`accept` would still
+            // split missed beats and merge extra ones).
+            self.release(&mut out, t, rr_ms, false);
+            self.prev_rr = Some(rr_ms);
             return out;
         }
         if rr_ms > self.cfg.max_rr_ms {
@@ -829,6 +832,34 @@ mod tests {
         let (beats, stats) = clean_all(cfg, &series(&rr));
         assert_eq!(beats.len(), 4);
         assert_eq!(stats.corrected, 0);
+    }
+
+    #[test]
+    fn no_correction_leaves_artifacts_as_given() {
+        // The artifacts the cleaner corrects by default: a premature beat,
+        // a missed beat (one long interval) and an extra beat (two short).
+        let mut rr = regular(300);
+        rr[100] = 600.0;
+        rr[101] = 1400.0;
+        rr[150] = 1990.0;
+        rr[200] = 480.0;
+        rr[201] = 520.0;
+        let timed = series(&rr);
+        let (fixed, _) = clean_all(CleanerConfig::default(), &timed);
+        assert!(fixed.iter().any(|b| b.corrected), "the data has artifacts");
+        let cfg = CleanerConfig {
+            correct: false,
+            ..CleanerConfig::default()
+        };
+        let (beats, stats) = clean_all(cfg, &timed);
+        assert_eq!(stats.corrected, 0);
+        let got: Vec<(Millis, f64, bool)> = beats
+            .iter()
+            .map(|b| (b.t_ms, b.rr_ms, b.corrected))
+            .collect();
+        let want: Vec<(Millis, f64, bool)> =
+            timed.iter().map(|r| (r.t_ms, r.rr_ms, false)).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -270,8 +270,15 @@ impl LiveSession {
                 }
             }
             Err(e) => {
-                tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
-                self.store_error = Some(e.to_string());
+                let text = e.to_string();
+                // Once per kind of failure, not at every retry.
+                // A deleted shift is the caller's to say (nothing is kept).
+                if self.store_error.as_deref() != Some(text.as_str())
+                    && !matches!(e, StoreError::NoSuchShift(_))
+                {
+                    tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
+                }
+                self.store_error = Some(text);
             }
         }
     }

@@ -402,10 +402,18 @@ fn exports_csv_json_kubios() {
     let mut k = Vec::new();
     s.export_kubios(id, &mut k).unwrap();
     let k = String::from_utf8(k).unwrap();
-    let rr: Vec<f64> = k.lines().map(|l| l.parse().unwrap()).collect();
-    assert_eq!(rr.len(), 50);
-    for (a, b) in rr.iter().zip(&beats) {
-        assert!((a * 1000.0 - b.rr_ms).abs() < 0.001);
+    let rows: Vec<(f64, f64)> = k
+        .lines()
+        .map(|l| {
+            let (t, rr) = l.split_once('\t').unwrap();
+            (t.parse().unwrap(), rr.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 50);
+    let start = s.shift(id).unwrap().started_ms;
+    for ((t, rr), b) in rows.iter().zip(&beats) {
+        assert!((rr * 1000.0 - b.rr_ms).abs() < 0.001);
+        assert!((t * 1000.0 - (b.t_ms - start) as f64).abs() < 0.5);
     }
 }
 
@@ -926,4 +934,24 @@ fn a_v3_shift_keeps_its_figures_and_has_no_recovery_after_v4() {
     assert_eq!(arc.points.len(), 1);
     assert_eq!(arc.points[0].shift.load_end, Some(1.0));
     assert_eq!(arc.points[0].shift.median_recovery_s, None);
+}
+
+/// A failed write on a 0400 database left a 0400 `-shm`; once the user
+/// gave the database its 0600 back, every command still failed (for a
+/// non-root user) until that file was deleted by hand. Opening now gives
+/// `-wal`/`-shm` the database's mode back.
+#[cfg(unix)]
+#[test]
+fn a_shm_left_with_another_mode_gets_the_databases_mode_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    drop(Store::open(&db).unwrap());
+    let shm = PathBuf::from(format!("{}-shm", db.display()));
+    std::fs::write(&shm, vec![0u8; 32768]).unwrap();
+    std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let store = Store::open(&db).unwrap();
+    let mode = std::fs::metadata(&shm).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    assert!(store.shifts().unwrap().is_empty());
 }

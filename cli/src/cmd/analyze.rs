@@ -1,13 +1,14 @@
 //! `steady analyze FILE`: clean a recording, print whole-file and per-window
 //! HRV as text or as the stable JSON of docs/formats.md, then what the model
 //! makes of it (gauge timeline, prompts, shift summary; docs/model.md).
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
 use steady_core::analysis::{AnalyzeOptions, analyze};
 use steady_core::beats::CleanerConfig;
 
-use super::common::{FormatArg, clock, load, num, window_ms};
+use super::common::{FormatArg, Out, clock, load, num, parse_window, window_ms};
 use super::model::{ModelRun, run_model, summary_text};
 
 /// The JSON: the HRV analysis plus the model's `timeline`, `prompts` and
@@ -28,7 +29,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatArg,
     /// Window length in seconds.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_parser = parse_window)]
     pub window: f64,
     /// Use the intervals as given (no artifact correction).
     #[arg(long)]
@@ -50,17 +51,19 @@ pub fn run(args: Args) -> Result<()> {
     let d = analyze(&rec, &opts);
     tracing::debug!(stats = ?d.stats, "cleaner");
     let model = run_model(&rec).ok_or_else(|| anyhow::anyhow!("the model did not finish"))?;
+    let mut out = Out::stdout();
     if args.json {
         let j = AnalyzeJson {
             analysis: &d.analysis,
             model: &model,
         };
-        println!("{}", serde_json::to_string_pretty(&j)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?;
         return Ok(());
     }
     let a = &d.analysis;
-    println!("{}", args.file.display());
-    println!(
+    writeln!(out, "{}", args.file.display())?;
+    writeln!(
+        out,
         "  duration {}  beats {}  corrected {} ({:.1} %)  gaps {}",
         clock(d.duration_s),
         a.beats,
@@ -71,12 +74,17 @@ pub fn run(args: Args) -> Result<()> {
             0.0
         },
         d.stats.gaps + rec.gaps.len() as u64,
-    );
+    )?;
     if a.beats == 0 && !rec.hr.is_empty() {
-        println!("  no RR intervals: HR-only ({} HR samples)", rec.hr.len());
+        writeln!(
+            out,
+            "  no RR intervals: HR-only ({} HR samples)",
+            rec.hr.len()
+        )?;
     }
     let h = &a.hrv;
-    println!(
+    writeln!(
+        out,
         "  mean HR {} bpm  mean NN {} ms  SDNN {} ms  RMSSD {} ms  lnRMSSD {}  pNN50 {} %",
         num(h.mean_hr_bpm, 1),
         num(h.mean_nn_ms, 1),
@@ -84,11 +92,15 @@ pub fn run(args: Args) -> Result<()> {
         num(h.rmssd_ms, 1),
         num(h.ln_rmssd, 2),
         num(h.pnn50_pct, 1),
-    );
-    println!();
-    println!("  window      beats   HR    meanNN   SDNN  RMSSD  pNN50  corrected");
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  window      beats   HR    meanNN   SDNN  RMSSD  pNN50  corrected"
+    )?;
     for w in &a.windows {
-        println!(
+        writeln!(
+            out,
             "  {:>5}-{:<5} {:>5} {:>5} {:>8} {:>6} {:>6} {:>6} {:>9}",
             clock(w.start_s),
             clock(w.end_s),
@@ -100,12 +112,12 @@ pub fn run(args: Args) -> Result<()> {
             num(w.pnn50_pct, 1),
             w.corrected_share
                 .map_or("-".to_string(), |c| format!("{:.0} %", 100.0 * c)),
-        );
+        )?;
     }
-    println!();
+    writeln!(out)?;
     for p in &model.prompts {
-        println!("  prompt at {}: {}", clock(p.t_s), p.reason);
+        writeln!(out, "  prompt at {}: {}", clock(p.t_s), p.reason)?;
     }
-    print!("{}", summary_text(&model.summary));
+    write!(out, "{}", summary_text(&model.summary))?;
     Ok(())
 }

@@ -75,3 +75,73 @@ pub fn window_ms(seconds: f64) -> Result<i64> {
     );
     Ok((seconds * 1000.0).round() as i64)
 }
+
+/// Standard output that a closed pipe (`steady ... | head`) does not turn
+/// into an error or a panic: after the first `BrokenPipe` every write is
+/// dropped, so a storing command still finishes and closes its shift.
+pub struct Out {
+    inner: std::io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Out {
+    /// The process's standard output.
+    pub fn stdout() -> Self {
+        Self {
+            inner: std::io::stdout().lock(),
+            closed: false,
+        }
+    }
+}
+
+impl std::io::Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r,
+        }
+    }
+}
+
+/// A clap value parser for a number in `lo..=hi`, with a message that
+/// names the range (a `--speed 1e-20` used to panic further on).
+pub fn in_range(s: &str, lo: f64, hi: f64, unit: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number"))?;
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be between {lo} and {hi}{unit}, got {s}"))
+    }
+}
+
+/// `--speed` (times real time): 0.01 to 1,000,000.
+pub fn parse_speed(s: &str) -> Result<f64, String> {
+    in_range(s, 0.01, 1e6, " (times real time)")
+}
+
+/// `--window` (seconds): 1 s to a day.
+pub fn parse_window(s: &str) -> Result<f64, String> {
+    in_range(s, 1.0, 86_400.0, " seconds")
+}

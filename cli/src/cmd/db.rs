@@ -4,12 +4,11 @@ use std::path::PathBuf;
 use steady_core::Millis;
 use steady_core::store::{ShiftId, ShiftRecord, Store};
 
-/// The database option every command takes.
+/// The database the command works on: the global `--db` (accepted before
+/// or after the subcommand), filled in by `main`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct DbArg {
-    /// Database file [default: the platform data directory, e.g.
-    /// ~/.local/share/steady/steady.db on Linux]
-    #[arg(long, value_name = "PATH")]
+    #[arg(skip)]
     pub db: Option<PathBuf>,
 }
 
@@ -41,6 +40,12 @@ impl DbArg {
     /// Opens (creating if needed) the database.
     pub fn open(&self) -> anyhow::Result<Store> {
         let path = self.path()?;
+        anyhow::ensure!(
+            !path.is_dir(),
+            "{} is a folder; --db needs a database file (e.g. {})",
+            path.display(),
+            path.join("steady.db").display()
+        );
         Store::open(&path)
             .with_context(|| format!("cannot open the Steady database {}", path.display()))
     }

@@ -18,7 +18,7 @@ pub const SAMPLE: &str = include_str!("../../data/polar_h10_sample_ibi.csv");
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Replay speed (x real time); the 10-minute recording takes 2 s at 300.
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 300.0, value_parser = super::common::parse_speed)]
     pub speed: f64,
     /// The shift is stored in a temporary database unless `--db` is given.
     #[command(flatten)]
@@ -30,14 +30,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    anyhow::ensure!(
-        args.speed.is_finite() && args.speed > 0.0,
-        "--speed must be a positive number, got {}",
-        args.speed
-    );
+    crate::stop::install()?;
     let rec = rr::parse(SAMPLE).context("bundled sample")?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::common::Out::stdout();
     writeln!(
         out,
         "Steady demo: 10 minutes of a real Polar H10 chest strap (620 beats),\n\

@@ -24,6 +24,7 @@
 //! [`MAX_REST_PROMPTS_PER_HOUR`] prompts per hour of rest; else the fewest
 //! rest prompts), and the held-out session is scored with it.
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -33,7 +34,7 @@ use steady_core::formats::Recording;
 use steady_core::robust::robust_stats;
 use steady_core::shift::{Shift, ShiftConfig, ShiftEvent, ShiftSetup};
 
-use super::common::{FormatArg, load};
+use super::common::{FormatArg, Out, load};
 
 /// Length of the naive detector's calibration at the start (ms).
 const NAIVE_CALIBRATION_MS: Millis = 5 * 60_000;
@@ -593,10 +594,11 @@ pub fn run(args: Args) -> Result<()> {
             .collect()
     };
     let e = combine(sessions);
+    let mut out = Out::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&e)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&e)?)?;
     } else {
-        print!("{}", table(&e));
+        write!(out, "{}", table(&e))?;
     }
     Ok(())
 }

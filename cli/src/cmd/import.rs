@@ -4,13 +4,14 @@
 //! motion (ENMO per 5 s, as `replay` feeds it), the model's events, its
 //! summary, and its still minutes for the personal baseline.
 use anyhow::Result;
+use std::io::Write;
 use std::path::PathBuf;
 use steady_core::Millis;
 use steady_core::session::LiveSession;
 use steady_core::shift::{ShiftConfig, ShiftInput};
 use steady_core::store::{ShiftSource, WriterConfig};
 
-use super::common::{FormatArg, load};
+use super::common::{FormatArg, Out, load};
 use super::db::{DbArg, fmt_time};
 
 #[derive(clap::Args, Debug)]
@@ -25,8 +26,64 @@ pub struct Args {
     /// shift is placed there in the history instead of at time 0.
     #[arg(long, value_name = "TIME", value_parser = parse_start)]
     pub start: Option<Millis>,
+    /// Import even when a recording with the same content was imported
+    /// before (by default that is refused: it would count twice).
+    #[arg(long)]
+    pub allow_duplicate: bool,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+/// Event kind that records what an import was made from.
+const SOURCE_EVENT: &str = "import_source";
+
+/// SHA-256 (hex) of the recording's bytes: the file, or for a folder (E4)
+/// each file's name and bytes in name order. Read in blocks.
+fn content_hash(path: &std::path::Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut files = Vec::new();
+    if path.is_dir() {
+        for e in std::fs::read_dir(path)? {
+            let p = e?.path();
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+        files.sort();
+    } else {
+        files.push(path.to_path_buf());
+    }
+    for f in &files {
+        if path.is_dir() {
+            h.update(
+                f.file_name()
+                    .map(|n| n.as_encoded_bytes())
+                    .unwrap_or_default(),
+            );
+            h.update([0u8]);
+        }
+        let mut r = std::fs::File::open(f)?;
+        std::io::copy(&mut r, &mut h)?;
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The imported shift made from content with this hash, if any.
+fn imported_before(store: &steady_core::store::Store, hash: &str) -> Result<Option<i64>> {
+    for r in store.shifts()? {
+        if r.source != ShiftSource::Import.as_str() {
+            continue;
+        }
+        let same = store
+            .events(r.id)?
+            .iter()
+            .any(|e| e.kind == SOURCE_EVENT && e.payload["sha256"] == hash);
+        if same {
+            return Ok(Some(r.id));
+        }
+    }
+    Ok(None)
 }
 
 fn parse_start(s: &str) -> Result<Millis, String> {
@@ -54,8 +111,18 @@ pub fn run(args: Args) -> Result<()> {
         || args.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    crate::stop::install()?;
+    let hash = content_hash(&args.file)?;
     let store = args.db.open()?;
     let path = store.path().to_path_buf();
+    if !args.allow_duplicate
+        && let Some(id) = imported_before(&store, &hash)?
+    {
+        anyhow::bail!(
+            "{} was already imported as shift {id} (same content); --allow-duplicate imports it again",
+            args.file.display()
+        );
+    }
     // RR (cleaned inside the model), HR and motion blocks, as `replay`
     // feeds them, bracketed by Start and End.
     let inputs = steady_core::feed::inputs(&rec, &Default::default());
@@ -70,9 +137,29 @@ pub fn run(args: Args) -> Result<()> {
         Some(&label),
         WriterConfig::bulk(),
     )?;
+    let id = session.shift_id();
+    // All or nothing: a failure or a stop signal past this point removes
+    // the half-made shift, so no input leaves one its commands cannot close.
+    let discard = |why: String| -> anyhow::Error {
+        match steady_core::store::Store::open(&path).and_then(|mut s| s.delete_shift(id)) {
+            Ok(()) => anyhow::anyhow!("{why}; nothing was imported"),
+            Err(e) => anyhow::anyhow!(
+                "{why}; the unfinished shift {id} could not be removed ({e}): `steady delete {id}` removes it"
+            ),
+        }
+    };
+    session.note(
+        start,
+        SOURCE_EVENT,
+        &serde_json::json!({"sha256": hash, "file": label}),
+    );
     let mut gaps = rec.gaps.iter().peekable();
     let mut end = start;
     for input in &inputs {
+        if let Some(sig) = crate::stop::requested() {
+            drop(session);
+            return Err(discard(format!("stopped by {sig}")));
+        }
         let t = input.t_ms();
         while let Some(g) = gaps.next_if(|g| g.end_ms <= t) {
             session.note(
@@ -89,14 +176,24 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
     }
-    let (summary, _) = session.end(end)?;
-    if let Some(e) = session.store_error() {
-        anyhow::bail!("the import was not stored: {e}");
-    }
-    println!(
+    let summary = match session.end(end) {
+        Ok((summary, _)) if session.store_error().is_none() => summary,
+        Ok(_) => {
+            let e = session.store_error().unwrap_or_default().to_string();
+            drop(session);
+            return Err(discard(format!("the import was not stored: {e}")));
+        }
+        Err(e) => {
+            drop(session);
+            return Err(discard(format!("the import failed: {e}")));
+        }
+    };
+    let mut out = Out::stdout();
+    writeln!(
+        out,
         "imported {} as shift {} ({} beats, {} HR samples, start {}; {} returns to baseline, load peak {:.1}, {} prompts) into {}",
         args.file.display(),
-        session.shift_id(),
+        id,
         summary.signal.beats,
         rec.hr.len(),
         fmt_time(start),
@@ -104,6 +201,6 @@ pub fn run(args: Args) -> Result<()> {
         summary.load_peak,
         summary.prompts_offered,
         path.display()
-    );
+    )?;
     Ok(())
 }

@@ -10,6 +10,15 @@
 //! touched. Quitting ends the shift and prints its summary.
 
 use std::io::IsTerminal as _;
+
+/// `println!` that a closed pipe (`steady live --plain | head`) cannot
+/// turn into a panic: the shift must still end and be stored.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -75,7 +84,7 @@ pub struct Args {
     /// Test bench only: stamp data with a clock running this many times
     /// faster than real time (to match a mock strap playing a recording
     /// faster than real time).
-    #[arg(long, hide = true, default_value_t = 1.0)]
+    #[arg(long, hide = true, default_value_t = 1.0, value_parser = crate::cmd::common::parse_speed)]
     pub clock_speed: f64,
     /// Test bench only: unix ms from which the accelerated clock runs
     /// (default: the start of this run).
@@ -165,7 +174,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     if interactive {
         session.ui = Some(Ui::start()?);
     } else {
-        println!(
+        say!(
             "strap {} {}",
             strap.address,
             strap.name.as_deref().unwrap_or("(unnamed)")
@@ -183,6 +192,9 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         }
     };
     tokio::pin!(deadline);
+    // SIGINT (Ctrl-C), SIGTERM and SIGHUP end the shift as `q` does.
+    let stop = crate::stop::any_async();
+    tokio::pin!(stop);
     let mut tick = tokio::time::interval(TICK);
     let mut redraw = tokio::time::interval(REDRAW);
     let result: anyhow::Result<()> = async {
@@ -200,8 +212,9 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
                 _ = tick.tick() => session.on_tick(),
                 _ = redraw.tick(), if session.ui.is_some() => session.draw()?,
                 _ = &mut deadline => break,
-                r = tokio::signal::ctrl_c() => {
-                    r.context("listening for Ctrl-C")?;
+                r = &mut stop => {
+                    let sig = r.context("listening for stop signals")?;
+                    tracing::info!("{sig}: ending the shift");
                     break;
                 }
             }
@@ -229,18 +242,20 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     }
     let (summary, shift_id) = ended?;
     let c = &session.counts;
-    println!(
+    say!(
         "end packets={} connects={} disconnects={}",
-        c.packets, c.connects, c.disconnects
+        c.packets,
+        c.connects,
+        c.disconnects
     );
     if let Some(s) = &summary {
         print_summary(s);
     }
     if let Some(id) = shift_id {
-        println!("stored as shift {id}: `steady summary {id}` (add --svg FILE for a chart)");
+        say!("stored as shift {id}: `steady summary {id}` (add --svg FILE for a chart)");
     }
     if let Some(w) = &session.writer {
-        println!("recorded {}", w.path().display());
+        say!("recorded {}", w.path().display());
     }
     Ok(())
 }
@@ -284,7 +299,7 @@ impl Session<'_> {
                     let location = body_sensor_location
                         .map(hrmlog::location_value)
                         .unwrap_or_else(|| "unknown".into());
-                    println!("{at} connected body_sensor_location={location}");
+                    say!("{at} connected body_sensor_location={location}");
                 }
             }
             LinkEvent::Measurement { at, value } => {
@@ -293,7 +308,7 @@ impl Session<'_> {
                     Ok(m) => {
                         if self.plain() {
                             let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
-                            println!(
+                            say!(
                                 "{at} hrm {} hr={} rr={}",
                                 hex(value),
                                 m.heart_rate_bpm,
@@ -305,7 +320,7 @@ impl Session<'_> {
                     }
                     Err(e) => {
                         if self.plain() {
-                            println!("{at} hrm {} error={e}", hex(value));
+                            say!("{at} hrm {} error={e}", hex(value));
                         }
                         self.view.status = Some(format!("bad packet: {e}"));
                     }
@@ -321,7 +336,7 @@ impl Session<'_> {
                 self.view.link = LinkStatus::Reconnecting(0);
                 self.view.status = Some(format!("strap lost: {reason}"));
                 if self.plain() {
-                    println!("{at} disconnected {reason}");
+                    say!("{at} disconnected {reason}");
                 }
             }
             LinkEvent::Retrying {
@@ -331,7 +346,7 @@ impl Session<'_> {
             } => {
                 self.view.link = LinkStatus::Reconnecting(*attempt);
                 if self.plain() {
-                    println!(
+                    say!(
                         "retry attempt={attempt} in_ms={} error={error}",
                         delay.as_millis()
                     );
@@ -415,7 +430,7 @@ impl Session<'_> {
                     self.view.state = Some(update.state.as_str().replace('_', " "));
                     self.view.load = Some(update.load);
                     if self.plain() {
-                        println!(
+                        say!(
                             "{} gauge={} state={} load={:.2} learning={}",
                             update.t_ms,
                             update
@@ -430,30 +445,30 @@ impl Session<'_> {
                 ShiftEvent::PromptOffered { prompt } => {
                     let why = prompt.reason.describe();
                     if self.plain() {
-                        println!("{} prompt #{} {why}", prompt.t_ms, prompt.number);
+                        say!("{} prompt #{} {why}", prompt.t_ms, prompt.number);
                     }
                     self.view.prompt = Some(why);
                 }
                 ShiftEvent::ResetScored { effect } => {
                     let text = format!("reset: {}", verdict(effect.verdict));
                     if self.plain() {
-                        println!("{} {text}", effect.finished_ms);
+                        say!("{} {text}", effect.finished_ms);
                     }
                     self.view.status = Some(text);
                 }
                 ShiftEvent::StateChanged { t_ms, from, to } => {
                     if self.plain() {
-                        println!("{t_ms} state {} -> {}", from.as_str(), to.as_str());
+                        say!("{t_ms} state {} -> {}", from.as_str(), to.as_str());
                     }
                 }
                 ShiftEvent::SignalLost { t_ms } => {
                     if self.plain() {
-                        println!("{t_ms} signal lost");
+                        say!("{t_ms} signal lost");
                     }
                 }
                 ShiftEvent::SignalRestored { t_ms, gap_ms } => {
                     if self.plain() {
-                        println!("{t_ms} signal restored after {} s", gap_ms / 1000);
+                        say!("{t_ms} signal restored after {} s", gap_ms / 1000);
                     }
                 }
                 ShiftEvent::InputIgnored { t_ms, reason } => {
@@ -572,8 +587,8 @@ fn mins(s: f64) -> String {
 /// The end-of-shift summary, as text.
 fn print_summary(s: &ShiftSummary) {
     let t = &s.time_in;
-    println!("--- end of shift ({}) ---", mins(s.duration_s));
-    println!(
+    say!("--- end of shift ({}) ---", mins(s.duration_s));
+    say!(
         "time at baseline {}, elevated {}, activated {}, recovering {}, physically active {}, no signal {}",
         mins(t.baseline_s),
         mins(t.elevated_s),
@@ -582,28 +597,36 @@ fn print_summary(s: &ShiftSummary) {
         mins(t.active_s),
         mins(t.no_signal_s)
     );
-    println!(
+    say!(
         "returns to baseline {}, longest stretch without one {}",
         s.returns_to_baseline,
         mins(s.longest_without_return_s)
     );
-    println!(
+    say!(
         "unrecovered load: start {:.1}, peak {:.1}, end {:.1} spread-min",
-        s.load_start, s.load_peak, s.load_end
+        s.load_start,
+        s.load_peak,
+        s.load_end
     );
-    println!(
+    say!(
         "prompts offered {}, taken {}, snoozed {}, dismissed {}",
-        s.prompts_offered, s.prompts_taken, s.prompts_snoozed, s.prompts_dismissed
+        s.prompts_offered,
+        s.prompts_taken,
+        s.prompts_snoozed,
+        s.prompts_dismissed
     );
     for r in &s.resets {
-        println!("reset {}: {}", r.protocol_id, verdict(r.verdict));
+        say!("reset {}: {}", r.protocol_id, verdict(r.verdict));
     }
-    println!(
+    say!(
         "signal: {} beats ({} corrected), {} gaps ({:.0} s)",
-        s.signal.beats, s.signal.corrected_beats, s.signal.gaps, s.signal.gap_total_s
+        s.signal.beats,
+        s.signal.corrected_beats,
+        s.signal.gaps,
+        s.signal.gap_total_s
     );
     if s.baseline.learning {
-        println!("baseline: still learning (population prior or this shift only)");
+        say!("baseline: still learning (population prior or this shift only)");
     }
 }
 

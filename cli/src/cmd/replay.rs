@@ -15,7 +15,7 @@ use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
 use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::summary::ShiftSummary;
 
-use super::common::{FormatArg, clock, load, num, window_ms};
+use super::common::{FormatArg, Out, clock, load, num, parse_speed, parse_window, window_ms};
 use super::model::{gauge_line, summary_text};
 use super::record::{RecordArgs, Recorder, Started};
 use crate::shiftrun::ShiftRun;
@@ -29,13 +29,13 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "auto")]
     pub format: FormatArg,
     /// Play N times faster than real time (default: no waiting).
-    #[arg(long, conflicts_with = "realtime")]
+    #[arg(long, conflicts_with = "realtime", value_parser = parse_speed)]
     pub speed: Option<f64>,
     /// Play in real time (same as --speed 1).
     #[arg(long)]
     pub realtime: bool,
     /// HRV window in seconds.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_parser = parse_window)]
     pub window: f64,
     #[command(flatten)]
     pub store: RecordArgs,
@@ -58,6 +58,12 @@ pub struct ReplayOutcome {
     pub summary: Option<ShiftSummary>,
     /// Every event of the model (for a chart).
     pub events: Vec<ShiftEvent>,
+    /// The signal that stopped the replay early (the shift was still ended).
+    pub stopped_by: Option<&'static str>,
+    /// The stored shift was deleted by another process during the replay.
+    pub deleted: bool,
+    /// Ending the stored shift failed (its last save): the store's error.
+    pub store_failed: Option<String>,
 }
 
 /// The shift during a replay (stored unless `--no-store`), with the
@@ -105,14 +111,30 @@ impl Model {
             self.take(events, origin, outcome, out)?;
         }
         // A failed save is retried by the store (the data stays in memory);
-        // the replay goes on. Said once.
+        // the replay goes on. Said once. A shift deleted meanwhile (`steady
+        // delete`) is not an error of the replay: said once, plainly.
         if let Some(e) = self.run.store_error()
             && !self.store_failure_shown
         {
-            eprintln!("steady: saving the shift failed: {e}");
+            if self.deleted() {
+                eprintln!(
+                    "steady: shift {} was deleted from the database while this replay stored it; the replay goes on without storing",
+                    self.run.shift_id().unwrap_or_default()
+                );
+            } else {
+                eprintln!("steady: saving the shift failed: {e}");
+            }
             self.store_failure_shown = true;
         }
         Ok(())
+    }
+
+    /// True when the stored shift was deleted by another process.
+    fn deleted(&self) -> bool {
+        let (Some(id), Some(e)) = (self.run.shift_id(), self.run.store_error()) else {
+            return false;
+        };
+        e == steady_core::store::StoreError::NoSuchShift(id).to_string()
     }
 
     fn take(
@@ -183,6 +205,10 @@ pub fn replay(
     let mut last_t: Option<Millis> = None;
     let mut refreshes = 0usize;
     loop {
+        if let Some(sig) = crate::stop::requested() {
+            outcome.stopped_by = Some(sig);
+            break;
+        }
         let next_rr = rec.rr.get(i);
         let next_hr = rec.hr.get(j);
         // The next reading in time order (RR first on a tie).
@@ -213,8 +239,9 @@ pub fn replay(
             // A resumed shift fast-forwards through what is already stored.
             && !model.run.already_stored(t)
         {
-            let wait = Duration::from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s);
-            std::thread::sleep(wait.min(MAX_WAIT));
+            let wait = Duration::try_from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s)
+                .unwrap_or(MAX_WAIT);
+            sleep_unless_stopped(wait.min(MAX_WAIT));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
         // Connection gaps the file records, stored as events once passed.
@@ -238,14 +265,34 @@ pub fn replay(
     }
     p.finish(|_| {});
     let end = last_t.unwrap_or(rec.origin_ms);
-    // Ends the model and stores its summary.
-    let (_, events) = model.run.end(end)?;
-    model.take(events, rec.origin_ms, &mut outcome, out)?;
+    // Ends the model and stores its summary (nothing to store into when
+    // the shift was deleted meanwhile: that was said already).
+    match model.run.end(end) {
+        Ok((_, events)) => model.take(events, rec.origin_ms, &mut outcome, out)?,
+        Err(_) if model.deleted() => outcome.deleted = true,
+        // The last save failed (a full disk): what was saved stays, and
+        // the caller says how much.
+        Err(crate::shiftrun::ShiftRunError::Session(
+            steady_core::session::SessionError::Store(e),
+        )) => outcome.store_failed = Some(e.to_string()),
+        Err(e) => return Err(e.into()),
+    }
     let stats = p.cleaner_stats();
     outcome.beats = p.beats();
     outcome.corrected = stats.corrected;
     outcome.gaps = stats.gaps;
     Ok(outcome)
+}
+
+/// Sleeps `wait` in short slices, returning early on a stop signal.
+fn sleep_unless_stopped(wait: Duration) {
+    const SLICE: Duration = Duration::from_millis(50);
+    let mut left = wait;
+    while !left.is_zero() && crate::stop::requested().is_none() {
+        let d = left.min(SLICE);
+        std::thread::sleep(d);
+        left -= d;
+    }
 }
 
 /// Starts the shift at the recording's origin, stored unless `--no-store`
@@ -296,20 +343,14 @@ pub fn finish_store(recorder: Option<Recorder>, run_id: Option<ShiftId>) -> Resu
 pub fn run(args: Args) -> Result<()> {
     let rec = load(&args.file, args.format)?;
     let speed = if args.realtime { Some(1.0) } else { args.speed };
-    if let Some(s) = speed {
-        anyhow::ensure!(
-            s.is_finite() && s > 0.0,
-            "--speed must be a positive number, got {s}"
-        );
-    }
+    crate::stop::install()?;
     let label = std::fs::canonicalize(&args.file)
         .unwrap_or_else(|_| args.file.clone())
         .display()
         .to_string();
     let (recorder, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
     let id = run.shift_id();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Out::stdout();
     let o = replay(&rec, window_ms(args.window)?, speed, 1, &mut out, run)?;
     writeln!(
         out,
@@ -322,6 +363,33 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(s) = &o.summary {
         write!(out, "{}", summary_text(s))?;
     }
-    finish_store(recorder, id)?;
+    if let Some(sig) = o.stopped_by {
+        eprintln!("stopped by {sig}: the shift was ended with what was replayed so far");
+    }
+    if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &recorder, id) {
+        anyhow::bail!("{}", not_saved(e, r.path(), id, o.beats, rec.origin_ms));
+    }
+    if !o.deleted {
+        finish_store(recorder, id)?;
+    }
     Ok(())
+}
+
+/// What a replay whose last save failed did and did not store, read back
+/// from the database, and how to finish it.
+fn not_saved(error: &str, db: &std::path::Path, id: ShiftId, beats: u64, origin: Millis) -> String {
+    let saved = steady_core::store::Store::open(db)
+        .and_then(|s| Ok((s.beat_count(id)?, s.last_data_t(id)?)));
+    match saved {
+        Ok((n, until)) => format!(
+            "{error}: shift {id} keeps what was saved, {n} of {beats} beats{}; the rest was not saved and the shift is left unfinished (after freeing space, run the same replay with --resume to store the rest)",
+            until.map_or_else(String::new, |t| format!(
+                ", up to +{}",
+                clock((t - origin) as f64 / 1000.0)
+            ))
+        ),
+        Err(e2) => format!(
+            "{error}: shift {id} was not ended and what it holds could not be read back ({e2}); nothing after the last successful save was kept"
+        ),
+    }
 }

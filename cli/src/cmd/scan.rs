@@ -1,5 +1,6 @@
 //! `steady scan`: list heart-rate straps (service 0x180D) in range.
 
+use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,12 +17,8 @@ pub struct Args {
 
 /// Parses a non-negative, finite number of seconds.
 pub fn parse_seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(format!("{s} is not a number of seconds >= 0"))
-    }
+    // Up to a year: `Duration::from_secs_f64` panics on huge values.
+    crate::cmd::common::in_range(s, 0.0, 31_536_000.0, " seconds")
 }
 
 /// Prints one line per strap: name, address, RSSI (tab-separated), strongest
@@ -40,18 +37,20 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         eprintln!("no heart-rate strap found in {} s", args.timeout);
         return Ok(());
     }
-    println!("NAME\tADDRESS\tRSSI");
+    let mut out = crate::cmd::common::Out::stdout();
+    writeln!(out, "NAME\tADDRESS\tRSSI")?;
     for s in straps {
         let rssi = s
             .rssi
             .map(|r| format!("{r} dBm"))
             .unwrap_or_else(|| "-".into());
-        println!(
+        writeln!(
+            out,
             "{}\t{}\t{}",
             s.name.as_deref().unwrap_or("(unnamed)"),
             s.address,
             rssi
-        );
+        )?;
     }
     Ok(())
 }

@@ -57,10 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             fmt_time(e),
             fmt_duration(e - rec.started_ms)
         )?,
-        None => writeln!(
-            out,
-            "  not ended: still live elsewhere, or interrupted (a killed replay: run it again with --resume or --close-unfinished)"
-        )?,
+        None => writeln!(out, "  not ended: {}", unfinished_hint(&rec))?,
     }
     // The model's own summary (reasons, resets, signal, trend) when the
     // shift has one; its stored key figures otherwise.
@@ -181,4 +178,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         writeln!(out, "  (no model summary stored for this shift)")?;
     }
     Ok(())
+}
+
+/// What to do about a shift that never ended, by where it came from: each
+/// hint is a command that really closes it.
+pub fn unfinished_hint(rec: &steady_core::store::ShiftRecord) -> String {
+    match rec.source.as_str() {
+        "import" => format!(
+            "an import that was interrupted (an import is all or nothing: this one holds nothing complete); `steady delete {}` removes it, then import the file again",
+            rec.id
+        ),
+        "live" => "still live elsewhere, or interrupted: the next `steady live` with this strap carries it on (`steady live --new-shift` starts afresh)".to_string(),
+        _ => "still running elsewhere, or interrupted: run the same replay again with --resume to continue it or --close-unfinished to close it".to_string(),
+    }
 }

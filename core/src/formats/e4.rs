@@ -43,7 +43,7 @@ fn header(
         ))?,
         no,
     )?;
-    let start_ms = (start_s * 1000.0).round() as Millis;
+    let start_ms = (super::check_time_s(start_s, no)? * 1000.0).round() as Millis;
     let rate = if with_rate {
         let (no, l) = lines.next().ok_or(ParseError::new(
             2,
@@ -56,7 +56,8 @@ fn header(
             ))?,
             no,
         )?;
-        if r <= 0.0 {
+        // Beyond these a sample's time leaves the calendar.
+        if !(0.001..=100_000.0).contains(&r) {
             return Err(ParseError::new(no, ParseErrorKind::BadRate(r)));
         }
         r
@@ -101,9 +102,8 @@ pub fn parse_ibi(text: &str) -> Result<(Millis, Vec<TimedRr>), ParseError> {
                 .ok_or(ParseError::new(no, ParseErrorKind::Expected("t_s, ibi_s")))?,
             no,
         )?;
-        if ibi <= 0.0 {
-            return Err(ParseError::new(no, ParseErrorKind::BadRr(ibi * 1000.0)));
-        }
+        super::check_rr(ibi * 1000.0, ibi, no)?;
+        let t = super::check_time_s(t, no)?;
         out.push(TimedRr {
             t_ms: start.saturating_add((t * 1000.0).round() as Millis),
             rr_ms: ibi * 1000.0,
@@ -177,6 +177,34 @@ pub fn parse(hr: &str, ibi: &str, acc: Option<&str>) -> Result<Recording, (E4Fil
 
 /// Reads an E4 folder.
 pub fn read_dir(dir: &Path) -> Result<Recording, FormatError> {
+    let missing = [E4File::Hr, E4File::Ibi]
+        .iter()
+        .any(|f| !dir.join(f.name()).is_file());
+    if missing {
+        let found = if dir.is_file() {
+            "a file".to_string()
+        } else if !dir.exists() {
+            "nothing (no such folder)".to_string()
+        } else {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .map(|it| {
+                    it.filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            match names.len() {
+                0 => "an empty folder".to_string(),
+                n if n > 8 => format!("{} and {} more", names[..8].join(", "), n - 8),
+                _ => names.join(", "),
+            }
+        };
+        return Err(FormatError::NotE4 {
+            path: dir.to_path_buf(),
+            found,
+        });
+    }
     let hr = read_text(&dir.join(E4File::Hr.name()))?;
     let ibi = read_text(&dir.join(E4File::Ibi.name()))?;
     let acc_path = dir.join(E4File::Acc.name());
@@ -211,15 +239,22 @@ mod tests {
     }
 
     #[test]
-    fn absurd_start_times_do_not_overflow() {
-        // Found by the e4 fuzz target: start * 1000 saturated, then + offset overflowed.
-        let r = parse(
+    fn absurd_start_times_are_refused_with_their_line() {
+        // Found by the e4 fuzz target: start * 1000 saturated, then +
+        // offset overflowed; later a shift spanning millennia. Refused.
+        let (f, e) = parse(
             "1e300\n1\n60\n61\n",
             "-1e300, IBI\n1,1\n",
             Some("1e300\n32\n1,1,1\n"),
         )
-        .unwrap();
-        assert_eq!(r.hr[1].t_ms, Millis::MAX);
+        .unwrap_err();
+        assert_eq!((f, e.line), (E4File::Hr, 1));
+        assert!(matches!(e.kind, ParseErrorKind::BadTime(_)));
+        let (f, e) = parse("1000\n1\n60\n", "1000, IBI\n1,1\n5,1e20\n", None).unwrap_err();
+        assert_eq!((f, e.line), (E4File::Ibi, 3));
+        assert!(matches!(e.kind, ParseErrorKind::ImplausibleRr(_)));
+        let (_, e) = parse("1000\n1e-300\n60\n", "1000, IBI\n", None).unwrap_err();
+        assert!(matches!(e.kind, ParseErrorKind::BadRate(_)));
     }
 
     #[test]

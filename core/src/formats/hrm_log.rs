@@ -101,6 +101,9 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
                 ParseErrorKind::NotANumber(ts.chars().take(40).collect()),
             )
         })?;
+        if t.unsigned_abs() as f64 > super::MAX_TIME_S * 1000.0 {
+            return Err(ParseError::new(no, ParseErrorKind::BadTime(t as f64)));
+        }
         first_t.get_or_insert(t);
         let rest = rest.trim();
         if let Some(ev) = rest.strip_prefix('!') {
@@ -181,7 +184,10 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
         });
     }
     if rec.rr.is_empty() && rec.hr.is_empty() && rec.dropped_packets == 0 {
-        return Err(ParseError::new(0, ParseErrorKind::NoData));
+        return Err(ParseError::new(
+            0,
+            ParseErrorKind::NoData("a reading (`<t_unix_ms> <hex>`)"),
+        ));
     }
     rec.origin_ms = match (rec.rr.first(), first_t) {
         (Some(r), Some(f)) => r.t_ms.saturating_sub(r.rr_ms.round() as Millis).min(f),

@@ -83,8 +83,19 @@ pub struct Recording {
 pub enum ParseErrorKind {
     #[error("not a number: {0:?}")]
     NotANumber(String),
-    #[error("RR interval must be a positive number of ms, got {0}")]
+    /// The value as written in the file (its unit is the file's).
+    #[error("RR interval must be a positive number, got {0}")]
     BadRr(f64),
+    /// Longer than [`MAX_RR_MS`]: not a heartbeat, nor a pause in a
+    /// recording (a unit mix-up or a damaged file). The value as written.
+    #[error(
+        "RR interval {0} is longer than a day: not a heartbeat, nor a pause in a recording (fix or remove this line)"
+    )]
+    ImplausibleRr(f64),
+    /// A time beyond the year 9999 or before 1970 by as much: a damaged
+    /// file, refused so no shift spans millennia. The value as written.
+    #[error("time {0} is out of range (a damaged file?)")]
+    BadTime(f64),
     #[error("expected {0}")]
     Expected(&'static str),
     #[error("bad hex: {0:?}")]
@@ -95,12 +106,18 @@ pub enum ParseErrorKind {
     NotHrmLog,
     #[error("unsupported hrm-log version {0:?}")]
     UnsupportedVersion(String),
-    #[error("sample rate must be positive, got {0}")]
+    #[error("sample rate must be between 0.001 and 100000 Hz, got {0}")]
     BadRate(f64),
-    #[error("no data")]
-    NoData,
+    /// Not one line with a reading; says what the format expects.
+    #[error("no data: not one line with {0}")]
+    NoData(&'static str),
     #[error("file is not UTF-8 text")]
     NotUtf8,
+    #[error("file is UTF-16 (or binary): save it as UTF-8 text")]
+    Utf16,
+    /// Reading the file failed part way.
+    #[error("reading failed: {0}")]
+    Read(String),
     #[error("{0}")]
     Packet(HrmError),
 }
@@ -130,9 +147,58 @@ pub enum FormatError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// The content is wrong at a line.
-    #[error("{}:{}: {}", path.display(), error.line, error.kind)]
+    /// The content is wrong at a line (or, line 0, as a whole).
+    #[error("{}{}: {}", path.display(), line_suffix(error.line), error.kind)]
     Parse { path: PathBuf, error: ParseError },
+    /// `--format e4` (or detection) on something that is not an E4 folder.
+    #[error("{} is not an Empatica E4 export folder: expected HR.csv and IBI.csv in it, found {found}", path.display())]
+    NotE4 { path: PathBuf, found: String },
+    /// A folder where a file format was asked for.
+    #[error("{} is a folder; {format} reads a file (only E4 exports are folders)", path.display())]
+    FolderNotFile { path: PathBuf, format: &'static str },
+}
+
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
+}
+
+/// Longest interval a file may hold between two beats: a day. Intervals
+/// longer than the cleaner's `max_rr_ms` (2 s) are not beats but pauses
+/// (a dropout, or the offset to the first beat some exports put first, e.g.
+/// 225 s in the nsr2db Holter) and become gaps; anything longer than a day
+/// is a unit mix-up or damage, refused at read time with its line (a single
+/// `1e15` once made a 31,700-year shift that no command could close).
+pub const MAX_RR_MS: f64 = 86_400_000.0;
+
+/// Latest (and, negated, earliest) time a file may give, in seconds: the
+/// end of the year 9999.
+pub const MAX_TIME_S: f64 = 253_402_300_800.0;
+
+/// Checks an RR interval in ms (`as_written` is reported).
+pub(crate) fn check_rr(rr_ms: f64, as_written: f64, line: usize) -> Result<(), ParseError> {
+    if rr_ms <= 0.0 {
+        Err(ParseError::new(line, ParseErrorKind::BadRr(as_written)))
+    } else if rr_ms > MAX_RR_MS {
+        Err(ParseError::new(
+            line,
+            ParseErrorKind::ImplausibleRr(as_written),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a time in seconds.
+pub(crate) fn check_time_s(t_s: f64, line: usize) -> Result<f64, ParseError> {
+    if t_s.abs() <= MAX_TIME_S {
+        Ok(t_s)
+    } else {
+        Err(ParseError::new(line, ParseErrorKind::BadTime(t_s)))
+    }
 }
 
 impl FormatError {
@@ -149,12 +215,19 @@ pub(crate) fn read_text(path: &Path) -> Result<String, FormatError> {
         path: path.to_path_buf(),
         error,
     })?;
-    String::from_utf8(bytes)
-        .map_err(|_| FormatError::parse(path, ParseError::new(0, ParseErrorKind::NotUtf8)))
+    text_of(&bytes)
+        .map(str::to_owned)
+        .map_err(|e| FormatError::parse(path, e))
 }
 
 /// Input text from bytes, for fuzzing and byte-oriented callers.
+/// UTF-16 (with or without a byte-order mark) is named as such: ASCII in
+/// UTF-16 is valid UTF-8 full of NUL bytes and used to read as "no data".
 pub fn text_of(bytes: &[u8]) -> Result<&str, ParseError> {
+    let head = bytes.get(..bytes.len().min(4096)).unwrap_or(bytes);
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+        return Err(ParseError::new(0, ParseErrorKind::Utf16));
+    }
     std::str::from_utf8(bytes).map_err(|_| ParseError::new(0, ParseErrorKind::NotUtf8))
 }
 
@@ -164,8 +237,60 @@ pub fn detect(path: &Path) -> Result<Format, FormatError> {
     if path.is_dir() {
         return Ok(Format::E4);
     }
-    let text = read_text(path)?;
-    Ok(detect_text(&text))
+    let head = read_head(path)?;
+    Ok(detect_text(&String::from_utf8_lossy(&head)))
+}
+
+/// The first 4 KiB of a file (format and encoding checks) without reading
+/// the rest; UTF-16 is refused here.
+fn read_head(path: &Path) -> Result<Vec<u8>, FormatError> {
+    use std::io::Read;
+    let io = |error| FormatError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) || head.contains(&0) {
+        return Err(FormatError::parse(
+            path,
+            ParseError::new(0, ParseErrorKind::Utf16),
+        ));
+    }
+    Ok(head)
+}
+
+/// The lines of a file as it is read (1-based numbers, trailing `\r` and a
+/// byte-order mark removed), for readers that stream.
+fn file_lines(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<(usize, String), ParseError>>, FormatError> {
+    use std::io::BufRead;
+    read_head(path)?;
+    let file = std::fs::File::open(path).map_err(|error| FormatError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let lines = std::io::BufReader::with_capacity(64 * 1024, file).lines();
+    Ok(lines.enumerate().map(|(i, l)| match l {
+        Ok(mut l) => {
+            if l.ends_with('\r') {
+                l.pop();
+            }
+            if let Some(rest) = l.strip_prefix('\u{feff}') {
+                l = rest.to_string();
+            }
+            Ok((i + 1, l))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Err(ParseError::new(i + 1, ParseErrorKind::NotUtf8))
+        }
+        Err(e) => Err(ParseError::new(i + 1, ParseErrorKind::Read(e.to_string()))),
+    }))
 }
 
 /// Format of a text by its first non-empty line.
@@ -186,12 +311,20 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<Recording, Forma
         Some(f) => f,
         None => detect(path)?,
     };
+    if format != Format::E4 && path.is_dir() {
+        let format = match format {
+            Format::Rr => "--format rr",
+            Format::HrmLog => "--format hrm-log",
+            _ => "--format polar-hrm",
+        };
+        return Err(FormatError::FolderNotFile {
+            path: path.to_path_buf(),
+            format,
+        });
+    }
     match format {
         Format::E4 => e4::read_dir(path),
-        Format::Rr => {
-            let text = read_text(path)?;
-            rr::parse(&text).map_err(|e| FormatError::parse(path, e))
-        }
+        Format::Rr => rr::parse_lines(file_lines(path)?).map_err(|e| FormatError::parse(path, e)),
         Format::HrmLog => {
             let text = read_text(path)?;
             hrm_log::parse(&text).map_err(|e| FormatError::parse(path, e))

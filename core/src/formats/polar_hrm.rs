@@ -20,8 +20,9 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
     let mut section = String::new();
     let mut interval: Option<f64> = None;
     let mut rec = Recording::default();
-    let mut rows: Vec<f64> = Vec::new();
+    let mut rows: Vec<(usize, f64)> = Vec::new();
     let mut saw_params = false;
+    let mut saw_data = false;
     for (no, line) in numbered_lines(text) {
         let l = line.trim();
         if l.is_empty() {
@@ -30,6 +31,7 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
         if let Some(name) = l.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
             section = name.to_string();
             saw_params |= section == "Params";
+            saw_data |= section == "HRData";
             continue;
         }
         match section.as_str() {
@@ -52,7 +54,7 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
                 if v < 0.0 {
                     return Err(ParseError::new(no, ParseErrorKind::BadRr(v)));
                 }
-                rows.push(v);
+                rows.push((no, v));
             }
             _ => {}
         }
@@ -67,20 +69,34 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
         0,
         ParseErrorKind::Expected("Interval= in [Params]"),
     ))?;
+    if !saw_data {
+        return Err(ParseError::new(
+            0,
+            ParseErrorKind::Expected("an [HRData] section (the R-R or HR rows)"),
+        ));
+    }
     if rows.is_empty() {
-        return Err(ParseError::new(0, ParseErrorKind::NoData));
+        return Err(ParseError::new(
+            0,
+            ParseErrorKind::NoData("an R-R or HR value under [HRData]"),
+        ));
     }
     if interval == RR_MODE_INTERVAL {
         // A zero RR is a recording artefact, not an interval: dropped (the
         // cumulative clock is not advanced by it either).
-        let rr: Vec<f64> = rows.into_iter().filter(|&v| v > 0.0).collect();
+        let mut rr = Vec::with_capacity(rows.len());
+        for (no, v) in rows.into_iter().filter(|&(_, v)| v > 0.0) {
+            super::check_rr(v, v, no)?;
+            rr.push(v);
+        }
         rec.rr = times_from_cumsum(0, &rr);
-    } else if interval > 0.0 {
+    } else if interval > 0.0 && interval <= 3600.0 {
         rec.hr = rows
             .iter()
+            .map(|&(_, v)| v)
             .enumerate()
-            .filter(|(_, v)| **v > 0.0)
-            .map(|(i, &v)| HrSample {
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(i, v)| HrSample {
                 t_ms: (i as f64 * interval * 1000.0).round() as Millis,
                 bpm: v,
             })
@@ -113,5 +129,9 @@ mod tests {
             4
         );
         assert!(parse("800\n").is_err());
+        let e = parse("[Params]\nInterval=238\n").unwrap_err();
+        assert!(e.kind.to_string().contains("[HRData]"), "{e}");
+        let e = parse("[Params]\nInterval=238\n[HRData]\n800\n1e15\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (5, ParseErrorKind::ImplausibleRr(1e15)));
     }
 }

@@ -32,6 +32,10 @@ const TIME_NAMES: [&str; 7] = [
     "timestamp_s",
 ];
 
+/// What an RR text file must hold (said when it holds none).
+const NO_DATA: &str =
+    "a number (expected one RR interval per line, in ms or s, or time and RR columns)";
+
 struct Columns {
     rr: usize,
     time: Option<usize>,
@@ -49,11 +53,21 @@ fn columns_from_header(header: &[String]) -> Option<Columns> {
 
 /// Parses RR text.
 pub fn parse(text: &str) -> Result<Recording, ParseError> {
+    parse_lines(numbered_lines(text).map(Ok))
+}
+
+/// Parses RR text given line by line (1-based numbers), so a file is read
+/// as it is parsed: a bad line fails before the rest of the file is read,
+/// and the text is never held whole ([`super::read_path`]).
+pub fn parse_lines<S: AsRef<str>>(
+    lines: impl Iterator<Item = Result<(usize, S), ParseError>>,
+) -> Result<Recording, ParseError> {
     let mut header: Option<Columns> = None;
     let mut rows: Vec<(usize, Option<f64>, f64)> = Vec::new();
     let mut width: Option<usize> = None;
-    for (no, line) in numbered_lines(text) {
-        let l = line.trim();
+    for item in lines {
+        let (no, line) = item?;
+        let l = line.as_ref().trim();
         if l.is_empty() || l.starts_with('#') {
             continue;
         }
@@ -101,19 +115,27 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
             }
             Err(e) => return Err(e),
         };
+        // Wrong in either unit (ms or s): fail here, before reading on.
+        if rr <= 0.0 || rr > super::MAX_RR_MS {
+            super::check_rr(rr, rr, no)?;
+        }
+        if let Some(t) = time {
+            super::check_time_s(t, no)?;
+        }
         rows.push((no, time, rr));
     }
     if rows.is_empty() {
-        return Err(ParseError::new(0, ParseErrorKind::NoData));
+        return Err(ParseError::new(0, ParseErrorKind::NoData(NO_DATA)));
     }
     // Seconds or milliseconds: physiological RR is 0.3-2 s or 300-2000 ms.
     let mut vals: Vec<f64> = rows.iter().map(|r| r.2).collect();
     vals.sort_by(f64::total_cmp);
     let median = vals.get(vals.len() / 2).copied().unwrap_or(0.0);
     let scale = if median < 10.0 { 1000.0 } else { 1.0 };
-    for &(no, _, rr) in &rows {
-        if rr * scale <= 0.0 {
-            return Err(ParseError::new(no, ParseErrorKind::BadRr(rr * scale)));
+    for &(no, t, rr) in &rows {
+        super::check_rr(rr * scale, rr, no)?;
+        if let Some(t) = t {
+            super::check_time_s(t, no)?;
         }
     }
     let mut rec = Recording::default();
@@ -178,14 +200,59 @@ mod tests {
     }
 
     #[test]
+    fn absurd_intervals_and_times_are_refused_with_their_line() {
+        for (text, line) in [
+            ("800\n900\n1e20\n800\n", 3),
+            ("800\n1e15\n", 2),
+            ("800\n1e308\n", 2),
+            ("800\n1e8\n", 2),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, line, "{text:?}");
+            assert!(matches!(e.kind, ParseErrorKind::ImplausibleRr(_)), "{e}");
+        }
+        let e = parse("1.0,800\n1e300,800\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (2, ParseErrorKind::BadTime(1e300)));
+        // A long but possible pause is kept (the cleaner makes it a gap).
+        assert_eq!(parse("800\n5000\n800\n").unwrap().rr.len(), 3);
+        assert_eq!(parse("800\n600000\n800\n").unwrap().rr.len(), 3);
+    }
+
+    #[test]
+    fn a_bad_line_fails_before_the_rest_is_read() {
+        let pulled = std::cell::Cell::new(0usize);
+        let lines = (1..=1_000_000usize).map(|no| {
+            pulled.set(no);
+            let line = if no == 119 {
+                "98237498237498237".to_string()
+            } else {
+                "812".to_string()
+            };
+            Ok((no, line))
+        });
+        let e = parse_lines(lines).unwrap_err();
+        assert_eq!(e.line, 119);
+        assert_eq!(pulled.get(), 119, "read past the bad line");
+        let lines = (1..=1_000_000usize).map(|no| {
+            pulled.set(no);
+            Ok((no, if no == 50 { "-3" } else { "0.8" }))
+        });
+        assert_eq!(parse_lines(lines).unwrap_err().line, 50);
+        assert_eq!(pulled.get(), 50);
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let e = parse("800\n900\nabc\n").unwrap_err();
         assert_eq!(e.line, 3);
         let e = parse("800\n-5\n900\n").unwrap_err();
         assert_eq!(e.line, 2);
+        // Reported as written, not scaled to ms (was "got -900000").
+        let e = parse("0.8\n0.9\n-900\n0.8\n").unwrap_err();
+        assert_eq!((e.line, e.kind), (3, ParseErrorKind::BadRr(-900.0)));
         assert_eq!(
             parse("# nothing\n").unwrap_err().kind,
-            ParseErrorKind::NoData
+            ParseErrorKind::NoData(NO_DATA)
         );
     }
 }

@@ -20,6 +20,12 @@ pub enum StoreError {
     },
     #[error("{path} is damaged ({reason}); it was left untouched")]
     Corrupt { path: PathBuf, reason: String },
+    /// The file (or its folder, where SQLite keeps `-wal` and `-shm`)
+    /// cannot be written: permissions, a read-only place. Not damage.
+    #[error(
+        "{path} cannot be written ({reason}); it is not damaged and was left untouched. Steady needs to write the file and to create its -wal and -shm files in the same folder: check the permissions of both"
+    )]
+    NotWritable { path: PathBuf, reason: String },
     #[error(
         "{path} has schema version {found}, newer than this Steady understands ({supported}); update Steady"
     )]
@@ -29,8 +35,10 @@ pub enum StoreError {
         supported: i64,
     },
     /// SQLITE_FULL: the disk (or the page limit) is full. A live writer keeps
-    /// its unsaved data in memory and retries.
-    #[error("the disk is full: data is kept in memory and saving will be retried")]
+    /// its unsaved data in memory and retries while it runs; what it could
+    /// not save when it ends is lost, and the caller says so (the message
+    /// itself promises nothing).
+    #[error("the disk is full")]
     Full,
     /// Another process held the database longer than the busy timeout.
     #[error("the database is busy (another Steady process is writing)")]

@@ -43,12 +43,24 @@ impl Store {
         Ok(())
     }
 
-    /// RR intervals as Kubios HRV reads plain text: one interval per line,
-    /// in seconds. These are the cleaned intervals (corrected ones
-    /// included), so Kubios's own artefact correction has less to do.
+    /// RR intervals as Kubios HRV reads ASCII text: two tab-separated
+    /// columns, the time of each beat (seconds from the shift's start, 3
+    /// decimals) and its RR interval (seconds, 6 decimals). These are the
+    /// cleaned intervals (corrected ones included), so Kubios's own artefact
+    /// correction has less to do. WHY a time column: beats are missing
+    /// across a gap (a dropout, intervals the cleaner dropped), and a lone
+    /// RR column would splice the two sides together (the 24-h Holter came
+    /// back 4 minutes shorter); the time column keeps the timeline, and
+    /// `steady import` reads it back with the gaps in place.
     pub fn export_kubios(&self, id: ShiftId, out: &mut dyn Write) -> Result<(), StoreError> {
+        let start = self.shift(id)?.started_ms;
         for b in self.beats(id)? {
-            writeln!(out, "{:.6}", b.rr_ms / 1000.0)?;
+            writeln!(
+                out,
+                "{:.3}\t{:.6}",
+                (b.t_ms - start) as f64 / 1000.0,
+                b.rr_ms / 1000.0
+            )?;
         }
         out.flush()?;
         Ok(())

@@ -228,6 +228,68 @@ fn create_private(path: &Path) -> Result<bool, StoreError> {
     }
 }
 
+/// A failure to open or write the file as [`StoreError::NotWritable`]
+/// (with the path), anything else as usual.
+fn not_writable(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            StoreError::NotWritable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        }
+        _ => e.into(),
+    }
+}
+
+/// Refuses a file this process may not write, before SQLite touches it
+/// (a failed write on a 0400 file used to leave a 0400 `-shm` that kept
+/// every later command failing). Then, on Unix: an empty file we are about
+/// to fill with health data gets owner-only permissions, and `-wal` /
+/// `-shm` files left with another mode than the database's (SQLite copies
+/// the database's mode when it creates them) are given it back.
+fn check_writable(path: &Path) -> Result<(), StoreError> {
+    let not_writable = |e: std::io::Error| StoreError::NotWritable {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                not_writable(e)
+            }
+            _ => StoreError::Io(e),
+        })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = f.metadata()?;
+        if meta.len() == 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        let mode = f.metadata()?.permissions().mode() & 0o777;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if let Ok(m) = std::fs::metadata(&side)
+                && m.is_file()
+                && m.permissions().mode() & 0o777 != mode
+            {
+                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(mode))
+                    .map_err(not_writable)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    drop(f);
+    Ok(())
+}
+
 /// Reads the first 16 bytes; a non-empty file without SQLite's magic is not
 /// ours to touch.
 fn check_magic(path: &Path) -> Result<(), StoreError> {
@@ -263,6 +325,7 @@ impl Store {
             create_private(&path)?;
         }
         check_magic(&path)?;
+        check_writable(&path)?;
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -276,9 +339,11 @@ impl Store {
     }
 
     /// Read-only look at the header and schema: decides whether the file is
-    /// ours before anything is written.
+    /// ours before anything is written. A file SQLite cannot open or write
+    /// (its folder read-only, a `-wal` it cannot create) is not called
+    /// damaged.
     fn inspect(&self) -> Result<(), StoreError> {
-        let corrupt = |e: rusqlite::Error| match StoreError::from(e) {
+        let corrupt = |e: rusqlite::Error| match self.not_writable(e) {
             StoreError::Sqlite(e) => StoreError::Corrupt {
                 path: self.path.clone(),
                 reason: e.to_string(),
@@ -310,6 +375,10 @@ impl Store {
         self.check_version(version)
     }
 
+    fn not_writable(&self, e: rusqlite::Error) -> StoreError {
+        not_writable(&self.path, e)
+    }
+
     fn check_version(&self, version: i64) -> Result<(), StoreError> {
         if version > current_version() {
             return Err(StoreError::TooNew {
@@ -330,20 +399,25 @@ impl Store {
     fn configure(&self) -> Result<(), StoreError> {
         let mode: String = self
             .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| self.not_writable(e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, "SQLite refused WAL mode");
         }
-        self.conn.execute_batch(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
-        )?;
+        self.conn
+            .execute_batch(
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
+            )
+            .map_err(|e| self.not_writable(e))?;
         Ok(())
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| not_writable(&path, e))?;
         // Re-read inside the write lock: another process may have migrated.
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > current_version() || version < 0 {

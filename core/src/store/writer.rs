@@ -311,9 +311,29 @@ impl ShiftWriter {
                 self.last_error = None;
                 self.retry_at = None;
             }
+            Err(StoreError::NoSuchShift(_)) => {
+                // Deleted (`steady delete`) while being written: nothing to
+                // save it into, so nothing to keep or retry. Said once.
+                if self.last_error.is_none() {
+                    tracing::info!(
+                        shift = self.shift,
+                        unsaved = self.unsaved_len(),
+                        "the shift was deleted; its unsaved data is dropped"
+                    );
+                }
+                self.pending_beats.clear();
+                self.pending_hr.clear();
+                self.pending_motion.clear();
+                self.pending_events.clear();
+                self.last_error = Some(StoreError::NoSuchShift(self.shift).to_string());
+            }
             Err(e) => {
-                tracing::warn!(shift = self.shift, error = %e, unsaved = self.unsaved_len(), "save failed; keeping data in memory");
-                self.last_error = Some(e.to_string());
+                let text = e.to_string();
+                // Once per kind of failure, not at every retry.
+                if self.last_error.as_deref() != Some(text.as_str()) {
+                    tracing::warn!(shift = self.shift, error = %e, unsaved = self.unsaved_len(), "save failed; keeping data in memory");
+                }
+                self.last_error = Some(text);
             }
         }
         res

@@ -1,0 +1,607 @@
+//! Regressions from a hostile run of `steady` (issue #10): nothing lost,
+//! no panic, no state the tool cannot close, no false message.
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("STEADY_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
+    dir
+}
+
+/// 10 minutes of real Polar H10 RR (620 beats).
+fn sample() -> PathBuf {
+    shared_data().join("polar-h10/sample_rr_ms.txt")
+}
+
+fn steady(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(out: Output) -> String {
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The stored shifts as `steady shifts --json` lists them.
+fn shifts(db: &Path) -> Vec<Value> {
+    let out = ok(steady(&["shifts", "--json", "--db", s(db)]));
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn imported(dir: &Path) -> PathBuf {
+    let db = dir.join("t.db");
+    ok(steady(&["import", s(&sample()), "--db", s(&db)]));
+    assert_eq!(shifts(&db).len(), 1);
+    db
+}
+
+#[test]
+fn export_never_writes_over_the_open_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&db, dir.path().join("link.db")).unwrap();
+    let size = std::fs::metadata(&db).unwrap().len();
+    let mut targets = vec![
+        db.clone(),
+        dir.path().join("sub/../t.db"),
+        PathBuf::from(format!("{}-wal", db.display())),
+        PathBuf::from(format!("{}-shm", db.display())),
+    ];
+    #[cfg(unix)]
+    targets.push(dir.path().join("link.db"));
+    for out in &targets {
+        for force in [true, false] {
+            let mut args = vec![
+                "export",
+                "1",
+                "--format",
+                "kubios",
+                "--out",
+                s(out),
+                "--db",
+                s(&db),
+            ];
+            if force {
+                args.push("--force");
+            }
+            let r = steady(&args);
+            let err = text(&r.stderr);
+            assert!(
+                !r.status.success(),
+                "{}: export over the database ran",
+                out.display()
+            );
+            assert!(err.contains("database"), "{err}");
+            assert!(!err.contains("--force"), "{err}");
+            assert_eq!(shifts(&db).len(), 1, "{}: a shift was lost", out.display());
+            assert!(std::fs::metadata(&db).unwrap().len() >= size);
+        }
+    }
+    // A missing folder is said, without suggesting --force.
+    let r = steady(&[
+        "export",
+        "1",
+        "--format",
+        "csv",
+        "--out",
+        s(&dir.path().join("nowhere/x.csv")),
+        "--db",
+        s(&db),
+    ]);
+    let err = text(&r.stderr);
+    assert!(!r.status.success());
+    assert!(
+        err.contains("does not exist") && !err.contains("--force"),
+        "{err}"
+    );
+}
+
+/// Runs `steady` with its stdout closed before it writes anything (as
+/// `| head -0` would): a closed pipe is not an error and never a panic.
+fn with_closed_stdout(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_is_quiet_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    let f = sample();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["analyze", s(&f)],
+        vec!["analyze", s(&f), "--json"],
+        vec!["shifts", "--db", s(&db)],
+        vec!["summary", "last", "--db", s(&db)],
+        vec![
+            "export",
+            "1",
+            "--format",
+            "csv",
+            "--out",
+            "-",
+            "--db",
+            s(&db),
+        ],
+        vec!["import", s(&f), "--db", s(&db), "--allow-duplicate"],
+        vec!["replay", s(&f), "--db", s(&db)],
+        vec!["demo", "--no-store", "--speed", "1000000"],
+    ];
+    for args in &cases {
+        let r = with_closed_stdout(args);
+        let err = text(&r.stderr);
+        assert!(r.status.success(), "{args:?}: {:?} {err}", r.status);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+    // The replay still stored and ended its shift.
+    let all = shifts(&db);
+    assert!(all.iter().all(|r| !r["ended_ms"].is_null()), "{all:?}");
+    assert!(all.iter().any(|r| r["source"] == "replay"), "{all:?}");
+}
+
+#[test]
+fn numeric_flags_out_of_range_are_usage_errors() {
+    let f = sample();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["replay", s(&f), "--no-store", "--speed", "1e-20"],
+            "--speed",
+        ),
+        (
+            vec!["replay", s(&f), "--no-store", "--speed", "0"],
+            "--speed",
+        ),
+        (
+            vec!["replay", s(&f), "--no-store", "--speed", "nan"],
+            "--speed",
+        ),
+        (
+            vec!["replay", s(&f), "--no-store", "--window", "1e300"],
+            "--window",
+        ),
+        (vec!["demo", "--no-store", "--speed", "1e300"], "--speed"),
+        (vec!["analyze", s(&f), "--window=-5"], "--window"),
+        (vec!["scan", "--timeout", "1e300"], "--timeout"),
+        (
+            vec!["live", "--duration", "1e300", "--no-store"],
+            "--duration",
+        ),
+    ];
+    for (args, flag) in &cases {
+        let r = steady(args);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("between"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn db_is_accepted_before_the_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    ok(steady(&["--db", s(&db), "import", s(&sample())]));
+    let out = ok(steady(&["--db", s(&db), "shifts", "--json"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(shifts(&db).len(), 1);
+}
+
+#[test]
+fn importing_the_same_content_twice_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    // The same bytes under another name are the same recording.
+    let copy = dir.path().join("copy.txt");
+    std::fs::copy(sample(), &copy).unwrap();
+    let r = steady(&["import", s(&copy), "--db", s(&db)]);
+    let err = text(&r.stderr);
+    assert!(!r.status.success(), "a duplicate was imported");
+    assert!(
+        err.contains("already imported as shift 1") && err.contains("--allow-duplicate"),
+        "{err}"
+    );
+    assert_eq!(shifts(&db).len(), 1);
+    ok(steady(&[
+        "import",
+        s(&copy),
+        "--db",
+        s(&db),
+        "--allow-duplicate",
+    ]));
+    assert_eq!(shifts(&db).len(), 2);
+    // Other content is not a duplicate.
+    let other = dir.path().join("other.txt");
+    let body = std::fs::read_to_string(sample()).unwrap();
+    std::fs::write(&other, body.lines().skip(1).collect::<Vec<_>>().join("\n")).unwrap();
+    ok(steady(&["import", s(&other), "--db", s(&db)]));
+    assert_eq!(shifts(&db).len(), 3);
+}
+
+/// Sends `sig` to a running `steady` once it has printed `after` lines.
+fn signal_after(args: &[&str], sig: &str, after: usize) -> Output {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..after {
+        lines.next().unwrap().unwrap();
+    }
+    let k = Command::new("kill")
+        .args([&format!("-{sig}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(k.success());
+    for _ in lines {}
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn term_int_and_hup_end_a_storing_replay_cleanly() {
+    for sig in ["TERM", "INT", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("r.db");
+        // 10 min of data at 20x: 30 s unless stopped.
+        let r = signal_after(
+            &["replay", s(&sample()), "--speed", "20", "--db", s(&db)],
+            sig,
+            3,
+        );
+        let err = text(&r.stderr);
+        assert!(r.status.success(), "SIG{sig}: {:?} {err}", r.status);
+        assert!(err.contains(&format!("stopped by SIG{sig}")), "{err}");
+        let all = shifts(&db);
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(!all[0]["ended_ms"].is_null(), "SIG{sig} left {all:?}");
+        // Ended early: a few refreshes, not the whole 10 minutes.
+        let length = all[0]["ended_ms"].as_i64().unwrap() - all[0]["started_ms"].as_i64().unwrap();
+        assert!(length < 300_000, "{length} ms");
+    }
+}
+
+#[test]
+fn an_interrupted_import_leaves_a_shift_its_own_hint_closes() {
+    use steady_core::session::LiveSession;
+    use steady_core::shift::ShiftConfig;
+    use steady_core::store::{ShiftSource, Store, WriterConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    // What a SIGKILL in an import's first moments leaves: the shift row,
+    // nothing else (an import saves once, at its end).
+    {
+        let store = Store::open(&db).unwrap();
+        let setup = store.shift_setup(0, ShiftConfig::default()).unwrap();
+        let (session, _) = LiveSession::start_with(
+            store,
+            setup,
+            0,
+            ShiftSource::Import,
+            Some("sample_rr_ms.txt"),
+            WriterConfig::bulk(),
+        )
+        .unwrap();
+        drop(session);
+    }
+    let summary = ok(steady(&["summary", "last", "--db", s(&db)]));
+    assert!(summary.contains("steady delete 1"), "{summary}");
+    assert!(!summary.contains("--close-unfinished"), "{summary}");
+    // The hint works, and the file imports afresh.
+    ok(steady(&["delete", "1", "--db", s(&db)]));
+    ok(steady(&["import", s(&sample()), "--db", s(&db)]));
+    let all = shifts(&db);
+    assert_eq!(all.len(), 1);
+    assert!(!all[0]["ended_ms"].is_null());
+}
+
+#[test]
+fn a_stopped_import_stores_nothing() {
+    // The 24-h Holter (about 100,000 beats) takes long enough to be stopped.
+    let holter = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
+    for sig in ["TERM", "INT", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("i.db");
+        let child = Command::new(env!("CARGO_BIN_EXE_steady"))
+            .args(["import", s(&holter), "--db", s(&db)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the import has created its shift, then stop it.
+        let t0 = std::time::Instant::now();
+        while shift_rows(&db) == 0 && t0.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Command::new("kill")
+            .args([&format!("-{sig}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        if out.status.success() {
+            // Finished before the signal arrived: one whole shift.
+            let all = shifts(&db);
+            assert!(all.len() == 1 && !all[0]["ended_ms"].is_null(), "{all:?}");
+        } else {
+            assert!(
+                err.contains(&format!("stopped by SIG{sig}"))
+                    && err.contains("nothing was imported"),
+                "{err}"
+            );
+            assert!(shifts(&db).is_empty(), "SIG{sig}: {:?}", shifts(&db));
+        }
+    }
+}
+
+/// Shift rows in the database (0 while it does not exist yet).
+fn shift_rows(db: &Path) -> usize {
+    if !db.exists() {
+        return 0;
+    }
+    steady_core::store::Store::open(db)
+        .and_then(|s| s.shifts())
+        .map_or(0, |v| v.len())
+}
+
+#[test]
+fn wrong_inputs_say_what_was_expected_and_what_was_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let w = |name: &str, bytes: &[u8]| {
+        let p = d.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    std::fs::create_dir(d.join("notes")).unwrap();
+    w("notes/a.txt", b"hello");
+    std::fs::create_dir(d.join("empty")).unwrap();
+    let rr = w("rr.txt", b"800\n900\n");
+    let utf16: Vec<u8> = "800\n900\n1000\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let u16f = w("u16.txt", &utf16);
+    let hrm = w("x.hrm", b"[Params]\nInterval=238\n");
+    let words = w("words.txt", b"abc\ndef\n");
+    let neg = w("neg.txt", b"0.8\n0.9\n-900\n0.8\n");
+    let big = w("big.txt", b"800\n900\n1e20\n800\n");
+    let db = d.join("s.db");
+    let (notes, empty) = (d.join("notes"), d.join("empty"));
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["analyze", s(&notes)],
+            vec![
+                "not an Empatica E4 export folder",
+                "expected HR.csv and IBI.csv",
+                "a.txt",
+            ],
+        ),
+        (
+            vec!["analyze", s(&empty)],
+            vec!["not an Empatica E4 export folder", "an empty folder"],
+        ),
+        (
+            vec!["analyze", "--format", "e4", s(&rr)],
+            vec!["not an Empatica E4 export folder", "found a file"],
+        ),
+        (
+            vec!["analyze", "--format", "rr", s(&empty)],
+            vec!["is a folder", "--format rr reads a file"],
+        ),
+        (
+            vec!["analyze", s(&u16f)],
+            vec!["UTF-16", "save it as UTF-8"],
+        ),
+        (vec!["analyze", s(&hrm)], vec!["[HRData]"]),
+        (
+            vec!["analyze", s(&words)],
+            vec!["no data", "expected one RR interval per line"],
+        ),
+        (vec!["analyze", s(&neg)], vec!["neg.txt:3:", "got -900"]),
+        (
+            vec!["import", s(&big), "--db", s(&db)],
+            vec!["big.txt:3:", "longer than a day"],
+        ),
+        (
+            vec!["shifts", "--db", s(&empty)],
+            vec!["is a folder; --db needs a database file"],
+        ),
+        (
+            vec!["import", s(&rr), "--db", s(&empty)],
+            vec!["is a folder; --db needs a database file"],
+        ),
+    ];
+    for (args, want) in &cases {
+        let r = steady(args);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(1), "{args:?}: {err}");
+        for w in want {
+            assert!(err.contains(w), "{args:?}: {err:?} lacks {w:?}");
+        }
+        assert!(
+            !err.contains(":0:") && !err.contains("-900000"),
+            "{args:?}: {err}"
+        );
+        // No OS text said twice.
+        for part in err.split(": ") {
+            if part.contains("os error") {
+                assert_eq!(err.matches(part).count(), 1, "{args:?}: {err}");
+            }
+        }
+    }
+    // Nothing was stored by the refused import.
+    assert!(!db.exists() || shifts(&db).is_empty());
+}
+
+#[test]
+fn no_correction_changes_the_result_on_data_with_artifacts() {
+    // The Polar H10 recording with premature ventricular contractions.
+    let f = shared_data().join("polar-h10-pvc/polar_h10_rr.csv");
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec!["analyze", s(&f), "--json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(steady(&args))).unwrap()
+    };
+    let (fixed, raw) = (json(&[]), json(&["--no-correction"]));
+    assert!(
+        fixed["corrected_beats"].as_u64().unwrap() > 0,
+        "no artifacts in the file"
+    );
+    assert_eq!(raw["corrected_beats"], 0);
+    assert_ne!(fixed["hrv"]["rmssd_ms"], raw["hrv"]["rmssd_ms"]);
+    // As given: every interval of the file is a beat.
+    let rec = steady_core::formats::read_path(&f, None).unwrap();
+    assert_eq!(raw["beats"].as_u64().unwrap() as usize, rec.rr.len());
+}
+
+#[test]
+fn a_database_whose_wal_cannot_be_created_is_not_called_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    // SQLite cannot create its -wal file there (as in a read-only folder).
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let _ = std::fs::remove_file(&wal);
+    std::fs::create_dir(&wal).unwrap();
+    let r = steady(&["shifts", "--db", s(&db)]);
+    let err = text(&r.stderr);
+    assert!(!r.status.success());
+    assert!(
+        err.contains("cannot be written") && !err.contains("damaged ("),
+        "{err}"
+    );
+    std::fs::remove_dir(&wal).unwrap();
+    assert_eq!(shifts(&db).len(), 1, "the database was touched");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_existing_empty_db_file_becomes_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    std::fs::write(&db, b"").unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(steady(&["import", s(&sample()), "--db", s(&db)]));
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+}
+
+#[test]
+fn kubios_export_keeps_the_timeline_across_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The real 10-minute sample with a 5-minute dropout in the middle.
+    let rr: Vec<f64> = std::fs::read_to_string(sample())
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let mut t = 0.0;
+    let mut lines = String::from("t_s,rr_ms\n");
+    for (i, r) in rr.iter().enumerate() {
+        if i == 300 {
+            t += 300.0;
+        }
+        t += r / 1000.0;
+        lines += &format!("{t:.3},{r}\n");
+    }
+    let gappy = d.join("gappy.csv");
+    std::fs::write(&gappy, lines).unwrap();
+    let db = d.join("k.db");
+    ok(steady(&["import", s(&gappy), "--db", s(&db)]));
+    let out = d.join("k.txt");
+    ok(steady(&[
+        "export",
+        "1",
+        "--format",
+        "kubios",
+        "--out",
+        s(&out),
+        "--db",
+        s(&db),
+    ]));
+    ok(steady(&["import", s(&out), "--db", s(&db)]));
+    let all = shifts(&db);
+    assert_eq!(all.len(), 2);
+    let span = |r: &Value| r["ended_ms"].as_i64().unwrap() - r["started_ms"].as_i64().unwrap();
+    // The re-import spans the same time (the 5-minute gap is kept), within a beat.
+    assert!(span(&all[0]) > 900_000, "{}", span(&all[0]));
+    assert!(
+        (span(&all[0]) - span(&all[1])).abs() < 1_500,
+        "{} vs {}",
+        span(&all[0]),
+        span(&all[1])
+    );
+    assert_eq!(all[0]["beats"], all[1]["beats"]);
+}
+
+#[test]
+fn delete_all_during_a_storing_replay_is_one_clear_line() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["replay", s(&sample()), "--speed", "40", "--db", s(&db)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..3 {
+        lines.next().unwrap().unwrap();
+    }
+    ok(steady(&["delete", "--all", "--db", s(&db)]));
+    for _ in lines {}
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let said: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with("storing shift"))
+        .collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(said[0].contains("shift 1 was deleted"), "{err}");
+    assert!(shifts(&db).is_empty());
+}

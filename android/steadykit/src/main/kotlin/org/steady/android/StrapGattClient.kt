@@ -50,6 +50,9 @@ class StrapGattClient(
     /** Address of the strap in use. */
     val deviceAddress: String? get() = gatt?.device?.address
 
+    /** The one open connection, if any (diagnostics; tests drive its callbacks). */
+    val connection: BluetoothGatt? get() = gatt
+
     /** Lists nearby heart-rate straps for the picker; connects to none of them. */
     fun scan() {
         val scanner = manager?.adapter?.bluetoothLeScanner ?: return

@@ -52,9 +52,6 @@ class CoreHolder(
         private set
     private var bridge: CoreBridge? = null
 
-    /** Gauge refreshes heard during this process's shift, for the summary chart. */
-    private val heard = ArrayList<GaugeUpdate>()
-
     fun open(): Boolean {
         if (store != null) return true
         return try {
@@ -118,12 +115,8 @@ class CoreHolder(
 
     private fun attach(live: LiveShift) {
         shift = live
-        heard.clear()
         bridge = CoreBridge(live, onStrap = { st -> post { onStrapState(st) } }) { events ->
-            post {
-                for (e in events) if (e is ShiftEvent.Gauge) heard += e.update
-                onEvents(events)
-            }
+            post { onEvents(events) }
         }
     }
 
@@ -151,7 +144,15 @@ class CoreHolder(
         }
     }
 
-    val chartPoints: List<GaugeUpdate> get() = heard
+    /** The shift's gauge refreshes from the store (the summary chart); empty if it cannot be read. */
+    fun gaugeSeries(): List<GaugeUpdate> {
+        val id = shift?.snapshot()?.shiftId ?: return emptyList()
+        return try {
+            store?.gaugeSeries(id) ?: emptyList()
+        } catch (e: SteadyException) {
+            emptyList()
+        }
+    }
 
     fun history(): List<ShiftInfo> = try {
         store?.shifts() ?: emptyList()
@@ -192,7 +193,6 @@ class CoreHolder(
         shift?.close()
         shift = null
         startedMs = null
-        heard.clear()
     }
 
     companion object {

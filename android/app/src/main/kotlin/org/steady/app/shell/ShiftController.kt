@@ -284,7 +284,7 @@ class ShiftController(
         val s = core.end(clock.nowMs())
         platform.stopService()
         platform.cancelPrompt()
-        if (s != null && summary == null) summary = UiMapping.summary(s, core.chartPoints, core.history())
+        if (s != null && summary == null) summary = UiMapping.summary(s, core.gaugeSeries())
         screen = SUMMARY
         route()
     }

@@ -14,6 +14,7 @@ import org.steady.core.ActivationState
 import org.steady.core.EffectVerdict
 import org.steady.core.GaugeUpdate
 import org.steady.core.ShiftSummary
+import org.steady.core.Trend
 import org.steady.ffi.ShiftInfo
 import java.time.Instant
 import java.time.ZoneId
@@ -54,11 +55,11 @@ object UiMapping {
     }
 
     /**
-     * The summary screen from the core's summary; [points] are the gauge
-     * refreshes the app heard during the shift (the chart), [history] the
-     * store's earlier shifts (the comparison).
+     * The summary screen from the core's summary (its trend compares with
+     * the store's earlier shifts) and [points], the shift's gauge refreshes
+     * from the store (the chart).
      */
-    fun summary(s: ShiftSummary, points: List<GaugeUpdate>, history: List<ShiftInfo>, zone: ZoneId = ZoneId.systemDefault()): SummaryUi {
+    fun summary(s: ShiftSummary, points: List<GaugeUpdate>, zone: ZoneId = ZoneId.systemDefault()): SummaryUi {
         val t = s.timeIn
         val total = listOf(t.baselineS, t.elevatedS, t.activatedS, t.activeS, t.recoveringS, t.noSignalS).sum().coerceAtLeast(1.0)
         fun row(tone: Tone, sec: Double) = StateTimeUi(tone, toneLabel(tone), hoursMinutes(sec), (sec / total).toFloat())
@@ -68,19 +69,7 @@ object UiMapping {
             val hrv = r.deltaLnRmssd?.let { "HRV ${"%+.0f".format(Locale.ROOT, (Math.exp(it) - 1) * 100)} %" }
             ResetEffectUi(clock(r.startedMs, zone, "HH:mm"), listOfNotNull(hr, hrv).joinToString(", ").ifEmpty { "no reading" }, verdict(r.verdict))
         }
-        val earlier = history.filter { it.endedMs != null && it.startedMs < s.startMs }.takeLast(5)
-        val trend = mutableListOf<String>()
-        val mine = t.baselineS / total
-        val shares = earlier.mapNotNull { it.baselineShare }
-        if (shares.isNotEmpty()) {
-            val d = (mine - shares.average()) * 100
-            val how = if (d >= 0) "more" else "less"
-            trend += "At baseline ${"%.0f".format(Locale.ROOT, mine * 100)} % of the shift: ${"%.0f".format(Locale.ROOT, kotlin.math.abs(d))} points $how than your last ${shares.size} shifts."
-        }
-        val peaks = earlier.mapNotNull { it.loadPeak }
-        if (peaks.isNotEmpty()) {
-            trend += "Peak load ${"%.1f".format(Locale.ROOT, s.loadPeak)}, usually ${"%.1f".format(Locale.ROOT, peaks.average())}."
-        }
+        val trend = trendLines(s.trend)
         return SummaryUi(
             title = "Shift of ${hoursMinutes(s.durationS)}",
             span = "${clock(s.startMs, zone, "EEE d MMM, HH:mm")} – ${clock(s.endMs, zone, "HH:mm")}",
@@ -98,6 +87,19 @@ object UiMapping {
             prompts = "${s.promptsOffered} offered · ${s.promptsTaken} taken · ${s.promptsSnoozed} snoozed · ${s.promptsDismissed} not now",
             resets = resets,
             trend = trend,
+        )
+    }
+
+    /** The core's comparison with the last shifts, in words; empty before there are any. */
+    fun trendLines(t: Trend): List<String> {
+        if (t.previousShifts == 0u) return emptyList()
+        val n = t.previousShifts
+        fun points(d: Double) = "${"%.0f".format(Locale.ROOT, kotlin.math.abs(d * 100))} points ${if (d >= 0) "more" else "less"}"
+        return listOfNotNull(
+            t.baselineShareChange?.let { "Time at baseline: ${points(it)} than your last $n shifts." },
+            t.activatedShareChange?.let { "Time activated: ${points(it)} than usual." },
+            t.returnsPerHourChange?.let { "Returns to baseline: ${"%+.1f".format(Locale.ROOT, it)} per hour against usual." },
+            t.loadEndChange?.let { "Load at the end: ${"%+.1f".format(Locale.ROOT, it)} against usual." },
         )
     }
 

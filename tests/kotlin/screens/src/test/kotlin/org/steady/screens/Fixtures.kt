@@ -72,9 +72,10 @@ object Fixtures {
                 ResetEffectUi("15:17", "heart rate −1 bpm, HRV +2 %", "no clear change"),
             ),
             trend = listOf(
-                "At baseline 27 % of the shift: 6 points less than your last 5 shifts.",
-                "Returns to baseline: 0.5 per hour, as usual.",
-                "Load at the end: 3.1 higher than usual.",
+                "Time at baseline: 6 points less than your last 5 shifts.",
+                "Time activated: 4 points more than usual.",
+                "Returns to baseline: -0.1 per hour against usual.",
+                "Load at the end: +3.1 against usual.",
             ),
         )
     }

@@ -171,6 +171,8 @@ class AppShellTest {
         rig.beats(600)
         rig.controller.endShift()
         val first = rig.controller.ui.value as SteadyUi.Summary
+        assertTrue("the chart has the stored gauge series", first.summary.points.size > 10)
+        assertEquals("Shift of 10 min", first.summary.title)
         rig.now += 5_000
         rig.controller.endShift() // the double tap that used to crash with InvalidState
         assertEquals(first, rig.controller.ui.value)

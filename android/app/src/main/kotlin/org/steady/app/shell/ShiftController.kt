@@ -307,11 +307,11 @@ class ShiftController(
     }
 
     override fun showHistory() {
-        if (screen == SUMMARY) return route().also { screen = HISTORY; route() }
         screen = HISTORY
         route()
     }
 
+    /** Back to the summary just shown, else home: the running shift (a new one after Done). */
     override fun back() {
         screen = if (summary != null) SUMMARY else LIVE
         route()

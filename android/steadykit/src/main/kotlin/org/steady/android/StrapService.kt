@@ -40,7 +40,6 @@ interface StrapServiceHost {
  */
 class StrapService : Service() {
     private var client: StrapGattClient? = null
-    private var relay: HrmRelay? = null
     private val ticks = HandlerThread("steady-ticks").apply { start() }
     private val tickHandler = Handler(ticks.looper)
     private var tickSink: StrapSink? = null
@@ -75,9 +74,7 @@ class StrapService : Service() {
             return START_NOT_STICKY
         }
         if (client == null) {
-            val r = HrmRelay(sink, clock)
-            relay = r
-            client = StrapGattClient(this, r).also { it.connect(address) }
+            client = StrapGattClient(this, HrmRelay(sink, clock)).also { it.connect(address) }
             tickSink = sink
             tickHandler.postDelayed(ticker, TICK_MS)
         }

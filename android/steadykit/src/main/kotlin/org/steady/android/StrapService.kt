@@ -91,6 +91,9 @@ class StrapService : Service() {
 
     override fun onBind(intent: Intent?): IBinder? = null
 
+    /** The thread the model ticks run on, apart from the UI's (tests advance it). */
+    val tickLooper: android.os.Looper get() = ticks.looper
+
     /** The GATT client of this service (tests drive its callbacks). */
     val gattClient: StrapGattClient? get() = client
 

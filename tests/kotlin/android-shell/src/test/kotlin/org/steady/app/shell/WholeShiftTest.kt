@@ -203,11 +203,15 @@ class WholeShiftTest {
                 dropped = true
                 shadowOf(gatt).gattCallback.onConnectionStateChange(gatt, BluetoothGatt.GATT_SUCCESS, BluetoothProfile.STATE_DISCONNECTED)
                 val back = at + 10 * 60_000L
+                val ticks = shadowOf(service.tickLooper)
                 while (now < back) {
+                    // The service's own tick thread, no screen alive: every 5 s it
+                    // tells the core the time, so the silence is noticed.
                     now += StrapService.TICK_MS
-                    app.core.sink!!.onTick(now) // what the service's tick thread does every 5 s
+                    ticks.idleFor(java.time.Duration.ofMillis(StrapService.TICK_MS))
                 }
                 idle()
+                assertTrue("the service's ticks made the core notice the silence", seen.any { it is ShiftEvent.SignalLost })
                 c.onVisible(true)
                 val g = (c.ui.value as SteadyUi.Live).gauge
                 sawNoSignal = g.link == StrapLink.NO_SIGNAL && g.tone == Tone.NO_SIGNAL && g.gauge == null

@@ -32,4 +32,9 @@ dependencies {
     implementation("androidx.activity:activity-compose:1.9.3")
     implementation("androidx.lifecycle:lifecycle-viewmodel-compose:2.8.7")
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.8.7")
+    // ShiftViewModel(Application, SavedStateHandle).
+    implementation("androidx.lifecycle:lifecycle-viewmodel-savedstate:2.8.7")
+    // StateFlow in the screen logic (app/shell); on the JVM side tests/kotlin
+    // uses kotlinx-coroutines-core-jvm of the same version.
+    implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
 }

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use steady_core::Millis;
 use steady_core::drift::ShiftArc;
-use steady_core::session::LiveSession;
-use steady_core::shift::ShiftConfig;
+use steady_core::session::{LiveSession, rebuild_events};
+use steady_core::shift::{GaugeUpdate, ShiftConfig, ShiftEvent};
 use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError};
 use steady_core::summary::ShiftSummary;
 
@@ -176,6 +176,23 @@ impl SteadyStore {
         })
     }
 
+    /// The gauge refreshes of a stored shift, in time order, for the
+    /// summary chart: recomputed from its stored data (refreshes are not
+    /// stored; a shell restarted mid-shift has not heard them all), the same
+    /// the live model emitted. About one every 5 s (8640 for 12 h).
+    pub fn gauge_series(&self, id: i64) -> Result<Vec<GaugeUpdate>, SteadyError> {
+        self.with(|s| {
+            let rec = s.shift(id)?;
+            Ok(rebuild_events(s, &rec)?
+                .into_iter()
+                .filter_map(|e| match e {
+                    ShiftEvent::Gauge { update } => Some(update),
+                    _ => None,
+                })
+                .collect())
+        })
+    }
+
     /// Writes one shift to `path` in `format`.
     pub fn export(&self, id: i64, format: ExportFormat, path: String) -> Result<(), SteadyError> {
         self.with(|s| {
@@ -213,6 +230,36 @@ mod tests {
     use crate::UserAction;
 
     const T0: Millis = 1_764_000_000_000;
+
+    #[test]
+    fn the_stored_gauge_series_is_what_the_live_shift_emitted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("steady.db").to_string_lossy().into_owned();
+        let store = SteadyStore::open(db).unwrap();
+        let shift = store.start_shift(T0, ShiftConfig::default()).unwrap();
+        for i in 1..=900 {
+            // 15 min, heart rate drifting up and down.
+            let rr: u16 = 900 + ((i % 300) as u16) / 2 + if i % 2 == 0 { 20 } else { 0 };
+            let [lo, hi] = rr.to_le_bytes();
+            shift.ingest(T0 + i * 1000, vec![0x16, 66, lo, hi]).unwrap();
+        }
+        let id = shift.snapshot().shift_id.unwrap();
+        shift.end(T0 + 901_000).unwrap();
+        let live: Vec<GaugeUpdate> = shift
+            .poll_events(u32::MAX)
+            .into_iter()
+            .filter_map(|e| match e {
+                ShiftEvent::Gauge { update } => Some(update),
+                _ => None,
+            })
+            .collect();
+        assert!(live.len() > 100, "{} refreshes", live.len());
+        assert_eq!(store.gauge_series(id).unwrap(), live);
+        assert!(
+            store.gauge_series(id + 1).is_err(),
+            "an unknown shift is a typed error"
+        );
+    }
 
     #[test]
     fn a_stored_shift_runs_ends_and_exports() {

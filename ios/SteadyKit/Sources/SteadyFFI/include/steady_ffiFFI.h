@@ -379,6 +379,11 @@ void uniffi_steady_ffi_fn_method_steadystore_delete_shift(uint64_t ptr, int64_t 
 void uniffi_steady_ffi_fn_method_steadystore_export(uint64_t ptr, int64_t id, RustBuffer format, RustBuffer path, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_GAUGE_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_GAUGE_SERIES
+RustBuffer uniffi_steady_ffi_fn_method_steadystore_gauge_series(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_RESUME_SHIFT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_FN_METHOD_STEADYSTORE_RESUME_SHIFT
 uint64_t uniffi_steady_ffi_fn_method_steadystore_resume_shift(uint64_t ptr, int64_t id, RustCallStatus *_Nonnull out_status
@@ -827,6 +832,12 @@ uint16_t uniffi_steady_ffi_checksum_method_steadystore_delete_shift(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_EXPORT
 #define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_EXPORT
 uint16_t uniffi_steady_ffi_checksum_method_steadystore_export(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_GAUGE_SERIES
+#define UNIFFI_FFIDEF_UNIFFI_STEADY_FFI_CHECKSUM_METHOD_STEADYSTORE_GAUGE_SERIES
+uint16_t uniffi_steady_ffi_checksum_method_steadystore_gauge_series(void
     
 );
 #endif

@@ -1195,6 +1195,14 @@ public protocol SteadyStoreProtocol: AnyObject, Sendable {
     func export(id: Int64, format: ExportFormat, path: String) throws 
     
     /**
+     * The gauge refreshes of a stored shift, in time order, for the
+     * summary chart: recomputed from its stored data (refreshes are not
+     * stored; a shell restarted mid-shift has not heard them all), the same
+     * the live model emitted. About one every 5 s (8640 for 12 h).
+     */
+    func gaugeSeries(id: Int64) throws  -> [GaugeUpdate]
+    
+    /**
      * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
      */
     func resumeShift(id: Int64) throws  -> LiveShift
@@ -1325,6 +1333,22 @@ open func export(id: Int64, format: ExportFormat, path: String)throws   {try rus
         FfiConverterString.lower(path),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * The gauge refreshes of a stored shift, in time order, for the
+     * summary chart: recomputed from its stored data (refreshes are not
+     * stored; a shell restarted mid-shift has not heard them all), the same
+     * the live model emitted. About one every 5 s (8640 for 12 h).
+     */
+open func gaugeSeries(id: Int64)throws  -> [GaugeUpdate]  {
+    return try  FfiConverterSequenceTypeGaugeUpdate.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+        uniffiCallStatus in
+    uniffi_steady_ffi_fn_method_steadystore_gauge_series(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(id),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2396,6 +2420,31 @@ fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeGaugeUpdate: FfiConverterRustBuffer {
+    typealias SwiftType = [GaugeUpdate]
+
+    public static func write(_ value: [GaugeUpdate], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeGaugeUpdate.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [GaugeUpdate] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [GaugeUpdate]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeGaugeUpdate.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer {
     typealias SwiftType = [ResetProtocol]
 
@@ -2609,6 +2658,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_export() != 26135) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_steady_ffi_checksum_method_steadystore_gauge_series() != 32930) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_resume_shift() != 56359) {

@@ -11,7 +11,8 @@ import org.steady.ffi.UserAction
 /**
  * The shell's one link to the core for a running shift: strap packets, ticks
  * and the wearer's answers go in unchanged; the core's events come out to
- * [onEvents] (the UI, notifications, haptics). Nothing is decided here.
+ * [onEvents] (the UI, notifications, haptics) and the connection state to
+ * [onStrap] (for the "connecting / no signal" line). Nothing is decided here.
  *
  * BLE callbacks call in on the Bluetooth thread, the UI reads
  * `shift.snapshot()` on the main thread: the core is thread-safe. The events
@@ -24,6 +25,7 @@ import org.steady.ffi.UserAction
 class CoreBridge(
     private val shift: LiveShift,
     private val resetProtocolId: String = "paced_4_6",
+    private val onStrap: (StrapState) -> Unit = {},
     onEvents: (List<ShiftEvent>) -> Unit,
 ) : StrapSink, PromptActionHandler, AutoCloseable {
     private val packets = DirectIngest(shift)
@@ -40,6 +42,7 @@ class CoreBridge(
     }
 
     override fun onStrapState(state: StrapState, atMs: Long) {
+        onStrap(state)
         // The core tracks signal loss from the data itself; a tick at the
         // disconnect makes it notice without waiting for the next timer.
         if (state == StrapState.DISCONNECTED) onTick(atMs)

@@ -57,8 +57,10 @@ object Notifications {
 
     /**
      * The reset prompt. [openReset] opens the app's reset screen (a tap on
-     * the body or on "Start reset"); snooze and dismiss go to
-     * [PromptActionReceiver] without opening anything.
+     * the body or on "Start reset"; the app cancels the notification when it
+     * handles it); snooze and dismiss go to [PromptActionReceiver] without
+     * opening anything, and so does swiping the prompt away (its delete
+     * intent), which the core hears as "not now".
      */
     fun prompt(context: Context, content: PromptContent, openReset: PendingIntent): Notification {
         fun broadcast(action: String, request: Int): PendingIntent =
@@ -77,6 +79,7 @@ object Notifications {
             .setCategory(Notification.CATEGORY_REMINDER)
             .setAutoCancel(true)
             .setContentIntent(openReset)
+            .setDeleteIntent(broadcast(ACTION_DISMISS, 3))
             .addAction(Notification.Action.Builder(null, "Start reset", openReset).build())
             .addAction(Notification.Action.Builder(null, "Snooze", broadcast(ACTION_SNOOZE, 1)).build())
             .addAction(Notification.Action.Builder(null, "Not now", broadcast(ACTION_DISMISS, 2)).build())

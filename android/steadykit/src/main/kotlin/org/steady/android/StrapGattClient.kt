@@ -14,57 +14,49 @@ import android.bluetooth.le.ScanResult
 import android.bluetooth.le.ScanSettings
 import android.content.Context
 import android.os.Build
-import android.os.Handler
-import android.os.Looper
 import android.os.ParcelUuid
 
+/** A strap heard while scanning, for the picker. */
+data class SeenStrap(val address: String, val name: String?, val rssiDbm: Int)
+
 /**
- * CoreBluetooth's counterpart on Android: scan for any strap that offers the
- * Heart Rate service (0x180D), connect, subscribe to 0x2A37, and hand every
- * notification to [relay]. On a dropout it closes the GATT and reconnects
- * after [policy]'s delay, forever, until [stop].
+ * The one GATT connection of a shift, to the one strap the wearer chose.
  *
- * Permissions (BLUETOOTH_SCAN/CONNECT) are asked by the app before the
- * service starts; here they are assumed, hence the lint suppression.
+ * [scan] only lists straps offering the Heart Rate service (0x180D) to
+ * [onStrapsSeen]; it never connects. [connect] connects to the chosen
+ * address with `autoConnect = true`: Android's controller then waits for the
+ * strap in the background (no timeout, no app timer, no wake lock) and
+ * reconnects by itself after a dropout, also in Doze. There is never more than
+ * one [BluetoothGatt]: connecting again closes the previous one first.
+ *
+ * Permissions (BLUETOOTH_SCAN/CONNECT) are checked by the app's onboarding
+ * before anything here runs, hence the lint suppression.
  */
 @SuppressLint("MissingPermission")
 class StrapGattClient(
     private val context: Context,
     private val relay: HrmRelay,
-    private val policy: ReconnectPolicy = ReconnectPolicy(),
-    private val handler: Handler = Handler(Looper.getMainLooper()),
+    private val onStrapsSeen: (List<SeenStrap>) -> Unit = {},
+    /** How a connection is opened (tests record the arguments). */
+    private val connector: (BluetoothDevice, Boolean, BluetoothGattCallback) -> BluetoothGatt? = { device, auto, callback ->
+        device.connectGatt(context, auto, callback, BluetoothDevice.TRANSPORT_LE)
+    },
 ) {
     private val manager = context.getSystemService(BluetoothManager::class.java)
     private var gatt: BluetoothGatt? = null
-    private var device: BluetoothDevice? = null
+    private val seen = LinkedHashMap<String, SeenStrap>()
     private var scanning = false
-    private var stopped = true
 
-    /** Starts scanning (or reconnects to [knownAddress] when given). */
-    fun start(knownAddress: String? = null) {
-        stopped = false
-        val adapter = manager?.adapter ?: return relay.onState(StrapState.DISCONNECTED)
-        if (knownAddress != null) {
-            connect(adapter.getRemoteDevice(knownAddress))
-        } else {
-            scan()
-        }
-    }
+    /** Address of the strap in use. */
+    val deviceAddress: String? get() = gatt?.device?.address
 
-    fun stop() {
-        stopped = true
-        handler.removeCallbacksAndMessages(null)
-        stopScan()
-        gatt?.close()
-        gatt = null
-        relay.onState(StrapState.DISCONNECTED)
-    }
+    /** The one open connection, if any (diagnostics; tests drive its callbacks). */
+    val connection: BluetoothGatt? get() = gatt
 
-    /** Address of the strap in use, to reconnect straight to it after a restart. */
-    val deviceAddress: String? get() = device?.address
-
-    private fun scan() {
-        val scanner = manager?.adapter?.bluetoothLeScanner ?: return scheduleReconnect()
+    /** Lists nearby heart-rate straps for the picker; connects to none of them. */
+    fun scan() {
+        val scanner = manager?.adapter?.bluetoothLeScanner ?: return
+        seen.clear()
         val filter = ScanFilter.Builder().setServiceUuid(ParcelUuid(GattUuids.HEART_RATE_SERVICE)).build()
         val settings = ScanSettings.Builder().setScanMode(ScanSettings.SCAN_MODE_LOW_LATENCY).build()
         scanning = true
@@ -72,48 +64,52 @@ class StrapGattClient(
         scanner.startScan(listOf(filter), settings, scanCallback)
     }
 
-    private fun stopScan() {
+    fun stopScan() {
         if (!scanning) return
         scanning = false
         manager?.adapter?.bluetoothLeScanner?.stopScan(scanCallback)
     }
 
+    /** Connects to the chosen strap (closing any earlier connection) and stays with it. */
+    fun connect(address: String) {
+        stopScan()
+        val adapter = manager?.adapter ?: return relay.onState(StrapState.DISCONNECTED)
+        gatt?.close()
+        relay.onState(StrapState.CONNECTING)
+        gatt = connector(adapter.getRemoteDevice(address), true, gattCallback)
+    }
+
+    fun stop() {
+        stopScan()
+        gatt?.close()
+        gatt = null
+        relay.onState(StrapState.DISCONNECTED)
+    }
+
+    @Suppress("DEPRECATION") // ScanRecord names need API 33+ for getDeviceName alternatives
     private val scanCallback = object : ScanCallback() {
         override fun onScanResult(callbackType: Int, result: ScanResult) {
-            stopScan()
-            connect(result.device)
+            val d = result.device
+            seen[d.address] = SeenStrap(d.address, result.scanRecord?.deviceName ?: d.name, result.rssi)
+            onStrapsSeen(seen.values.toList())
         }
 
         override fun onScanFailed(errorCode: Int) {
             scanning = false
-            scheduleReconnect()
+            onStrapsSeen(seen.values.toList())
         }
-    }
-
-    private fun connect(target: BluetoothDevice) {
-        if (stopped) return
-        device = target
-        relay.onState(StrapState.CONNECTING)
-        gatt = target.connectGatt(context, false, gattCallback, BluetoothDevice.TRANSPORT_LE)
-    }
-
-    private fun scheduleReconnect() {
-        if (stopped) return
-        relay.onState(StrapState.DISCONNECTED)
-        val known = device
-        handler.postDelayed({
-            if (known != null) connect(known) else scan()
-        }, policy.nextDelayMs())
     }
 
     private val gattCallback = object : BluetoothGattCallback() {
         override fun onConnectionStateChange(g: BluetoothGatt, status: Int, newState: Int) {
+            if (g !== gatt) return g.close() // a connection we already replaced
             when (newState) {
                 BluetoothProfile.STATE_CONNECTED -> g.discoverServices()
                 BluetoothProfile.STATE_DISCONNECTED -> {
-                    g.close()
-                    if (gatt === g) gatt = null
-                    handler.post { scheduleReconnect() }
+                    relay.onState(StrapState.DISCONNECTED)
+                    // Same object, background reconnect (autoConnect): Android
+                    // calls back when the strap is in range again.
+                    g.connect()
                 }
             }
         }
@@ -130,7 +126,6 @@ class StrapGattClient(
 
         override fun onDescriptorWrite(g: BluetoothGatt, d: BluetoothGattDescriptor, status: Int) {
             if (d.uuid == GattUuids.CLIENT_CHARACTERISTIC_CONFIG && status == BluetoothGatt.GATT_SUCCESS) {
-                policy.reset()
                 relay.onState(StrapState.STREAMING)
             }
         }

@@ -768,6 +768,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_steady_ffi_checksum_method_steadystore_export(
     ): Int
+    external fun uniffi_steady_ffi_checksum_method_steadystore_gauge_series(
+    ): Int
     external fun uniffi_steady_ffi_checksum_method_steadystore_resume_shift(
     ): Int
     external fun uniffi_steady_ffi_checksum_method_steadystore_shift_arc(
@@ -854,6 +856,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_steady_ffi_fn_method_steadystore_export(`ptr`: Long,`id`: Long,`format`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_steady_ffi_fn_method_steadystore_gauge_series(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_steady_ffi_fn_method_steadystore_resume_shift(`ptr`: Long,`id`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_steady_ffi_fn_method_steadystore_shift_arc(`ptr`: Long,`days`: Int,`config`: RustBufferShiftConfig.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1058,6 +1062,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_export() and 0xFFFF) != 26135) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_gauge_series() and 0xFFFF) != 32930) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_resume_shift() and 0xFFFF) != 56359) {
@@ -2444,6 +2451,14 @@ public interface SteadyStoreInterface {
     fun `export`(`id`: kotlin.Long, `format`: ExportFormat, `path`: kotlin.String)
     
     /**
+     * The gauge refreshes of a stored shift, in time order, for the
+     * summary chart: recomputed from its stored data (refreshes are not
+     * stored; a shell restarted mid-shift has not heard them all), the same
+     * the live model emitted. About one every 5 s (8640 for 12 h).
+     */
+    fun `gaugeSeries`(`id`: kotlin.Long): List<GaugeUpdate>
+    
+    /**
      * Continues an interrupted shift (see [`SteadyStore::unfinished_shifts`]).
      */
     fun `resumeShift`(`id`: kotlin.Long): LiveShift
@@ -2620,6 +2635,27 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
 }
     }
     
+    
+
+    
+    /**
+     * The gauge refreshes of a stored shift, in time order, for the
+     * summary chart: recomputed from its stored data (refreshes are not
+     * stored; a shell restarted mid-shift has not heard them all), the same
+     * the live model emitted. About one every 5 s (8640 for 12 h).
+     */
+    @Throws(SteadyException::class)override fun `gaugeSeries`(`id`: kotlin.Long): List<GaugeUpdate> {
+            return FfiConverterSequenceTypeGaugeUpdate.lift(
+    callWithHandle {
+    uniffiRustCallWithError(SteadyException) { _status ->
+    UniffiLib.uniffi_steady_ffi_fn_method_steadystore_gauge_series(
+        it,
+        
+        FfiConverterLong.lower(`id`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -3750,6 +3786,34 @@ public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.USh
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterUShort.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeGaugeUpdate: FfiConverterRustBuffer<List<GaugeUpdate>> {
+    override fun read(buf: ByteBuffer): List<GaugeUpdate> {
+        val len = buf.getInt()
+        return List<GaugeUpdate>(len) {
+            FfiConverterTypeGaugeUpdate.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<GaugeUpdate>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeGaugeUpdate.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<GaugeUpdate>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeGaugeUpdate.write(it, buf)
         }
     }
 }

@@ -96,14 +96,6 @@ class ShellTest {
     }
 
     @Test
-    fun `reconnect delays double up to the cap and reset when data flows`() {
-        val p = ReconnectPolicy(initialMs = 1_000, maxMs = 5_000)
-        assertEquals(listOf(1_000L, 2_000L, 4_000L, 5_000L, 5_000L), List(5) { p.nextDelayMs() })
-        p.reset()
-        assertEquals(1_000L, p.nextDelayMs())
-    }
-
-    @Test
     fun `prompt channel is high importance and the prompt is a heads-up with three actions`() {
         Notifications.createChannels(context)
         val nm = context.getSystemService(NotificationManager::class.java)

@@ -156,3 +156,23 @@ fn init_tracing(verbose: u8) {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::other("Is a directory (os error 21)");
+        let e = anyhow::Error::new(steady_core::store::StoreError::Io(io))
+            .context("cannot open the Steady database d");
+        assert_eq!(
+            one_line(&e),
+            "cannot open the Steady database d: I/O error: Is a directory (os error 21)"
+        );
+        // `{:#}`, what was printed before, said the OS text twice.
+        assert_eq!(format!("{e:#}").matches("os error 21").count(), 2);
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&plain), "outer: inner");
+    }
+}

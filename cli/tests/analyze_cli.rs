@@ -144,7 +144,8 @@ fn hr_only_strap_gives_hr_and_null_hrv() {
     assert_eq!(json["windows"].as_array().unwrap().len(), 2);
     assert_eq!(json["windows"][0]["mean_hr_bpm"].as_f64().unwrap(), 70.0);
     assert!(json["windows"][0]["corrected_share"].is_null());
-    let out = steady(&["replay", log.to_str().unwrap()]);
+    // --no-store: a test never writes into the user's own database.
+    let out = steady(&["replay", log.to_str().unwrap(), "--no-store"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("quality HR only"));
 }
 
@@ -182,6 +183,7 @@ fn demo_and_replay_run() {
             .join("polar-h10/sample_rr_ms.txt")
             .to_str()
             .unwrap(),
+        "--no-store",
     ]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);

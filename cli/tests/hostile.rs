@@ -257,6 +257,15 @@ fn importing_the_same_content_twice_is_refused_unless_allowed() {
     assert_eq!(shifts(&db).len(), 3);
 }
 
+/// Sends signal `sig` (`TERM`, `INT`, `HUP`) to process `pid` with the
+/// shell's built-in `kill` (every POSIX `sh` has one).
+fn send(sig: &str, pid: u32) -> std::process::ExitStatus {
+    Command::new("sh")
+        .args(["-c", &format!("kill -{sig} {pid}")])
+        .status()
+        .unwrap()
+}
+
 /// Sends `sig` to a running `steady` once it has printed `after` lines.
 fn signal_after(args: &[&str], sig: &str, after: usize) -> Output {
     use std::io::BufRead;
@@ -270,10 +279,7 @@ fn signal_after(args: &[&str], sig: &str, after: usize) -> Output {
     for _ in 0..after {
         lines.next().unwrap().unwrap();
     }
-    let k = Command::new("kill")
-        .args([&format!("-{sig}"), &child.id().to_string()])
-        .status()
-        .unwrap();
+    let k = send(sig, child.id());
     assert!(k.success());
     for _ in lines {}
     child.wait_with_output().unwrap()
@@ -354,10 +360,7 @@ fn a_stopped_import_stores_nothing() {
         while shift_rows(&db) == 0 && t0.elapsed().as_secs() < 60 {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        Command::new("kill")
-            .args([&format!("-{sig}"), &child.id().to_string()])
-            .status()
-            .unwrap();
+        send(sig, child.id());
         let out = child.wait_with_output().unwrap();
         let err = text(&out.stderr);
         if out.status.success() {

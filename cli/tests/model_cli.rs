@@ -74,7 +74,8 @@ fn analyze_json_has_timeline_prompts_and_summary() {
 #[test]
 fn replay_shows_gauge_and_prints_the_summary() {
     let file = shared_data().join("polar-rest-exercise/exercise_rri_labeled.csv");
-    let out = steady(&["replay", file.to_str().unwrap()]);
+    // --no-store: a test never writes into the user's own database.
+    let out = steady(&["replay", file.to_str().unwrap(), "--no-store"]);
     assert!(out.contains("gauge"), "{out}");
     assert!(out.contains(" active "), "exercise reads as active");
     assert!(out.contains("Shift summary"));

@@ -141,10 +141,22 @@ pub fn run(args: Args) -> Result<()> {
     // All or nothing: a failure or a stop signal past this point removes
     // the half-made shift, so no input leaves one its commands cannot close.
     let discard = |why: String| -> anyhow::Error {
-        match steady_core::store::Store::open(&path).and_then(|mut s| s.delete_shift(id)) {
-            Ok(()) => anyhow::anyhow!("{why}; nothing was imported"),
+        use steady_core::store::{Store, StoreError};
+        match Store::open(&path).and_then(|mut s| s.delete_shift(id)) {
+            // Gone already: its row was never saved (a full disk).
+            Ok(()) | Err(StoreError::NoSuchShift(_)) => {
+                anyhow::anyhow!("{why}; nothing was imported")
+            }
+            Err(e)
+                if Store::open(&path)
+                    .map(|s| matches!(s.shift(id), Err(StoreError::NoSuchShift(_))))
+                    .unwrap_or(false) =>
+            {
+                tracing::debug!("{e}");
+                anyhow::anyhow!("{why}; nothing was imported")
+            }
             Err(e) => anyhow::anyhow!(
-                "{why}; the unfinished shift {id} could not be removed ({e}): `steady delete {id}` removes it"
+                "{why}; shift {id}, possibly incomplete, could not be removed ({e}): `steady delete {id}` removes it"
             ),
         }
     };

@@ -159,18 +159,23 @@ fn pvc_stream_is_flagged_and_does_not_prompt() {
     eprintln!("pvc: corrected {share:.3}, windows with lnRMSSD {with_ln}/{gauges}");
 }
 
-#[test]
-fn a_day_long_holter_runs_within_limits_and_deterministically() {
+/// The 24-h Holter's RR (ms) with end times (ms); the first value of the
+/// file is the offset to the first beat.
+fn holter_rr() -> Vec<(Millis, f64)> {
     let text = common::read_shared("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
     let mut vals = text.lines().filter_map(|l| l.trim().parse::<f64>().ok());
     let offset_s = vals.next().unwrap();
     let mut t = offset_s * 1000.0;
-    let rr: Vec<(Millis, f64)> = vals
-        .map(|s| {
-            t += s * 1000.0;
-            (t.round() as Millis, s * 1000.0)
-        })
-        .collect();
+    vals.map(|s| {
+        t += s * 1000.0;
+        (t.round() as Millis, s * 1000.0)
+    })
+    .collect()
+}
+
+#[test]
+fn a_day_long_holter_runs_within_limits_and_deterministically() {
+    let rr = holter_rr();
     assert!(rr.len() > 100_000);
     let ins = shift_of(&rr);
     let (sum, ev) = run(&ins);
@@ -196,4 +201,64 @@ fn a_day_long_holter_runs_within_limits_and_deterministically() {
     let (sum2, ev2) = run(&ins);
     assert_eq!(sum, sum2);
     assert_eq!(ev.len(), ev2.len());
+}
+
+#[test]
+fn a_day_long_holter_learns_an_awake_baseline_and_never_prompts_in_its_sleep() {
+    let rr = holter_rr();
+    // the night from the data itself: the longest run of 30-min blocks whose
+    // median HR is below 85 % of the whole recording's median
+    let block = 30 * 60_000;
+    let n_blocks = (rr.last().unwrap().0 / block + 1) as usize;
+    let mut blocks: Vec<Vec<f64>> = vec![Vec::new(); n_blocks];
+    for &(t, r) in &rr {
+        blocks[(t / block) as usize].push(60_000.0 / r);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut all: Vec<f64> = rr.iter().map(|&(_, r)| 60_000.0 / r).collect();
+    let day_median = median(&mut all);
+    let block_hr: Vec<f64> = blocks.iter_mut().map(median).collect();
+    let (mut best, mut run_start) = ((0, 0), None);
+    for (i, hr) in block_hr.iter().chain([&f64::INFINITY]).enumerate() {
+        match (*hr < 0.85 * day_median, run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(s)) => {
+                if i - s > best.1 - best.0 {
+                    best = (s, i);
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    let (night_from, night_to) = (best.0 as Millis * block, best.1 as Millis * block);
+    assert!(
+        night_to - night_from >= 6 * 3_600_000,
+        "a night of at least 6 h: {night_from}..{night_to}"
+    );
+    let night_hr = block_hr[best.0..best.1].iter().sum::<f64>() / (best.1 - best.0) as f64;
+
+    let (sum, ev) = run(&shift_of(&rr));
+    // before the calm-quantile baseline and the sleep rule, all 4 prompts
+    // of this recording fell in minutes 740-880, in this night
+    let asleep: Vec<Millis> = prompt_times(&ev)
+        .into_iter()
+        .filter(|t| (night_from..night_to).contains(t))
+        .collect();
+    assert!(asleep.is_empty(), "prompts while asleep: {asleep:?}");
+    let night = states_in(&ev, night_from, night_to);
+    // (a few refreshes of a night waking, 40 s in 9 h, may read activated)
+    assert!(
+        share(&night, ActivationState::Activated) < 0.01,
+        "activated in sleep"
+    );
+    // the baseline is the awake calm: well above the night's heart rate
+    assert!(
+        sum.baseline.hr_bpm > night_hr + 10.0,
+        "baseline {:.1} vs night {night_hr:.1}",
+        sum.baseline.hr_bpm
+    );
 }

@@ -1,19 +1,37 @@
-//! `steady evaluate DIR...`: the model against labelled sessions (Empatica
-//! E4 folders with a `labels.csv` of `start_unix,end_unix,label`, label
-//! `rest` or `stress`), next to a naive raw-HR detector on the same data.
+//! `steady evaluate DIR...`: the model against labelled sessions, stage by
+//! stage, next to a naive raw-HR detector on the same data.
+//!
+//! A session is a folder with a `labels.csv` and either an Empatica E4
+//! export (`HR.csv`, `IBI.csv`, `ACC.csv`) or exactly one RR file in any
+//! format `steady analyze` reads; or a recording and a labels file given
+//! apart (`--labelled RECORDING LABELS`, for labels kept in this repository
+//! beside read-only shared recordings). `labels.csv` is either
+//! `start_unix,end_unix,label` (unix seconds, the E4 folders) or
+//! `start_s,end_s,label` (seconds from the recording's first beat); labels
+//! `rest` and `stress` are scored, any other (`exercise`, ...) is kept out
+//! of the scores; `#` lines are comments.
 //!
 //! Per session the model runs as a fresh person (no history: cold start,
 //! population priors until the calmest stretch exists), exactly as a live
 //! shift: the same [`steady_core::feed`] inputs, the same defaults. At each
-//! gauge refresh (every 5 s) that falls inside a labelled span:
-//! - **AUC** (Mann-Whitney, ties count half) of the gauge for stress vs rest;
-//!   the naive detector's score is the device's raw HR (the latest HR.csv
-//!   sample at that moment).
-//! - **prompts per hour** of rest and of stress: the model's prompts; the
-//!   naive detector "prompts" at every upward crossing of its threshold,
-//!   `median + max(1.5 x 1.4826 MAD, 2 bpm)` of the first 5 minutes of raw
-//!   HR (a bare threshold crossing, as the peer apps that fired 8.4 times a
-//!   day).
+//! gauge refresh (every 5 s) that falls inside a labelled span, the score
+//! of each stage of the model is kept, so that the stage where information
+//! is lost shows:
+//! - **window HR**: the 60 s window's mean HR (before any baseline);
+//! - **HR vs baseline**: `z_HR`, the window HR in own spreads above the
+//!   baseline in force at that moment;
+//! - **lnRMSSD vs baseline**: `z_ln` (refreshes that have one);
+//! - **combined**: the signed distance `d` (before the 0-100 map);
+//! - **gauge**: the 0-100 number the wearer sees.
+//!
+//! **AUC** (Mann-Whitney, ties count half) of each for stress vs rest; the
+//! naive detector's score is the device's raw HR (the latest HR.csv sample,
+//! or without one the latest beat's `60000 / RR`). **Prompts per hour** of
+//! rest and of stress, and the share of prompts (in labelled spans) that
+//! fall in stress: the model's prompts; the naive detector "prompts" at
+//! every upward crossing of its threshold, `median + max(1.5 x 1.4826 MAD,
+//! 2 bpm)` of the first 5 minutes of raw HR (a bare threshold crossing, as
+//! the peer apps that fired 8.4 times a day).
 //!
 //! The overall line gives the mean of the within-person AUCs and the prompts
 //! per hour pooled over all sessions.
@@ -29,6 +47,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use steady_core::Millis;
+use steady_core::beats::HrSample;
 use steady_core::feed::{self, FeedOptions};
 use steady_core::formats::Recording;
 use steady_core::robust::robust_stats;
@@ -97,9 +116,12 @@ impl Candidate {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Session folders: E4 export (HR.csv, IBI.csv, ACC.csv) + labels.csv.
-    #[arg(required = true)]
+    /// Session folders: `labels.csv` + an E4 export (HR.csv, IBI.csv,
+    /// ACC.csv) or exactly one RR file.
     pub dirs: Vec<PathBuf>,
+    /// A recording and its labels file, given apart (repeatable).
+    #[arg(long, num_args = 2, value_names = ["RECORDING", "LABELS"], action = clap::ArgAction::Append)]
+    pub labelled: Vec<PathBuf>,
     /// Do not feed the E4's optical inter-beat intervals (IBI.csv) as RR:
     /// the device's 1 Hz HR only.
     #[arg(long)]
@@ -116,12 +138,13 @@ pub struct Args {
     pub leave_one_out: bool,
 }
 
-/// One labelled span.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One labelled span, on the recording's clock. `stress` is `None` for a
+/// label that is neither `rest` nor `stress` (kept out of the scores).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Label {
     start_ms: Millis,
     end_ms: Millis,
-    stress: bool,
+    stress: Option<bool>,
 }
 
 /// Scores of one detector on one session.
@@ -133,6 +156,18 @@ pub struct DetectorScore {
     pub prompts_stress: u32,
     pub prompts_per_hour_rest: Option<f64>,
     pub prompts_per_hour_stress: Option<f64>,
+    /// Share of the prompts in labelled spans that fall in stress.
+    pub prompt_share_stress: Option<f64>,
+}
+
+/// AUC of each stage of the model on one session (see the module doc).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct StageAuc {
+    pub window_hr: Option<f64>,
+    pub hr_vs_baseline: Option<f64>,
+    pub ln_rmssd_vs_baseline: Option<f64>,
+    pub combined: Option<f64>,
+    pub gauge: Option<f64>,
 }
 
 /// One session's result.
@@ -143,33 +178,28 @@ pub struct SessionResult {
     pub setting: String,
     pub rest_h: f64,
     pub stress_h: f64,
-    /// Refreshes scored (inside a label, with gauge and raw HR).
+    /// Refreshes scored (inside a rest or stress span, with a gauge).
     pub points: usize,
+    pub stages: StageAuc,
+    /// Share of the scored refreshes that have an lnRMSSD.
+    pub ln_rmssd_share: f64,
     pub model: DetectorScore,
     pub naive: DetectorScore,
-    /// Diagnostics: AUC of the model's own 60 s window HR (the gauge's HR
-    /// input, before the baseline).
-    pub auc_window_hr: Option<f64>,
-    /// Diagnostics: AUC of minus lnRMSSD over the refreshes that have one
-    /// (lower HRV = more stress), and the share of refreshes that have one.
-    pub auc_neg_ln_rmssd: Option<f64>,
-    pub ln_rmssd_share: f64,
 }
 
 /// Everything the command prints.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Evaluation {
     pub sessions: Vec<SessionResult>,
-    pub mean_auc_model: Option<f64>,
+    /// Mean over sessions of each stage's within-person AUC.
+    pub mean_stages: StageAuc,
     pub mean_auc_naive: Option<f64>,
-    pub mean_auc_window_hr: Option<f64>,
-    pub mean_auc_neg_ln_rmssd: Option<f64>,
     pub prompts_per_hour_rest_model: Option<f64>,
     pub prompts_per_hour_stress_model: Option<f64>,
+    pub prompt_share_stress_model: Option<f64>,
     pub prompts_per_hour_rest_naive: Option<f64>,
     pub prompts_per_hour_stress_naive: Option<f64>,
 }
-
 /// Area under the ROC curve: P(score of a positive > score of a negative),
 /// ties counting half (Mann-Whitney U / (n_pos n_neg)). `None` when a class
 /// is empty.
@@ -202,51 +232,71 @@ pub fn auc(pos: &[f64], neg: &[f64]) -> Option<f64> {
     Some((rank_sum_pos - p * (p + 1.0) / 2.0) / (p * n))
 }
 
-fn read_labels(path: &Path) -> Result<Vec<Label>> {
+/// Read a labels file. The header says the clock: `start_unix,end_unix,...`
+/// (unix seconds) or `start_s,end_s,...` (seconds from `origin_ms`, the
+/// recording's first beat). Blank and `#` lines are skipped.
+pub fn read_labels(path: &Path, origin_ms: Millis) -> Result<Vec<Label>> {
     let text =
         fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse_labels(&text, origin_ms).with_context(|| format!("{}", path.display()))
+}
+
+fn parse_labels(text: &str, origin_ms: Millis) -> Result<Vec<Label>> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+    let Some((_, header)) = lines.next() else {
+        bail!("empty labels file");
+    };
+    let offset = match header.split(',').next().map(str::trim) {
+        Some("start_unix") => 0,
+        Some("start_s") => origin_ms,
+        _ => bail!("header must be start_unix,end_unix,label or start_s,end_s,label"),
+    };
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
+    for (n, line) in lines {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let [a, b, l] = f.as_slice() else {
-            bail!(
-                "{}:{}: expected start_unix,end_unix,label",
-                path.display(),
-                i + 1
-            );
+            bail!("line {n}: expected start,end,label");
         };
-        let secs = |s: &str| -> Result<Millis> {
+        let ms = |s: &str| -> Result<Millis> {
             let v: f64 = s
                 .parse()
-                .with_context(|| format!("{}:{}: not a number: {s}", path.display(), i + 1))?;
-            Ok((v * 1000.0).round() as Millis)
+                .with_context(|| format!("line {n}: not a number: {s}"))?;
+            if !v.is_finite() {
+                bail!("line {n}: not a finite number: {s}");
+            }
+            Ok(offset + (v * 1000.0).round() as Millis)
         };
+        let (start_ms, end_ms) = (ms(a)?, ms(b)?);
+        if end_ms < start_ms {
+            bail!("line {n}: end before start");
+        }
         let stress = match *l {
-            "stress" => true,
-            "rest" => false,
-            other => bail!("{}:{}: unknown label {other}", path.display(), i + 1),
+            "stress" => Some(true),
+            "rest" => Some(false),
+            _ => None,
         };
         out.push(Label {
-            start_ms: secs(a)?,
-            end_ms: secs(b)?,
+            start_ms,
+            end_ms,
             stress,
         });
     }
-    if out.is_empty() {
-        bail!("{}: no labels", path.display());
+    if !out.iter().any(|l| l.stress.is_some()) {
+        bail!("no rest or stress label");
     }
     Ok(out)
 }
 
+/// `Some(true)` in stress, `Some(false)` in rest, `None` elsewhere.
 fn label_at(labels: &[Label], t: Millis) -> Option<bool> {
     labels
         .iter()
         .find(|l| t >= l.start_ms && t <= l.end_ms)
-        .map(|l| l.stress)
+        .and_then(|l| l.stress)
 }
 
 /// Hours of rest and of stress.
@@ -254,15 +304,20 @@ fn label_hours(labels: &[Label]) -> (f64, f64) {
     let h = |stress: bool| {
         labels
             .iter()
-            .filter(|l| l.stress == stress)
+            .filter(|l| l.stress == Some(stress))
             .map(|l| (l.end_ms - l.start_ms).max(0) as f64 / 3_600_000.0)
-            .sum::<f64>()
+            // (an empty f64 sum is -0.0)
+            .fold(0.0, |a, b| a + b)
     };
     (h(false), h(true))
 }
 
 fn per_hour(n: u32, hours: f64) -> Option<f64> {
     (hours > 0.0).then(|| f64::from(n) / hours)
+}
+
+fn share(stress: u32, rest: u32) -> Option<f64> {
+    (stress + rest > 0).then(|| f64::from(stress) / f64::from(stress + rest))
 }
 
 fn count_prompts(
@@ -288,16 +343,33 @@ fn count_prompts(
         prompts_stress: s,
         prompts_per_hour_rest: per_hour(r, rest_h),
         prompts_per_hour_stress: per_hour(s, stress_h),
+        prompt_share_stress: share(s, r),
+    }
+}
+
+/// The device's raw HR: its own HR samples, or without them each beat's
+/// `60000 / RR`.
+fn raw_hr(rec: &Recording) -> Vec<HrSample> {
+    if rec.hr.is_empty() {
+        rec.rr
+            .iter()
+            .filter(|r| r.rr_ms > 0.0)
+            .map(|r| HrSample {
+                t_ms: r.t_ms,
+                bpm: 60_000.0 / r.rr_ms,
+            })
+            .collect()
+    } else {
+        rec.hr.clone()
     }
 }
 
 /// Naive detector: upward crossings of the threshold by the raw HR.
-fn naive_prompts(rec: &Recording) -> Vec<Millis> {
-    let Some(t0) = rec.hr.first().map(|h| h.t_ms) else {
+fn naive_prompts(raw: &[HrSample]) -> Vec<Millis> {
+    let Some(t0) = raw.first().map(|h| h.t_ms) else {
         return Vec::new();
     };
-    let calib: Vec<f64> = rec
-        .hr
+    let calib: Vec<f64> = raw
         .iter()
         .filter(|h| h.t_ms < t0 + NAIVE_CALIBRATION_MS)
         .map(|h| h.bpm)
@@ -306,8 +378,7 @@ fn naive_prompts(rec: &Recording) -> Vec<Millis> {
         return Vec::new();
     };
     let threshold = s.centre + (1.5 * s.spread).max(2.0);
-    rec.hr
-        .windows(2)
+    raw.windows(2)
         .filter_map(|w| match w {
             [a, b] if a.bpm <= threshold && b.bpm > threshold => Some(b.t_ms),
             _ => None,
@@ -315,10 +386,33 @@ fn naive_prompts(rec: &Recording) -> Vec<Millis> {
         .collect()
 }
 
-/// The latest raw HR at or before `t` (HR samples are in time order).
-fn raw_hr_at(rec: &Recording, t: Millis) -> Option<f64> {
-    let i = rec.hr.partition_point(|h| h.t_ms <= t);
-    i.checked_sub(1).and_then(|j| rec.hr.get(j)).map(|h| h.bpm)
+/// The latest raw HR at or before `t` (samples are in time order).
+fn raw_hr_at(raw: &[HrSample], t: Millis) -> Option<f64> {
+    let i = raw.partition_point(|h| h.t_ms <= t);
+    i.checked_sub(1).and_then(|j| raw.get(j)).map(|h| h.bpm)
+}
+
+/// One scored refresh: its class and each stage's score.
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    stress: bool,
+    window_hr: f64,
+    z_hr: f64,
+    z_ln: Option<f64>,
+    d: f64,
+    gauge: f64,
+    raw_hr: Option<f64>,
+}
+
+/// AUC of one score over the points that have it.
+fn stage_auc(points: &[Point], score: impl Fn(&Point) -> Option<f64>) -> Option<f64> {
+    let (mut p, mut n) = (Vec::new(), Vec::new());
+    for pt in points {
+        if let Some(x) = score(pt) {
+            if pt.stress { p.push(x) } else { n.push(x) }
+        }
+    }
+    auc(&p, &n)
 }
 
 /// Evaluate one session.
@@ -330,28 +424,36 @@ pub fn evaluate_session(
     setting: &str,
     config: ShiftConfig,
 ) -> SessionResult {
-    let labels = labels.to_vec();
-    let (rest_h, stress_h) = label_hours(&labels);
+    let (rest_h, stress_h) = label_hours(labels);
+    let raw = raw_hr(rec);
     let mut shift = Shift::new(ShiftSetup {
         config,
         ..ShiftSetup::default()
     });
-    let mut gauges: Vec<(Millis, f64)> = Vec::new();
-    let mut window_hr: Vec<(Millis, f64)> = Vec::new();
-    let mut lns: Vec<(Millis, f64)> = Vec::new();
+    let mut points: Vec<Point> = Vec::new();
     let mut prompts: Vec<Millis> = Vec::new();
     for input in feed::inputs(rec, opts) {
         for e in shift.handle(&input) {
             match e {
                 ShiftEvent::Gauge { update } => {
-                    if let Some(g) = update.gauge {
-                        gauges.push((update.t_ms, g));
-                    }
-                    if let Some(h) = update.hr_bpm {
-                        window_hr.push((update.t_ms, h));
-                    }
-                    if let Some(l) = update.ln_rmssd {
-                        lns.push((update.t_ms, -l));
+                    let Some(stress) = label_at(labels, update.t_ms) else {
+                        continue;
+                    };
+                    let Some(a) = shift.last_activation().filter(|a| a.t_ms == update.t_ms) else {
+                        continue;
+                    };
+                    if let (Some(window_hr), Some(z_hr), Some(d), Some(gauge)) =
+                        (a.hr_bpm, a.z_hr, a.distance, a.gauge)
+                    {
+                        points.push(Point {
+                            stress,
+                            window_hr,
+                            z_hr,
+                            z_ln: a.z_ln_rmssd,
+                            d,
+                            gauge,
+                            raw_hr: raw_hr_at(&raw, update.t_ms),
+                        });
                     }
                 }
                 ShiftEvent::PromptOffered { prompt } => prompts.push(prompt.t_ms),
@@ -359,48 +461,30 @@ pub fn evaluate_session(
             }
         }
     }
-    let (mut mp, mut mn, mut np, mut nn) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for &(t, g) in &gauges {
-        let (Some(stress), Some(hr)) = (label_at(&labels, t), raw_hr_at(rec, t)) else {
-            continue;
-        };
-        if stress {
-            mp.push(g);
-            np.push(hr);
-        } else {
-            mn.push(g);
-            nn.push(hr);
-        }
-    }
-    let naive = naive_prompts(rec);
-    let labelled_auc = |v: &[(Millis, f64)]| {
-        let (mut p, mut n) = (Vec::new(), Vec::new());
-        for &(t, x) in v {
-            match label_at(&labels, t) {
-                Some(true) => p.push(x),
-                Some(false) => n.push(x),
-                None => {}
-            }
-        }
-        auc(&p, &n)
+    let stages = StageAuc {
+        window_hr: stage_auc(&points, |p| Some(p.window_hr)),
+        hr_vs_baseline: stage_auc(&points, |p| Some(p.z_hr)),
+        ln_rmssd_vs_baseline: stage_auc(&points, |p| p.z_ln),
+        combined: stage_auc(&points, |p| Some(p.d)),
+        gauge: stage_auc(&points, |p| Some(p.gauge)),
     };
-    let labelled = |v: &[(Millis, f64)]| {
-        v.iter()
-            .filter(|(t, _)| label_at(&labels, *t).is_some())
-            .count()
-    };
-    let ln_rmssd_share = labelled(&lns) as f64 / labelled(&window_hr).max(1) as f64;
+    let with_ln = points.iter().filter(|p| p.z_ln.is_some()).count();
     SessionResult {
-        auc_window_hr: labelled_auc(&window_hr),
-        auc_neg_ln_rmssd: labelled_auc(&lns),
-        ln_rmssd_share,
         session: name.to_owned(),
         setting: setting.to_owned(),
         rest_h,
         stress_h,
-        points: mp.len() + mn.len(),
-        model: count_prompts(&prompts, &labels, rest_h, stress_h, auc(&mp, &mn)),
-        naive: count_prompts(&naive, &labels, rest_h, stress_h, auc(&np, &nn)),
+        points: points.len(),
+        stages,
+        ln_rmssd_share: with_ln as f64 / points.len().max(1) as f64,
+        model: count_prompts(&prompts, labels, rest_h, stress_h, stages.gauge),
+        naive: count_prompts(
+            &naive_prompts(&raw),
+            labels,
+            rest_h,
+            stress_h,
+            stage_auc(&points, |p| p.raw_hr),
+        ),
     }
 }
 
@@ -414,13 +498,22 @@ pub fn combine(sessions: Vec<SessionResult>) -> Evaluation {
     let rest_h: f64 = sessions.iter().map(|s| s.rest_h).sum();
     let stress_h: f64 = sessions.iter().map(|s| s.stress_h).sum();
     let total = |f: fn(&SessionResult) -> u32| sessions.iter().map(f).sum::<u32>();
+    let m = |f: fn(&StageAuc) -> Option<f64>| mean(sessions.iter().filter_map(|s| f(&s.stages)));
     Evaluation {
-        mean_auc_model: mean(sessions.iter().filter_map(|s| s.model.auc)),
+        mean_stages: StageAuc {
+            window_hr: m(|s| s.window_hr),
+            hr_vs_baseline: m(|s| s.hr_vs_baseline),
+            ln_rmssd_vs_baseline: m(|s| s.ln_rmssd_vs_baseline),
+            combined: m(|s| s.combined),
+            gauge: m(|s| s.gauge),
+        },
         mean_auc_naive: mean(sessions.iter().filter_map(|s| s.naive.auc)),
-        mean_auc_window_hr: mean(sessions.iter().filter_map(|s| s.auc_window_hr)),
-        mean_auc_neg_ln_rmssd: mean(sessions.iter().filter_map(|s| s.auc_neg_ln_rmssd)),
         prompts_per_hour_rest_model: per_hour(total(|s| s.model.prompts_rest), rest_h),
         prompts_per_hour_stress_model: per_hour(total(|s| s.model.prompts_stress), stress_h),
+        prompt_share_stress_model: share(
+            total(|s| s.model.prompts_stress),
+            total(|s| s.model.prompts_rest),
+        ),
         prompts_per_hour_rest_naive: per_hour(total(|s| s.naive.prompts_rest), rest_h),
         prompts_per_hour_stress_naive: per_hour(total(|s| s.naive.prompts_stress), stress_h),
         sessions,
@@ -431,49 +524,51 @@ fn f(x: Option<f64>, d: usize) -> String {
     x.map_or("-".into(), |v| format!("{v:.d$}"))
 }
 
-/// The table as printed (Markdown, so it pastes into docs/model.md).
+/// The stage table as printed (Markdown, so it pastes into docs/model.md).
 pub fn table(e: &Evaluation) -> String {
     let mut s = String::new();
-    s.push_str("| session | setting | rest min | stress min | AUC model | AUC raw HR | prompts/h rest (model) | prompts/h stress (model) | prompts/h rest (raw HR) | prompts/h stress (raw HR) |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| session | setting | rest min | stress min | AUC window HR | AUC HR vs baseline | AUC lnRMSSD vs baseline (share) | AUC combined | AUC gauge | AUC raw HR | prompts/h rest | prompts/h stress | prompts in stress | raw HR prompts/h rest | raw HR prompts/h stress |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &e.sessions {
         s.push_str(&format!(
-            "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {:.0} | {:.0} | {} | {} | {} ({:.0} %) | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.session,
             r.setting,
             r.rest_h * 60.0,
             r.stress_h * 60.0,
-            f(r.model.auc, 3),
+            f(r.stages.window_hr, 3),
+            f(r.stages.hr_vs_baseline, 3),
+            f(r.stages.ln_rmssd_vs_baseline, 3),
+            100.0 * r.ln_rmssd_share,
+            f(r.stages.combined, 3),
+            f(r.stages.gauge, 3),
             f(r.naive.auc, 3),
             f(r.model.prompts_per_hour_rest, 2),
             f(r.model.prompts_per_hour_stress, 2),
+            f(r.model.prompt_share_stress.map(|x| 100.0 * x), 0),
             f(r.naive.prompts_per_hour_rest, 2),
             f(r.naive.prompts_per_hour_stress, 2),
         ));
     }
     let rest_min: f64 = e.sessions.iter().map(|r| r.rest_h * 60.0).sum();
     let stress_min: f64 = e.sessions.iter().map(|r| r.stress_h * 60.0).sum();
+    let ms = &e.mean_stages;
     s.push_str(&format!(
-        "| **all ({} sessions)** | | {:.0} | {:.0} | **{}** (mean) | **{}** (mean) | {} | {} | {} | {} |\n",
+        "| **all ({} sessions, mean AUC)** | | {:.0} | {:.0} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} | {} | {} |\n",
         e.sessions.len(),
         rest_min,
         stress_min,
-        f(e.mean_auc_model, 3),
+        f(ms.window_hr, 3),
+        f(ms.hr_vs_baseline, 3),
+        f(ms.ln_rmssd_vs_baseline, 3),
+        f(ms.combined, 3),
+        f(ms.gauge, 3),
         f(e.mean_auc_naive, 3),
         f(e.prompts_per_hour_rest_model, 2),
         f(e.prompts_per_hour_stress_model, 2),
+        f(e.prompt_share_stress_model.map(|x| 100.0 * x), 0),
         f(e.prompts_per_hour_rest_naive, 2),
         f(e.prompts_per_hour_stress_naive, 2),
-    ));
-    s.push_str(&format!(
-        "\nDiagnostics (mean within-person AUC): 60 s window HR {}; -lnRMSSD {} (refreshes with lnRMSSD: {}).\n",
-        f(e.mean_auc_window_hr, 3),
-        f(e.mean_auc_neg_ln_rmssd, 3),
-        e.sessions
-            .iter()
-            .map(|r| format!("{} {:.0} %", r.session, 100.0 * r.ln_rmssd_share))
-            .collect::<Vec<_>>()
-            .join(", ")
     ));
     s
 }
@@ -483,6 +578,52 @@ struct Session {
     name: String,
     rec: Recording,
     labels: Vec<Label>,
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// A session folder: `labels.csv` with an E4 export or one RR file.
+fn load_folder(dir: &Path) -> Result<Option<Session>> {
+    let labels = dir.join("labels.csv");
+    if !labels.exists() {
+        eprintln!("steady: {}: no labels.csv, skipped", dir.display());
+        return Ok(None);
+    }
+    let rec = if dir.join("HR.csv").exists() || dir.join("IBI.csv").exists() {
+        load(dir, FormatArg::E4)?
+    } else {
+        let mut files: Vec<PathBuf> = fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name().is_some_and(|n| {
+                        let n = n.to_string_lossy();
+                        n != "labels.csv" && !n.ends_with(".md") && !n.starts_with('.')
+                    })
+            })
+            .collect();
+        files.sort();
+        match files.as_slice() {
+            [one] => load(one, FormatArg::Auto)?,
+            [] => bail!("{}: no recording beside labels.csv", dir.display()),
+            _ => bail!(
+                "{}: more than one file beside labels.csv; give --labelled RECORDING LABELS",
+                dir.display()
+            ),
+        }
+    };
+    let labels = read_labels(&labels, rec.origin_ms)?;
+    Ok(Some(Session {
+        name: name_of(dir),
+        rec,
+        labels,
+    }))
 }
 
 fn feed_options(with_ibi: bool, no_motion: bool) -> FeedOptions {
@@ -516,9 +657,10 @@ fn choose(results: &[Vec<SessionResult>], held_out: usize) -> usize {
                 .is_some_and(|p| p <= MAX_REST_PROMPTS_PER_HOUR)
         })
         .max_by(|a, b| {
-            a.1.mean_auc_model
+            a.1.mean_stages
+                .gauge
                 .unwrap_or(0.0)
-                .total_cmp(&b.1.mean_auc_model.unwrap_or(0.0))
+                .total_cmp(&b.1.mean_stages.gauge.unwrap_or(0.0))
                 .then(b.0.cmp(&a.0))
         });
     match ok {
@@ -538,20 +680,18 @@ fn choose(results: &[Vec<SessionResult>], held_out: usize) -> usize {
 pub fn run(args: Args) -> Result<()> {
     let mut loaded = Vec::new();
     for dir in &args.dirs {
-        let labels = dir.join("labels.csv");
-        if !labels.exists() {
-            eprintln!("steady: {}: no labels.csv, skipped", dir.display());
-            continue;
-        }
-        let rec = load(dir, FormatArg::E4)?;
-        let name = dir.file_name().map_or_else(
-            || dir.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        loaded.extend(load_folder(dir)?);
+    }
+    for pair in args.labelled.chunks(2) {
+        let [rec_path, labels] = pair else {
+            bail!("--labelled takes a recording and a labels file");
+        };
+        let rec = load(rec_path, FormatArg::Auto)?;
+        let labels = read_labels(labels, rec.origin_ms)?;
         loaded.push(Session {
-            name,
+            name: name_of(rec_path),
             rec,
-            labels: read_labels(&labels)?,
+            labels,
         });
     }
     if loaded.is_empty() {
@@ -618,7 +758,7 @@ mod tests {
     }
 
     #[test]
-    fn labels_parse_and_look_up() {
+    fn unix_labels_parse_and_look_up() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("labels.csv");
         fs::write(
@@ -626,17 +766,37 @@ mod tests {
             "start_unix,end_unix,label\n100,199,rest\n200,299,stress\n",
         )
         .unwrap();
-        let l = read_labels(&p).unwrap();
+        // the origin does not move unix labels
+        let l = read_labels(&p, 5_000).unwrap();
         assert_eq!(label_at(&l, 150_000), Some(false));
         assert_eq!(label_at(&l, 250_000), Some(true));
         assert_eq!(label_at(&l, 350_000), None);
         assert_eq!(label_hours(&l), (99.0 / 3600.0, 99.0 / 3600.0));
-        fs::write(&p, "start_unix,end_unix,label\n100,199,bored\n").unwrap();
-        assert!(
-            read_labels(&p)
-                .unwrap_err()
-                .to_string()
-                .contains("unknown label")
-        );
+    }
+
+    #[test]
+    fn relative_labels_start_at_the_first_beat_and_other_labels_are_not_scored() {
+        let text = "# provenance line\nstart_s,end_s,label\n0,60,rest\n60.5,120,exercise\n120,180,stress\n";
+        let l = parse_labels(text, 10_000).unwrap();
+        assert_eq!(label_at(&l, 9_999), None);
+        assert_eq!(label_at(&l, 10_000), Some(false));
+        assert_eq!(label_at(&l, 70_000), Some(false));
+        // inside `exercise`: neither class
+        assert_eq!(label_at(&l, 71_000), None);
+        assert_eq!(label_at(&l, 130_000), None);
+        assert_eq!(label_at(&l, 131_000), Some(true));
+        assert_eq!(label_hours(&l), (60.0 / 3600.0, 60.0 / 3600.0));
+    }
+
+    #[test]
+    fn bad_labels_are_refused_with_the_line() {
+        let e = |t: &str| parse_labels(t, 0).unwrap_err().to_string();
+        assert!(e("").contains("empty"));
+        assert!(e("a,b,c\n1,2,rest\n").contains("header"));
+        assert!(e("start_s,end_s,label\n1,x,rest\n").contains("line 2"));
+        assert!(e("start_s,end_s,label\n5,2,rest\n").contains("end before start"));
+        assert!(e("start_s,end_s,label\n1,2\n").contains("line 2"));
+        assert!(e("start_s,end_s,label\n1,2,exercise\n").contains("no rest or stress"));
+        assert!(e("start_s,end_s,label\n1,inf,rest\n").contains("finite"));
     }
 }

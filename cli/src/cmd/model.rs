@@ -191,8 +191,7 @@ pub fn summary_text(s: &ShiftSummary) -> String {
         num(b.ln_rmssd_spread, 2),
         match b.source {
             steady_core::baseline::BaselineSource::Population => "population prior",
-            steady_core::baseline::BaselineSource::CalmestStretch =>
-                "calmest stretch of this shift",
+            steady_core::baseline::BaselineSource::CalmestStretch => "calm minutes of this shift",
             steady_core::baseline::BaselineSource::SeatedCheck => "seated check",
             steady_core::baseline::BaselineSource::Personal => "personal, 28 days",
         },

@@ -15,10 +15,14 @@ fn shared_data() -> PathBuf {
     dir
 }
 
+/// Runs `steady` with its own empty data directory, so a command that
+/// stores (replay) never touches the user's database.
 fn steady(args: &[&str]) -> std::process::Output {
+    let data = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_steady"))
         .args(args)
         .env("RUST_BACKTRACE", "1")
+        .env("XDG_DATA_HOME", data.path())
         .output()
         .unwrap()
 }

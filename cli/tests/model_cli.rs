@@ -16,9 +16,13 @@ fn shared_data() -> PathBuf {
     dir
 }
 
+/// Runs `steady` with its own empty data directory (a replay stores its
+/// shift; never in the user's database).
 fn steady(args: &[&str]) -> String {
+    let data = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_steady"))
         .args(args)
+        .env("XDG_DATA_HOME", data.path())
         .output()
         .unwrap();
     assert!(

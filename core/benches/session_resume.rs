@@ -4,6 +4,7 @@
 //! ([`common::shift_packets`]), the worst case a wearer meets.
 //!
 //!   cargo bench -p steady-core --bench session_resume
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

@@ -41,7 +41,7 @@
 //! baseline". The history ([`BaselineHistory`]) is serde-serializable so the
 //! store can keep it between shifts.
 use crate::Millis;
-use crate::robust::{RobustStats, robust_stats};
+use crate::robust::{RobustStats, StatsScratch};
 
 /// Milliseconds in one day.
 pub const DAY_MS: Millis = 86_400_000;
@@ -176,14 +176,23 @@ pub fn estimate(
     source: BaselineSource,
     cfg: &BaselineConfig,
 ) -> Option<Baseline> {
-    let hrs: Vec<f64> = samples.iter().map(|s| s.hr_bpm).collect();
-    let all = robust_stats(&hrs)?;
+    estimate_in(samples, source, cfg, &mut StatsScratch::default())
+}
+
+/// [`estimate`] in reusable buffers (no allocation once warm).
+pub fn estimate_in(
+    samples: &[BaselineSample],
+    source: BaselineSource,
+    cfg: &BaselineConfig,
+    scratch: &mut StatsScratch,
+) -> Option<Baseline> {
+    let all = scratch.robust_stats(samples.iter().map(|s| s.hr_bpm))?;
     let limit = all.centre + LOW_HR_TRIM_SPREADS * all.spread.max(cfg.min_hr_spread_bpm);
-    let kept: Vec<&BaselineSample> = samples.iter().filter(|s| s.hr_bpm <= limit).collect();
-    let hr_kept: Vec<f64> = kept.iter().map(|s| s.hr_bpm).collect();
-    let hr = robust_stats(&hr_kept).unwrap_or(all);
-    let lns: Vec<f64> = kept.iter().filter_map(|s| s.ln_rmssd).collect();
-    let ln: Option<RobustStats> = robust_stats(&lns);
+    let kept = || samples.iter().filter(move |s| s.hr_bpm <= limit);
+    let hr = scratch
+        .robust_stats(kept().map(|s| s.hr_bpm))
+        .unwrap_or(all);
+    let ln: Option<RobustStats> = scratch.robust_stats(kept().filter_map(|s| s.ln_rmssd));
     let learning = source != BaselineSource::Personal;
     let (hr_floor, ln_floor) = if learning {
         (
@@ -224,6 +233,8 @@ pub struct CalmestStretch {
     scanned: usize,
     /// Lowest median HR so far and its run's start index.
     best: Option<(f64, usize)>,
+    /// Buffers for the medians (reused: no allocation once warm).
+    scratch: StatsScratch,
 }
 
 impl CalmestStretch {
@@ -235,7 +246,6 @@ impl CalmestStretch {
         if runs < self.scanned {
             *self = Self::default();
         }
-        let mut hrs = Vec::with_capacity(k);
         for (start, win) in samples.windows(k).enumerate().skip(self.scanned) {
             let contiguous = win.windows(2).all(|p| match p {
                 [a, b] => b.t_ms - a.t_ms <= 90_000 && b.t_ms > a.t_ms,
@@ -244,9 +254,7 @@ impl CalmestStretch {
             if !contiguous {
                 continue;
             }
-            hrs.clear();
-            hrs.extend(win.iter().map(|s| s.hr_bpm));
-            if let Some(m) = crate::robust::median(&hrs)
+            if let Some(m) = self.scratch.median(win.iter().map(|s| s.hr_bpm))
                 && self.best.is_none_or(|(b, _)| m < b)
             {
                 self.best = Some((m, start));
@@ -254,10 +262,11 @@ impl CalmestStretch {
         }
         self.scanned = runs;
         let (_, start) = self.best?;
-        estimate(
+        estimate_in(
             samples.get(start..start + k)?,
             BaselineSource::CalmestStretch,
             cfg,
+            &mut self.scratch,
         )
     }
 }
@@ -296,17 +305,26 @@ impl BaselineHistory {
     /// `[now - window_days, now]`; `None` while fewer than
     /// `min_personal_minutes` exist.
     pub fn personal(&self, now: Millis, cfg: &BaselineConfig) -> Option<Baseline> {
+        self.personal_in(now, cfg, &mut StatsScratch::default())
+    }
+
+    /// [`BaselineHistory::personal`] in reusable buffers. The samples are
+    /// in time order ([`BaselineHistory::add`] keeps them so), so the
+    /// recent ones are one slice.
+    pub fn personal_in(
+        &self,
+        now: Millis,
+        cfg: &BaselineConfig,
+        scratch: &mut StatsScratch,
+    ) -> Option<Baseline> {
         let from = now.saturating_sub(DAY_MS.saturating_mul(i64::from(cfg.window_days)));
-        let recent: Vec<BaselineSample> = self
-            .samples
-            .iter()
-            .filter(|s| s.t_ms >= from && s.t_ms <= now)
-            .copied()
-            .collect();
+        let lo = self.samples.partition_point(|s| s.t_ms < from);
+        let hi = self.samples.partition_point(|s| s.t_ms <= now);
+        let recent = self.samples.get(lo..hi.max(lo))?;
         if recent.len() < usize::try_from(cfg.min_personal_minutes).unwrap_or(usize::MAX) {
             return None;
         }
-        estimate(&recent, BaselineSource::Personal, cfg)
+        estimate_in(recent, BaselineSource::Personal, cfg, scratch)
     }
 }
 
@@ -318,8 +336,9 @@ pub fn resolve(
     shift_still: Option<Baseline>,
     now: Millis,
     cfg: &BaselineConfig,
+    scratch: &mut StatsScratch,
 ) -> Baseline {
-    if let Some(b) = history.personal(now, cfg) {
+    if let Some(b) = history.personal_in(now, cfg, scratch) {
         return b;
     }
     if let Some(b) = seated_check {
@@ -459,9 +478,23 @@ mod tests {
             "10 < 30 minutes"
         );
         // resolve falls back to the calmest stretch, then the prior
-        let b = resolve(&h, None, calmest_stretch(&new, &cfg), later + 600_000, &cfg);
+        let b = resolve(
+            &h,
+            None,
+            calmest_stretch(&new, &cfg),
+            later + 600_000,
+            &cfg,
+            &mut StatsScratch::default(),
+        );
         assert_eq!(b.source, BaselineSource::CalmestStretch);
-        let p = resolve(&h, None, None, later + 600_000, &cfg);
+        let p = resolve(
+            &h,
+            None,
+            None,
+            later + 600_000,
+            &cfg,
+            &mut StatsScratch::default(),
+        );
         assert_eq!(p.source, BaselineSource::Population);
         assert!(p.learning);
     }
@@ -493,6 +526,7 @@ mod tests {
             calmest_stretch(&shift, &cfg),
             10 * 60_000,
             &cfg,
+            &mut StatsScratch::default(),
         );
         assert_eq!(b.source, BaselineSource::SeatedCheck);
     }

@@ -16,7 +16,6 @@ pub mod formats;
 pub mod hrm;
 pub mod hrv;
 pub mod load;
-pub mod pipeline;
 pub mod prompt;
 pub mod reset;
 pub mod robust;

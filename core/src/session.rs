@@ -51,7 +51,7 @@
 use crate::Millis;
 use crate::activation::Motion;
 use crate::hrm::{SensorContact, decode_view};
-use crate::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use crate::shift::{Outcome, Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use crate::store::model::{INPUT_EVENT, config_key, event_record, input_record};
 use crate::store::{
     SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
@@ -123,7 +123,7 @@ impl LiveSession {
             .store()
             .set_setting(&config_key(writer.shift_id()), &config)?;
         let mut s = Self::with(Shift::new(setup), writer, Stored::default());
-        let events = s.handle(&ShiftInput::Start { t_ms });
+        let events = s.handle(&ShiftInput::Start { t_ms }).events.clone();
         Ok((s, events))
     }
 
@@ -187,8 +187,8 @@ impl LiveSession {
         !newer(self.stored.beats, t_ms)
     }
 
-    /// Handles one input: the model's events, with the data stored.
-    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Handles one input: the model's outcome, with the data stored.
+    pub fn handle(&mut self, input: &ShiftInput) -> &Outcome {
         if self.shift.has_ended() {
             // The model refuses it (`InputIgnored`); the stored shift is closed.
             return self.shift.handle(input);
@@ -200,18 +200,23 @@ impl LiveSession {
             let r = self.writer.push_event(t_in, INPUT_EVENT, &payload);
             self.report(r);
         }
-        let events = self.shift.handle(input);
+        self.shift.handle(input);
         self.store_data(input);
-        for i in 0..self.shift.last_beats().len() {
-            if let Some(b) = self.shift.last_beats().get(i).copied()
+        for i in 0..self.shift.outcome().beats.len() {
+            if let Some(b) = self.shift.outcome().beats.get(i).copied()
                 && newer(self.stored.beats, b.t_ms)
             {
                 let r = self.writer.push_beat(b);
                 self.report(r);
             }
         }
-        for e in &events {
-            if let Some((t_ev, kind, payload)) = event_record(e, t)
+        for i in 0..self.shift.outcome().events.len() {
+            if let Some((t_ev, kind, payload)) = self
+                .shift
+                .outcome()
+                .events
+                .get(i)
+                .and_then(|e| event_record(e, t))
                 && newer(self.stored.events, t_ev)
             {
                 let r = self.writer.push_event(t_ev, kind, &payload);
@@ -220,7 +225,7 @@ impl LiveSession {
         }
         let r = self.writer.tick(t);
         self.report(r);
-        events
+        self.shift.outcome()
     }
 
     /// Stores something the model does not take (e.g. a connection gap a
@@ -238,7 +243,7 @@ impl LiveSession {
         if self.shift.has_ended() {
             return Err(SessionError::Ended);
         }
-        let events = self.handle(&ShiftInput::End { t_ms });
+        let events = self.handle(&ShiftInput::End { t_ms }).events.clone();
         let summary = self
             .shift
             .summary()
@@ -342,9 +347,12 @@ fn rebuild(
     end: Option<Millis>,
 ) -> Result<(Shift, Vec<ShiftEvent>), SessionError> {
     let mut model = Shift::new(setup_of(store, rec)?);
-    let mut events = model.handle(&ShiftInput::Start {
-        t_ms: rec.started_ms,
-    });
+    let mut events = model
+        .handle(&ShiftInput::Start {
+            t_ms: rec.started_ms,
+        })
+        .events
+        .clone();
     let mut all: Vec<ShiftInput> = store
         .events(rec.id)?
         .into_iter()
@@ -364,10 +372,10 @@ fn rebuild(
     );
     all.sort_by_key(ShiftInput::t_ms);
     for i in &all {
-        events.extend(model.handle(i));
+        events.extend_from_slice(&model.handle(i).events);
     }
     if let Some(t_ms) = end {
-        events.extend(model.handle(&ShiftInput::End { t_ms }));
+        events.extend_from_slice(&model.handle(&ShiftInput::End { t_ms }).events);
     }
     Ok((model, events))
 }
@@ -408,8 +416,8 @@ impl Session {
         }
     }
 
-    /// Handles one input: the model's events (stored for a stored shift).
-    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Handles one input: the model's outcome (stored for a stored shift).
+    pub fn handle(&mut self, input: &ShiftInput) -> &Outcome {
         match self {
             Session::Memory(s) => s.handle(input),
             Session::Stored(s) => s.handle(input),
@@ -449,16 +457,16 @@ impl Session {
     }
 
     /// Ends the shift at `t_ms`: the model's summary (saved with a stored
-    /// shift) and the last events. In memory an `End` the model refuses
-    /// (the shift had ended) comes back as an `InputIgnored` event; for a
-    /// stored shift that had ended it is [`SessionError::Ended`].
+    /// shift) and the last events; [`SessionError::Ended`] when the shift
+    /// had ended.
     pub fn end(
         &mut self,
         t_ms: Millis,
     ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), SessionError> {
         match self {
+            Session::Memory(s) if s.has_ended() => Err(SessionError::Ended),
             Session::Memory(s) => {
-                let events = s.handle(&ShiftInput::End { t_ms });
+                let events = s.handle(&ShiftInput::End { t_ms }).events.clone();
                 Ok((s.summary().cloned(), events))
             }
             Session::Stored(s) => {

@@ -46,12 +46,13 @@ use crate::activation::{
 use crate::baseline::{
     self, Baseline, BaselineConfig, BaselineHistory, BaselineSample, CalmestStretch,
 };
-use crate::beats::{Beat, BeatCleaner, RrTimeline};
-use crate::hrm::{self, SensorContact};
+use crate::beats::{Beat, BeatCleaner, HrSample, RrTimeline, TimedRr};
+use crate::hrm::{self, HrmError, SensorContact};
 use crate::hrv;
 use crate::load::{Load, LoadConfig};
 use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
 use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
+use crate::robust::StatsScratch;
 use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
 
 /// Inputs whose time is further than this from 0 (about 35 000 years of
@@ -123,6 +124,9 @@ impl Default for ShiftConfig {
         }
     }
 }
+
+/// Still minutes reserved up front: one a minute for a day.
+const STILL_MINUTES_RESERVED: usize = 24 * 60;
 
 /// One day in ms: the longest any duration parameter may be.
 const DAY_MS: Millis = 86_400_000;
@@ -295,6 +299,31 @@ pub enum IgnoredReason {
     NotApplicable,
 }
 
+/// How usable the window behind a gauge refresh was: why there is (or is
+/// not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
+/// and so drive decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum WindowQuality {
+    /// Enough clean beats covering the window: HRV is usable.
+    Good,
+    /// More than [`ShiftConfig::max_corrected_share`] of the beats were
+    /// corrected.
+    Artifacts,
+    /// The RR values sit on a grid too coarse for RMSSD (an optical sensor).
+    CoarseTiming,
+    /// Too few beats, or beats covering too little of the window (dropouts).
+    Gaps,
+    /// Not enough beats yet and the window reaches back before the shift's
+    /// start: the figures are provisional.
+    WarmingUp,
+    /// Heart-rate samples but no beats: HR-only mode.
+    HrOnly,
+    /// No data for [`ShiftConfig::signal_timeout_ms`], or none in the window.
+    NoSignal,
+}
+
 /// One gauge refresh, as the shells render it.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -307,6 +336,12 @@ pub struct GaugeUpdate {
     pub load: f64,
     pub hr_bpm: Option<f64>,
     pub ln_rmssd: Option<f64>,
+    /// RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+    pub rmssd_ms: Option<f64>,
+    /// Beats in the window.
+    pub beats: u32,
+    /// Why the window does or does not give an lnRMSSD.
+    pub quality: WindowQuality,
     /// Signed distance from baseline in own spreads.
     pub distance: Option<f64>,
     pub physical: bool,
@@ -360,10 +395,68 @@ pub enum ShiftEvent {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-struct HrSample {
-    t_ms: Millis,
-    bpm: f64,
+/// Why [`Shift::handle`] refused an input as a whole (it is also reported
+/// as [`ShiftEvent::InputIgnored`] and counted in the summary). A beat
+/// dropped inside an accepted packet is not a refusal of the packet: it is
+/// the model's own business, reported only as an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The packet does not decode as 0x2A37.
+    #[error("not a heart rate measurement: {0}")]
+    BadPacket(#[from] HrmError),
+    /// The input's time is before the shift's clock.
+    #[error("time went back: input older than the shift's clock")]
+    TimeWentBack,
+    /// NaN, infinite or out-of-range value or time.
+    #[error("value is not finite or out of range")]
+    InvalidValue,
+    /// The shift has ended.
+    #[error("the shift has ended")]
+    AfterEnd,
+    /// Nothing to act on (e.g. a reset finished without a start).
+    #[error("nothing to act on in the current state")]
+    NotApplicable,
+}
+
+impl Refusal {
+    /// The reason the matching [`ShiftEvent::InputIgnored`] carries.
+    pub fn reason(&self) -> IgnoredReason {
+        match self {
+            Refusal::BadPacket(_) => IgnoredReason::BadPacket,
+            Refusal::TimeWentBack => IgnoredReason::TimeWentBack,
+            Refusal::InvalidValue => IgnoredReason::InvalidValue,
+            Refusal::AfterEnd => IgnoredReason::AfterEnd,
+            Refusal::NotApplicable => IgnoredReason::NotApplicable,
+        }
+    }
+}
+
+/// What one [`Shift::handle`] call did. The shift keeps it and hands it out
+/// by reference, so its buffers are reused from call to call: a warm packet
+/// or refresh allocates nothing (`tests/no_alloc.rs`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// The events the input caused, in time order.
+    pub events: Vec<ShiftEvent>,
+    /// The cleaned beats the model accepted, in time order: what it computes
+    /// with, and so what a store keeps (WHY: one cleaner, inside the model;
+    /// a second one beside it for storage could disagree with what the
+    /// gauge saw). A packet or an RR interval may release zero, one or two
+    /// beats (the cleaner holds one back to judge it against the next);
+    /// `End` releases the held one. Beats the model drops (stale, time going
+    /// back) are not listed.
+    pub beats: Vec<Beat>,
+    /// Set when the input as a whole was refused.
+    pub refusal: Option<Refusal>,
+}
+
+impl Outcome {
+    fn clear(&mut self) {
+        self.events.clear();
+        self.beats.clear();
+        self.refusal = None;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -398,11 +491,19 @@ pub struct Shift {
     cleaner: BeatCleaner,
     #[serde(skip)]
     timeline: RrTimeline,
-    /// The beats the last [`Shift::handle`] accepted (see
-    /// [`Shift::last_beats`]); cleared at each call, so it stays a few
-    /// beats long and, once warm, never reallocates.
+    /// What the last [`Shift::handle`] did; cleared at each call, so its
+    /// buffers stay a few items long and, once warm, never reallocate.
     #[serde(skip)]
-    accepted: Vec<Beat>,
+    out: Outcome,
+    /// Scratch for the beats of one window (reused, see `out`).
+    #[serde(skip)]
+    window_beats: Vec<Beat>,
+    /// Scratch for the RR intervals of one packet (reused, see `out`).
+    #[serde(skip)]
+    packet_rr: Vec<TimedRr>,
+    /// Scratch for the baseline's robust statistics (reused, see `out`).
+    #[serde(skip)]
+    stats: StatsScratch,
     beats: VecDeque<Beat>,
     hr_samples: VecDeque<HrSample>,
     last_beat_ms: Option<Millis>,
@@ -456,10 +557,10 @@ fn coarse_rr(beats: &[Beat]) -> bool {
     })
 }
 
-/// The pure transition: `(state, input) -> (state, events)`.
-pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Vec<ShiftEvent>) {
-    let events = shift.handle(input);
-    (shift, events)
+/// The pure transition: `(state, input) -> (state, outcome)`.
+pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Outcome) {
+    let outcome = shift.handle(input).clone();
+    (shift, outcome)
 }
 
 /// Statistics of one window of data.
@@ -467,14 +568,38 @@ pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Vec<ShiftEvent>) {
 struct WindowStats {
     hr_bpm: Option<f64>,
     ln_rmssd: Option<f64>,
+    rmssd_ms: Option<f64>,
+    beats: u32,
+    quality: WindowQuality,
+}
+
+impl WindowStats {
+    const NO_SIGNAL: WindowStats = WindowStats {
+        hr_bpm: None,
+        ln_rmssd: None,
+        rmssd_ms: None,
+        beats: 0,
+        quality: WindowQuality::NoSignal,
+    };
 }
 
 impl Shift {
     /// A shift that has not started yet.
     /// The configuration is sanitized first ([`ShiftConfig::sanitized`]).
+    /// The history's samples are put in time order (the baseline reads the
+    /// recent ones as one slice).
     pub fn new(mut setup: ShiftSetup) -> Self {
         setup.config = setup.config.sanitized();
-        let baseline = baseline::resolve(&setup.history, None, None, 0, &setup.config.baseline);
+        setup.history.samples.sort_by_key(|s| s.t_ms);
+        let mut stats = StatsScratch::default();
+        let baseline = baseline::resolve(
+            &setup.history,
+            None,
+            None,
+            0,
+            &setup.config.baseline,
+            &mut stats,
+        );
         let load = Load::starting_at(setup.load_start);
         Self {
             setup,
@@ -484,7 +609,10 @@ impl Shift {
             next_refresh_ms: 0,
             cleaner: BeatCleaner::default(),
             timeline: RrTimeline::default(),
-            accepted: Vec::new(),
+            out: Outcome::default(),
+            window_beats: Vec::new(),
+            packet_rr: Vec::new(),
+            stats,
             beats: VecDeque::new(),
             hr_samples: VecDeque::new(),
             last_beat_ms: None,
@@ -492,7 +620,9 @@ impl Shift {
             signal: false,
             motion: None,
             baseline,
-            still_minutes: Vec::new(),
+            // A day of still minutes, so a shift never grows it in the live
+            // path (it gains one a minute).
+            still_minutes: Vec::with_capacity(STILL_MINUTES_RESERVED),
             calmest: CalmestStretch::default(),
             seated_start_ms: None,
             seated_samples: Vec::new(),
@@ -532,45 +662,37 @@ impl Shift {
         self.phase == Phase::Ended
     }
 
-    /// The cleaned beats the last [`Shift::handle`] call accepted, in time
-    /// order: what the model computes with, and so what a store keeps
-    /// (WHY: one cleaner, inside the model; a second one beside it for
-    /// storage could disagree with what the gauge saw). A packet or an RR
-    /// interval may release zero, one or two beats (the cleaner holds one
-    /// back to judge it against the next); `End` releases the held one.
-    /// Beats the model refuses (stale, time going back) are not listed.
-    pub fn last_beats(&self) -> &[Beat] {
-        &self.accepted
+    /// What the last [`Shift::handle`] call did (empty before the first).
+    pub fn outcome(&self) -> &Outcome {
+        &self.out
     }
 
     fn cfg(&self) -> &ShiftConfig {
         &self.setup.config
     }
 
-    /// Handle one input; returns the events it caused, in time order.
-    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Handle one input: its events in time order, the beats it accepted,
+    /// and whether it was refused ([`Outcome`], valid until the next call).
+    pub fn handle(&mut self, input: &ShiftInput) -> &Outcome {
+        self.out.clear();
+        let mut ev = std::mem::take(&mut self.out.events);
+        self.transition(input, &mut ev);
+        self.out.events = ev;
+        &self.out
+    }
+
+    fn transition(&mut self, input: &ShiftInput, ev: &mut Vec<ShiftEvent>) {
         let t = input.t_ms();
-        let mut ev = Vec::new();
-        self.accepted.clear();
         if !(-MAX_ABS_TIME_MS..=MAX_ABS_TIME_MS).contains(&t) {
-            self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
-            return ev;
+            return self.refuse(t, Refusal::InvalidValue, ev);
         }
         match self.phase {
-            Phase::Ended => {
-                ev.push(ShiftEvent::InputIgnored {
-                    t_ms: t,
-                    reason: IgnoredReason::AfterEnd,
-                });
-                self.tally.signal.ignored_inputs += 1;
-                return ev;
-            }
+            Phase::Ended => return self.refuse(t, Refusal::AfterEnd, ev),
             Phase::NotStarted => {
                 if matches!(input, ShiftInput::End { .. }) {
-                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
-                    return ev;
+                    return self.refuse(t, Refusal::NotApplicable, ev);
                 }
-                self.start(t, &mut ev);
+                self.start(t, ev);
             }
             Phase::Running => {}
         }
@@ -580,17 +702,15 @@ impl Shift {
             && *t_ms < self.clock_ms
         {
             let at = self.clock_ms;
-            self.end(at, &mut ev);
-            return ev;
+            return self.end(at, ev);
         }
         // Beats may lag the clock; everything else must not go back.
         let is_beat = matches!(input, ShiftInput::Beat { .. } | ShiftInput::Rr { .. });
         if !is_beat && t < self.clock_ms {
-            self.ignore(t, IgnoredReason::TimeWentBack, &mut ev);
-            return ev;
+            return self.refuse(t, Refusal::TimeWentBack, ev);
         }
         if t > self.clock_ms {
-            self.advance(t, &mut ev);
+            self.advance(t, ev);
         }
         match input {
             ShiftInput::Start { .. } | ShiftInput::Tick { .. } => {}
@@ -598,28 +718,34 @@ impl Shift {
                 t_ms,
                 rr_ms,
                 corrected,
-            } => self.on_beat(*t_ms, *rr_ms, *corrected, &mut ev),
+            } => {
+                if !(rr_ms.is_finite() && *rr_ms > 0.0) {
+                    self.refuse(t, Refusal::InvalidValue, ev);
+                } else {
+                    self.on_beat(*t_ms, *rr_ms, *corrected, ev);
+                }
+            }
             ShiftInput::Rr { t_ms, rr_ms } => {
                 if !(rr_ms.is_finite() && *rr_ms > 0.0) {
-                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                    self.refuse(t, Refusal::InvalidValue, ev);
                 } else {
                     let released = self.cleaner.push(*t_ms, *rr_ms);
                     for b in released {
-                        self.on_beat(b.t_ms, b.rr_ms, b.corrected, &mut ev);
+                        self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
                     }
                 }
             }
-            ShiftInput::Packet { t_ms, bytes } => self.on_packet(*t_ms, bytes, &mut ev),
+            ShiftInput::Packet { t_ms, bytes } => self.on_packet(*t_ms, bytes, ev),
             ShiftInput::HeartRate { t_ms, bpm } => {
                 if !(bpm.is_finite() && (20.0..=250.0).contains(bpm)) {
-                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                    self.refuse(t, Refusal::InvalidValue, ev);
                 } else {
                     self.hr_samples.push_back(HrSample {
                         t_ms: *t_ms,
                         bpm: *bpm,
                     });
                     self.tally.signal.hr_samples += 1;
-                    self.on_data(*t_ms, &mut ev);
+                    self.on_data(*t_ms, ev);
                 }
             }
             ShiftInput::Motion { motion } => self.motion = Some(*motion),
@@ -640,7 +766,7 @@ impl Shift {
             ShiftInput::PromptsEnabled { on, .. } => self.setup.config.prompt.enabled = *on,
             ShiftInput::PromptDismissed { .. } => {
                 if !self.tally.answer(PromptOutcome::Dismissed) {
-                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                    self.refuse(t, Refusal::NotApplicable, ev);
                 }
             }
             ShiftInput::ResetStarted { t_ms, protocol_id } => {
@@ -659,21 +785,27 @@ impl Shift {
             }
             ShiftInput::ResetFinished { t_ms } => match self.reset.as_mut() {
                 Some(r) if r.finished_ms.is_none() => r.finished_ms = Some(*t_ms),
-                _ => self.ignore(t, IgnoredReason::NotApplicable, &mut ev),
+                _ => self.refuse(t, Refusal::NotApplicable, ev),
             },
             ShiftInput::ResetAbandoned { .. } => {
                 if self.reset.take().is_none() {
-                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                    self.refuse(t, Refusal::NotApplicable, ev);
                 }
             }
-            ShiftInput::End { t_ms } => self.end(*t_ms, &mut ev),
+            ShiftInput::End { t_ms } => self.end(*t_ms, ev),
         }
-        ev
     }
 
+    /// Something inside an accepted input was dropped (a beat): an event.
     fn ignore(&mut self, t: Millis, reason: IgnoredReason, ev: &mut Vec<ShiftEvent>) {
         self.tally.signal.ignored_inputs += 1;
         ev.push(ShiftEvent::InputIgnored { t_ms: t, reason });
+    }
+
+    /// The input as a whole is refused: an event and the outcome's refusal.
+    fn refuse(&mut self, t: Millis, refusal: Refusal, ev: &mut Vec<ShiftEvent>) {
+        self.ignore(t, refusal.reason(), ev);
+        self.out.refusal = Some(refusal);
     }
 
     fn start(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
@@ -687,6 +819,7 @@ impl Shift {
             None,
             t,
             &self.setup.config.baseline,
+            &mut self.stats,
         );
         ev.push(ShiftEvent::Started {
             t_ms: t,
@@ -698,12 +831,9 @@ impl Shift {
     /// the arrival clock and cleaned. A strap reporting no skin contact
     /// gives no data (its values are noise) and breaks the RR chain.
     fn on_packet(&mut self, t: Millis, bytes: &[u8], ev: &mut Vec<ShiftEvent>) {
-        let m = match hrm::decode(bytes) {
+        let m = match hrm::decode_view(bytes) {
             Ok(m) => m,
-            Err(_) => {
-                self.ignore(t, IgnoredReason::BadPacket, ev);
-                return;
-            }
+            Err(e) => return self.refuse(t, Refusal::BadPacket(e), ev),
         };
         if m.sensor_contact == SensorContact::NotDetected {
             self.break_chain(ev);
@@ -717,14 +847,16 @@ impl Shift {
             self.tally.signal.hr_samples += 1;
             self.on_data(t, ev);
         }
-        let mut timed = Vec::new();
+        let mut timed = std::mem::take(&mut self.packet_rr);
+        timed.clear();
         self.timeline.push_packet(t, m.rr_ms(), |r| timed.push(r));
-        for r in timed {
-            let released = self.cleaner.push_rr(r);
+        for r in &timed {
+            let released = self.cleaner.push_rr(*r);
             for b in released {
                 self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
             }
         }
+        self.packet_rr = timed;
     }
 
     /// A break in the RR chain (no contact, signal lost): release the
@@ -757,7 +889,7 @@ impl Shift {
             corrected,
         };
         self.beats.push_back(beat);
-        self.accepted.push(beat);
+        self.out.beats.push(beat);
         self.tally.signal.beats += 1;
         self.tally.signal.corrected_beats += u64::from(corrected);
         self.on_data(t, ev);
@@ -803,49 +935,68 @@ impl Shift {
         self.clock_ms = t;
     }
 
-    /// HR and lnRMSSD over `(from, to]`.
     /// The `len` ms of data complete at `at`: ending [`SETTLE_MS`] before it.
-    fn settled_window(&self, at: Millis, len: Millis) -> WindowStats {
+    fn settled_window(&mut self, at: Millis, len: Millis) -> WindowStats {
         let to = at - SETTLE_MS;
         self.window(to - len, to)
     }
 
-    fn window(&self, from: Millis, to: Millis) -> WindowStats {
-        let cfg = self.cfg();
-        let in_w: Vec<Beat> = self
-            .beats
-            .iter()
-            .filter(|b| b.t_ms > from && b.t_ms <= to)
-            .copied()
-            .collect();
-        let hr_from_beats = if in_w.len() >= MIN_HR_BEATS {
-            let mean_rr = in_w.iter().map(|b| b.rr_ms).sum::<f64>() / in_w.len() as f64;
+    /// HR, RMSSD and quality over `(from, to]` (no allocation once warm:
+    /// the window's beats go to a reused scratch buffer).
+    fn window(&mut self, from: Millis, to: Millis) -> WindowStats {
+        let cfg = *self.cfg();
+        let mut in_w = std::mem::take(&mut self.window_beats);
+        in_w.clear();
+        in_w.extend(self.beats.iter().filter(|b| b.t_ms > from && b.t_ms <= to));
+        let stats = self.window_stats(&in_w, from, to, &cfg);
+        self.window_beats = in_w;
+        stats
+    }
+
+    fn window_stats(
+        &self,
+        in_w: &[Beat],
+        from: Millis,
+        to: Millis,
+        cfg: &ShiftConfig,
+    ) -> WindowStats {
+        let n = in_w.len();
+        let hr_from_beats = if n >= MIN_HR_BEATS {
+            let mean_rr = in_w.iter().map(|b| b.rr_ms).sum::<f64>() / n as f64;
             Some(60_000.0 / mean_rr)
         } else {
             None
         };
-        let hrs: Vec<f64> = self
+        let (hr_sum, hr_count) = self
             .hr_samples
             .iter()
             .filter(|s| s.t_ms > from && s.t_ms <= to)
-            .map(|s| s.bpm)
-            .collect();
-        let hr_from_samples = if hrs.len() >= MIN_HR_SAMPLES {
-            Some(hrs.iter().sum::<f64>() / hrs.len() as f64)
-        } else {
-            None
-        };
+            .fold((0.0, 0usize), |(sum, k), s| (sum + s.bpm, k + 1));
+        let hr_from_samples = (hr_count >= MIN_HR_SAMPLES).then(|| hr_sum / hr_count as f64);
         let covered: f64 = in_w.iter().map(|b| b.rr_ms).sum();
         let coverage = covered / (to - from).max(1) as f64;
         let corrected = in_w.iter().filter(|b| b.corrected).count();
-        let quality_ok = in_w.len() >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
-            && coverage >= cfg.min_hrv_coverage
-            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64
-            && !coarse_rr(&in_w);
-        let ln_rmssd = if quality_ok {
-            hrv::hrv_of(&in_w)
-                .filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
-                .map(|m| m.ln_rmssd)
+        let enough = n >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
+            && coverage >= cfg.min_hrv_coverage;
+        let quality = if n == 0 {
+            if hr_count > 0 {
+                WindowQuality::HrOnly
+            } else {
+                WindowQuality::NoSignal
+            }
+        } else if (corrected as f64) > cfg.max_corrected_share * n as f64 {
+            WindowQuality::Artifacts
+        } else if coarse_rr(in_w) {
+            WindowQuality::CoarseTiming
+        } else if !enough && from < self.start_ms {
+            WindowQuality::WarmingUp
+        } else if !enough {
+            WindowQuality::Gaps
+        } else {
+            WindowQuality::Good
+        };
+        let hrv = if quality == WindowQuality::Good {
+            hrv::hrv_of(in_w).filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
         } else {
             None
         };
@@ -855,7 +1006,13 @@ impl Shift {
         } else {
             hr_from_samples.or(hr_from_beats)
         };
-        WindowStats { hr_bpm, ln_rmssd }
+        WindowStats {
+            hr_bpm,
+            ln_rmssd: hrv.map(|m| m.ln_rmssd),
+            rmssd_ms: hrv.map(|m| m.rmssd_ms),
+            beats: u32::try_from(n).unwrap_or(u32::MAX),
+            quality,
+        }
     }
 
     fn refresh(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) {
@@ -876,10 +1033,7 @@ impl Shift {
         let w = if has_signal {
             self.settled_window(at, cfg.window_ms)
         } else {
-            WindowStats {
-                hr_bpm: None,
-                ln_rmssd: None,
-            }
+            WindowStats::NO_SIGNAL
         };
         let reading = Reading {
             t_ms: at,
@@ -928,6 +1082,7 @@ impl Shift {
                 self.calmest.update(&self.still_minutes, &cfg.baseline),
                 at,
                 &cfg.baseline,
+                &mut self.stats,
             );
             if b != self.baseline {
                 self.baseline = b;
@@ -971,6 +1126,9 @@ impl Shift {
                 load: self.load.value,
                 hr_bpm: a.hr_bpm,
                 ln_rmssd: a.ln_rmssd,
+                rmssd_ms: w.rmssd_ms,
+                beats: w.beats,
+                quality: w.quality,
                 distance: a.distance,
                 physical: a.physical,
                 learning: self.baseline.learning,
@@ -1062,7 +1220,10 @@ mod tests {
     }
 
     fn run(shift: &mut Shift, inputs: &[ShiftInput]) -> Vec<ShiftEvent> {
-        inputs.iter().flat_map(|i| shift.handle(i)).collect()
+        inputs
+            .iter()
+            .flat_map(|i| shift.handle(i).events.clone())
+            .collect()
     }
 
     #[test]
@@ -1118,64 +1279,104 @@ mod tests {
     }
 
     #[test]
-    fn inputs_before_start_after_end_and_backwards_are_reported() {
+    fn inputs_before_start_after_end_and_backwards_are_refused_and_reported() {
         let mut s = Shift::new(ShiftSetup::default());
-        assert!(matches!(
-            s.handle(&ShiftInput::End { t_ms: 0 })[..],
-            [ShiftEvent::InputIgnored { .. }]
-        ));
-        let ev = s.handle(&ShiftInput::HeartRate {
+        let out = s.handle(&ShiftInput::End { t_ms: 0 });
+        assert!(matches!(out.events[..], [ShiftEvent::InputIgnored { .. }]));
+        assert_eq!(out.refusal, Some(Refusal::NotApplicable));
+        let out = s.handle(&ShiftInput::HeartRate {
             t_ms: 10_000,
             bpm: 60.0,
         });
-        assert!(matches!(ev[0], ShiftEvent::Started { t_ms: 10_000, .. }));
-        let ev = s.handle(&ShiftInput::Tick { t_ms: 5_000 });
+        assert!(matches!(
+            out.events[0],
+            ShiftEvent::Started { t_ms: 10_000, .. }
+        ));
+        assert_eq!(out.refusal, None);
+        let out = s.handle(&ShiftInput::Tick { t_ms: 5_000 });
         assert_eq!(
-            ev,
+            out.events,
             vec![ShiftEvent::InputIgnored {
                 t_ms: 5_000,
                 reason: IgnoredReason::TimeWentBack
             }]
         );
-        let ev = s.handle(&ShiftInput::HeartRate {
+        assert_eq!(out.refusal, Some(Refusal::TimeWentBack));
+        let out = s.handle(&ShiftInput::HeartRate {
             t_ms: 11_000,
             bpm: f64::NAN,
         });
         assert_eq!(
-            ev,
+            out.events,
             vec![ShiftEvent::InputIgnored {
                 t_ms: 11_000,
                 reason: IgnoredReason::InvalidValue
             }]
         );
-        s.handle(&ShiftInput::End { t_ms: 20_000 });
-        let ev = s.handle(&ShiftInput::Tick { t_ms: 30_000 });
+        assert_eq!(out.refusal, Some(Refusal::InvalidValue));
+        let out = s.handle(&ShiftInput::Packet {
+            t_ms: 12_000,
+            bytes: vec![0x10, 60, 0x00],
+        });
         assert_eq!(
-            ev,
+            out.refusal,
+            Some(Refusal::BadPacket(HrmError::TrailingBytes {
+                extra: 1,
+                rr_flag: true
+            }))
+        );
+        s.handle(&ShiftInput::End { t_ms: 20_000 });
+        let out = s.handle(&ShiftInput::Tick { t_ms: 30_000 });
+        assert_eq!(
+            out.events,
             vec![ShiftEvent::InputIgnored {
                 t_ms: 30_000,
                 reason: IgnoredReason::AfterEnd
             }]
         );
-        assert_eq!(s.summary().unwrap().signal.ignored_inputs, 3);
+        assert_eq!(out.refusal, Some(Refusal::AfterEnd));
+        assert_eq!(s.summary().unwrap().signal.ignored_inputs, 4);
     }
 
     #[test]
-    fn last_beats_are_the_cleaned_beats_of_each_call_and_sum_to_the_tally() {
+    fn a_beat_dropped_inside_an_accepted_input_is_an_event_not_a_refusal() {
+        let mut s = Shift::new(ShiftSetup::default());
+        s.handle(&ShiftInput::Start { t_ms: 0 });
+        s.handle(&ShiftInput::Tick { t_ms: 120_000 });
+        // a beat older than the window: dropped, the input itself accepted
+        let out = s.handle(&ShiftInput::Beat {
+            t_ms: 1_000,
+            rr_ms: 1000.0,
+            corrected: false,
+        });
+        assert_eq!(
+            out.events,
+            vec![ShiftEvent::InputIgnored {
+                t_ms: 1_000,
+                reason: IgnoredReason::StaleBeat
+            }]
+        );
+        assert_eq!(out.refusal, None);
+        assert!(out.beats.is_empty());
+    }
+
+    #[test]
+    fn outcome_beats_are_the_cleaned_beats_of_each_call_and_sum_to_the_tally() {
         let rr = [1000.0, 1010.0, 990.0, 1005.0, 2600.0, 995.0, 1000.0, 1015.0];
         let mut s = Shift::new(ShiftSetup::default());
         s.handle(&ShiftInput::Start { t_ms: 0 });
         let (mut t, mut all) = (0, Vec::new());
         for r in rr {
             t += r as Millis;
-            s.handle(&ShiftInput::Rr { t_ms: t, rr_ms: r });
-            all.extend_from_slice(s.last_beats());
+            all.extend_from_slice(&s.handle(&ShiftInput::Rr { t_ms: t, rr_ms: r }).beats);
         }
         // the cleaner holds one back: nothing new from a Tick, it comes with End
-        s.handle(&ShiftInput::Tick { t_ms: t + 100 });
-        assert!(s.last_beats().is_empty());
-        s.handle(&ShiftInput::End { t_ms: t + 200 });
-        all.extend_from_slice(s.last_beats());
+        assert!(
+            s.handle(&ShiftInput::Tick { t_ms: t + 100 })
+                .beats
+                .is_empty()
+        );
+        all.extend_from_slice(&s.handle(&ShiftInput::End { t_ms: t + 200 }).beats);
         assert!(all.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
         assert_eq!(all.len() as u64, s.summary().unwrap().signal.beats);
         // the same RR through the cleaner alone give the same beats

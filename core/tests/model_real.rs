@@ -32,7 +32,10 @@ fn cumsum(rr: impl IntoIterator<Item = f64>) -> Vec<(Millis, f64)> {
 
 fn run(ins: &[ShiftInput]) -> (ShiftSummary, Vec<ShiftEvent>) {
     let mut s = Shift::new(ShiftSetup::default());
-    let ev: Vec<ShiftEvent> = ins.iter().flat_map(|i| s.handle(i)).collect();
+    let ev: Vec<ShiftEvent> = ins
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     (s.summary().expect("the shift ended").clone(), ev)
 }
 

@@ -51,7 +51,10 @@ fn input() -> impl Strategy<Value = ShiftInput> {
 
 fn run(inputs: &[ShiftInput]) -> (Shift, Vec<ShiftEvent>) {
     let mut s = Shift::new(ShiftSetup::default());
-    let ev = inputs.iter().flat_map(|i| s.handle(i)).collect();
+    let ev = inputs
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     (s, ev)
 }
 

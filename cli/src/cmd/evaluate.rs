@@ -340,7 +340,7 @@ pub fn evaluate_session(
     let mut lns: Vec<(Millis, f64)> = Vec::new();
     let mut prompts: Vec<Millis> = Vec::new();
     for input in feed::inputs(rec, opts) {
-        for e in shift.handle(&input) {
+        for e in shift.handle(&input).events.iter().cloned() {
             match e {
                 ShiftEvent::Gauge { update } => {
                     if let Some(g) = update.gauge {

@@ -311,7 +311,7 @@ impl Session<'_> {
                     }
                 }
                 if let Some(run) = &mut self.run {
-                    let events = run.packet(*at, value);
+                    let events = run.packet(*at, value).events.clone();
                     self.show(&events);
                 }
             }
@@ -385,7 +385,7 @@ impl Session<'_> {
 
     fn input(&mut self, input: ShiftInput) {
         if let Some(run) = &mut self.run {
-            let events = run.input(&input);
+            let events = run.input(&input).events.clone();
             self.show(&events);
         }
     }

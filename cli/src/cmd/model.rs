@@ -140,8 +140,8 @@ pub fn run_model(rec: &Recording) -> Option<ModelRun> {
     let mut shift = Shift::new(ShiftSetup::default());
     let mut c = Collector::new(Clock::of(rec));
     for i in inputs(rec) {
-        for e in shift.handle(&i) {
-            c.take(&e);
+        for e in &shift.handle(&i).events {
+            c.take(e);
         }
     }
     c.finish()

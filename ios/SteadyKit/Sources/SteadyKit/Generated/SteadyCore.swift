@@ -1401,6 +1401,18 @@ public struct GaugeUpdate: Equatable, Hashable {
     public let hrBpm: Double?
     public let lnRmssd: Double?
     /**
+     * RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+     */
+    public let rmssdMs: Double?
+    /**
+     * Beats in the window.
+     */
+    public let beats: UInt32
+    /**
+     * Why the window does or does not give an lnRMSSD.
+     */
+    public let quality: WindowQuality
+    /**
      * Signed distance from baseline in own spreads.
      */
     public let distance: Double?
@@ -1420,6 +1432,15 @@ public struct GaugeUpdate: Equatable, Hashable {
          * Unrecovered load, spread-minutes.
          */load: Double, hrBpm: Double?, lnRmssd: Double?, 
         /**
+         * RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+         */rmssdMs: Double?, 
+        /**
+         * Beats in the window.
+         */beats: UInt32, 
+        /**
+         * Why the window does or does not give an lnRMSSD.
+         */quality: WindowQuality, 
+        /**
          * Signed distance from baseline in own spreads.
          */distance: Double?, physical: Bool, 
         /**
@@ -1431,6 +1452,9 @@ public struct GaugeUpdate: Equatable, Hashable {
         self.load = load
         self.hrBpm = hrBpm
         self.lnRmssd = lnRmssd
+        self.rmssdMs = rmssdMs
+        self.beats = beats
+        self.quality = quality
         self.distance = distance
         self.physical = physical
         self.learning = learning
@@ -1458,6 +1482,9 @@ public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
                 load: FfiConverterDouble.read(from: &buf), 
                 hrBpm: FfiConverterOptionDouble.read(from: &buf), 
                 lnRmssd: FfiConverterOptionDouble.read(from: &buf), 
+                rmssdMs: FfiConverterOptionDouble.read(from: &buf), 
+                beats: FfiConverterUInt32.read(from: &buf), 
+                quality: FfiConverterTypeWindowQuality.read(from: &buf), 
                 distance: FfiConverterOptionDouble.read(from: &buf), 
                 physical: FfiConverterBool.read(from: &buf), 
                 learning: FfiConverterBool.read(from: &buf)
@@ -1471,6 +1498,9 @@ public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.load, into: &buf)
         FfiConverterOptionDouble.write(value.hrBpm, into: &buf)
         FfiConverterOptionDouble.write(value.lnRmssd, into: &buf)
+        FfiConverterOptionDouble.write(value.rmssdMs, into: &buf)
+        FfiConverterUInt32.write(value.beats, into: &buf)
+        FfiConverterTypeWindowQuality.write(value.quality, into: &buf)
         FfiConverterOptionDouble.write(value.distance, into: &buf)
         FfiConverterBool.write(value.physical, into: &buf)
         FfiConverterBool.write(value.learning, into: &buf)
@@ -4241,6 +4271,135 @@ public func FfiConverterTypeShiftInput_lift(_ buf: RustBuffer) throws -> ShiftIn
 #endif
 public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer {
     return FfiConverterTypeShiftInput.lower(value)
+}
+
+
+
+/**
+ * How usable the window behind a gauge refresh was: why there is (or is
+ * not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
+ * and so drive decisions.
+ */
+
+public enum WindowQuality: Equatable, Hashable {
+    
+    /**
+     * Enough clean beats covering the window: HRV is usable.
+     */
+    case good
+    /**
+     * More than [`ShiftConfig::max_corrected_share`] of the beats were
+     * corrected.
+     */
+    case artifacts
+    /**
+     * The RR values sit on a grid too coarse for RMSSD (an optical sensor).
+     */
+    case coarseTiming
+    /**
+     * Too few beats, or beats covering too little of the window (dropouts).
+     */
+    case gaps
+    /**
+     * Not enough beats yet and the window reaches back before the shift's
+     * start: the figures are provisional.
+     */
+    case warmingUp
+    /**
+     * Heart-rate samples but no beats: HR-only mode.
+     */
+    case hrOnly
+    /**
+     * No data for [`ShiftConfig::signal_timeout_ms`], or none in the window.
+     */
+    case noSignal
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WindowQuality: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWindowQuality: FfiConverterRustBuffer {
+    typealias SwiftType = WindowQuality
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WindowQuality {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .good
+        
+        case 2: return .artifacts
+        
+        case 3: return .coarseTiming
+        
+        case 4: return .gaps
+        
+        case 5: return .warmingUp
+        
+        case 6: return .hrOnly
+        
+        case 7: return .noSignal
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WindowQuality, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .good:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .artifacts:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .coarseTiming:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .gaps:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .warmingUp:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .hrOnly:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .noSignal:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWindowQuality_lift(_ buf: RustBuffer) throws -> WindowQuality {
+    return try FfiConverterTypeWindowQuality.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWindowQuality_lower(_ value: WindowQuality) -> RustBuffer {
+    return FfiConverterTypeWindowQuality.lower(value)
 }
 
 

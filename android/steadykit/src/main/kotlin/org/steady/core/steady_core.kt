@@ -1694,6 +1694,21 @@ data class GaugeUpdate (
     val `lnRmssd`: kotlin.Double?
     , 
     /**
+     * RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+     */
+    val `rmssdMs`: kotlin.Double?
+    , 
+    /**
+     * Beats in the window.
+     */
+    val `beats`: kotlin.UInt
+    , 
+    /**
+     * Why the window does or does not give an lnRMSSD.
+     */
+    val `quality`: WindowQuality
+    , 
+    /**
      * Signed distance from baseline in own spreads.
      */
     val `distance`: kotlin.Double?
@@ -1727,6 +1742,9 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeWindowQuality.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
         )
@@ -1739,6 +1757,9 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterDouble.allocationSize(value.`load`) +
             FfiConverterOptionalDouble.allocationSize(value.`hrBpm`) +
             FfiConverterOptionalDouble.allocationSize(value.`lnRmssd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`rmssdMs`) +
+            FfiConverterUInt.allocationSize(value.`beats`) +
+            FfiConverterTypeWindowQuality.allocationSize(value.`quality`) +
             FfiConverterOptionalDouble.allocationSize(value.`distance`) +
             FfiConverterBoolean.allocationSize(value.`physical`) +
             FfiConverterBoolean.allocationSize(value.`learning`)
@@ -1751,6 +1772,9 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterDouble.write(value.`load`, buf)
             FfiConverterOptionalDouble.write(value.`hrBpm`, buf)
             FfiConverterOptionalDouble.write(value.`lnRmssd`, buf)
+            FfiConverterOptionalDouble.write(value.`rmssdMs`, buf)
+            FfiConverterUInt.write(value.`beats`, buf)
+            FfiConverterTypeWindowQuality.write(value.`quality`, buf)
             FfiConverterOptionalDouble.write(value.`distance`, buf)
             FfiConverterBoolean.write(value.`physical`, buf)
             FfiConverterBoolean.write(value.`learning`, buf)
@@ -4241,6 +4265,73 @@ public object FfiConverterTypeShiftInput : FfiConverterRustBuffer<ShiftInput>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * How usable the window behind a gauge refresh was: why there is (or is
+ * not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
+ * and so drive decisions.
+ */
+
+enum class WindowQuality {
+    
+    /**
+     * Enough clean beats covering the window: HRV is usable.
+     */
+    GOOD,
+    /**
+     * More than [`ShiftConfig::max_corrected_share`] of the beats were
+     * corrected.
+     */
+    ARTIFACTS,
+    /**
+     * The RR values sit on a grid too coarse for RMSSD (an optical sensor).
+     */
+    COARSE_TIMING,
+    /**
+     * Too few beats, or beats covering too little of the window (dropouts).
+     */
+    GAPS,
+    /**
+     * Not enough beats yet and the window reaches back before the shift's
+     * start: the figures are provisional.
+     */
+    WARMING_UP,
+    /**
+     * Heart-rate samples but no beats: HR-only mode.
+     */
+    HR_ONLY,
+    /**
+     * No data for [`ShiftConfig::signal_timeout_ms`], or none in the window.
+     */
+    NO_SIGNAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWindowQuality: FfiConverterRustBuffer<WindowQuality> {
+    override fun read(buf: ByteBuffer) = try {
+        WindowQuality.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: WindowQuality) = 4UL
+
+    override fun write(value: WindowQuality, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 

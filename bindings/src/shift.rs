@@ -19,6 +19,7 @@ use steady_core::baseline::Baseline;
 use steady_core::reset::{ResetProtocol, builtin_protocols};
 use steady_core::session::{LiveSession, Session, SessionError};
 use steady_core::shift::{GaugeUpdate, Refusal, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::store::StoreErrorKind;
 use steady_core::summary::ShiftSummary;
 
 use crate::SteadyError;
@@ -87,13 +88,12 @@ pub struct GaugeSnapshot {
 impl From<SessionError> for SteadyError {
     fn from(e: SessionError) -> Self {
         match e {
-            SessionError::Store(e) => SteadyError::Store {
-                reason: e.to_string(),
-            },
+            SessionError::Store(e) => e.into(),
             SessionError::State(e) => SteadyError::Store {
+                kind: StoreErrorKind::Damaged,
                 reason: e.to_string(),
             },
-            e @ (SessionError::Ended | SessionError::NotEnded) => SteadyError::InvalidState {
+            e => SteadyError::InvalidState {
                 reason: e.to_string(),
             },
         }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use steady_core::Millis;
 use steady_core::session::LiveSession;
 use steady_core::shift::ShiftConfig;
-use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError};
+use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError, StoreErrorKind};
 use steady_core::summary::ShiftSummary;
 
 use crate::SteadyError;
@@ -22,6 +22,7 @@ use crate::shift::LiveShift;
 impl From<StoreError> for SteadyError {
     fn from(e: StoreError) -> Self {
         SteadyError::Store {
+            kind: e.kind(),
             reason: e.to_string(),
         }
     }
@@ -170,6 +171,7 @@ impl SteadyStore {
             Some(v) => serde_json::from_value(v)
                 .map(Some)
                 .map_err(|e| SteadyError::Store {
+                    kind: StoreErrorKind::Damaged,
                     reason: format!("stored summary of shift {id} is not readable: {e}"),
                 }),
         })
@@ -256,6 +258,15 @@ mod tests {
         let err = SteadyStore::open(p.to_string_lossy().into_owned())
             .err()
             .unwrap();
-        assert!(matches!(err, SteadyError::Store { .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                SteadyError::Store {
+                    kind: StoreErrorKind::Foreign,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

@@ -44,6 +44,7 @@ pub struct HeartRateMeasurement {
 
 /// Why a 0x2A37 or 0x2A38 value could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HrmError {
     /// The value is empty: not even a flags byte.
     #[error("empty heart rate measurement")]

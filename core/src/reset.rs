@@ -67,6 +67,7 @@ pub struct ResetProtocol {
 
 /// Bad protocol request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResetError {
     #[error("extended reset must last 2 to 5 minutes, got {0}")]
     ExtensionOutOfRange(u32),

@@ -60,6 +60,7 @@ use crate::summary::ShiftSummary;
 
 /// Why a session could not start, resume or end.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     #[error(transparent)]
     Store(#[from] StoreError),

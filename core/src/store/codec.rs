@@ -45,6 +45,7 @@ pub const MAX_RR_MS: f64 = 60_000.0;
 
 /// Why a block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CodecError {
     #[error("block ends early")]
     Truncated,

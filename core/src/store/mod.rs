@@ -28,7 +28,7 @@ pub mod schema;
 mod writer;
 
 pub use codec::Sample;
-pub use error::StoreError;
+pub use error::{StoreError, StoreErrorKind};
 pub use writer::{ShiftWriter, WriterConfig};
 
 use crate::Millis;

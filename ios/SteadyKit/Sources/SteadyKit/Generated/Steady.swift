@@ -1915,9 +1915,10 @@ enum SteadyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case InvalidState(reason: String
     )
     /**
-     * The on-device store failed (disk full, corrupt file, wrong schema).
+     * The on-device store failed; `kind` says what the shell can do about
+     * it ("free some space", "update the app", "choose another file").
      */
-    case Store(reason: String
+    case Store(kind: StoreErrorKind, reason: String
     )
     /**
      * Writing an export failed.
@@ -1966,6 +1967,7 @@ public struct FfiConverterTypeSteadyError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 3: return .Store(
+            kind: try FfiConverterTypeStoreErrorKind.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 4: return .Export(
@@ -1996,8 +1998,9 @@ public struct FfiConverterTypeSteadyError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Store(reason):
+        case let .Store(kind,reason):
             writeInt(&buf, Int32(3))
+            FfiConverterTypeStoreErrorKind.write(kind, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         

@@ -4276,6 +4276,156 @@ public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer 
 
 
 /**
+ * What a shell can do about a store failure: the part of a [`StoreError`]
+ * the FFI carries (with its text for logs), so Kotlin and Swift branch on
+ * a kind, never on a message.
+ */
+
+public enum StoreErrorKind: Equatable, Hashable {
+    
+    /**
+     * The disk is full: ask the wearer to free some space (a live shift
+     * keeps its data in memory and retries).
+     */
+    case full
+    /**
+     * Another process holds the database: retried; if it lasts, another
+     * Steady is running.
+     */
+    case busy
+    /**
+     * Another process carries this shift on (it was resumed elsewhere).
+     */
+    case takenOver
+    /**
+     * The file was written by a newer Steady: update the app.
+     */
+    case tooNew
+    /**
+     * The file is not a Steady database (another app's, or not SQLite); it
+     * was left untouched: choose another file.
+     */
+    case foreign
+    /**
+     * The file or some stored data is damaged (left untouched).
+     */
+    case damaged
+    /**
+     * No such shift, or it has already ended.
+     */
+    case notFound
+    /**
+     * The file could not be read or written (permissions, I/O).
+     */
+    case io
+    /**
+     * Anything else (an unexpected SQLite or JSON error: a bug to report).
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StoreErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = StoreErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .full
+        
+        case 2: return .busy
+        
+        case 3: return .takenOver
+        
+        case 4: return .tooNew
+        
+        case 5: return .foreign
+        
+        case 6: return .damaged
+        
+        case 7: return .notFound
+        
+        case 8: return .io
+        
+        case 9: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StoreErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .full:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .busy:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .takenOver:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .tooNew:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .foreign:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .damaged:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .notFound:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .io:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(9))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreErrorKind_lift(_ buf: RustBuffer) throws -> StoreErrorKind {
+    return try FfiConverterTypeStoreErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreErrorKind_lower(_ value: StoreErrorKind) -> RustBuffer {
+    return FfiConverterTypeStoreErrorKind.lower(value)
+}
+
+
+
+/**
  * How usable the window behind a gauge refresh was: why there is (or is
  * not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
  * and so drive decisions.

@@ -4273,6 +4273,82 @@ public object FfiConverterTypeShiftInput : FfiConverterRustBuffer<ShiftInput>{
 
 
 /**
+ * What a shell can do about a store failure: the part of a [`StoreError`]
+ * the FFI carries (with its text for logs), so Kotlin and Swift branch on
+ * a kind, never on a message.
+ */
+
+enum class StoreErrorKind {
+    
+    /**
+     * The disk is full: ask the wearer to free some space (a live shift
+     * keeps its data in memory and retries).
+     */
+    FULL,
+    /**
+     * Another process holds the database: retried; if it lasts, another
+     * Steady is running.
+     */
+    BUSY,
+    /**
+     * Another process carries this shift on (it was resumed elsewhere).
+     */
+    TAKEN_OVER,
+    /**
+     * The file was written by a newer Steady: update the app.
+     */
+    TOO_NEW,
+    /**
+     * The file is not a Steady database (another app's, or not SQLite); it
+     * was left untouched: choose another file.
+     */
+    FOREIGN,
+    /**
+     * The file or some stored data is damaged (left untouched).
+     */
+    DAMAGED,
+    /**
+     * No such shift, or it has already ended.
+     */
+    NOT_FOUND,
+    /**
+     * The file could not be read or written (permissions, I/O).
+     */
+    IO,
+    /**
+     * Anything else (an unexpected SQLite or JSON error: a bug to report).
+     */
+    OTHER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreErrorKind: FfiConverterRustBuffer<StoreErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        StoreErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: StoreErrorKind) = 4UL
+
+    override fun write(value: StoreErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * How usable the window behind a gauge refresh was: why there is (or is
  * not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
  * and so drive decisions.

@@ -42,6 +42,7 @@ import org.steady.core.FfiConverterTypeShiftConfig
 import org.steady.core.FfiConverterTypeShiftEvent
 import org.steady.core.FfiConverterTypeShiftSetup
 import org.steady.core.FfiConverterTypeShiftSummary
+import org.steady.core.FfiConverterTypeStoreErrorKind
 import org.steady.core.GaugeUpdate
 import org.steady.core.Motion
 import org.steady.core.ResetProtocol
@@ -49,6 +50,7 @@ import org.steady.core.ShiftConfig
 import org.steady.core.ShiftEvent
 import org.steady.core.ShiftSetup
 import org.steady.core.ShiftSummary
+import org.steady.core.StoreErrorKind
 import org.steady.core.RustBuffer as RustBufferBaseline
 import org.steady.core.RustBuffer as RustBufferGaugeUpdate
 import org.steady.core.RustBuffer as RustBufferMotion
@@ -57,6 +59,7 @@ import org.steady.core.RustBuffer as RustBufferShiftConfig
 import org.steady.core.RustBuffer as RustBufferShiftEvent
 import org.steady.core.RustBuffer as RustBufferShiftSetup
 import org.steady.core.RustBuffer as RustBufferShiftSummary
+import org.steady.core.RustBuffer as RustBufferStoreErrorKind
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -3116,14 +3119,17 @@ sealed class SteadyException: kotlin.Exception() {
     }
     
     /**
-     * The on-device store failed (disk full, corrupt file, wrong schema).
+     * The on-device store failed; `kind` says what the shell can do about
+     * it ("free some space", "update the app", "choose another file").
      */
     class Store(
+        
+        val `kind`: StoreErrorKind, 
         
         val `reason`: kotlin.String
         ) : SteadyException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "kind=${ `kind` }, reason=${ `reason` }"
     }
     
     /**
@@ -3175,6 +3181,7 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
                 FfiConverterString.read(buf),
                 )
             3 -> SteadyException.Store(
+                FfiConverterTypeStoreErrorKind.read(buf),
                 FfiConverterString.read(buf),
                 )
             4 -> SteadyException.Export(
@@ -3202,6 +3209,7 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
             is SteadyException.Store -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterTypeStoreErrorKind.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
             is SteadyException.Export -> (
@@ -3231,6 +3239,7 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
             }
             is SteadyException.Store -> {
                 buf.putInt(3)
+                FfiConverterTypeStoreErrorKind.write(value.`kind`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -3795,6 +3804,8 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
         }
     }
 }
+
+
 
 
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
+import org.steady.core.StoreErrorKind
 import org.steady.ffi.SteadyException
 import org.steady.ffi.SteadyStore
 import org.steady.ffi.defaultShiftConfig
@@ -48,6 +49,7 @@ class ResumeTest {
         val f = dir.resolve("notes.db")
         Files.writeString(f, "not a database, just someone's notes")
         val e = assertThrows<SteadyException.Store> { SteadyStore.open(f.toString()) }
+        assertEquals(StoreErrorKind.FOREIGN, e.kind)
         assertTrue(e.reason.isNotBlank())
         assertEquals("not a database, just someone's notes", Files.readString(f))
     }

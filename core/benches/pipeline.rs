@@ -7,6 +7,12 @@
 //! printed first for the time per packet (README.md keeps the figure).
 //!
 //! Run: `cargo bench -p steady-core --bench pipeline`
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 #[path = "../tests/common/mod.rs"]
 mod common;
 

@@ -4,6 +4,12 @@
 //! ([`common::shift_packets`]), the worst case a wearer meets.
 //!
 //!   cargo bench -p steady-core --bench session_resume
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 #[path = "../tests/common/mod.rs"]
 mod common;
 

@@ -7,6 +7,8 @@
 //! The model never reads a clock: every input carries its own timestamp
 //! ([`Millis`]), so the same input always gives the same output.
 
+#![forbid(unsafe_code)]
+
 pub mod activation;
 pub mod analysis;
 pub mod baseline;

@@ -1,5 +1,11 @@
 //! The whole model (shift state machine) on the real recordings in
 //! ../shared/data (see its README for provenance and licences).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::Millis;

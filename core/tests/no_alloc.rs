@@ -6,6 +6,16 @@
 //! bytes over; wrapping them is the FFI's copy, not the model's). Only the
 //! counting thread's allocations count: libtest's own threads (its
 //! slow-test reporter on a busy machine) may allocate meanwhile.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+// tests and benches may fail loudly
+// The counting allocator is the one unsafe in core's tree: a test harness.
+#![allow(unsafe_code)]
+
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};

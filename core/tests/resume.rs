@@ -3,6 +3,12 @@
 //! (`session::rebuild_events`, what `LiveSession::resume` runs) emits the
 //! very events the live model emitted from the strap's packets, refresh for
 //! refresh, prompts, reset effect and summary included.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::Millis;

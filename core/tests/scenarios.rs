@@ -1,5 +1,11 @@
 //! Scenario tests of the whole model (shift state machine) on synthetic
 //! shifts whose physiology is known by construction.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 use steady_core::Millis;
 use steady_core::activation::{ActivationState, Motion};
 use steady_core::hrm::{HeartRateMeasurement, SensorContact};

@@ -1,6 +1,12 @@
 //! Store tests: lifecycle, crash loss bound, resume, migrations from every
 //! earlier schema version, bad files, full disk, two processes, exports,
 //! and the storage size on a 24-hour Holter recording.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 use rusqlite::Connection;
 use serde_json::json;
 use std::path::{Path, PathBuf};

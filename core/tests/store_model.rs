@@ -1,6 +1,12 @@
 //! The model and the store together: a shift's events and summary are
 //! stored, and the next shift starts from the baseline history and the
 //! digests the store kept.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use steady_core::Millis;

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests and the benches (which include
 //! this file by path): the one place that finds the shared recordings.
 #![allow(dead_code)] // each includer uses its own part
+// Test helpers fail loudly (missing data panics with its path).
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 use std::path::PathBuf;
 
 use steady_core::hrm::{HeartRateMeasurement, SensorContact};

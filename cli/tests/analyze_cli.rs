@@ -1,19 +1,9 @@
 //! End-to-end: run the `steady` binary and check what a user sees.
-use std::path::{Path, PathBuf};
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
+use std::path::Path;
 use std::process::Command;
-
-fn shared_data() -> PathBuf {
-    let dir = match std::env::var_os("STEADY_SHARED_DATA") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    assert!(
-        dir.is_dir(),
-        "shared test data missing: {} (set STEADY_SHARED_DATA)",
-        dir.display()
-    );
-    dir
-}
 
 /// Runs `steady` with its own empty data directory, so a command that
 /// stores (replay) never touches the user's database.

@@ -1,18 +1,13 @@
 //! `steady shifts / summary / export / delete` against a real database.
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use steady_core::Millis;
 use steady_core::beats::Beat;
 use steady_core::store::{KeyFigures, ShiftSource, ShiftWriter, Store, WriterConfig};
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 fn holter(n: usize) -> Vec<Beat> {
     let path = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");

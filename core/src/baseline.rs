@@ -9,7 +9,7 @@
 //! # The estimate
 //! The unit of evidence is a [`BaselineSample`]: HR (bpm) and lnRMSSD over one
 //! 60 s window, taken once a minute while the person is still (no motion, not
-//! physical) and the window is of good quality (model.md §2-§4).
+//! physical) and the window is of good quality (docs/model.md §1-§2).
 //!
 //! Over a set of samples:
 //! 1. `c_HR, s_HR = median, 1.4826 * MAD` of HR over all still samples;
@@ -75,7 +75,7 @@ impl Default for BaselinePrior {
     }
 }
 
-/// Parameters of the baseline (defaults from model.md §4).
+/// Parameters of the baseline (defaults: docs/model.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BaselineConfig {

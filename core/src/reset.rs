@@ -11,7 +11,7 @@
 //! - `extended(minutes)`: paced 4/6 breathing for 2-5 minutes (Polar Serene
 //!   uses 6 breaths/min for 2-20 min; Apple Breathe 1 min at 7/min).
 //!
-//! # Effect (model.md §8)
+//! # Effect (docs/model.md §6)
 //! Paced breathing inflates RMSSD through respiratory sinus arrhythmia while
 //! it lasts, so nothing is scored *during* the exercise. With HR and lnRMSSD
 //! over the 60 s before the start and the 60 s after the end:

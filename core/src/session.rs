@@ -36,8 +36,8 @@
 //! kept in step with the data (a state saved every minute could disagree
 //! with the beats saved every 5 s), survives model changes between
 //! versions, and the same replay draws the charts. Its cost is replaying
-//! the shift so far, once, at resume: 17.5 ms for a 12-hour shift
-//! (`cargo bench -p steady-core --bench session_resume`). Motion is not replayed (the stored motion
+//! the shift so far, once, at resume (README's measured figures:
+//! `cargo bench -p steady-core --bench session_resume`). Motion is not replayed (the stored motion
 //! sample does not say which unit the shell gave), so the first minutes
 //! after a resume may call physical work stress until motion comes again.
 //! A shift resumes with the configuration it started with (kept in the

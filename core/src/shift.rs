@@ -29,7 +29,7 @@
 //! 1. HR and lnRMSSD over `(T - 4 s - 60 s, T - 4 s]`: HR from beats (>= 5 beats) or
 //!    else from heart-rate samples; lnRMSSD only with >= `min_hrv_beats`
 //!    beats covering >= `min_hrv_coverage` of the window and at most 20 %
-//!    corrected beats (model.md §2-§3). No data for `signal_timeout_ms` ->
+//!    corrected beats (docs/model.md §1). No data for `signal_timeout_ms` ->
 //!    `no_signal`.
 //! 2. Once a minute, a still minute (nothing physical during it) becomes a
 //!    [`BaselineSample`]; the baseline is re-resolved
@@ -88,9 +88,9 @@ pub struct ShiftConfig {
     pub activation: ActivationConfig,
     pub load: LoadConfig,
     pub prompt: PromptConfig,
-    /// Gauge refresh period (model.md §3: about every 5 s).
+    /// Gauge refresh period (docs/model.md §1: 5 s).
     pub refresh_ms: Millis,
-    /// Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+    /// Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
     pub window_ms: Millis,
     /// No beat or HR sample for this long -> `no_signal`.
     pub signal_timeout_ms: Millis,
@@ -99,9 +99,9 @@ pub struct ShiftConfig {
     /// Least share of the window covered by the beats' RR for an lnRMSSD.
     pub min_hrv_coverage: f64,
     /// Most corrected beats in a window that still drives decisions
-    /// (model.md §2: 20 %).
+    /// (docs/model.md §1: 20 %).
     pub max_corrected_share: f64,
-    /// Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+    /// Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
     pub seated_settle_ms: Millis,
     pub seated_measure_ms: Millis,
 }

@@ -3,8 +3,9 @@
 //! WHY: a 12-hour shift is about 50,000 beats; a row per beat would cost
 //! 20-40 bytes with its index entry. Beats are instead packed into blocks of
 //! up to [`MAX_BLOCK_BEATS`] (one row each), delta- and varint-coded, which
-//! brings storage to about 2 bytes per beat on real recordings (measured by
-//! the `store_size` test on a 24-hour Holter recording).
+//! brings storage to a few bytes per beat on real recordings (README's
+//! measured figures: the `storage` test of `tests/store.rs` on a 24-hour
+//! Holter recording).
 //!
 //! Beat block layout (all integers LEB128 varints, signed ones zig-zag):
 //! ```text

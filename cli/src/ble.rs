@@ -33,6 +33,10 @@ pub const BODY_SENSOR_LOCATION: Uuid = uuid_from_u16(0x2A38);
 /// Longest wait for one connection attempt (Connect + service resolution).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A link must stream data this long to count as a good connection (one
+/// that resets the reconnection backoff when it drops).
+const STABLE_LINK: Duration = Duration::from_secs(5);
+
 /// Errors of the BLE layer.
 #[derive(Debug, thiserror::Error)]
 pub enum BleError {
@@ -370,8 +374,10 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 enum SessionEnd {
     /// The caller asked to stop; the link was closed cleanly.
     Stopped,
-    /// The link dropped (or stalled); reconnect.
-    Lost(String),
+    /// The link dropped (or stalled); reconnect. `stable` when it delivered
+    /// data for at least [`STABLE_LINK`] (else it counts as a failed
+    /// attempt and the reconnection backs off).
+    Lost { reason: String, stable: bool },
 }
 
 fn find_characteristic(peripheral: &Peripheral, uuid: Uuid) -> Option<Characteristic> {
@@ -457,16 +463,41 @@ async fn link_loop(
         let result = session(adapter, id, options, &mut central, events, stop, scan).await;
         match result {
             Ok(SessionEnd::Stopped) => return Ok(()),
-            Ok(SessionEnd::Lost(reason)) => {
-                tracing::warn!("strap link lost: {reason}");
-                backoff.reset();
-                attempt = 0;
+            Ok(SessionEnd::Lost { reason, stable }) => {
                 let lost = LinkEvent::Disconnected {
                     at: options.clock.now(),
-                    reason,
+                    reason: reason.clone(),
                 };
                 if events.send(lost).await.is_err() {
                     return Ok(());
+                }
+                if stable {
+                    // A link that streamed: the strap hiccuped, retry at once.
+                    tracing::warn!("strap link lost: {reason}");
+                    backoff.reset();
+                    attempt = 0;
+                    continue;
+                }
+                // Lost right after connecting (a strap that accepts the
+                // connection but sends nothing, a stack replaying an old
+                // disconnect): a failed attempt, so it backs off instead of
+                // reconnecting every few milliseconds.
+                attempt = attempt.saturating_add(1);
+                let delay = backoff.next_delay();
+                tracing::info!(
+                    "link lost right after connecting ({reason}); attempt {attempt}, retrying in {delay:?}"
+                );
+                let retry = LinkEvent::Retrying {
+                    attempt,
+                    delay,
+                    error: format!("lost right after connecting: {reason}"),
+                };
+                if events.send(retry).await.is_err() {
+                    return Ok(());
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stopped(stop) => return Ok(()),
                 }
             }
             Err(e) => {
@@ -568,8 +599,14 @@ async fn session(
         return Ok(SessionEnd::Stopped);
     }
 
+    let since = tokio::time::Instant::now();
+    let mut packets = 0u64;
     let stall = tokio::time::sleep(options.stall_timeout);
     tokio::pin!(stall);
+    let lost = |reason: String, packets: u64| SessionEnd::Lost {
+        reason,
+        stable: packets > 0 && since.elapsed() >= STABLE_LINK,
+    };
     let end = loop {
         tokio::select! {
             // Values first: a value that arrived before the loss is kept.
@@ -577,26 +614,27 @@ async fn session(
             n = notifications.next() => match n {
                 Some(n) if n.uuid == HEART_RATE_MEASUREMENT => {
                     stall.as_mut().reset(tokio::time::Instant::now() + options.stall_timeout);
+                    packets += 1;
                     let m = LinkEvent::Measurement { at: options.clock.now(), value: n.value };
                     if events.send(m).await.is_err() {
                         break SessionEnd::Stopped;
                     }
                 }
                 Some(_) => {}
-                None => break SessionEnd::Lost("notification stream ended".into()),
+                None => break lost("notification stream ended".into(), packets),
             },
             ev = central.next() => match ev {
                 Some(CentralEvent::DeviceDisconnected(d)) if &d == id => {
-                    break SessionEnd::Lost("strap disconnected".into());
+                    break lost("strap disconnected".into(), packets);
                 }
                 Some(_) => {}
-                None => break SessionEnd::Lost("adapter event stream ended".into()),
+                None => break lost("adapter event stream ended".into(), packets),
             },
             _ = stopped(stop) => break SessionEnd::Stopped,
             _ = &mut stall => {
-                break SessionEnd::Lost(format!(
+                break lost(format!(
                     "no data for {} s", options.stall_timeout.as_secs()
-                ));
+                ), packets);
             }
         }
     };
@@ -609,7 +647,7 @@ async fn session(
                 tracing::debug!("disconnect: {e}");
             }
         }
-        SessionEnd::Lost(_) => {
+        SessionEnd::Lost { .. } => {
             // Drain values that were already delivered before the loss.
             while let Ok(Some(n)) =
                 tokio::time::timeout(Duration::from_millis(50), notifications.next()).await

@@ -6,7 +6,7 @@
 //! the same on Android, iOS and the desktop. The model ([`crate::shift`])
 //! stays pure; this module only routes:
 //! - every input goes to the model unchanged, and its events come back;
-//! - the beats the model cleaned and accepted ([`Shift::last_beats`]), the
+//! - the beats the model cleaned and accepted ([`Outcome::beats`]), the
 //!   heart rates and motion it was given go to the store's live writer
 //!   (batched, at most 5 s unsaved): the store keeps exactly the model's
 //!   beats, and nobody runs a second cleaner;

@@ -37,23 +37,33 @@
 //! 3. [`ActivationTracker::update`] -> gauge and state; [`Load::update`];
 //!    [`PromptPolicy::observe`]; the summary tally.
 //! 4. A finished reset is scored once its 60 s "after" window is complete.
+//! 5. Data no window will look at again is forgotten.
+//!
+//! Each step is one method of [`Shift`] (`check_signal`,
+//! `collect_baseline_evidence`, `update_gauge`, `score_finished_reset`,
+//! `forget_old_data`); the window's statistics are in `window.rs`, the
+//! FFI-facing types in `types.rs`.
+mod types;
+mod window;
+
+pub use types::{
+    GaugeUpdate, IgnoredReason, Outcome, Refusal, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup,
+    WindowQuality,
+};
+
 use std::collections::VecDeque;
 
 use crate::Millis;
-use crate::activation::{
-    Activation, ActivationConfig, ActivationState, ActivationTracker, Motion, Reading,
-};
-use crate::baseline::{
-    self, Baseline, BaselineConfig, BaselineHistory, BaselineSample, CalmestStretch,
-};
+use crate::activation::{Activation, ActivationTracker, Motion, Reading};
+use crate::baseline::{self, Baseline, BaselineSample, CalmestStretch};
 use crate::beats::{Beat, BeatCleaner, HrSample, RrTimeline, TimedRr};
-use crate::hrm::{self, HrmError, SensorContact};
-use crate::hrv;
-use crate::load::{Load, LoadConfig};
-use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
-use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
+use crate::hrm::{self, SensorContact};
+use crate::load::Load;
+use crate::prompt::PromptPolicy;
+use crate::reset::{EFFECT_WINDOW_MS, WindowSummary, score_effect};
 use crate::robust::StatsScratch;
-use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
+use crate::summary::{PromptOutcome, ShiftSummary, Tally};
+use window::WindowStats;
 
 /// Inputs whose time is further than this from 0 (about 35 000 years of
 /// unix milliseconds) are refused: no clock says that, and arithmetic on
@@ -75,389 +85,6 @@ pub const SETTLE_MS: Millis = 4_000;
 /// Grace after a reset's "after" window for late beats before scoring (at
 /// least [`SETTLE_MS`]).
 const EFFECT_GRACE_MS: Millis = 5_000;
-/// Beats needed in a window for an HR from beats.
-const MIN_HR_BEATS: usize = 5;
-/// HR samples needed in a window for an HR from samples.
-const MIN_HR_SAMPLES: usize = 3;
-
-/// All parameters of a shift (each part documented in its module).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct ShiftConfig {
-    pub baseline: BaselineConfig,
-    pub activation: ActivationConfig,
-    pub load: LoadConfig,
-    pub prompt: PromptConfig,
-    /// Gauge refresh period (docs/model.md §1: 5 s).
-    pub refresh_ms: Millis,
-    /// Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
-    pub window_ms: Millis,
-    /// No beat or HR sample for this long -> `no_signal`.
-    pub signal_timeout_ms: Millis,
-    /// Fewest beats in the window for an lnRMSSD.
-    pub min_hrv_beats: u32,
-    /// Least share of the window covered by the beats' RR for an lnRMSSD.
-    pub min_hrv_coverage: f64,
-    /// Most corrected beats in a window that still drives decisions
-    /// (docs/model.md §1: 20 %).
-    pub max_corrected_share: f64,
-    /// Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
-    pub seated_settle_ms: Millis,
-    pub seated_measure_ms: Millis,
-}
-
-impl Default for ShiftConfig {
-    fn default() -> Self {
-        Self {
-            baseline: BaselineConfig::default(),
-            activation: ActivationConfig::default(),
-            load: LoadConfig::default(),
-            prompt: PromptConfig::default(),
-            refresh_ms: 5_000,
-            window_ms: 60_000,
-            signal_timeout_ms: 10_000,
-            min_hrv_beats: 20,
-            min_hrv_coverage: 0.8,
-            max_corrected_share: 0.2,
-            seated_settle_ms: 60_000,
-            seated_measure_ms: 120_000,
-        }
-    }
-}
-
-/// Still minutes reserved up front: one a minute for a day.
-const STILL_MINUTES_RESERVED: usize = 24 * 60;
-
-/// One day in ms: the longest any duration parameter may be.
-const DAY_MS: Millis = 86_400_000;
-
-impl ShiftConfig {
-    /// The configuration with every duration brought into a range where
-    /// the arithmetic is safe and the model meaningful (documented recovery
-    /// for a nonsense configuration from a shell): refresh 1-60 s, window
-    /// 10 s-10 min, signal timeout 1 s-10 min, every other duration 0-1 day.
-    pub fn sanitized(mut self) -> Self {
-        let day = |v: Millis| v.clamp(0, DAY_MS);
-        self.refresh_ms = self.refresh_ms.clamp(1_000, 60_000);
-        self.window_ms = self.window_ms.clamp(10_000, 600_000);
-        self.signal_timeout_ms = self.signal_timeout_ms.clamp(1_000, 600_000);
-        self.seated_settle_ms = day(self.seated_settle_ms);
-        self.seated_measure_ms = day(self.seated_measure_ms);
-        let a = &mut self.activation;
-        a.motion_stale_ms = day(a.motion_stale_ms);
-        a.physical_hold_ms = day(a.physical_hold_ms);
-        a.max_physical_hold_ms = day(a.max_physical_hold_ms);
-        self.load.max_step_ms = day(self.load.max_step_ms);
-        let p = &mut self.prompt;
-        p.min_sustained_ms = day(p.min_sustained_ms);
-        p.min_gap_ms = day(p.min_gap_ms);
-        p.default_snooze_ms = day(p.default_snooze_ms);
-        self
-    }
-}
-
-/// What a shift starts from: parameters and what the store kept.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct ShiftSetup {
-    pub config: ShiftConfig,
-    /// Still minutes of earlier shifts (the personal baseline).
-    pub history: BaselineHistory,
-    /// Digests of earlier shifts, oldest first (for the trend).
-    pub previous: Vec<ShiftDigest>,
-    /// Load carried over from the previous shift (0 for a fresh start).
-    pub load_start: f64,
-}
-
-/// Something that happened, with its time.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ShiftInput {
-    /// Start the shift (any data input before it starts the shift at its time).
-    Start {
-        t_ms: Millis,
-    },
-    /// One 0x2A37 Heart Rate Measurement notification as received, stamped
-    /// with its arrival time: decoded, RR timed from the arrival clock and
-    /// cleaned inside the shift.
-    Packet {
-        t_ms: Millis,
-        bytes: Vec<u8>,
-    },
-    /// One raw RR interval (ms) ending at `t_ms` (files): cleaned inside.
-    Rr {
-        t_ms: Millis,
-        rr_ms: f64,
-    },
-    /// One beat that is already clean (bypasses the cleaner).
-    Beat {
-        t_ms: Millis,
-        rr_ms: f64,
-        corrected: bool,
-    },
-    /// A heart rate without RR (HR-only strap, E4 HR.csv), bpm.
-    HeartRate {
-        t_ms: Millis,
-        bpm: f64,
-    },
-    Motion {
-        motion: Motion,
-    },
-    /// Time passes with no data.
-    Tick {
-        t_ms: Millis,
-    },
-    /// Begin a seated check (settle, then measure).
-    SeatedCheck {
-        t_ms: Millis,
-    },
-    /// Quiet mode ("on a call") on or off.
-    Quiet {
-        t_ms: Millis,
-        on: bool,
-    },
-    /// Snooze prompts for `minutes` (0 = the configured default).
-    Snooze {
-        t_ms: Millis,
-        minutes: u32,
-    },
-    /// Prompts on or off for this shift (off switch).
-    PromptsEnabled {
-        t_ms: Millis,
-        on: bool,
-    },
-    /// The person dismissed the offered reset.
-    PromptDismissed {
-        t_ms: Millis,
-    },
-    ResetStarted {
-        t_ms: Millis,
-        protocol_id: String,
-    },
-    ResetFinished {
-        t_ms: Millis,
-    },
-    /// A started reset was abandoned: it is not scored.
-    ResetAbandoned {
-        t_ms: Millis,
-    },
-    End {
-        t_ms: Millis,
-    },
-}
-
-impl ShiftInput {
-    /// The input's time.
-    pub fn t_ms(&self) -> Millis {
-        match self {
-            ShiftInput::Motion { motion } => motion.t_ms(),
-            ShiftInput::Start { t_ms }
-            | ShiftInput::Beat { t_ms, .. }
-            | ShiftInput::Packet { t_ms, .. }
-            | ShiftInput::Rr { t_ms, .. }
-            | ShiftInput::HeartRate { t_ms, .. }
-            | ShiftInput::Tick { t_ms }
-            | ShiftInput::SeatedCheck { t_ms }
-            | ShiftInput::Quiet { t_ms, .. }
-            | ShiftInput::Snooze { t_ms, .. }
-            | ShiftInput::PromptsEnabled { t_ms, .. }
-            | ShiftInput::PromptDismissed { t_ms }
-            | ShiftInput::ResetStarted { t_ms, .. }
-            | ShiftInput::ResetFinished { t_ms }
-            | ShiftInput::ResetAbandoned { t_ms }
-            | ShiftInput::End { t_ms } => *t_ms,
-        }
-    }
-
-    /// The input for one cleaned beat.
-    pub fn beat(b: &Beat) -> Self {
-        ShiftInput::Beat {
-            t_ms: b.t_ms,
-            rr_ms: b.rr_ms,
-            corrected: b.corrected,
-        }
-    }
-}
-
-/// Why an input was ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum IgnoredReason {
-    /// Its time is before the latest input's (or beat's) time.
-    TimeWentBack,
-    /// A beat older than the window.
-    StaleBeat,
-    /// NaN, infinite or out-of-range value.
-    InvalidValue,
-    /// A packet that does not decode as 0x2A37.
-    BadPacket,
-    /// The shift has ended.
-    AfterEnd,
-    /// Nothing to act on (e.g. reset finished without a start).
-    NotApplicable,
-}
-
-/// How usable the window behind a gauge refresh was: why there is (or is
-/// not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
-/// and so drive decisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum WindowQuality {
-    /// Enough clean beats covering the window: HRV is usable.
-    Good,
-    /// More than [`ShiftConfig::max_corrected_share`] of the beats were
-    /// corrected.
-    Artifacts,
-    /// The RR values sit on a grid too coarse for RMSSD (an optical sensor).
-    CoarseTiming,
-    /// Too few beats, or beats covering too little of the window (dropouts).
-    Gaps,
-    /// Not enough beats yet and the window reaches back before the shift's
-    /// start: the figures are provisional.
-    WarmingUp,
-    /// Heart-rate samples but no beats: HR-only mode.
-    HrOnly,
-    /// No data for [`ShiftConfig::signal_timeout_ms`], or none in the window.
-    NoSignal,
-}
-
-/// One gauge refresh, as the shells render it.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct GaugeUpdate {
-    pub t_ms: Millis,
-    /// 0-100, `None` without signal.
-    pub gauge: Option<f64>,
-    pub state: ActivationState,
-    /// Unrecovered load, spread-minutes.
-    pub load: f64,
-    pub hr_bpm: Option<f64>,
-    pub ln_rmssd: Option<f64>,
-    /// RMSSD of the window (ms), given exactly when `ln_rmssd` is.
-    pub rmssd_ms: Option<f64>,
-    /// Beats in the window.
-    pub beats: u32,
-    /// Why the window does or does not give an lnRMSSD.
-    pub quality: WindowQuality,
-    /// Signed distance from baseline in own spreads.
-    pub distance: Option<f64>,
-    pub physical: bool,
-    /// True while the baseline is still being learned.
-    pub learning: bool,
-}
-
-/// What the shift tells the shells.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(tag = "type", rename_all = "snake_case")]
-// `Ended` carries the summary once per shift; boxing it would not pass
-// through UniFFI, and the size of the other events does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum ShiftEvent {
-    Started {
-        t_ms: Millis,
-        baseline: Baseline,
-    },
-    Gauge {
-        update: GaugeUpdate,
-    },
-    StateChanged {
-        t_ms: Millis,
-        from: ActivationState,
-        to: ActivationState,
-    },
-    BaselineChanged {
-        t_ms: Millis,
-        baseline: Baseline,
-    },
-    PromptOffered {
-        prompt: Prompt,
-    },
-    ResetScored {
-        effect: ResetEffect,
-    },
-    SignalLost {
-        t_ms: Millis,
-    },
-    SignalRestored {
-        t_ms: Millis,
-        gap_ms: Millis,
-    },
-    InputIgnored {
-        t_ms: Millis,
-        reason: IgnoredReason,
-    },
-    Ended {
-        summary: ShiftSummary,
-    },
-}
-
-/// Why [`Shift::handle`] refused an input as a whole (it is also reported
-/// as [`ShiftEvent::InputIgnored`] and counted in the summary). A beat
-/// dropped inside an accepted packet is not a refusal of the packet: it is
-/// the model's own business, reported only as an event.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// The packet does not decode as 0x2A37.
-    #[error("not a heart rate measurement: {0}")]
-    BadPacket(#[from] HrmError),
-    /// The input's time is before the shift's clock.
-    #[error("time went back: input older than the shift's clock")]
-    TimeWentBack,
-    /// NaN, infinite or out-of-range value or time.
-    #[error("value is not finite or out of range")]
-    InvalidValue,
-    /// The shift has ended.
-    #[error("the shift has ended")]
-    AfterEnd,
-    /// Nothing to act on (e.g. a reset finished without a start).
-    #[error("nothing to act on in the current state")]
-    NotApplicable,
-}
-
-impl Refusal {
-    /// The reason the matching [`ShiftEvent::InputIgnored`] carries.
-    pub fn reason(&self) -> IgnoredReason {
-        match self {
-            Refusal::BadPacket(_) => IgnoredReason::BadPacket,
-            Refusal::TimeWentBack => IgnoredReason::TimeWentBack,
-            Refusal::InvalidValue => IgnoredReason::InvalidValue,
-            Refusal::AfterEnd => IgnoredReason::AfterEnd,
-            Refusal::NotApplicable => IgnoredReason::NotApplicable,
-        }
-    }
-}
-
-/// What one [`Shift::handle`] call did. The shift keeps it and hands it out
-/// by reference, so its buffers are reused from call to call: a warm packet
-/// or refresh allocates nothing (`tests/no_alloc.rs`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcome {
-    /// The events the input caused, in time order.
-    pub events: Vec<ShiftEvent>,
-    /// The cleaned beats the model accepted, in time order: what it computes
-    /// with, and so what a store keeps (WHY: one cleaner, inside the model;
-    /// a second one beside it for storage could disagree with what the
-    /// gauge saw). A packet or an RR interval may release zero, one or two
-    /// beats (the cleaner holds one back to judge it against the next);
-    /// `End` releases the held one. Beats the model drops (stale, time going
-    /// back) are not listed.
-    pub beats: Vec<Beat>,
-    /// Set when the input as a whole was refused.
-    pub refusal: Option<Refusal>,
-}
-
-impl Outcome {
-    fn clear(&mut self) {
-        self.events.clear();
-        self.beats.clear();
-        self.refusal = None;
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct ResetInProgress {
@@ -528,59 +155,13 @@ pub struct Shift {
     summary: Option<ShiftSummary>,
 }
 
-/// RR grids too coarse for RMSSD (ms): 64 Hz (15.625 ms, the Empatica E4's
-/// optical IBI), 50 Hz, 32 Hz. The Task Force (1996) asks for 250-500 Hz
-/// R-peak timing; at 64 Hz the quantisation alone adds about 13 ms of RMS
-/// noise to every successive difference (sqrt(2) x 15.625 / sqrt(12)), a
-/// third of a typical RMSSD. Finer grids (128 Hz Holters, 1/1024 s straps)
-/// pass.
-const COARSE_RR_GRIDS_MS: [f64; 3] = [15.625, 20.0, 31.25];
-
-/// Share of a window's beats that must sit on one coarse grid to call it
-/// coarse (corrected beats, averages of two, may fall off the grid).
-const COARSE_SHARE: f64 = 0.9;
-
-/// True when the window's RR values sit on a grid too coarse for RMSSD.
-fn coarse_rr(beats: &[Beat]) -> bool {
-    if beats.is_empty() {
-        return false;
-    }
-    COARSE_RR_GRIDS_MS.iter().any(|q| {
-        let on = beats
-            .iter()
-            .filter(|b| {
-                let k = b.rr_ms / q;
-                (k - k.round()).abs() < 1e-6
-            })
-            .count();
-        on as f64 >= COARSE_SHARE * beats.len() as f64
-    })
-}
+/// Still minutes reserved up front: one a minute for a day.
+const STILL_MINUTES_RESERVED: usize = 24 * 60;
 
 /// The pure transition: `(state, input) -> (state, outcome)`.
 pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Outcome) {
     let outcome = shift.handle(input).clone();
     (shift, outcome)
-}
-
-/// Statistics of one window of data.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct WindowStats {
-    hr_bpm: Option<f64>,
-    ln_rmssd: Option<f64>,
-    rmssd_ms: Option<f64>,
-    beats: u32,
-    quality: WindowQuality,
-}
-
-impl WindowStats {
-    const NO_SIGNAL: WindowStats = WindowStats {
-        hr_bpm: None,
-        ln_rmssd: None,
-        rmssd_ms: None,
-        beats: 0,
-        quality: WindowQuality::NoSignal,
-    };
 }
 
 impl Shift {
@@ -935,89 +516,18 @@ impl Shift {
         self.clock_ms = t;
     }
 
-    /// The `len` ms of data complete at `at`: ending [`SETTLE_MS`] before it.
-    fn settled_window(&mut self, at: Millis, len: Millis) -> WindowStats {
-        let to = at - SETTLE_MS;
-        self.window(to - len, to)
-    }
-
-    /// HR, RMSSD and quality over `(from, to]` (no allocation once warm:
-    /// the window's beats go to a reused scratch buffer).
-    fn window(&mut self, from: Millis, to: Millis) -> WindowStats {
-        let cfg = *self.cfg();
-        let mut in_w = std::mem::take(&mut self.window_beats);
-        in_w.clear();
-        in_w.extend(self.beats.iter().filter(|b| b.t_ms > from && b.t_ms <= to));
-        let stats = self.window_stats(&in_w, from, to, &cfg);
-        self.window_beats = in_w;
-        stats
-    }
-
-    fn window_stats(
-        &self,
-        in_w: &[Beat],
-        from: Millis,
-        to: Millis,
-        cfg: &ShiftConfig,
-    ) -> WindowStats {
-        let n = in_w.len();
-        let hr_from_beats = if n >= MIN_HR_BEATS {
-            let mean_rr = in_w.iter().map(|b| b.rr_ms).sum::<f64>() / n as f64;
-            Some(60_000.0 / mean_rr)
-        } else {
-            None
-        };
-        let (hr_sum, hr_count) = self
-            .hr_samples
-            .iter()
-            .filter(|s| s.t_ms > from && s.t_ms <= to)
-            .fold((0.0, 0usize), |(sum, k), s| (sum + s.bpm, k + 1));
-        let hr_from_samples = (hr_count >= MIN_HR_SAMPLES).then(|| hr_sum / hr_count as f64);
-        let covered: f64 = in_w.iter().map(|b| b.rr_ms).sum();
-        let coverage = covered / (to - from).max(1) as f64;
-        let corrected = in_w.iter().filter(|b| b.corrected).count();
-        let enough = n >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
-            && coverage >= cfg.min_hrv_coverage;
-        let quality = if n == 0 {
-            if hr_count > 0 {
-                WindowQuality::HrOnly
-            } else {
-                WindowQuality::NoSignal
-            }
-        } else if (corrected as f64) > cfg.max_corrected_share * n as f64 {
-            WindowQuality::Artifacts
-        } else if coarse_rr(in_w) {
-            WindowQuality::CoarseTiming
-        } else if !enough && from < self.start_ms {
-            WindowQuality::WarmingUp
-        } else if !enough {
-            WindowQuality::Gaps
-        } else {
-            WindowQuality::Good
-        };
-        let hrv = if quality == WindowQuality::Good {
-            hrv::hrv_of(in_w).filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
-        } else {
-            None
-        };
-        // Beats are preferred for HR when they cover the window well.
-        let hr_bpm = if coverage >= 0.5 {
-            hr_from_beats.or(hr_from_samples)
-        } else {
-            hr_from_samples.or(hr_from_beats)
-        };
-        WindowStats {
-            hr_bpm,
-            ln_rmssd: hrv.map(|m| m.ln_rmssd),
-            rmssd_ms: hrv.map(|m| m.rmssd_ms),
-            beats: u32::try_from(n).unwrap_or(u32::MAX),
-            quality,
-        }
-    }
-
+    /// One gauge refresh at `at` (the steps of the module doc).
     fn refresh(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) {
+        let window = self.check_signal(at, ev);
+        self.collect_baseline_evidence(at, &window, ev);
+        self.update_gauge(at, &window, ev);
+        self.score_finished_reset(at, ev);
+        self.forget_old_data(at);
+    }
+
+    /// Step 1: is there signal, and the settled window's statistics.
+    fn check_signal(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) -> WindowStats {
         let cfg = *self.cfg();
-        // signal
         let has_signal = self
             .last_data_ms
             .is_some_and(|d| at - d <= cfg.signal_timeout_ms);
@@ -1030,18 +540,23 @@ impl Shift {
             self.signal = false;
             ev.push(ShiftEvent::SignalLost { t_ms: at });
         }
-        let w = if has_signal {
+        if has_signal {
             self.settled_window(at, cfg.window_ms)
         } else {
             WindowStats::NO_SIGNAL
-        };
-        let reading = Reading {
-            t_ms: at,
-            hr_bpm: w.hr_bpm,
-            ln_rmssd: w.ln_rmssd,
-        };
+        }
+    }
 
-        // baseline evidence, once a minute and during a seated check
+    /// Step 2: once a minute a still minute becomes a baseline sample (and
+    /// during a seated check, a seated sample); new evidence re-resolves the
+    /// baseline.
+    fn collect_baseline_evidence(
+        &mut self,
+        at: Millis,
+        window: &WindowStats,
+        ev: &mut Vec<ShiftEvent>,
+    ) {
+        let cfg = *self.cfg();
         let still_minute = self
             .tracker
             .last_physical_ms
@@ -1050,25 +565,25 @@ impl Shift {
                 m.is_moving(&cfg.activation) && at - m.t_ms() <= cfg.activation.motion_stale_ms
             });
         let mut new_evidence = false;
-        if let (Some(hr), true) = (w.hr_bpm, still_minute) {
+        if let (Some(hr), true) = (window.hr_bpm, still_minute) {
             let sample = BaselineSample {
                 t_ms: at,
                 hr_bpm: hr,
-                ln_rmssd: w.ln_rmssd,
+                ln_rmssd: window.ln_rmssd,
             };
             if (at - self.start_ms) % 60_000 == 0 {
                 self.still_minutes.push(sample);
                 new_evidence = true;
             }
-            if let Some(s0) = self.seated_start_ms {
-                let from = s0 + cfg.seated_settle_ms;
+            if let Some(seated_start) = self.seated_start_ms {
+                let from = seated_start + cfg.seated_settle_ms;
                 if at > from && at <= from + cfg.seated_measure_ms && (at - from) % 60_000 == 0 {
                     self.seated_samples.push(sample);
                 }
             }
         }
-        if let Some(s0) = self.seated_start_ms
-            && at >= s0 + cfg.seated_settle_ms + cfg.seated_measure_ms
+        if let Some(seated_start) = self.seated_start_ms
+            && at >= seated_start + cfg.seated_settle_ms + cfg.seated_measure_ms
         {
             self.seated =
                 baseline::seated_check(&self.seated_samples, &cfg.baseline).or(self.seated);
@@ -1076,7 +591,7 @@ impl Shift {
             new_evidence = true;
         }
         if new_evidence {
-            let b = baseline::resolve(
+            let resolved = baseline::resolve(
                 &self.setup.history,
                 self.seated.as_ref(),
                 self.calmest.update(&self.still_minutes, &cfg.baseline),
@@ -1084,78 +599,93 @@ impl Shift {
                 &cfg.baseline,
                 &mut self.stats,
             );
-            if b != self.baseline {
-                self.baseline = b;
+            if resolved != self.baseline {
+                self.baseline = resolved;
                 ev.push(ShiftEvent::BaselineChanged {
                     t_ms: at,
-                    baseline: b,
+                    baseline: resolved,
                 });
             }
         }
+    }
 
-        // gauge, load, prompt, tally
-        let a = self.tracker.update(
+    /// Step 3: the gauge and state, the load, the prompt and the tally.
+    fn update_gauge(&mut self, at: Millis, window: &WindowStats, ev: &mut Vec<ShiftEvent>) {
+        let cfg = *self.cfg();
+        let reading = Reading {
+            t_ms: at,
+            hr_bpm: window.hr_bpm,
+            ln_rmssd: window.ln_rmssd,
+        };
+        let activation = self.tracker.update(
             &reading,
             self.motion.as_ref(),
             &self.baseline,
             &cfg.activation,
         );
-        self.load.update(&a, &cfg.load);
-        self.tally.refresh(&a);
+        self.load.update(&activation, &cfg.load);
+        self.tally.refresh(&activation);
         if let Some(prev) = self.last.map(|l| l.state)
-            && prev != a.state
+            && prev != activation.state
         {
             ev.push(ShiftEvent::StateChanged {
                 t_ms: at,
                 from: prev,
-                to: a.state,
+                to: activation.state,
             });
         }
         let in_reset = self.reset.as_ref().is_some_and(|r| r.finished_ms.is_none());
-        let prompt = self.policy.observe(&a, &self.baseline, &cfg.prompt);
+        let prompt = self
+            .policy
+            .observe(&activation, &self.baseline, &cfg.prompt);
         if let (Some(p), false) = (prompt, in_reset) {
             self.tally.prompt(p);
             ev.push(ShiftEvent::PromptOffered { prompt: p });
         }
-        self.last = Some(a);
+        self.last = Some(activation);
         ev.push(ShiftEvent::Gauge {
             update: GaugeUpdate {
                 t_ms: at,
-                gauge: a.gauge,
-                state: a.state,
+                gauge: activation.gauge,
+                state: activation.state,
                 load: self.load.value,
-                hr_bpm: a.hr_bpm,
-                ln_rmssd: a.ln_rmssd,
-                rmssd_ms: w.rmssd_ms,
-                beats: w.beats,
-                quality: w.quality,
-                distance: a.distance,
-                physical: a.physical,
+                hr_bpm: activation.hr_bpm,
+                ln_rmssd: activation.ln_rmssd,
+                rmssd_ms: window.rmssd_ms,
+                beats: window.beats,
+                quality: window.quality,
+                distance: activation.distance,
+                physical: activation.physical,
                 learning: self.baseline.learning,
             },
         });
+    }
 
-        // a finished reset whose "after" window is complete
-        if let Some(f) = self.reset.as_ref().and_then(|r| r.finished_ms)
-            && at >= f + EFFECT_WINDOW_MS + EFFECT_GRACE_MS
+    /// Step 4: a finished reset whose "after" window is complete is scored.
+    fn score_finished_reset(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) {
+        if let Some(finished) = self.reset.as_ref().and_then(|r| r.finished_ms)
+            && at >= finished + EFFECT_WINDOW_MS + EFFECT_GRACE_MS
             && let Some(r) = self.reset.take()
         {
-            let w = self.window(f, f + EFFECT_WINDOW_MS);
-            let e = score_effect(
+            let after = self.window(finished, finished + EFFECT_WINDOW_MS);
+            let effect = score_effect(
                 &r.protocol_id,
                 r.started_ms,
-                f,
+                finished,
                 r.before,
                 WindowSummary {
-                    hr_bpm: w.hr_bpm,
-                    ln_rmssd: w.ln_rmssd,
+                    hr_bpm: after.hr_bpm,
+                    ln_rmssd: after.ln_rmssd,
                 },
             );
-            self.tally.resets.push(e.clone());
-            ev.push(ShiftEvent::ResetScored { effect: e });
+            self.tally.resets.push(effect.clone());
+            ev.push(ShiftEvent::ResetScored { effect });
         }
+    }
 
-        // forget data no window will look at again
+    /// Step 5: forget data no window will look at again.
+    fn forget_old_data(&mut self, at: Millis) {
+        let cfg = self.cfg();
         let keep_from = at - cfg.window_ms - RETAIN_EXTRA_MS - EFFECT_GRACE_MS;
         while self.beats.front().is_some_and(|b| b.t_ms < keep_from) {
             self.beats.pop_front();
@@ -1258,27 +788,6 @@ mod tests {
     }
 
     #[test]
-    fn coarse_rr_grids_are_recognised() {
-        let b = |rr: f64| Beat {
-            t_ms: 0,
-            rr_ms: rr,
-            corrected: false,
-        };
-        // E4: multiples of 1/64 s
-        let e4: Vec<Beat> = [687.5, 937.5, 750.0, 859.375].map(b).to_vec();
-        assert!(coarse_rr(&e4));
-        // a chest strap: 1/1024 s units converted exactly
-        let h10: Vec<Beat> = [1001u16, 1023, 998, 1010]
-            .map(|r| b(f64::from(r) * 1000.0 / 1024.0))
-            .to_vec();
-        assert!(!coarse_rr(&h10));
-        // a 128 Hz Holter (7.8125 ms) passes
-        let holter: Vec<Beat> = [703.125, 710.9375, 718.75, 695.3125].map(b).to_vec();
-        assert!(!coarse_rr(&holter));
-        assert!(!coarse_rr(&[]));
-    }
-
-    #[test]
     fn inputs_before_start_after_end_and_backwards_are_refused_and_reported() {
         let mut s = Shift::new(ShiftSetup::default());
         let out = s.handle(&ShiftInput::End { t_ms: 0 });
@@ -1320,7 +829,7 @@ mod tests {
         });
         assert_eq!(
             out.refusal,
-            Some(Refusal::BadPacket(HrmError::TrailingBytes {
+            Some(Refusal::BadPacket(crate::hrm::HrmError::TrailingBytes {
                 extra: 1,
                 rr_flag: true
             }))

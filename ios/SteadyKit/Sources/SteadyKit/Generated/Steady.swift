@@ -2533,19 +2533,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_default_shift_config() != 55766) {
+    if (uniffi_steady_ffi_checksum_func_default_shift_config() != 55639) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 9586) {
+    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 13844) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
+    if (uniffi_steady_ffi_checksum_func_reset_protocols() != 5282) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_direct_handle() != 49182) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 63022) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 16938) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest() != 12) {
@@ -2554,10 +2554,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate() != 52615) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 54005) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 49322) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 41025) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 12545) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_set_listener() != 50024) {
@@ -2569,7 +2569,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_liveshift_start() != 31237) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_summary() != 11475) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_summary() != 40855) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_tick() != 49618) {
@@ -2578,7 +2578,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_liveshift_user_action() != 30385) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_shiftlistener_on_events() != 5352) {
+    if (uniffi_steady_ffi_checksum_method_shiftlistener_on_events() != 38656) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_delete_shift() != 7553) {
@@ -2593,16 +2593,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 6883) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 54224) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 47065) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 44187) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() != 39246) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_constructor_liveshift_new() != 50105) {
+    if (uniffi_steady_ffi_checksum_constructor_liveshift_new() != 28250) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_constructor_steadystore_open() != 31099) {

@@ -721,7 +721,7 @@ public func FfiConverterTypeActivation_lower(_ value: Activation) -> RustBuffer 
 
 
 /**
- * Parameters of the gauge and its states (defaults from model.md §5, §7).
+ * Parameters of the gauge and its states (defaults: docs/model.md §3).
  */
 public struct ActivationConfig: Equatable, Hashable {
     /**
@@ -745,12 +745,12 @@ public struct ActivationConfig: Equatable, Hashable {
      */
     public let baselineBandSpreads: Double
     /**
-     * At or above this `d`, the person is "activated" (model.md §7: 1.5).
+     * At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
      */
     public let activatedSpreads: Double
     /**
      * Fraction of heart-rate reserve above rest that counts as physical
-     * (model.md §5: 0.2).
+     * (docs/model.md §3: 0.2).
      */
     public let physicalHrrFraction: Double
     /**
@@ -801,11 +801,11 @@ public struct ActivationConfig: Equatable, Hashable {
          * Below this `d`, the state is `baseline`.
          */baselineBandSpreads: Double, 
         /**
-         * At or above this `d`, the person is "activated" (model.md §7: 1.5).
+         * At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
          */activatedSpreads: Double, 
         /**
          * Fraction of heart-rate reserve above rest that counts as physical
-         * (model.md §5: 0.2).
+         * (docs/model.md §3: 0.2).
          */physicalHrrFraction: Double, 
         /**
          * Maximal heart rate (bpm). Default 185 = Tanaka et al. 2001,
@@ -1007,7 +1007,7 @@ public func FfiConverterTypeBaseline_lower(_ value: Baseline) -> RustBuffer {
 
 
 /**
- * Parameters of the baseline (defaults from model.md §4).
+ * Parameters of the baseline (defaults: docs/model.md §2).
  */
 public struct BaselineConfig: Equatable, Hashable {
     /**
@@ -1749,7 +1749,7 @@ public func FfiConverterTypePrompt_lower(_ value: Prompt) -> RustBuffer {
 
 
 /**
- * Parameters of the prompt rule (defaults from model.md §7).
+ * Parameters of the prompt rule (defaults: docs/model.md §5).
  */
 public struct PromptConfig: Equatable, Hashable {
     /**
@@ -2425,11 +2425,11 @@ public struct ShiftConfig: Equatable, Hashable {
     public let load: LoadConfig
     public let prompt: PromptConfig
     /**
-     * Gauge refresh period (model.md §3: about every 5 s).
+     * Gauge refresh period (docs/model.md §1: 5 s).
      */
     public let refreshMs: Int64
     /**
-     * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+     * Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
      */
     public let windowMs: Int64
     /**
@@ -2446,11 +2446,11 @@ public struct ShiftConfig: Equatable, Hashable {
     public let minHrvCoverage: Double
     /**
      * Most corrected beats in a window that still drives decisions
-     * (model.md §2: 20 %).
+     * (docs/model.md §1: 20 %).
      */
     public let maxCorrectedShare: Double
     /**
-     * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+     * Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
      */
     public let seatedSettleMs: Int64
     public let seatedMeasureMs: Int64
@@ -2459,10 +2459,10 @@ public struct ShiftConfig: Equatable, Hashable {
     // declare one manually.
     public init(baseline: BaselineConfig, activation: ActivationConfig, load: LoadConfig, prompt: PromptConfig, 
         /**
-         * Gauge refresh period (model.md §3: about every 5 s).
+         * Gauge refresh period (docs/model.md §1: 5 s).
          */refreshMs: Int64, 
         /**
-         * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+         * Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
          */windowMs: Int64, 
         /**
          * No beat or HR sample for this long -> `no_signal`.
@@ -2475,10 +2475,10 @@ public struct ShiftConfig: Equatable, Hashable {
          */minHrvCoverage: Double, 
         /**
          * Most corrected beats in a window that still drives decisions
-         * (model.md §2: 20 %).
+         * (docs/model.md §1: 20 %).
          */maxCorrectedShare: Double, 
         /**
-         * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+         * Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
          */seatedSettleMs: Int64, seatedMeasureMs: Int64) {
         self.baseline = baseline
         self.activation = activation
@@ -2734,7 +2734,7 @@ public func FfiConverterTypeShiftSetup_lower(_ value: ShiftSetup) -> RustBuffer 
 
 
 /**
- * Everything model.md §9 asks for.
+ * Everything docs/model.md §7 lists.
  */
 public struct ShiftSummary: Equatable, Hashable {
     public let startMs: Int64

@@ -1181,7 +1181,7 @@ public object FfiConverterTypeActivation: FfiConverterRustBuffer<Activation> {
 
 
 /**
- * Parameters of the gauge and its states (defaults from model.md §5, §7).
+ * Parameters of the gauge and its states (defaults: docs/model.md §3).
  */
 data class ActivationConfig (
     /**
@@ -1210,13 +1210,13 @@ data class ActivationConfig (
     val `baselineBandSpreads`: kotlin.Double
     , 
     /**
-     * At or above this `d`, the person is "activated" (model.md §7: 1.5).
+     * At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
      */
     val `activatedSpreads`: kotlin.Double
     , 
     /**
      * Fraction of heart-rate reserve above rest that counts as physical
-     * (model.md §5: 0.2).
+     * (docs/model.md §3: 0.2).
      */
     val `physicalHrrFraction`: kotlin.Double
     , 
@@ -1397,7 +1397,7 @@ public object FfiConverterTypeBaseline: FfiConverterRustBuffer<Baseline> {
 
 
 /**
- * Parameters of the baseline (defaults from model.md §4).
+ * Parameters of the baseline (defaults: docs/model.md §2).
  */
 data class BaselineConfig (
     /**
@@ -1943,7 +1943,7 @@ public object FfiConverterTypePrompt: FfiConverterRustBuffer<Prompt> {
 
 
 /**
- * Parameters of the prompt rule (defaults from model.md §7).
+ * Parameters of the prompt rule (defaults: docs/model.md §5).
  */
 data class PromptConfig (
     /**
@@ -2461,12 +2461,12 @@ data class ShiftConfig (
     val `prompt`: PromptConfig
     , 
     /**
-     * Gauge refresh period (model.md §3: about every 5 s).
+     * Gauge refresh period (docs/model.md §1: 5 s).
      */
     val `refreshMs`: kotlin.Long
     , 
     /**
-     * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+     * Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
      */
     val `windowMs`: kotlin.Long
     , 
@@ -2487,12 +2487,12 @@ data class ShiftConfig (
     , 
     /**
      * Most corrected beats in a window that still drives decisions
-     * (model.md §2: 20 %).
+     * (docs/model.md §1: 20 %).
      */
     val `maxCorrectedShare`: kotlin.Double
     , 
     /**
-     * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+     * Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
      */
     val `seatedSettleMs`: kotlin.Long
     , 
@@ -2699,7 +2699,7 @@ public object FfiConverterTypeShiftSetup: FfiConverterRustBuffer<ShiftSetup> {
 
 
 /**
- * Everything model.md §9 asks for.
+ * Everything docs/model.md §7 lists.
  */
 data class ShiftSummary (
     val `startMs`: kotlin.Long

@@ -1002,19 +1002,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55766) {
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55639) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 9586) {
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 13844) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
+    if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 5282) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_direct_handle() and 0xFFFF) != 49182) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 63022) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 16938) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest() and 0xFFFF) != 12) {
@@ -1023,10 +1023,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate() and 0xFFFF) != 52615) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 54005) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 49322) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 41025) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 12545) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_set_listener() and 0xFFFF) != 50024) {
@@ -1038,7 +1038,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_start() and 0xFFFF) != 31237) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_summary() and 0xFFFF) != 11475) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_summary() and 0xFFFF) != 40855) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_tick() and 0xFFFF) != 49618) {
@@ -1047,7 +1047,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_user_action() and 0xFFFF) != 30385) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_shiftlistener_on_events() and 0xFFFF) != 5352) {
+    if ((lib.uniffi_steady_ffi_checksum_method_shiftlistener_on_events() and 0xFFFF) != 38656) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_delete_shift() and 0xFFFF) != 7553) {
@@ -1062,16 +1062,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 6883) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 54224) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 47065) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 44187) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 39246) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 50105) {
+    if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 28250) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_constructor_steadystore_open() and 0xFFFF) != 31099) {

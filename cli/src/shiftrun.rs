@@ -326,7 +326,7 @@ mod tests {
             .collect();
         assert!(events.len() > 100);
         for ev in &events {
-            if let Some((_, kind, v)) = steady_core::store::model::event_record(ev, 0) {
+            if let Some((_, kind, v)) = steady_core::seam::event_record(ev, 0) {
                 assert_eq!(v["type"], kind, "{v}");
             }
         }

@@ -27,12 +27,14 @@ pub mod model {
     pub mod summary;
 }
 
-/// What comes in and goes out: recording files, the store, the session that
-/// wires a shift to the store, and the feed that turns a recording into
-/// model inputs.
+/// What comes in and goes out: recording files, the store (which knows
+/// nothing of the model: its events and summaries are JSON), the seam that
+/// maps the model's types onto the store, the session that wires a shift to
+/// the store, and the feed that turns a recording into model inputs.
 pub mod io {
     pub mod feed;
     pub mod formats;
+    pub mod seam;
     pub mod session;
     pub mod store;
 }
@@ -42,7 +44,7 @@ pub mod robust;
 
 // The flat paths (`steady_core::hrm`, `steady_core::shift`, ...) stay: the
 // shells, the CLI and the tests use them; the folders above show the layers.
-pub use io::{feed, formats, session, store};
+pub use io::{feed, formats, seam, session, store};
 pub use model::{activation, baseline, load, prompt, reset, shift, summary};
 pub use signal::{beats, hrm, hrv};
 

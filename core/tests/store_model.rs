@@ -13,9 +13,9 @@ use serde_json::json;
 use std::path::Path;
 use steady_core::Millis;
 use steady_core::beats::{CleanerConfig, clean_all, times_from_cumsum};
+use steady_core::seam::INPUT_EVENT;
 use steady_core::session::LiveSession;
 use steady_core::shift::{ShiftConfig, ShiftInput};
-use steady_core::store::model::INPUT_EVENT;
 use steady_core::store::{ShiftSource, Store};
 
 /// RR (ms) of the 24-hour Holter recording.

@@ -11,7 +11,7 @@
 //!   (batched, at most 5 s unsaved): the store keeps exactly the model's
 //!   beats, and nobody runs a second cleaner;
 //! - the model's events and the wearer's actions are stored as the store's
-//!   seam says ([`crate::store::model`]: gauge refreshes are not kept, a
+//!   seam says ([`crate::seam`]: gauge refreshes are not kept, a
 //!   replay of the stored data rebuilds them, see [`rebuild_events`]);
 //! - the end stores the summary, its key figures and the still minutes for
 //!   the next shift's baseline.
@@ -51,8 +51,8 @@
 use crate::Millis;
 use crate::activation::Motion;
 use crate::hrm::{SensorContact, decode_view};
+use crate::seam::{INPUT_EVENT, config_key, event_record, input_record};
 use crate::shift::{Outcome, Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
-use crate::store::model::{INPUT_EVENT, config_key, event_record, input_record};
 use crate::store::{
     SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };

@@ -5,25 +5,19 @@
 //! WHY here and not in the model: the model stays free of storage, and the
 //! store's tables stay free of the model's types (events and summaries are
 //! JSON); only this module knows both.
-use super::carry::BaselineRecord;
-use super::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
+pub mod carry;
+
 use crate::Millis;
 use crate::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use crate::store::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
 use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
+use carry::BaselineRecord;
 
 /// Event kind under which user actions (the model's inputs other than
 /// data) are stored, so a shift can be rebuilt by replaying them.
 pub const INPUT_EVENT: &str = "input";
 
-/// The settings key under which a shift's model configuration is kept (so
-/// a resume or a chart runs the model as the shift ran); deleted with the
-/// shift.
-pub fn config_key(id: ShiftId) -> String {
-    format!("{CONFIG_KEY_PREFIX}{id}")
-}
-
-/// Prefix of [`config_key`].
-pub(super) const CONFIG_KEY_PREFIX: &str = "shift_config:";
+pub use crate::store::config_key;
 
 impl KeyFigures {
     /// The figures the trend needs, from the model's summary. Beats, mean

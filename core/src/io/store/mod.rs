@@ -19,15 +19,23 @@
 //!   columns ([`KeyFigures`]).
 //!
 //! The live path is [`ShiftWriter`]; everything else is on [`Store`].
-pub mod carry;
 pub mod codec;
 mod error;
 mod export;
-pub mod model;
 pub mod schema;
 mod writer;
 
 pub use codec::Sample;
+
+/// The settings key under which a shift's model configuration is kept (so
+/// a resume or a chart runs the model as the shift ran); deleted with the
+/// shift. The store keeps it as JSON, like everything of the model.
+pub fn config_key(id: ShiftId) -> String {
+    format!("{CONFIG_KEY_PREFIX}{id}")
+}
+
+/// Prefix of [`config_key`].
+const CONFIG_KEY_PREFIX: &str = "shift_config:";
 pub use error::{StoreError, StoreErrorKind};
 pub use writer::{ShiftWriter, WriterConfig};
 
@@ -619,6 +627,24 @@ impl Store {
         Ok(())
     }
 
+    /// The payloads of the baselines saved in `[from, to]`, oldest first
+    /// (the store keeps them as JSON; `seam` reads them as the model's).
+    pub fn baseline_payloads(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT payload FROM baselines WHERE t_ms >= ?1 AND t_ms <= ?2 ORDER BY t_ms, id",
+        )?;
+        let rows = stmt.query_map([from, to], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
     /// The newest saved baseline: what the next shift starts from.
     pub fn latest_baseline(&self) -> Result<Option<StoredBaseline>, StoreError> {
         Ok(self.baselines("ORDER BY t_ms DESC, id DESC LIMIT 1")?.pop())
@@ -684,10 +710,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NoSuchShift(id));
         }
-        tx.execute(
-            "DELETE FROM settings WHERE key = ?1",
-            [model::config_key(id)],
-        )?;
+        tx.execute("DELETE FROM settings WHERE key = ?1", [config_key(id)])?;
         tx.commit()?;
         self.scrub_wal()
     }
@@ -703,10 +726,7 @@ impl Store {
         tx.execute("DELETE FROM baselines", [])?;
         tx.execute(
             "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
-            params![
-                model::CONFIG_KEY_PREFIX,
-                model::CONFIG_KEY_PREFIX.len() as i64
-            ],
+            params![CONFIG_KEY_PREFIX, CONFIG_KEY_PREFIX.len() as i64],
         )?;
         tx.commit()?;
         self.scrub_wal()?;

@@ -28,51 +28,6 @@ impl From<StoreError> for SteadyError {
     }
 }
 
-/// One shift in the history.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct ShiftInfo {
-    pub id: i64,
-    pub started_ms: Millis,
-    /// `None` while live or interrupted (see `unfinishedShifts`).
-    pub ended_ms: Option<Millis>,
-    /// "live", "replay", "demo" or "import".
-    pub source: String,
-    pub label: Option<String>,
-    pub duration_s: Option<f64>,
-    pub activated_share: Option<f64>,
-    pub baseline_share: Option<f64>,
-    pub returns_to_baseline: Option<i64>,
-    pub load_peak: Option<f64>,
-    pub load_end: Option<f64>,
-    pub prompts_offered: Option<i64>,
-    pub resets: Option<i64>,
-    pub beats: Option<i64>,
-    pub mean_hr_bpm: Option<f64>,
-}
-
-impl From<ShiftRecord> for ShiftInfo {
-    fn from(r: ShiftRecord) -> Self {
-        let k = r.key;
-        ShiftInfo {
-            id: r.id,
-            started_ms: r.started_ms,
-            ended_ms: r.ended_ms,
-            source: r.source,
-            label: r.label,
-            duration_s: k.duration_s,
-            activated_share: k.activated_share,
-            baseline_share: k.baseline_share,
-            returns_to_baseline: k.returns_to_baseline,
-            load_peak: k.load_peak,
-            load_end: k.load_end,
-            prompts_offered: k.prompts_offered,
-            resets: k.resets,
-            beats: k.beats,
-            mean_hr_bpm: k.mean_hr_bpm,
-        }
-    }
-}
-
 /// Export formats of one shift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ExportFormat {
@@ -150,18 +105,13 @@ impl SteadyStore {
     }
 
     /// Every shift, oldest first.
-    pub fn shifts(&self) -> Result<Vec<ShiftInfo>, SteadyError> {
-        self.with(|s| Ok(s.shifts()?.into_iter().map(ShiftInfo::from).collect()))
+    pub fn shifts(&self) -> Result<Vec<ShiftRecord>, SteadyError> {
+        self.with(|s| Ok(s.shifts()?))
     }
 
     /// Shifts that were never ended (the app was killed): resume or close.
-    pub fn unfinished_shifts(&self) -> Result<Vec<ShiftInfo>, SteadyError> {
-        self.with(|s| {
-            Ok(s.unfinished_shifts()?
-                .into_iter()
-                .map(ShiftInfo::from)
-                .collect())
-        })
+    pub fn unfinished_shifts(&self) -> Result<Vec<ShiftRecord>, SteadyError> {
+        self.with(|s| Ok(s.unfinished_shifts()?))
     }
 
     /// The stored summary of an ended shift (`None` while it runs).
@@ -227,7 +177,7 @@ mod tests {
         let listed = store.shifts().unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].ended_ms, Some(T0 + 121_000));
-        assert!(listed[0].beats.unwrap() > 100);
+        assert!(listed[0].key.beats.unwrap() > 100);
         for (f, name) in [
             (ExportFormat::BeatsCsv, "b.csv"),
             (ExportFormat::Json, "s.json"),

@@ -83,7 +83,7 @@ impl ShiftRun {
         let mut open: Vec<ShiftRecord> = store
             .unfinished_shifts()?
             .into_iter()
-            .filter(|r| r.source == ShiftSource::Live.as_str())
+            .filter(|r| r.source == ShiftSource::Live)
             .collect();
         open.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
         if let Some(r) = open.first() {

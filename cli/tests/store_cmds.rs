@@ -280,7 +280,7 @@ fn import_stores_past_shifts_from_every_reader() {
     assert!(
         shifts
             .iter()
-            .all(|r| r.source == "import" && r.ended_ms.is_some())
+            .all(|r| r.source == ShiftSource::Import && r.ended_ms.is_some())
     );
     let e4_shift = shifts
         .iter()
@@ -402,7 +402,7 @@ fn demo_stores_its_shift_only_where_asked() {
     let s = Store::open(&db).unwrap();
     let shifts = s.shifts().unwrap();
     assert_eq!(shifts.len(), 1);
-    assert_eq!(shifts[0].source, "demo");
+    assert_eq!(shifts[0].source, ShiftSource::Demo);
     assert_eq!(s.beats(shifts[0].id).unwrap().len(), 620);
     // Without --db: a temporary database, nothing left behind.
     let out = Command::new(env!("CARGO_BIN_EXE_steady"))

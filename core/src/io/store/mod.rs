@@ -56,15 +56,21 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a shift's data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ShiftSource {
+    /// Recorded from a strap (`steady live`, the phone apps).
     Live,
+    /// A recording replayed (`steady replay`).
     Replay,
+    /// The bundled demo recording (`steady demo`).
     Demo,
+    /// A recording imported as a past shift (`steady import`).
     Import,
 }
 
 impl ShiftSource {
+    /// The name stored in the `source` column.
     pub fn as_str(self) -> &'static str {
         match self {
             ShiftSource::Live => "live",
@@ -72,6 +78,29 @@ impl ShiftSource {
             ShiftSource::Demo => "demo",
             ShiftSource::Import => "import",
         }
+    }
+
+    /// The source stored as `name` (`None` for a name this Steady does not
+    /// know).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Live, Self::Replay, Self::Demo, Self::Import]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ShiftSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for ShiftSource {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let name = v.as_str()?;
+        Self::from_name(name).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown shift source {name:?}").into())
+        })
     }
 }
 
@@ -99,6 +128,7 @@ impl SampleKind {
 /// `corrected_share` are filled from the stored beats when the caller leaves
 /// them `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KeyFigures {
     /// Beats stored.
     pub beats: Option<i64>,
@@ -125,16 +155,16 @@ pub struct KeyFigures {
     pub resets: Option<i64>,
 }
 
-/// One shift as listed in the history.
+/// One shift as listed in the history (the shells get it as is).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ShiftRecord {
     pub id: ShiftId,
     pub started_ms: Millis,
     /// `None` while the shift is live or was interrupted (see
     /// [`Store::unfinished_shifts`]).
     pub ended_ms: Option<Millis>,
-    /// "live", "replay", "demo" or "import" ([`ShiftSource`]).
-    pub source: String,
+    pub source: ShiftSource,
     pub label: Option<String>,
     pub key: KeyFigures,
 }

@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -1520,6 +1536,249 @@ public func FfiConverterTypeGaugeUpdate_lift(_ buf: RustBuffer) throws -> GaugeU
 #endif
 public func FfiConverterTypeGaugeUpdate_lower(_ value: GaugeUpdate) -> RustBuffer {
     return FfiConverterTypeGaugeUpdate.lower(value)
+}
+
+
+/**
+ * One decoded 0x2A37 notification.
+ */
+public struct HeartRateMeasurement: Equatable, Hashable {
+    /**
+     * Heart rate in beats per minute (uint8 or uint16 on the wire).
+     */
+    public let heartRateBpm: UInt16
+    public let sensorContact: SensorContact
+    /**
+     * Cumulative energy expended in kJ, when the strap sends it.
+     */
+    public let energyExpendedKj: UInt16?
+    /**
+     * RR intervals exactly as sent, in 1/1024 s.
+     */
+    public let rr1024: [UInt16]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Heart rate in beats per minute (uint8 or uint16 on the wire).
+         */heartRateBpm: UInt16, sensorContact: SensorContact, 
+        /**
+         * Cumulative energy expended in kJ, when the strap sends it.
+         */energyExpendedKj: UInt16?, 
+        /**
+         * RR intervals exactly as sent, in 1/1024 s.
+         */rr1024: [UInt16]) {
+        self.heartRateBpm = heartRateBpm
+        self.sensorContact = sensorContact
+        self.energyExpendedKj = energyExpendedKj
+        self.rr1024 = rr1024
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HeartRateMeasurement: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeartRateMeasurement {
+        return
+            try HeartRateMeasurement(
+                heartRateBpm: FfiConverterUInt16.read(from: &buf), 
+                sensorContact: FfiConverterTypeSensorContact.read(from: &buf), 
+                energyExpendedKj: FfiConverterOptionUInt16.read(from: &buf), 
+                rr1024: FfiConverterSequenceUInt16.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HeartRateMeasurement, into buf: inout [UInt8]) {
+        FfiConverterUInt16.write(value.heartRateBpm, into: &buf)
+        FfiConverterTypeSensorContact.write(value.sensorContact, into: &buf)
+        FfiConverterOptionUInt16.write(value.energyExpendedKj, into: &buf)
+        FfiConverterSequenceUInt16.write(value.rr1024, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeartRateMeasurement_lift(_ buf: RustBuffer) throws -> HeartRateMeasurement {
+    return try FfiConverterTypeHeartRateMeasurement.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeartRateMeasurement_lower(_ value: HeartRateMeasurement) -> RustBuffer {
+    return FfiConverterTypeHeartRateMeasurement.lower(value)
+}
+
+
+/**
+ * The summary figures kept in columns so the trend across shifts is one
+ * cheap query. `None` = not known. `beats`, `mean_hr_bpm` and
+ * `corrected_share` are filled from the stored beats when the caller leaves
+ * them `None`.
+ */
+public struct KeyFigures: Equatable, Hashable {
+    /**
+     * Beats stored.
+     */
+    public let beats: Int64?
+    /**
+     * 60000 / mean RR of the stored beats.
+     */
+    public let meanHrBpm: Double?
+    /**
+     * Share (0..1) of beats the cleaner corrected.
+     */
+    public let correctedShare: Double?
+    /**
+     * Length of the shift as the model measured it.
+     */
+    public let durationS: Double?
+    /**
+     * Share (0..1) of signal time `activated`.
+     */
+    public let activatedShare: Double?
+    /**
+     * Share (0..1) of signal time at baseline.
+     */
+    public let baselineShare: Double?
+    public let returnsToBaseline: Int64?
+    public let returnsPerHour: Double?
+    public let longestWithoutReturnS: Double?
+    public let loadStart: Double?
+    public let loadPeak: Double?
+    public let loadEnd: Double?
+    public let promptsOffered: Int64?
+    /**
+     * Prompts the person took (started a reset).
+     */
+    public let promptsTaken: Int64?
+    /**
+     * Resets done (whether prompted or not).
+     */
+    public let resets: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Beats stored.
+         */beats: Int64?, 
+        /**
+         * 60000 / mean RR of the stored beats.
+         */meanHrBpm: Double?, 
+        /**
+         * Share (0..1) of beats the cleaner corrected.
+         */correctedShare: Double?, 
+        /**
+         * Length of the shift as the model measured it.
+         */durationS: Double?, 
+        /**
+         * Share (0..1) of signal time `activated`.
+         */activatedShare: Double?, 
+        /**
+         * Share (0..1) of signal time at baseline.
+         */baselineShare: Double?, returnsToBaseline: Int64?, returnsPerHour: Double?, longestWithoutReturnS: Double?, loadStart: Double?, loadPeak: Double?, loadEnd: Double?, promptsOffered: Int64?, 
+        /**
+         * Prompts the person took (started a reset).
+         */promptsTaken: Int64?, 
+        /**
+         * Resets done (whether prompted or not).
+         */resets: Int64?) {
+        self.beats = beats
+        self.meanHrBpm = meanHrBpm
+        self.correctedShare = correctedShare
+        self.durationS = durationS
+        self.activatedShare = activatedShare
+        self.baselineShare = baselineShare
+        self.returnsToBaseline = returnsToBaseline
+        self.returnsPerHour = returnsPerHour
+        self.longestWithoutReturnS = longestWithoutReturnS
+        self.loadStart = loadStart
+        self.loadPeak = loadPeak
+        self.loadEnd = loadEnd
+        self.promptsOffered = promptsOffered
+        self.promptsTaken = promptsTaken
+        self.resets = resets
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KeyFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKeyFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KeyFigures {
+        return
+            try KeyFigures(
+                beats: FfiConverterOptionInt64.read(from: &buf), 
+                meanHrBpm: FfiConverterOptionDouble.read(from: &buf), 
+                correctedShare: FfiConverterOptionDouble.read(from: &buf), 
+                durationS: FfiConverterOptionDouble.read(from: &buf), 
+                activatedShare: FfiConverterOptionDouble.read(from: &buf), 
+                baselineShare: FfiConverterOptionDouble.read(from: &buf), 
+                returnsToBaseline: FfiConverterOptionInt64.read(from: &buf), 
+                returnsPerHour: FfiConverterOptionDouble.read(from: &buf), 
+                longestWithoutReturnS: FfiConverterOptionDouble.read(from: &buf), 
+                loadStart: FfiConverterOptionDouble.read(from: &buf), 
+                loadPeak: FfiConverterOptionDouble.read(from: &buf), 
+                loadEnd: FfiConverterOptionDouble.read(from: &buf), 
+                promptsOffered: FfiConverterOptionInt64.read(from: &buf), 
+                promptsTaken: FfiConverterOptionInt64.read(from: &buf), 
+                resets: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KeyFigures, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.beats, into: &buf)
+        FfiConverterOptionDouble.write(value.meanHrBpm, into: &buf)
+        FfiConverterOptionDouble.write(value.correctedShare, into: &buf)
+        FfiConverterOptionDouble.write(value.durationS, into: &buf)
+        FfiConverterOptionDouble.write(value.activatedShare, into: &buf)
+        FfiConverterOptionDouble.write(value.baselineShare, into: &buf)
+        FfiConverterOptionInt64.write(value.returnsToBaseline, into: &buf)
+        FfiConverterOptionDouble.write(value.returnsPerHour, into: &buf)
+        FfiConverterOptionDouble.write(value.longestWithoutReturnS, into: &buf)
+        FfiConverterOptionDouble.write(value.loadStart, into: &buf)
+        FfiConverterOptionDouble.write(value.loadPeak, into: &buf)
+        FfiConverterOptionDouble.write(value.loadEnd, into: &buf)
+        FfiConverterOptionInt64.write(value.promptsOffered, into: &buf)
+        FfiConverterOptionInt64.write(value.promptsTaken, into: &buf)
+        FfiConverterOptionInt64.write(value.resets, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyFigures_lift(_ buf: RustBuffer) throws -> KeyFigures {
+    return try FfiConverterTypeKeyFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyFigures_lower(_ value: KeyFigures) -> RustBuffer {
+    return FfiConverterTypeKeyFigures.lower(value)
 }
 
 
@@ -2647,6 +2906,87 @@ public func FfiConverterTypeShiftDigest_lift(_ buf: RustBuffer) throws -> ShiftD
 #endif
 public func FfiConverterTypeShiftDigest_lower(_ value: ShiftDigest) -> RustBuffer {
     return FfiConverterTypeShiftDigest.lower(value)
+}
+
+
+/**
+ * One shift as listed in the history (the shells get it as is).
+ */
+public struct ShiftRecord: Equatable, Hashable {
+    public let id: Int64
+    public let startedMs: Int64
+    /**
+     * `None` while the shift is live or was interrupted (see
+     * [`Store::unfinished_shifts`]).
+     */
+    public let endedMs: Int64?
+    public let source: ShiftSource
+    public let label: String?
+    public let key: KeyFigures
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Int64, startedMs: Int64, 
+        /**
+         * `None` while the shift is live or was interrupted (see
+         * [`Store::unfinished_shifts`]).
+         */endedMs: Int64?, source: ShiftSource, label: String?, key: KeyFigures) {
+        self.id = id
+        self.startedMs = startedMs
+        self.endedMs = endedMs
+        self.source = source
+        self.label = label
+        self.key = key
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftRecord {
+        return
+            try ShiftRecord(
+                id: FfiConverterInt64.read(from: &buf), 
+                startedMs: FfiConverterInt64.read(from: &buf), 
+                endedMs: FfiConverterOptionInt64.read(from: &buf), 
+                source: FfiConverterTypeShiftSource.read(from: &buf), 
+                label: FfiConverterOptionString.read(from: &buf), 
+                key: FfiConverterTypeKeyFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftRecord, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterInt64.write(value.startedMs, into: &buf)
+        FfiConverterOptionInt64.write(value.endedMs, into: &buf)
+        FfiConverterTypeShiftSource.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.label, into: &buf)
+        FfiConverterTypeKeyFigures.write(value.key, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftRecord_lift(_ buf: RustBuffer) throws -> ShiftRecord {
+    return try FfiConverterTypeShiftRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftRecord_lower(_ value: ShiftRecord) -> RustBuffer {
+    return FfiConverterTypeShiftRecord.lower(value)
 }
 
 
@@ -3853,6 +4193,91 @@ public func FfiConverterTypePromptOutcome_lower(_ value: PromptOutcome) -> RustB
 
 
 /**
+ * Sensor-contact feature of the strap (flags bits 1-2).
+ */
+
+public enum SensorContact: Equatable, Hashable {
+    
+    /**
+     * The strap does not report skin contact.
+     */
+    case unsupported
+    /**
+     * Supported, and the strap is not touching skin.
+     */
+    case notDetected
+    /**
+     * Supported, and contact is detected.
+     */
+    case detected
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SensorContact: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSensorContact: FfiConverterRustBuffer {
+    typealias SwiftType = SensorContact
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorContact {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unsupported
+        
+        case 2: return .notDetected
+        
+        case 3: return .detected
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SensorContact, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unsupported:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .notDetected:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .detected:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorContact_lift(_ buf: RustBuffer) throws -> SensorContact {
+    return try FfiConverterTypeSensorContact.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorContact_lower(_ value: SensorContact) -> RustBuffer {
+    return FfiConverterTypeSensorContact.lower(value)
+}
+
+
+
+/**
  * What the shift tells the shells.
  */
 
@@ -4276,6 +4701,101 @@ public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer 
 
 
 /**
+ * Where a shift's data came from.
+ */
+
+public enum ShiftSource: Equatable, Hashable {
+    
+    /**
+     * Recorded from a strap (`steady live`, the phone apps).
+     */
+    case live
+    /**
+     * A recording replayed (`steady replay`).
+     */
+    case replay
+    /**
+     * The bundled demo recording (`steady demo`).
+     */
+    case demo
+    /**
+     * A recording imported as a past shift (`steady import`).
+     */
+    case `import`
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ShiftSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftSource: FfiConverterRustBuffer {
+    typealias SwiftType = ShiftSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .live
+        
+        case 2: return .replay
+        
+        case 3: return .demo
+        
+        case 4: return .`import`
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ShiftSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .live:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .replay:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .demo:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .`import`:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSource_lift(_ buf: RustBuffer) throws -> ShiftSource {
+    return try FfiConverterTypeShiftSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSource_lower(_ value: ShiftSource) -> RustBuffer {
+    return FfiConverterTypeShiftSource.lower(value)
+}
+
+
+
+/**
  * What a shell can do about a store failure: the part of a [`StoreError`]
  * the FFI carries (with its text for logs), so Kotlin and Swift branch on
  * a kind, never on a message.
@@ -4556,6 +5076,30 @@ public func FfiConverterTypeWindowQuality_lower(_ value: WindowQuality) -> RustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -4598,6 +5142,55 @@ fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
         case 1: return try FfiConverterDouble.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt16]
+
+    public static func write(_ value: [UInt16], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt16.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt16] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt16]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt16.read(from: &buf))
+        }
+        return seq
     }
 }
 

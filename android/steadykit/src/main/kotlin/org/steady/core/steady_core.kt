@@ -904,6 +904,33 @@ object NoHandle
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1784,6 +1811,199 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
 
 
 /**
+ * One decoded 0x2A37 notification.
+ */
+data class HeartRateMeasurement (
+    /**
+     * Heart rate in beats per minute (uint8 or uint16 on the wire).
+     */
+    val `heartRateBpm`: kotlin.UShort
+    , 
+    val `sensorContact`: SensorContact
+    , 
+    /**
+     * Cumulative energy expended in kJ, when the strap sends it.
+     */
+    val `energyExpendedKj`: kotlin.UShort?
+    , 
+    /**
+     * RR intervals exactly as sent, in 1/1024 s.
+     */
+    val `rr1024`: List<kotlin.UShort>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<HeartRateMeasurement> {
+    override fun read(buf: ByteBuffer): HeartRateMeasurement {
+        return HeartRateMeasurement(
+            FfiConverterUShort.read(buf),
+            FfiConverterTypeSensorContact.read(buf),
+            FfiConverterOptionalUShort.read(buf),
+            FfiConverterSequenceUShort.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HeartRateMeasurement) = (
+            FfiConverterUShort.allocationSize(value.`heartRateBpm`) +
+            FfiConverterTypeSensorContact.allocationSize(value.`sensorContact`) +
+            FfiConverterOptionalUShort.allocationSize(value.`energyExpendedKj`) +
+            FfiConverterSequenceUShort.allocationSize(value.`rr1024`)
+    )
+
+    override fun write(value: HeartRateMeasurement, buf: ByteBuffer) {
+            FfiConverterUShort.write(value.`heartRateBpm`, buf)
+            FfiConverterTypeSensorContact.write(value.`sensorContact`, buf)
+            FfiConverterOptionalUShort.write(value.`energyExpendedKj`, buf)
+            FfiConverterSequenceUShort.write(value.`rr1024`, buf)
+    }
+}
+
+
+
+/**
+ * The summary figures kept in columns so the trend across shifts is one
+ * cheap query. `None` = not known. `beats`, `mean_hr_bpm` and
+ * `corrected_share` are filled from the stored beats when the caller leaves
+ * them `None`.
+ */
+data class KeyFigures (
+    /**
+     * Beats stored.
+     */
+    val `beats`: kotlin.Long?
+    , 
+    /**
+     * 60000 / mean RR of the stored beats.
+     */
+    val `meanHrBpm`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of beats the cleaner corrected.
+     */
+    val `correctedShare`: kotlin.Double?
+    , 
+    /**
+     * Length of the shift as the model measured it.
+     */
+    val `durationS`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of signal time `activated`.
+     */
+    val `activatedShare`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of signal time at baseline.
+     */
+    val `baselineShare`: kotlin.Double?
+    , 
+    val `returnsToBaseline`: kotlin.Long?
+    , 
+    val `returnsPerHour`: kotlin.Double?
+    , 
+    val `longestWithoutReturnS`: kotlin.Double?
+    , 
+    val `loadStart`: kotlin.Double?
+    , 
+    val `loadPeak`: kotlin.Double?
+    , 
+    val `loadEnd`: kotlin.Double?
+    , 
+    val `promptsOffered`: kotlin.Long?
+    , 
+    /**
+     * Prompts the person took (started a reset).
+     */
+    val `promptsTaken`: kotlin.Long?
+    , 
+    /**
+     * Resets done (whether prompted or not).
+     */
+    val `resets`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKeyFigures: FfiConverterRustBuffer<KeyFigures> {
+    override fun read(buf: ByteBuffer): KeyFigures {
+        return KeyFigures(
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KeyFigures) = (
+            FfiConverterOptionalLong.allocationSize(value.`beats`) +
+            FfiConverterOptionalDouble.allocationSize(value.`meanHrBpm`) +
+            FfiConverterOptionalDouble.allocationSize(value.`correctedShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`durationS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`activatedShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`baselineShare`) +
+            FfiConverterOptionalLong.allocationSize(value.`returnsToBaseline`) +
+            FfiConverterOptionalDouble.allocationSize(value.`returnsPerHour`) +
+            FfiConverterOptionalDouble.allocationSize(value.`longestWithoutReturnS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadStart`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadPeak`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterOptionalLong.allocationSize(value.`promptsOffered`) +
+            FfiConverterOptionalLong.allocationSize(value.`promptsTaken`) +
+            FfiConverterOptionalLong.allocationSize(value.`resets`)
+    )
+
+    override fun write(value: KeyFigures, buf: ByteBuffer) {
+            FfiConverterOptionalLong.write(value.`beats`, buf)
+            FfiConverterOptionalDouble.write(value.`meanHrBpm`, buf)
+            FfiConverterOptionalDouble.write(value.`correctedShare`, buf)
+            FfiConverterOptionalDouble.write(value.`durationS`, buf)
+            FfiConverterOptionalDouble.write(value.`activatedShare`, buf)
+            FfiConverterOptionalDouble.write(value.`baselineShare`, buf)
+            FfiConverterOptionalLong.write(value.`returnsToBaseline`, buf)
+            FfiConverterOptionalDouble.write(value.`returnsPerHour`, buf)
+            FfiConverterOptionalDouble.write(value.`longestWithoutReturnS`, buf)
+            FfiConverterOptionalDouble.write(value.`loadStart`, buf)
+            FfiConverterOptionalDouble.write(value.`loadPeak`, buf)
+            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
+            FfiConverterOptionalLong.write(value.`promptsOffered`, buf)
+            FfiConverterOptionalLong.write(value.`promptsTaken`, buf)
+            FfiConverterOptionalLong.write(value.`resets`, buf)
+    }
+}
+
+
+
+/**
  * The load's state (plain data).
  */
 data class Load (
@@ -2639,6 +2859,71 @@ public object FfiConverterTypeShiftDigest: FfiConverterRustBuffer<ShiftDigest> {
 
 
 /**
+ * One shift as listed in the history (the shells get it as is).
+ */
+data class ShiftRecord (
+    val `id`: kotlin.Long
+    , 
+    val `startedMs`: kotlin.Long
+    , 
+    /**
+     * `None` while the shift is live or was interrupted (see
+     * [`Store::unfinished_shifts`]).
+     */
+    val `endedMs`: kotlin.Long?
+    , 
+    val `source`: ShiftSource
+    , 
+    val `label`: kotlin.String?
+    , 
+    val `key`: KeyFigures
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftRecord: FfiConverterRustBuffer<ShiftRecord> {
+    override fun read(buf: ByteBuffer): ShiftRecord {
+        return ShiftRecord(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterTypeShiftSource.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeKeyFigures.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftRecord) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterLong.allocationSize(value.`startedMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`endedMs`) +
+            FfiConverterTypeShiftSource.allocationSize(value.`source`) +
+            FfiConverterOptionalString.allocationSize(value.`label`) +
+            FfiConverterTypeKeyFigures.allocationSize(value.`key`)
+    )
+
+    override fun write(value: ShiftRecord, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterLong.write(value.`startedMs`, buf)
+            FfiConverterOptionalLong.write(value.`endedMs`, buf)
+            FfiConverterTypeShiftSource.write(value.`source`, buf)
+            FfiConverterOptionalString.write(value.`label`, buf)
+            FfiConverterTypeKeyFigures.write(value.`key`, buf)
+    }
+}
+
+
+
+/**
  * What a shift starts from: parameters and what the store kept.
  */
 data class ShiftSetup (
@@ -3475,6 +3760,53 @@ public object FfiConverterTypePromptOutcome: FfiConverterRustBuffer<PromptOutcom
 
 
 /**
+ * Sensor-contact feature of the strap (flags bits 1-2).
+ */
+
+enum class SensorContact {
+    
+    /**
+     * The strap does not report skin contact.
+     */
+    UNSUPPORTED,
+    /**
+     * Supported, and the strap is not touching skin.
+     */
+    NOT_DETECTED,
+    /**
+     * Supported, and contact is detected.
+     */
+    DETECTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSensorContact: FfiConverterRustBuffer<SensorContact> {
+    override fun read(buf: ByteBuffer) = try {
+        SensorContact.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SensorContact) = 4UL
+
+    override fun write(value: SensorContact, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What the shift tells the shells.
  */
 sealed class ShiftEvent {
@@ -4273,6 +4605,57 @@ public object FfiConverterTypeShiftInput : FfiConverterRustBuffer<ShiftInput>{
 
 
 /**
+ * Where a shift's data came from.
+ */
+
+enum class ShiftSource {
+    
+    /**
+     * Recorded from a strap (`steady live`, the phone apps).
+     */
+    LIVE,
+    /**
+     * A recording replayed (`steady replay`).
+     */
+    REPLAY,
+    /**
+     * The bundled demo recording (`steady demo`).
+     */
+    DEMO,
+    /**
+     * A recording imported as a past shift (`steady import`).
+     */
+    IMPORT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftSource: FfiConverterRustBuffer<ShiftSource> {
+    override fun read(buf: ByteBuffer) = try {
+        ShiftSource.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ShiftSource) = 4UL
+
+    override fun write(value: ShiftSource, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What a shell can do about a store failure: the part of a [`StoreError`]
  * the FFI carries (with its text for logs), so Kotlin and Swift branch on
  * a kind, never on a message.
@@ -4419,6 +4802,38 @@ public object FfiConverterTypeWindowQuality: FfiConverterRustBuffer<WindowQualit
 /**
  * @suppress
  */
+public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?> {
+    override fun read(buf: ByteBuffer): kotlin.UShort? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUShort.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UShort?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUShort.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UShort?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUShort.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -4473,6 +4888,66 @@ public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?>
         } else {
             buf.put(1)
             FfiConverterDouble.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
+        val len = buf.getInt()
+        return List<kotlin.UShort>(len) {
+            FfiConverterUShort.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UShort>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUShort.write(it, buf)
         }
     }
 }

@@ -36,27 +36,33 @@ import java.util.concurrent.atomic.AtomicBoolean
 import org.steady.core.Baseline
 import org.steady.core.FfiConverterTypeBaseline
 import org.steady.core.FfiConverterTypeGaugeUpdate
+import org.steady.core.FfiConverterTypeHeartRateMeasurement
 import org.steady.core.FfiConverterTypeMotion
 import org.steady.core.FfiConverterTypeResetProtocol
 import org.steady.core.FfiConverterTypeShiftConfig
 import org.steady.core.FfiConverterTypeShiftEvent
+import org.steady.core.FfiConverterTypeShiftRecord
 import org.steady.core.FfiConverterTypeShiftSetup
 import org.steady.core.FfiConverterTypeShiftSummary
 import org.steady.core.FfiConverterTypeStoreErrorKind
 import org.steady.core.GaugeUpdate
+import org.steady.core.HeartRateMeasurement
 import org.steady.core.Motion
 import org.steady.core.ResetProtocol
 import org.steady.core.ShiftConfig
 import org.steady.core.ShiftEvent
+import org.steady.core.ShiftRecord
 import org.steady.core.ShiftSetup
 import org.steady.core.ShiftSummary
 import org.steady.core.StoreErrorKind
 import org.steady.core.RustBuffer as RustBufferBaseline
 import org.steady.core.RustBuffer as RustBufferGaugeUpdate
+import org.steady.core.RustBuffer as RustBufferHeartRateMeasurement
 import org.steady.core.RustBuffer as RustBufferMotion
 import org.steady.core.RustBuffer as RustBufferResetProtocol
 import org.steady.core.RustBuffer as RustBufferShiftConfig
 import org.steady.core.RustBuffer as RustBufferShiftEvent
+import org.steady.core.RustBuffer as RustBufferShiftRecord
 import org.steady.core.RustBuffer as RustBufferShiftSetup
 import org.steady.core.RustBuffer as RustBufferShiftSummary
 import org.steady.core.RustBuffer as RustBufferStoreErrorKind
@@ -867,7 +873,7 @@ internal object UniffiLib {
     external fun uniffi_steady_ffi_fn_func_direct_take_error(uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferHeartRateMeasurement.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_config(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferShiftConfig.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_setup(uniffi_out_err: UniffiRustCallStatus, 
@@ -999,7 +1005,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_direct_take_error() and 0xFFFF) != 58365) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
+    if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 15735) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55639) {
@@ -1059,7 +1065,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_resume_shift() and 0xFFFF) != 56359) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 52941) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 54224) {
@@ -1068,7 +1074,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 44187) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 39246) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 34506) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 28250) {
@@ -1263,33 +1269,6 @@ private class AndroidSystemCleanable(
     private val cleanable: java.lang.ref.Cleaner.Cleanable,
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUShort: FfiConverter<UShort, Short> {
-    override fun lift(value: Short): UShort {
-        return value.toUShort()
-    }
-
-    fun lift(value: Int): UShort {
-        return value.toUShort()
-    }
-
-    override fun read(buf: ByteBuffer): UShort {
-        return lift(buf.getShort())
-    }
-
-    override fun lower(value: UShort): Short {
-        return value.toShort()
-    }
-
-    override fun allocationSize(value: UShort) = 2UL
-
-    override fun write(value: UShort, buf: ByteBuffer) {
-        buf.putShort(value.toShort())
-    }
 }
 
 /**
@@ -2444,7 +2423,7 @@ public interface SteadyStoreInterface {
     /**
      * Every shift, oldest first.
      */
-    fun `shifts`(): List<ShiftInfo>
+    fun `shifts`(): List<ShiftRecord>
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
@@ -2461,7 +2440,7 @@ public interface SteadyStoreInterface {
     /**
      * Shifts that were never ended (the app was killed): resume or close.
      */
-    fun `unfinishedShifts`(): List<ShiftInfo>
+    fun `unfinishedShifts`(): List<ShiftRecord>
     
     companion object
 }
@@ -2628,8 +2607,8 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
     /**
      * Every shift, oldest first.
      */
-    @Throws(SteadyException::class)override fun `shifts`(): List<ShiftInfo> {
-            return FfiConverterSequenceTypeShiftInfo.lift(
+    @Throws(SteadyException::class)override fun `shifts`(): List<ShiftRecord> {
+            return FfiConverterSequenceTypeShiftRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(SteadyException) { _status ->
     UniffiLib.uniffi_steady_ffi_fn_method_steadystore_shifts(
@@ -2684,8 +2663,8 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
     /**
      * Shifts that were never ended (the app was killed): resume or close.
      */
-    @Throws(SteadyException::class)override fun `unfinishedShifts`(): List<ShiftInfo> {
-            return FfiConverterSequenceTypeShiftInfo.lift(
+    @Throws(SteadyException::class)override fun `unfinishedShifts`(): List<ShiftRecord> {
+            return FfiConverterSequenceTypeShiftRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(SteadyException) { _status ->
     UniffiLib.uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
@@ -2843,166 +2822,6 @@ public object FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer<GaugeSnapsho
 
 
 
-data class HeartRateMeasurement (
-    val `heartRateBpm`: kotlin.UShort
-    , 
-    val `sensorContact`: SensorContact
-    , 
-    val `energyExpendedKj`: kotlin.UShort?
-    , 
-    val `rr1024`: List<kotlin.UShort>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<HeartRateMeasurement> {
-    override fun read(buf: ByteBuffer): HeartRateMeasurement {
-        return HeartRateMeasurement(
-            FfiConverterUShort.read(buf),
-            FfiConverterTypeSensorContact.read(buf),
-            FfiConverterOptionalUShort.read(buf),
-            FfiConverterSequenceUShort.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: HeartRateMeasurement) = (
-            FfiConverterUShort.allocationSize(value.`heartRateBpm`) +
-            FfiConverterTypeSensorContact.allocationSize(value.`sensorContact`) +
-            FfiConverterOptionalUShort.allocationSize(value.`energyExpendedKj`) +
-            FfiConverterSequenceUShort.allocationSize(value.`rr1024`)
-    )
-
-    override fun write(value: HeartRateMeasurement, buf: ByteBuffer) {
-            FfiConverterUShort.write(value.`heartRateBpm`, buf)
-            FfiConverterTypeSensorContact.write(value.`sensorContact`, buf)
-            FfiConverterOptionalUShort.write(value.`energyExpendedKj`, buf)
-            FfiConverterSequenceUShort.write(value.`rr1024`, buf)
-    }
-}
-
-
-
-/**
- * One shift in the history.
- */
-data class ShiftInfo (
-    val `id`: kotlin.Long
-    , 
-    val `startedMs`: kotlin.Long
-    , 
-    /**
-     * `None` while live or interrupted (see `unfinishedShifts`).
-     */
-    val `endedMs`: kotlin.Long?
-    , 
-    /**
-     * "live", "replay", "demo" or "import".
-     */
-    val `source`: kotlin.String
-    , 
-    val `label`: kotlin.String?
-    , 
-    val `durationS`: kotlin.Double?
-    , 
-    val `activatedShare`: kotlin.Double?
-    , 
-    val `baselineShare`: kotlin.Double?
-    , 
-    val `returnsToBaseline`: kotlin.Long?
-    , 
-    val `loadPeak`: kotlin.Double?
-    , 
-    val `loadEnd`: kotlin.Double?
-    , 
-    val `promptsOffered`: kotlin.Long?
-    , 
-    val `resets`: kotlin.Long?
-    , 
-    val `beats`: kotlin.Long?
-    , 
-    val `meanHrBpm`: kotlin.Double?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeShiftInfo: FfiConverterRustBuffer<ShiftInfo> {
-    override fun read(buf: ByteBuffer): ShiftInfo {
-        return ShiftInfo(
-            FfiConverterLong.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ShiftInfo) = (
-            FfiConverterLong.allocationSize(value.`id`) +
-            FfiConverterLong.allocationSize(value.`startedMs`) +
-            FfiConverterOptionalLong.allocationSize(value.`endedMs`) +
-            FfiConverterString.allocationSize(value.`source`) +
-            FfiConverterOptionalString.allocationSize(value.`label`) +
-            FfiConverterOptionalDouble.allocationSize(value.`durationS`) +
-            FfiConverterOptionalDouble.allocationSize(value.`activatedShare`) +
-            FfiConverterOptionalDouble.allocationSize(value.`baselineShare`) +
-            FfiConverterOptionalLong.allocationSize(value.`returnsToBaseline`) +
-            FfiConverterOptionalDouble.allocationSize(value.`loadPeak`) +
-            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
-            FfiConverterOptionalLong.allocationSize(value.`promptsOffered`) +
-            FfiConverterOptionalLong.allocationSize(value.`resets`) +
-            FfiConverterOptionalLong.allocationSize(value.`beats`) +
-            FfiConverterOptionalDouble.allocationSize(value.`meanHrBpm`)
-    )
-
-    override fun write(value: ShiftInfo, buf: ByteBuffer) {
-            FfiConverterLong.write(value.`id`, buf)
-            FfiConverterLong.write(value.`startedMs`, buf)
-            FfiConverterOptionalLong.write(value.`endedMs`, buf)
-            FfiConverterString.write(value.`source`, buf)
-            FfiConverterOptionalString.write(value.`label`, buf)
-            FfiConverterOptionalDouble.write(value.`durationS`, buf)
-            FfiConverterOptionalDouble.write(value.`activatedShare`, buf)
-            FfiConverterOptionalDouble.write(value.`baselineShare`, buf)
-            FfiConverterOptionalLong.write(value.`returnsToBaseline`, buf)
-            FfiConverterOptionalDouble.write(value.`loadPeak`, buf)
-            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
-            FfiConverterOptionalLong.write(value.`promptsOffered`, buf)
-            FfiConverterOptionalLong.write(value.`resets`, buf)
-            FfiConverterOptionalLong.write(value.`beats`, buf)
-            FfiConverterOptionalDouble.write(value.`meanHrBpm`, buf)
-    }
-}
-
-
-
 /**
  * Export formats of one shift.
  */
@@ -3042,41 +2861,6 @@ public object FfiConverterTypeExportFormat: FfiConverterRustBuffer<ExportFormat>
     override fun allocationSize(value: ExportFormat) = 4UL
 
     override fun write(value: ExportFormat, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-
-enum class SensorContact {
-    
-    UNSUPPORTED,
-    NOT_DETECTED,
-    DETECTED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSensorContact: FfiConverterRustBuffer<SensorContact> {
-    override fun read(buf: ByteBuffer) = try {
-        SensorContact.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: SensorContact) = 4UL
-
-    override fun write(value: SensorContact, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -3475,38 +3259,6 @@ public object FfiConverterTypeUserAction : FfiConverterRustBuffer<UserAction>{
 /**
  * @suppress
  */
-public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?> {
-    override fun read(buf: ByteBuffer): kotlin.UShort? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterUShort.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.UShort?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterUShort.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.UShort?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterUShort.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -3529,38 +3281,6 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
         } else {
             buf.put(1)
             FfiConverterLong.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
-    override fun read(buf: ByteBuffer): kotlin.Double? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterDouble.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Double?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterDouble.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterDouble.write(value, buf)
         }
     }
 }
@@ -3699,34 +3419,6 @@ public object FfiConverterOptionalTypeShiftSummary: FfiConverterRustBuffer<Shift
 /**
  * @suppress
  */
-public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
-    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
-        val len = buf.getInt()
-        return List<kotlin.UShort>(len) {
-            FfiConverterUShort.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<kotlin.UShort>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterUShort.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer<List<ResetProtocol>> {
     override fun read(buf: ByteBuffer): List<ResetProtocol> {
         val len = buf.getInt()
@@ -3755,24 +3447,24 @@ public object FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer<List<ShiftInfo>> {
-    override fun read(buf: ByteBuffer): List<ShiftInfo> {
+public object FfiConverterSequenceTypeShiftRecord: FfiConverterRustBuffer<List<ShiftRecord>> {
+    override fun read(buf: ByteBuffer): List<ShiftRecord> {
         val len = buf.getInt()
-        return List<ShiftInfo>(len) {
-            FfiConverterTypeShiftInfo.read(buf)
+        return List<ShiftRecord>(len) {
+            FfiConverterTypeShiftRecord.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<ShiftInfo>): ULong {
+    override fun allocationSize(value: List<ShiftRecord>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeShiftInfo.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeShiftRecord.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<ShiftInfo>, buf: ByteBuffer) {
+    override fun write(value: List<ShiftRecord>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeShiftInfo.write(it, buf)
+            FfiConverterTypeShiftRecord.write(it, buf)
         }
     }
 }
@@ -3804,6 +3496,10 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
         }
     }
 }
+
+
+
+
 
 
 

@@ -39,7 +39,7 @@ class ResumeTest {
             }
             assertTrue(store.unfinishedShifts().isEmpty())
             val info = store.shifts().single()
-            assertTrue(info.beats!! > 550, "beats before and after the restart: ${info.beats}")
+            assertTrue(info.key.beats!! > 550, "beats before and after the restart: ${info.key.beats}")
             assertThrows<SteadyException.InvalidState> { store.resumeShift(id) }
         }
     }

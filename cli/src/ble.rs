@@ -104,12 +104,12 @@ pub fn now_unix_ms() -> Millis {
 /// so that beat intervals and arrival times agree as they do with a real
 /// strap and the model sees a plausible stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Clock {
+pub struct ArrivalClock {
     origin: Millis,
     speed: f64,
 }
 
-impl Clock {
+impl ArrivalClock {
     /// Unix time.
     pub fn real() -> Self {
         Self {
@@ -226,7 +226,7 @@ pub struct LinkOptions {
     /// strap sends about one per second; some stacks never report the loss).
     pub stall_timeout: Duration,
     /// What data is stamped with.
-    pub clock: Clock,
+    pub clock: ArrivalClock,
 }
 
 impl Default for LinkOptions {
@@ -234,7 +234,7 @@ impl Default for LinkOptions {
         Self {
             backoff: Backoff::default(),
             stall_timeout: Duration::from_secs(15),
-            clock: Clock::real(),
+            clock: ArrivalClock::real(),
         }
     }
 }
@@ -370,8 +370,8 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await.map(|_| ());
 }
 
-/// How one connected session ended.
-enum SessionEnd {
+/// How one connection ended.
+enum ConnectionEnd {
     /// The caller asked to stop; the link was closed cleanly.
     Stopped,
     /// The link dropped (or stalled); reconnect. `stable` when it delivered
@@ -458,12 +458,12 @@ async fn link_loop(
         if *stop.borrow() {
             return Ok(());
         }
-        // The session watches `stop` itself, so that a stop while streaming
+        // The connection watches `stop` itself, so that a stop while streaming
         // still unsubscribes and disconnects cleanly.
-        let result = session(adapter, id, options, &mut central, events, stop, scan).await;
+        let result = connection(adapter, id, options, &mut central, events, stop, scan).await;
         match result {
-            Ok(SessionEnd::Stopped) => return Ok(()),
-            Ok(SessionEnd::Lost { reason, stable }) => {
+            Ok(ConnectionEnd::Stopped) => return Ok(()),
+            Ok(ConnectionEnd::Lost { reason, stable }) => {
                 let lost = LinkEvent::Disconnected {
                     at: options.clock.now(),
                     reason: reason.clone(),
@@ -523,7 +523,7 @@ async fn link_loop(
 }
 
 /// One connection: connect, set up, stream until lost or stopped.
-async fn session(
+async fn connection(
     adapter: &Adapter,
     id: &PeripheralId,
     options: &LinkOptions,
@@ -531,7 +531,7 @@ async fn session(
     events: &mpsc::Sender<LinkEvent>,
     stop: &mut watch::Receiver<bool>,
     scan: &mut Rescan<'_>,
-) -> Result<SessionEnd, BleError> {
+) -> Result<ConnectionEnd, BleError> {
     // A fresh handle each time: the stack may have recreated the device.
     let peripheral = adapter.peripheral(id).await?;
     let setup = async {
@@ -577,7 +577,7 @@ async fn session(
             {
                 tracing::debug!("disconnect after stop: {e}");
             }
-            return Ok(SessionEnd::Stopped);
+            return Ok(ConnectionEnd::Stopped);
         }
     };
     let (hrm, location, mut notifications) = match setup {
@@ -596,14 +596,14 @@ async fn session(
         body_sensor_location: location,
     };
     if events.send(connected).await.is_err() {
-        return Ok(SessionEnd::Stopped);
+        return Ok(ConnectionEnd::Stopped);
     }
 
     let since = tokio::time::Instant::now();
     let mut packets = 0u64;
     let stall = tokio::time::sleep(options.stall_timeout);
     tokio::pin!(stall);
-    let lost = |reason: String, packets: u64| SessionEnd::Lost {
+    let lost = |reason: String, packets: u64| ConnectionEnd::Lost {
         reason,
         stable: packets > 0 && since.elapsed() >= STABLE_LINK,
     };
@@ -617,7 +617,7 @@ async fn session(
                     packets += 1;
                     let m = LinkEvent::Measurement { at: options.clock.now(), value: n.value };
                     if events.send(m).await.is_err() {
-                        break SessionEnd::Stopped;
+                        break ConnectionEnd::Stopped;
                     }
                 }
                 Some(_) => {}
@@ -630,7 +630,7 @@ async fn session(
                 Some(_) => {}
                 None => break lost("adapter event stream ended".into(), packets),
             },
-            _ = stopped(stop) => break SessionEnd::Stopped,
+            _ = stopped(stop) => break ConnectionEnd::Stopped,
             _ = &mut stall => {
                 break lost(format!(
                     "no data for {} s", options.stall_timeout.as_secs()
@@ -639,7 +639,7 @@ async fn session(
         }
     };
     match &end {
-        SessionEnd::Stopped => {
+        ConnectionEnd::Stopped => {
             if let Err(e) = peripheral.unsubscribe(&hrm).await {
                 tracing::debug!("unsubscribe: {e}");
             }
@@ -647,7 +647,7 @@ async fn session(
                 tracing::debug!("disconnect: {e}");
             }
         }
-        SessionEnd::Lost { .. } => {
+        ConnectionEnd::Lost { .. } => {
             // Drain values that were already delivered before the loss.
             while let Ok(Some(n)) =
                 tokio::time::timeout(Duration::from_millis(50), notifications.next()).await
@@ -658,7 +658,7 @@ async fn session(
                         value: n.value,
                     };
                     if events.send(m).await.is_err() {
-                        return Ok(SessionEnd::Stopped);
+                        return Ok(ConnectionEnd::Stopped);
                     }
                 }
             }
@@ -707,10 +707,13 @@ mod tests {
 
     #[test]
     fn accelerated_clock_runs_faster_from_its_origin() {
-        assert_eq!(Clock::accelerated(1.0, None), Clock::real());
-        assert_eq!(Clock::accelerated(f64::NAN, None), Clock::real());
-        assert_eq!(Clock::accelerated(-3.0, None), Clock::real());
-        let c = Clock::accelerated(1000.0, None);
+        assert_eq!(ArrivalClock::accelerated(1.0, None), ArrivalClock::real());
+        assert_eq!(
+            ArrivalClock::accelerated(f64::NAN, None),
+            ArrivalClock::real()
+        );
+        assert_eq!(ArrivalClock::accelerated(-3.0, None), ArrivalClock::real());
+        let c = ArrivalClock::accelerated(1000.0, None);
         let a = c.now();
         std::thread::sleep(Duration::from_millis(20));
         // 20 ms of real time is at least 20 s on this clock.

@@ -24,7 +24,7 @@ use steady_core::store::ShiftSource;
 use steady_core::summary::ShiftSummary;
 use tokio::sync::{mpsc, watch};
 
-use crate::ble::{self, Clock, LinkEvent, LinkOptions, StrapInfo};
+use crate::ble::{self, ArrivalClock, LinkEvent, LinkOptions, StrapInfo};
 use crate::cmd::db::{DbArg, fmt_duration};
 use crate::cmd::scan::parse_seconds;
 use crate::hrmlog::{self, HrmLogWriter, LinkMark};
@@ -125,7 +125,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let clock = Clock::accelerated(args.clock_speed, args.clock_origin);
+    let clock = ArrivalClock::accelerated(args.clock_speed, args.clock_origin);
     let options = LinkOptions {
         stall_timeout: Duration::from_secs_f64(args.stall_timeout),
         clock,
@@ -169,7 +169,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     } else {
         None
     };
-    let mut session = Session {
+    let mut live = LiveLoop {
         record: args.record.clone(),
         strap: &strap,
         writer: None,
@@ -183,13 +183,13 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         counts: Counts::default(),
         clock,
     };
-    session.out.started(&strap);
-    session.show(&first);
+    live.out.started(&strap);
+    live.show(&first);
     if let Some(p) = &log_path {
-        session.view.status = Some(format!("log: {}", p.display()));
+        live.view.status = Some(format!("log: {}", p.display()));
     }
     if let Some(id) = resumed {
-        session.view.status = Some(format!("carrying on with shift {id}"));
+        live.view.status = Some(format!("carrying on with shift {id}"));
     }
 
     let deadline = async {
@@ -205,16 +205,16 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Some(ev) => session.on_link(&ev)?,
+                    Some(ev) => live.on_link(&ev)?,
                     None => break,
                 },
-                key = next_key(session.out.keys()) => {
-                    if session.on_key(key) == KeyOutcome::Quit {
+                key = next_key(live.out.keys()) => {
+                    if live.on_key(key) == KeyOutcome::Quit {
                         break;
                     }
                 }
-                _ = tick.tick() => session.on_tick(),
-                _ = redraw.tick() => session.draw()?,
+                _ = tick.tick() => live.on_tick(),
+                _ = redraw.tick() => live.draw()?,
                 _ = &mut deadline => break,
                 r = tokio::signal::ctrl_c() => {
                     r.context("listening for Ctrl-C")?;
@@ -226,26 +226,26 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     }
     .await;
     // Whatever happened, give the terminal back first.
-    session.out.finish();
+    live.out.finish();
     if let Some(p) = crate::logs::to_stderr() {
         eprintln!("log of this session: {}", p.display());
     }
     // Ask the link to close cleanly, and keep whatever it still delivers.
     let _ = stop_tx.send(true);
     while let Some(ev) = rx.recv().await {
-        session.on_link(&ev)?;
+        live.on_link(&ev)?;
     }
     let link_result = link.await;
     // End the shift even when something failed: the summary and what was
     // stored must not be lost with the error.
-    let ended = session.end();
+    let ended = live.end();
     result?;
     match link_result {
         Ok(r) => r?,
         Err(e) => bail!("the BLE task failed: {e}"),
     }
     let (summary, shift_id) = ended?;
-    let c = &session.counts;
+    let c = &live.counts;
     println!(
         "end packets={} connects={} disconnects={}",
         c.packets, c.connects, c.disconnects
@@ -256,7 +256,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     if let Some(id) = shift_id {
         println!("stored as shift {id}: `steady summary {id}` (add --svg FILE for a chart)");
     }
-    if let Some(w) = &session.writer {
+    if let Some(w) = &live.writer {
         println!("recorded {}", w.path().display());
     }
     Ok(())
@@ -270,8 +270,8 @@ struct Counts {
     connects: u64,
 }
 
-/// Everything one live session holds.
-struct Session<'a> {
+/// Everything `steady live` holds while it runs.
+struct LiveLoop<'a> {
     record: Option<PathBuf>,
     strap: &'a StrapInfo,
     writer: Option<HrmLogWriter>,
@@ -279,10 +279,10 @@ struct Session<'a> {
     out: Box<dyn Output>,
     view: LiveView,
     counts: Counts,
-    clock: Clock,
+    clock: ArrivalClock,
 }
 
-impl Session<'_> {
+impl LiveLoop<'_> {
     fn on_link(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
         self.record(ev)?;
         self.out.link(ev);
@@ -555,7 +555,7 @@ async fn next_key(keys: Option<&mut mpsc::Receiver<KeyEvent>>) -> KeyEvent {
 
 /// How `steady live` shows what happens: the full-screen view ([`Screen`])
 /// or one line per event ([`Lines`]: `--plain`, or stdout not a terminal).
-/// The session keeps the view's data either way; an output only shows it.
+/// The loop keeps the view's data either way; an output only shows it.
 trait Output {
     /// The strap was found and the shift started.
     fn started(&mut self, _strap: &StrapInfo) {}

@@ -5,6 +5,12 @@
 //! packets (5.5 hours of data) so growth over a long shift shows.
 //!
 //!     cargo run --release -p steady-ffi --example core_step
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 use std::time::Instant;
 use steady_core::shift::{Shift, ShiftInput, ShiftSetup};
 fn main() {

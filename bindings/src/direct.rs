@@ -1,10 +1,11 @@
 //! The per-packet hot path for Kotlin: `ingest` as a plain C function that
 //! JNA calls through direct mapping, beside the UniFFI surface.
 //!
-//! Why: through UniFFI's generated Kotlin, every call costs about 9.6 µs of
-//! CPU before the core does anything (JNA builds and reads back a `Structure`
-//! for the call status, and a second crossing clones the object's handle),
-//! which is the whole 10 µs budget for one BLE notification. This path passes
+//! Why: through UniFFI's generated Kotlin, every call spends most of the
+//! 10 µs budget for one BLE notification before the core does anything (JNA
+//! builds and reads back a `Structure` for the call status, and a second
+//! crossing clones the object's handle; figures in README.md and
+//! bindings/README.md, from `tests/kotlin/run bench`). This path passes
 //! only primitives and the packet's `byte[]`: no `Structure`, one crossing.
 //! It converts arguments and calls [`LiveShift::ingest`]; the model, the
 //! listener, the poll queue and the typed errors are exactly those of the

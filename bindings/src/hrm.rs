@@ -2,28 +2,13 @@
 //! before a shift starts. During a shift the shells never decode: they hand
 //! the raw bytes to the live shift.
 //!
-//! The record types are steady-core's own; `uniffi::remote` exports them
-//! without a mirror copy (the compiler checks the field list against the core).
+//! The record types are steady-core's own (derived behind its `uniffi`
+//! feature, like every other core type the shells see).
 
-use steady_core::hrm::{self, HeartRateMeasurement, SensorContact};
+use steady_core::hrm::{self, HeartRateMeasurement};
 
 use crate::SteadyError;
 use crate::edge::guard;
-
-#[uniffi::remote(Enum)]
-pub enum SensorContact {
-    Unsupported,
-    NotDetected,
-    Detected,
-}
-
-#[uniffi::remote(Record)]
-pub struct HeartRateMeasurement {
-    pub heart_rate_bpm: u16,
-    pub sensor_contact: SensorContact,
-    pub energy_expended_kj: Option<u16>,
-    pub rr_1024: Vec<u16>,
-}
 
 impl From<hrm::HrmError> for SteadyError {
     fn from(e: hrm::HrmError) -> Self {

@@ -20,7 +20,7 @@ pub use shift::{
     GaugeSnapshot, LiveShift, POLL_QUEUE_CAPACITY, ShiftListener, UserAction, default_shift_config,
     default_shift_setup, reset_protocols,
 };
-pub use store::{ExportFormat, ShiftInfo, SteadyStore};
+pub use store::{ExportFormat, SteadyStore};
 
 uniffi::setup_scaffolding!("steady");
 

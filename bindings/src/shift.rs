@@ -16,12 +16,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use steady_core::Millis;
 use steady_core::activation::Motion;
 use steady_core::baseline::Baseline;
-use steady_core::hrm;
 use steady_core::reset::{ResetProtocol, builtin_protocols};
 use steady_core::session::{LiveSession, Session, SessionError};
-use steady_core::shift::{
-    GaugeUpdate, IgnoredReason, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup,
-};
+use steady_core::shift::{GaugeUpdate, Refusal, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::store::StoreErrorKind;
 use steady_core::summary::ShiftSummary;
 
 use crate::SteadyError;
@@ -90,13 +88,12 @@ pub struct GaugeSnapshot {
 impl From<SessionError> for SteadyError {
     fn from(e: SessionError) -> Self {
         match e {
-            SessionError::Store(e) => SteadyError::Store {
-                reason: e.to_string(),
-            },
+            SessionError::Store(e) => e.into(),
             SessionError::State(e) => SteadyError::Store {
+                kind: StoreErrorKind::Damaged,
                 reason: e.to_string(),
             },
-            e @ (SessionError::Ended | SessionError::NotEnded) => SteadyError::InvalidState {
+            e => SteadyError::InvalidState {
                 reason: e.to_string(),
             },
         }
@@ -166,14 +163,17 @@ impl LiveShift {
         })
     }
 
-    /// Steps the core with one input, delivers its events, and turns an
-    /// input the core ignored into a typed error (after delivery: the
+    /// Steps the core with one input, delivers its events, and turns the
+    /// core's refusal of the input into a typed error (after delivery: the
     /// listener and the poll queue still see the `InputIgnored` event).
     pub(crate) fn apply(&self, input: ShiftInput) -> Result<Vec<ShiftEvent>, SteadyError> {
         guard(|| {
-            let events = self.step(|engine| Ok(engine.handle(&input)))?;
-            match rejected(&events, &input) {
-                Some(reason) => Err(ignored_error(reason, &input)),
+            let (events, refusal) = self.step(|engine| {
+                let out = engine.handle(&input);
+                Ok((out.events.clone(), out.refusal.clone()))
+            })?;
+            match refusal {
+                Some(r) => Err(r.into()),
                 None => Ok(events),
             }
         })
@@ -183,14 +183,14 @@ impl LiveShift {
     /// them to the listener outside the lock, in call order.
     fn step(
         &self,
-        f: impl FnOnce(&mut Session) -> Result<Vec<ShiftEvent>, SteadyError>,
-    ) -> Result<Vec<ShiftEvent>, SteadyError> {
+        f: impl FnOnce(&mut Session) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError>,
+    ) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError> {
         let _order = lock(&self.delivery);
-        let events = {
+        let (events, refusal) = {
             let mut inner = lock(&self.state);
-            let events = f(&mut inner.engine)?;
+            let (events, refusal) = f(&mut inner.engine)?;
             inner.queue_events(&events);
-            events
+            (events, refusal)
         };
         let listener = self
             .listener
@@ -202,7 +202,7 @@ impl LiveShift {
         {
             l.on_events(events.clone());
         }
-        Ok(events)
+        Ok((events, refusal))
     }
 }
 
@@ -221,48 +221,13 @@ impl Inner {
     }
 }
 
-/// Whether the core refused the input as a whole (as opposed to dropping a
-/// beat inside an accepted packet, which is the model's own business and
-/// only reported as an event). The core reports a refusal as a final
-/// `InputIgnored` at the input's own time; a stale beat inside a packet is
-/// never a refusal of the packet.
-fn rejected(events: &[ShiftEvent], input: &ShiftInput) -> Option<IgnoredReason> {
-    match events.last() {
-        Some(ShiftEvent::InputIgnored { t_ms, reason })
-            if *t_ms == input.t_ms() && *reason != IgnoredReason::StaleBeat =>
-        {
-            Some(*reason)
+impl From<Refusal> for SteadyError {
+    fn from(r: Refusal) -> Self {
+        let reason = r.to_string();
+        match r {
+            Refusal::AfterEnd | Refusal::NotApplicable => SteadyError::InvalidState { reason },
+            _ => SteadyError::InvalidInput { reason },
         }
-        _ => None,
-    }
-}
-
-fn ignored_error(reason: IgnoredReason, input: &ShiftInput) -> SteadyError {
-    match reason {
-        IgnoredReason::BadPacket => {
-            let detail = match input {
-                ShiftInput::Packet { bytes, .. } => hrm::decode(bytes).err().map(|e| e.to_string()),
-                _ => None,
-            };
-            SteadyError::InvalidInput {
-                reason: detail.unwrap_or_else(|| "not a heart rate measurement".into()),
-            }
-        }
-        IgnoredReason::InvalidValue => SteadyError::InvalidInput {
-            reason: "value is not finite or out of range".into(),
-        },
-        IgnoredReason::TimeWentBack => SteadyError::InvalidInput {
-            reason: "time went back: input older than the shift's clock".into(),
-        },
-        IgnoredReason::StaleBeat => SteadyError::InvalidInput {
-            reason: "beat older than the analysis window".into(),
-        },
-        IgnoredReason::AfterEnd => SteadyError::InvalidState {
-            reason: "the shift has ended".into(),
-        },
-        IgnoredReason::NotApplicable => SteadyError::InvalidState {
-            reason: "nothing to act on in the current state".into(),
-        },
     }
 }
 
@@ -331,11 +296,7 @@ impl LiveShift {
     /// stored shift saves the summary with the shift.
     pub fn end(&self, t_ms: Millis) -> Result<ShiftSummary, SteadyError> {
         guard(|| {
-            let input = ShiftInput::End { t_ms };
-            let events = self.step(|engine| Ok(engine.end(t_ms)?.1))?;
-            if let Some(reason) = rejected(&events, &input) {
-                return Err(ignored_error(reason, &input));
-            }
+            let (events, _) = self.step(|engine| Ok((engine.end(t_ms)?.1, None)))?;
             events
                 .into_iter()
                 .find_map(|e| match e {

@@ -13,7 +13,7 @@ use steady_core::Millis;
 use steady_core::drift::ShiftArc;
 use steady_core::session::{LiveSession, rebuild_events};
 use steady_core::shift::{GaugeUpdate, ShiftConfig, ShiftEvent};
-use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError};
+use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError, StoreErrorKind};
 use steady_core::summary::ShiftSummary;
 
 use crate::SteadyError;
@@ -23,52 +23,8 @@ use crate::shift::LiveShift;
 impl From<StoreError> for SteadyError {
     fn from(e: StoreError) -> Self {
         SteadyError::Store {
+            kind: e.kind(),
             reason: e.to_string(),
-        }
-    }
-}
-
-/// One shift in the history.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct ShiftInfo {
-    pub id: i64,
-    pub started_ms: Millis,
-    /// `None` while live or interrupted (see `unfinishedShifts`).
-    pub ended_ms: Option<Millis>,
-    /// "live", "replay", "demo" or "import".
-    pub source: String,
-    pub label: Option<String>,
-    pub duration_s: Option<f64>,
-    pub activated_share: Option<f64>,
-    pub baseline_share: Option<f64>,
-    pub returns_to_baseline: Option<i64>,
-    pub load_peak: Option<f64>,
-    pub load_end: Option<f64>,
-    pub prompts_offered: Option<i64>,
-    pub resets: Option<i64>,
-    pub beats: Option<i64>,
-    pub mean_hr_bpm: Option<f64>,
-}
-
-impl From<ShiftRecord> for ShiftInfo {
-    fn from(r: ShiftRecord) -> Self {
-        let k = r.key;
-        ShiftInfo {
-            id: r.id,
-            started_ms: r.started_ms,
-            ended_ms: r.ended_ms,
-            source: r.source,
-            label: r.label,
-            duration_s: k.duration_s,
-            activated_share: k.activated_share,
-            baseline_share: k.baseline_share,
-            returns_to_baseline: k.returns_to_baseline,
-            load_peak: k.load_peak,
-            load_end: k.load_end,
-            prompts_offered: k.prompts_offered,
-            resets: k.resets,
-            beats: k.beats,
-            mean_hr_bpm: k.mean_hr_bpm,
         }
     }
 }
@@ -150,18 +106,13 @@ impl SteadyStore {
     }
 
     /// Every shift, oldest first.
-    pub fn shifts(&self) -> Result<Vec<ShiftInfo>, SteadyError> {
-        self.with(|s| Ok(s.shifts()?.into_iter().map(ShiftInfo::from).collect()))
+    pub fn shifts(&self) -> Result<Vec<ShiftRecord>, SteadyError> {
+        self.with(|s| Ok(s.shifts()?))
     }
 
     /// Shifts that were never ended (the app was killed): resume or close.
-    pub fn unfinished_shifts(&self) -> Result<Vec<ShiftInfo>, SteadyError> {
-        self.with(|s| {
-            Ok(s.unfinished_shifts()?
-                .into_iter()
-                .map(ShiftInfo::from)
-                .collect())
-        })
+    pub fn unfinished_shifts(&self) -> Result<Vec<ShiftRecord>, SteadyError> {
+        self.with(|s| Ok(s.unfinished_shifts()?))
     }
 
     /// The stored summary of an ended shift (`None` while it runs).
@@ -171,6 +122,7 @@ impl SteadyStore {
             Some(v) => serde_json::from_value(v)
                 .map(Some)
                 .map_err(|e| SteadyError::Store {
+                    kind: StoreErrorKind::Damaged,
                     reason: format!("stored summary of shift {id} is not readable: {e}"),
                 }),
         })
@@ -282,7 +234,7 @@ mod tests {
         let listed = store.shifts().unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].ended_ms, Some(T0 + 121_000));
-        assert!(listed[0].beats.unwrap() > 100);
+        assert!(listed[0].key.beats.unwrap() > 100);
         for (f, name) in [
             (ExportFormat::BeatsCsv, "b.csv"),
             (ExportFormat::Json, "s.json"),
@@ -324,6 +276,15 @@ mod tests {
         let err = SteadyStore::open(p.to_string_lossy().into_owned())
             .err()
             .unwrap();
-        assert!(matches!(err, SteadyError::Store { .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                SteadyError::Store {
+                    kind: StoreErrorKind::Foreign,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

@@ -33,6 +33,10 @@ pub const BODY_SENSOR_LOCATION: Uuid = uuid_from_u16(0x2A38);
 /// Longest wait for one connection attempt (Connect + service resolution).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A link must stream data this long to count as a good connection (one
+/// that resets the reconnection backoff when it drops).
+const STABLE_LINK: Duration = Duration::from_secs(5);
+
 /// Errors of the BLE layer.
 #[derive(Debug, thiserror::Error)]
 pub enum BleError {
@@ -100,12 +104,12 @@ pub fn now_unix_ms() -> Millis {
 /// so that beat intervals and arrival times agree as they do with a real
 /// strap and the model sees a plausible stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Clock {
+pub struct ArrivalClock {
     origin: Millis,
     speed: f64,
 }
 
-impl Clock {
+impl ArrivalClock {
     /// Unix time.
     pub fn real() -> Self {
         Self {
@@ -222,7 +226,7 @@ pub struct LinkOptions {
     /// strap sends about one per second; some stacks never report the loss).
     pub stall_timeout: Duration,
     /// What data is stamped with.
-    pub clock: Clock,
+    pub clock: ArrivalClock,
 }
 
 impl Default for LinkOptions {
@@ -230,7 +234,7 @@ impl Default for LinkOptions {
         Self {
             backoff: Backoff::default(),
             stall_timeout: Duration::from_secs(15),
-            clock: Clock::real(),
+            clock: ArrivalClock::real(),
         }
     }
 }
@@ -366,12 +370,14 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await.map(|_| ());
 }
 
-/// How one connected session ended.
-enum SessionEnd {
+/// How one connection ended.
+enum ConnectionEnd {
     /// The caller asked to stop; the link was closed cleanly.
     Stopped,
-    /// The link dropped (or stalled); reconnect.
-    Lost(String),
+    /// The link dropped (or stalled); reconnect. `stable` when it delivered
+    /// data for at least [`STABLE_LINK`] (else it counts as a failed
+    /// attempt and the reconnection backs off).
+    Lost { reason: String, stable: bool },
 }
 
 fn find_characteristic(peripheral: &Peripheral, uuid: Uuid) -> Option<Characteristic> {
@@ -452,21 +458,46 @@ async fn link_loop(
         if *stop.borrow() {
             return Ok(());
         }
-        // The session watches `stop` itself, so that a stop while streaming
+        // The connection watches `stop` itself, so that a stop while streaming
         // still unsubscribes and disconnects cleanly.
-        let result = session(adapter, id, options, &mut central, events, stop, scan).await;
+        let result = connection(adapter, id, options, &mut central, events, stop, scan).await;
         match result {
-            Ok(SessionEnd::Stopped) => return Ok(()),
-            Ok(SessionEnd::Lost(reason)) => {
-                tracing::warn!("strap link lost: {reason}");
-                backoff.reset();
-                attempt = 0;
+            Ok(ConnectionEnd::Stopped) => return Ok(()),
+            Ok(ConnectionEnd::Lost { reason, stable }) => {
                 let lost = LinkEvent::Disconnected {
                     at: options.clock.now(),
-                    reason,
+                    reason: reason.clone(),
                 };
                 if events.send(lost).await.is_err() {
                     return Ok(());
+                }
+                if stable {
+                    // A link that streamed: the strap hiccuped, retry at once.
+                    tracing::warn!("strap link lost: {reason}");
+                    backoff.reset();
+                    attempt = 0;
+                    continue;
+                }
+                // Lost right after connecting (a strap that accepts the
+                // connection but sends nothing, a stack replaying an old
+                // disconnect): a failed attempt, so it backs off instead of
+                // reconnecting every few milliseconds.
+                attempt = attempt.saturating_add(1);
+                let delay = backoff.next_delay();
+                tracing::info!(
+                    "link lost right after connecting ({reason}); attempt {attempt}, retrying in {delay:?}"
+                );
+                let retry = LinkEvent::Retrying {
+                    attempt,
+                    delay,
+                    error: format!("lost right after connecting: {reason}"),
+                };
+                if events.send(retry).await.is_err() {
+                    return Ok(());
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stopped(stop) => return Ok(()),
                 }
             }
             Err(e) => {
@@ -492,7 +523,7 @@ async fn link_loop(
 }
 
 /// One connection: connect, set up, stream until lost or stopped.
-async fn session(
+async fn connection(
     adapter: &Adapter,
     id: &PeripheralId,
     options: &LinkOptions,
@@ -500,7 +531,7 @@ async fn session(
     events: &mpsc::Sender<LinkEvent>,
     stop: &mut watch::Receiver<bool>,
     scan: &mut Rescan<'_>,
-) -> Result<SessionEnd, BleError> {
+) -> Result<ConnectionEnd, BleError> {
     // A fresh handle each time: the stack may have recreated the device.
     let peripheral = adapter.peripheral(id).await?;
     let setup = async {
@@ -546,7 +577,7 @@ async fn session(
             {
                 tracing::debug!("disconnect after stop: {e}");
             }
-            return Ok(SessionEnd::Stopped);
+            return Ok(ConnectionEnd::Stopped);
         }
     };
     let (hrm, location, mut notifications) = match setup {
@@ -565,11 +596,17 @@ async fn session(
         body_sensor_location: location,
     };
     if events.send(connected).await.is_err() {
-        return Ok(SessionEnd::Stopped);
+        return Ok(ConnectionEnd::Stopped);
     }
 
+    let since = tokio::time::Instant::now();
+    let mut packets = 0u64;
     let stall = tokio::time::sleep(options.stall_timeout);
     tokio::pin!(stall);
+    let lost = |reason: String, packets: u64| ConnectionEnd::Lost {
+        reason,
+        stable: packets > 0 && since.elapsed() >= STABLE_LINK,
+    };
     let end = loop {
         tokio::select! {
             // Values first: a value that arrived before the loss is kept.
@@ -577,31 +614,32 @@ async fn session(
             n = notifications.next() => match n {
                 Some(n) if n.uuid == HEART_RATE_MEASUREMENT => {
                     stall.as_mut().reset(tokio::time::Instant::now() + options.stall_timeout);
+                    packets += 1;
                     let m = LinkEvent::Measurement { at: options.clock.now(), value: n.value };
                     if events.send(m).await.is_err() {
-                        break SessionEnd::Stopped;
+                        break ConnectionEnd::Stopped;
                     }
                 }
                 Some(_) => {}
-                None => break SessionEnd::Lost("notification stream ended".into()),
+                None => break lost("notification stream ended".into(), packets),
             },
             ev = central.next() => match ev {
                 Some(CentralEvent::DeviceDisconnected(d)) if &d == id => {
-                    break SessionEnd::Lost("strap disconnected".into());
+                    break lost("strap disconnected".into(), packets);
                 }
                 Some(_) => {}
-                None => break SessionEnd::Lost("adapter event stream ended".into()),
+                None => break lost("adapter event stream ended".into(), packets),
             },
-            _ = stopped(stop) => break SessionEnd::Stopped,
+            _ = stopped(stop) => break ConnectionEnd::Stopped,
             _ = &mut stall => {
-                break SessionEnd::Lost(format!(
+                break lost(format!(
                     "no data for {} s", options.stall_timeout.as_secs()
-                ));
+                ), packets);
             }
         }
     };
     match &end {
-        SessionEnd::Stopped => {
+        ConnectionEnd::Stopped => {
             if let Err(e) = peripheral.unsubscribe(&hrm).await {
                 tracing::debug!("unsubscribe: {e}");
             }
@@ -609,7 +647,7 @@ async fn session(
                 tracing::debug!("disconnect: {e}");
             }
         }
-        SessionEnd::Lost(_) => {
+        ConnectionEnd::Lost { .. } => {
             // Drain values that were already delivered before the loss.
             while let Ok(Some(n)) =
                 tokio::time::timeout(Duration::from_millis(50), notifications.next()).await
@@ -620,7 +658,7 @@ async fn session(
                         value: n.value,
                     };
                     if events.send(m).await.is_err() {
-                        return Ok(SessionEnd::Stopped);
+                        return Ok(ConnectionEnd::Stopped);
                     }
                 }
             }
@@ -669,10 +707,13 @@ mod tests {
 
     #[test]
     fn accelerated_clock_runs_faster_from_its_origin() {
-        assert_eq!(Clock::accelerated(1.0, None), Clock::real());
-        assert_eq!(Clock::accelerated(f64::NAN, None), Clock::real());
-        assert_eq!(Clock::accelerated(-3.0, None), Clock::real());
-        let c = Clock::accelerated(1000.0, None);
+        assert_eq!(ArrivalClock::accelerated(1.0, None), ArrivalClock::real());
+        assert_eq!(
+            ArrivalClock::accelerated(f64::NAN, None),
+            ArrivalClock::real()
+        );
+        assert_eq!(ArrivalClock::accelerated(-3.0, None), ArrivalClock::real());
+        let c = ArrivalClock::accelerated(1000.0, None);
         let a = c.now();
         std::thread::sleep(Duration::from_millis(20));
         // 20 ms of real time is at least 20 s on this clock.

@@ -9,6 +9,7 @@ mod ble;
 mod chart;
 mod cmd;
 mod hrmlog;
+mod logs;
 mod screen;
 mod shiftrun;
 mod stop;
@@ -153,7 +154,7 @@ fn init_tracing(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(logs::Sink)
         .try_init();
 }
 

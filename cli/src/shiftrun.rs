@@ -8,7 +8,7 @@
 
 use steady_core::Millis;
 use steady_core::session::{LiveSession, Session, SessionError};
-use steady_core::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::shift::{Outcome, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store, StoreError};
 use steady_core::summary::ShiftSummary;
 
@@ -36,7 +36,10 @@ impl ShiftRun {
     /// A shift kept in memory only, started at `t`.
     pub fn memory(setup: ShiftSetup, t: Millis) -> (Self, Vec<ShiftEvent>) {
         let mut session = Session::memory(setup);
-        let events = session.handle(&ShiftInput::Start { t_ms: t });
+        let events = session
+            .handle(&ShiftInput::Start { t_ms: t })
+            .events
+            .clone();
         (Self { session }, events)
     }
 
@@ -80,7 +83,7 @@ impl ShiftRun {
         let mut open: Vec<ShiftRecord> = store
             .unfinished_shifts()?
             .into_iter()
-            .filter(|r| r.source == ShiftSource::Live.as_str())
+            .filter(|r| r.source == ShiftSource::Live)
             .collect();
         open.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
         if let Some(r) = open.first() {
@@ -117,15 +120,15 @@ impl ShiftRun {
     }
 
     /// A 0x2A37 value that arrived at `t`.
-    pub fn packet(&mut self, t: Millis, bytes: &[u8]) -> Vec<ShiftEvent> {
+    pub fn packet(&mut self, t: Millis, bytes: &[u8]) -> &Outcome {
         self.input(&ShiftInput::Packet {
             t_ms: t,
             bytes: bytes.to_vec(),
         })
     }
 
-    /// Any input: the model's events (stored as the core's session says).
-    pub fn input(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Any input: the model's outcome (stored as the core's session says).
+    pub fn input(&mut self, input: &ShiftInput) -> &Outcome {
         self.session.handle(input)
     }
 
@@ -208,6 +211,7 @@ mod tests {
             }
             gauges += run
                 .packet(*t, bytes)
+                .events
                 .iter()
                 .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
                 .count();
@@ -318,11 +322,11 @@ mod tests {
         let mut shift = steady_core::shift::Shift::new(ShiftSetup::default());
         let events: Vec<ShiftEvent> = crate::cmd::model::inputs(&rec)
             .iter()
-            .flat_map(|i| shift.handle(i))
+            .flat_map(|i| shift.handle(i).events.clone())
             .collect();
         assert!(events.len() > 100);
         for ev in &events {
-            if let Some((_, kind, v)) = steady_core::store::model::event_record(ev, 0) {
+            if let Some((_, kind, v)) = steady_core::seam::event_record(ev, 0) {
                 assert_eq!(v["type"], kind, "{v}");
             }
         }

@@ -1,24 +1,18 @@
 //! End-to-end: run the `steady` binary and check what a user sees.
-use std::path::{Path, PathBuf};
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
+use std::path::Path;
 use std::process::Command;
 
-fn shared_data() -> PathBuf {
-    let dir = match std::env::var_os("STEADY_SHARED_DATA") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    assert!(
-        dir.is_dir(),
-        "shared test data missing: {} (set STEADY_SHARED_DATA)",
-        dir.display()
-    );
-    dir
-}
-
+/// Runs `steady` with its own empty data directory, so a command that
+/// stores (replay) never touches the user's database.
 fn steady(args: &[&str]) -> std::process::Output {
+    let data = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_steady"))
         .args(args)
         .env("RUST_BACKTRACE", "1")
+        .env("XDG_DATA_HOME", data.path())
         .output()
         .unwrap()
 }

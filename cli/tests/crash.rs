@@ -3,20 +3,15 @@
 //! then either resumes the same shift (`--resume`) or closes it with a
 //! summary (`--close-unfinished`), and at most the last 5 s of data were
 //! lost at the kill.
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use steady_core::Millis;
 use steady_core::beats::Beat;
 use steady_core::store::Store;
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 fn recording() -> PathBuf {
     // 620 real Polar H10 intervals, about 10 minutes.

@@ -1,24 +1,18 @@
 //! End-to-end: the model's parts of `steady analyze`, `replay`, `demo` and
 //! `steady evaluate`, on the shared real data.
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn shared_data() -> PathBuf {
-    let dir = match std::env::var_os("STEADY_SHARED_DATA") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    assert!(
-        dir.is_dir(),
-        "shared test data missing: {} (set STEADY_SHARED_DATA)",
-        dir.display()
-    );
-    dir
-}
-
+/// Runs `steady` with its own empty data directory (a replay stores its
+/// shift; never in the user's database).
 fn steady(args: &[&str]) -> String {
+    let data = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_steady"))
         .args(args)
+        .env("XDG_DATA_HOME", data.path())
         .output()
         .unwrap();
     assert!(

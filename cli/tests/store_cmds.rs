@@ -1,18 +1,13 @@
 //! `steady shifts / summary / export / delete` against a real database.
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use steady_core::Millis;
 use steady_core::beats::Beat;
 use steady_core::store::{KeyFigures, ShiftSource, ShiftWriter, Store, WriterConfig};
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 fn holter(n: usize) -> Vec<Beat> {
     let path = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
@@ -289,7 +284,7 @@ fn import_stores_past_shifts_from_every_reader() {
     assert!(
         shifts
             .iter()
-            .all(|r| r.source == "import" && r.ended_ms.is_some())
+            .all(|r| r.source == ShiftSource::Import && r.ended_ms.is_some())
     );
     let e4_shift = shifts
         .iter()
@@ -413,7 +408,7 @@ fn demo_stores_its_shift_only_where_asked() {
     let s = Store::open(&db).unwrap();
     let shifts = s.shifts().unwrap();
     assert_eq!(shifts.len(), 1);
-    assert_eq!(shifts[0].source, "demo");
+    assert_eq!(shifts[0].source, ShiftSource::Demo);
     assert_eq!(s.beats(shifts[0].id).unwrap().len(), 620);
     // Without --db: a temporary database, nothing left behind.
     let out = Command::new(env!("CARGO_BIN_EXE_steady"))

@@ -1,9 +1,16 @@
 //! Resuming a stored shift after the app was killed: the model is rebuilt
-//! from the stored inputs (core/src/session.rs), so the cost grows with the
+//! from the stored inputs (core/src/io/session.rs), so the cost grows with the
 //! shift. Measured at the end of a 12-hour shift of real packets
 //! ([`common::shift_packets`]), the worst case a wearer meets.
 //!
 //!   cargo bench -p steady-core --bench session_resume
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

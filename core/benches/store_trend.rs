@@ -7,6 +7,13 @@
 //! The database is built once (with the live writer's block layout, from
 //! the 24-hour nsr2db Holter recording cut into 12-hour halves) under
 //! `target/bench-data/` and reused by later runs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use common::shared_data;

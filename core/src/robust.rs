@@ -23,8 +23,46 @@ pub struct RobustStats {
 
 /// Median of the finite values, `None` when there are none.
 pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    median_in_place(&mut v)
+    StatsScratch::default().median(values.iter().copied())
+}
+
+/// Reusable buffers for [`median`] and [`robust_stats`]: a caller that
+/// computes them again and again (the shift's baseline, once a minute)
+/// keeps one and allocates nothing once it is warm.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsScratch {
+    values: Vec<f64>,
+    dev: Vec<f64>,
+}
+
+impl StatsScratch {
+    fn load(&mut self, values: impl IntoIterator<Item = f64>) {
+        self.values.clear();
+        self.values
+            .extend(values.into_iter().filter(|x| x.is_finite()));
+    }
+
+    /// [`median`] of `values`, in the scratch buffers.
+    pub fn median(&mut self, values: impl IntoIterator<Item = f64>) -> Option<f64> {
+        self.load(values);
+        median_in_place(&mut self.values)
+    }
+
+    /// [`robust_stats`] of `values`, in the scratch buffers.
+    pub fn robust_stats(&mut self, values: impl IntoIterator<Item = f64>) -> Option<RobustStats> {
+        self.load(values);
+        let n = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        let centre = median_in_place(&mut self.values)?;
+        self.dev.clear();
+        self.dev
+            .extend(self.values.iter().map(|x| (x - centre).abs()));
+        let mad = median_in_place(&mut self.dev)?;
+        Some(RobustStats {
+            centre,
+            spread: MAD_TO_SD * mad,
+            n,
+        })
+    }
 }
 
 fn median_in_place(v: &mut [f64]) -> Option<f64> {
@@ -48,16 +86,7 @@ fn median_in_place(v: &mut [f64]) -> Option<f64> {
 ///
 /// `spread = 1.4826 * median(|x_i - median(x)|)`.
 pub fn robust_stats(values: &[f64]) -> Option<RobustStats> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    let n = u32::try_from(v.len()).unwrap_or(u32::MAX);
-    let centre = median_in_place(&mut v)?;
-    let mut dev: Vec<f64> = v.iter().map(|x| (x - centre).abs()).collect();
-    let mad = median_in_place(&mut dev)?;
-    Some(RobustStats {
-        centre,
-        spread: MAD_TO_SD * mad,
-        n,
-    })
+    StatsScratch::default().robust_stats(values.iter().copied())
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 //! Every reader on the real recordings in ../shared/data, and the cleaner on
 //! the Polar `.hrm` exercise files.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::analysis::{AnalyzeOptions, analyze};

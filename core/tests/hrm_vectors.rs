@@ -1,5 +1,11 @@
 //! The decoder and encoder against 51 packets made by an independent encoder
 //! (Google's Bumble 0.0.236), ../shared/data/hrm-vectors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::hrm::{HeartRateMeasurement, SensorContact, decode};

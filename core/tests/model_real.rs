@@ -1,5 +1,11 @@
 //! The whole model (shift state machine) on the real recordings in
 //! ../shared/data (see its README for provenance and licences).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::Millis;
@@ -32,7 +38,10 @@ fn cumsum(rr: impl IntoIterator<Item = f64>) -> Vec<(Millis, f64)> {
 
 fn run(ins: &[ShiftInput]) -> (ShiftSummary, Vec<ShiftEvent>) {
     let mut s = Shift::new(ShiftSetup::default());
-    let ev: Vec<ShiftEvent> = ins.iter().flat_map(|i| s.handle(i)).collect();
+    let ev: Vec<ShiftEvent> = ins
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     (s.summary().expect("the shift ended").clone(), ev)
 }
 

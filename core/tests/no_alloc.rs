@@ -1,17 +1,29 @@
-//! Proof that the live path allocates nothing per beat once warm: a counting
-//! global allocator around decode (view) + clean + rolling HRV over a real
-//! recording pushed again and again. Only the counting thread's allocations
-//! count: libtest's own threads (its slow-test reporter on a busy machine)
-//! may allocate meanwhile.
+//! Proof that the live path (`Shift::handle` on strap packets, the call the
+//! phones make once a second) allocates nothing once warm: a counting global
+//! allocator around two hours of real packets (the Polar H10 sample encoded
+//! as a strap sends it), gauge refreshes and the minute-by-minute baseline
+//! from a personal history included. The packets are wrapped as inputs beforehand (the shells hand
+//! bytes over; wrapping them is the FFI's copy, not the model's). Only the
+//! counting thread's allocations count: libtest's own threads (its
+//! slow-test reporter on a busy machine) may allocate meanwhile.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+// tests and benches may fail loudly
+// The counting allocator is the one unsafe in core's tree: a test harness.
+#![allow(unsafe_code)]
+
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use steady_core::beats::{BeatCleaner, RrTimeline};
-use steady_core::hrm::{HeartRateMeasurement, SensorContact, decode_view};
-use steady_core::hrv::RollingHrv;
+use steady_core::baseline::{BaselineHistory, BaselineSource};
+use steady_core::shift::{Shift, ShiftEvent, ShiftInput, ShiftSetup, WindowQuality};
 
 struct Counting;
 thread_local! {
@@ -42,60 +54,75 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+const T0: i64 = 1_764_000_000_000;
+const DAY: i64 = 86_400_000;
+
+/// Two hours of real packets starting at `t0`, as inputs.
+fn inputs(t0: i64) -> Vec<ShiftInput> {
+    let (packets, _) = common::shift_packets(2.0);
+    packets
+        .into_iter()
+        .map(|(t, bytes)| ShiftInput::Packet {
+            t_ms: t0 + t,
+            bytes,
+        })
+        .collect()
+}
+
+/// The still minutes of a first shift the day before: the personal history
+/// the counted shift's baseline is resolved from every minute.
+fn yesterday() -> BaselineHistory {
+    let mut s = Shift::new(ShiftSetup::default());
+    for i in inputs(T0 - DAY) {
+        s.handle(&i);
+    }
+    s.handle(&ShiftInput::End { t_ms: T0 - DAY / 2 });
+    let mut h = BaselineHistory::default();
+    let summary = s.summary().expect("ended");
+    h.add(&summary.baseline_samples, &Default::default());
+    h
+}
+
 #[test]
-fn no_heap_allocation_per_beat_once_warm() {
-    let rr: Vec<u16> = common::read_shared("polar-h10/sample_rr_ms.txt")
-        .lines()
-        .filter_map(|l| l.trim().parse::<f64>().ok())
-        .map(|ms| (ms * 1.024).round() as u16)
-        .collect();
-    // One packet per beat, encoded beforehand (encoding allocates; the live
-    // path receives bytes).
-    let mut packets = Vec::new();
-    for &r in &rr {
-        let m = HeartRateMeasurement {
-            heart_rate_bpm: 60,
-            sensor_contact: SensorContact::Detected,
-            energy_expended_kj: None,
-            rr_1024: vec![r],
-        };
-        packets.push(m.encode());
+fn shift_handle_allocates_nothing_per_packet_or_refresh_once_warm() {
+    let inputs = inputs(T0);
+    // The first 20 minutes warm the windows and buffers up.
+    let (warm, counted) = inputs.split_at(1_200);
+    let mut shift = Shift::new(ShiftSetup {
+        history: yesterday(),
+        ..ShiftSetup::default()
+    });
+    shift.handle(&ShiftInput::Start { t_ms: T0 });
+    for i in warm {
+        shift.handle(i);
     }
-    let mut timeline = RrTimeline::default();
-    let mut cleaner = BeatCleaner::default();
-    let mut hrv = RollingHrv::default();
-    let mut t: i64 = 0;
-    let mut beats = 0usize;
-    let mut lnsum = 0.0;
-    let mut run = |count: bool| {
-        COUNTING.with(|c| c.set(count));
-        for p in &packets {
-            let v = decode_view(p).unwrap();
-            t += v.rr_ms().map(|x| x.round() as i64).sum::<i64>();
-            timeline.push_packet(t, v.rr_ms(), |r| {
-                for b in cleaner.push_rr(r) {
-                    hrv.push(&b);
-                    beats += 1;
-                    if let Some(m) = hrv.metrics() {
-                        lnsum += m.ln_rmssd;
-                    }
-                }
-            });
-        }
-        COUNTING.with(|c| c.set(false));
-    };
-    run(false); // warm up: windows and buffers reach their size
+    let (mut beats, mut gauges, mut good, mut refused) = (0usize, 0usize, 0usize, 0usize);
     let before = ALLOCS.load(Ordering::SeqCst);
-    for _ in 0..5 {
-        run(true);
+    COUNTING.with(|c| c.set(true));
+    for i in counted {
+        let out = shift.handle(i);
+        beats += out.beats.len();
+        refused += usize::from(out.refusal.is_some());
+        for e in &out.events {
+            if let ShiftEvent::Gauge { update } = e {
+                gauges += 1;
+                good += usize::from(update.quality == WindowQuality::Good);
+            }
+        }
     }
+    COUNTING.with(|c| c.set(false));
     let after = ALLOCS.load(Ordering::SeqCst);
-    assert!(beats > 3000, "{beats}");
-    assert!(lnsum.is_finite());
+    // The counted stretch did the whole work: beats, refreshes, HRV, and a
+    // baseline from the personal history.
+    assert_eq!(shift.baseline().source, BaselineSource::Personal);
+    assert_eq!(refused, 0);
+    assert!(beats > 5_000, "{beats} beats");
+    assert!(gauges >= 1_190, "{gauges} gauge refreshes");
+    assert!(good > gauges / 2, "{good} of {gauges} windows good");
     assert_eq!(
         after - before,
         0,
-        "allocations while streaming {} beats",
-        beats
+        "allocations over {} packets ({beats} beats, {gauges} refreshes)",
+        counted.len()
     );
 }

@@ -1,6 +1,12 @@
 //! The cleaner on real recordings: a clean supine rest series (no ectopic
 //! beats) must need almost no correction; a Polar H10 stream with frequent
 //! premature ventricular contractions must be flagged heavily.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::beats::{CleanerConfig, clean_all, times_from_cumsum};

@@ -2,6 +2,12 @@
 //! (../shared/data/polar-h10/reference_hrv.json): whole file and every 60 s
 //! window, within 0.1 % (pNN50 within 0.2 points), by the slice function and
 //! by the rolling window.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::beats::{Beat, CleanerConfig, clean_all, times_from_cumsum};

@@ -3,7 +3,12 @@
 //! (`session::rebuild_events`, what `LiveSession::resume` runs) emits the
 //! very events the live model emitted from the strap's packets, refresh for
 //! refresh, prompts, reset effect and summary included.
-#[path = "../benches/common/mod.rs"]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 mod common;
 
 use steady_core::Millis;
@@ -42,18 +47,25 @@ fn the_model_rebuilt_from_the_store_emits_what_the_live_model_emitted() {
         if let Some(r) = reset_at {
             if t == r {
                 let protocol_id = "paced_4_6".to_owned();
-                seen.extend(live.handle(&ShiftInput::ResetStarted {
+                let out = live.handle(&ShiftInput::ResetStarted {
                     t_ms: t,
                     protocol_id,
-                }));
+                });
+                seen.extend_from_slice(&out.events);
             } else if t == r + 30_000 {
-                seen.extend(live.handle(&ShiftInput::ResetFinished { t_ms: t }));
+                seen.extend(
+                    live.handle(&ShiftInput::ResetFinished { t_ms: t })
+                        .events
+                        .clone(),
+                );
             }
         }
-        let ev = live.handle(&ShiftInput::Packet {
-            t_ms: t,
-            bytes: bytes.clone(),
-        });
+        let ev = &live
+            .handle(&ShiftInput::Packet {
+                t_ms: t,
+                bytes: bytes.clone(),
+            })
+            .events;
         if reset_at.is_none()
             && let Some(p) = ev.iter().find_map(|e| match e {
                 ShiftEvent::PromptOffered { prompt } => Some(prompt.t_ms),
@@ -62,7 +74,7 @@ fn the_model_rebuilt_from_the_store_emits_what_the_live_model_emitted() {
         {
             reset_at = Some(p + 10_000);
         }
-        seen.extend(ev);
+        seen.extend_from_slice(ev);
     }
     let end = T0 + packets.last().unwrap().0 + 1_000;
     let (summary, ev) = live.end(end).unwrap();

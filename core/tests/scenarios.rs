@@ -1,5 +1,11 @@
 //! Scenario tests of the whole model (shift state machine) on synthetic
 //! shifts whose physiology is known by construction.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 use steady_core::Millis;
 use steady_core::activation::{ActivationState, Motion};
 use steady_core::hrm::{HeartRateMeasurement, SensorContact};
@@ -87,7 +93,10 @@ fn sorted(mut v: Vec<ShiftInput>) -> Vec<ShiftInput> {
 
 fn run(inputs: &[ShiftInput]) -> (Shift, Vec<ShiftEvent>) {
     let mut s = Shift::new(ShiftSetup::default());
-    let ev = inputs.iter().flat_map(|i| s.handle(i)).collect();
+    let ev = inputs
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     (s, ev)
 }
 
@@ -446,7 +455,7 @@ fn same_input_gives_same_output() {
     for i in &ins {
         let (next, ev) = step(s, i);
         s = next;
-        c.extend(ev);
+        c.extend(ev.events);
     }
     assert_eq!(a, c);
 }
@@ -468,10 +477,17 @@ fn a_serialized_shift_continues_identically() {
     let (_, whole) = run(&ins);
     let half = ins.len() / 2;
     let mut s = Shift::new(ShiftSetup::default());
-    let mut ev: Vec<ShiftEvent> = ins[..half].iter().flat_map(|i| s.handle(i)).collect();
+    let mut ev: Vec<ShiftEvent> = ins[..half]
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     let json = serde_json::to_string(&s).unwrap();
     let mut restored: Shift = serde_json::from_str(&json).unwrap();
-    ev.extend(ins[half..].iter().flat_map(|i| restored.handle(i)));
+    ev.extend(
+        ins[half..]
+            .iter()
+            .flat_map(|i| restored.handle(i).events.clone()),
+    );
     assert_eq!(ev, whole);
 }
 
@@ -525,7 +541,10 @@ fn a_nonsense_configuration_is_sanitized_not_a_panic() {
         minutes: 0,
     });
     ins.push(ShiftInput::End { t_ms: 5 * MIN });
-    let ev: Vec<ShiftEvent> = ins.iter().flat_map(|i| s.handle(i)).collect();
+    let ev: Vec<ShiftEvent> = ins
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     let gauges = ev
         .iter()
         .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))

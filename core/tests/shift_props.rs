@@ -1,5 +1,11 @@
 //! Properties of the shift state machine under arbitrary input: it never
 //! panics, it is deterministic, and its summary adds up.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
 use proptest::prelude::*;
 use steady_core::Millis;
 use steady_core::activation::Motion;
@@ -51,7 +57,10 @@ fn input() -> impl Strategy<Value = ShiftInput> {
 
 fn run(inputs: &[ShiftInput]) -> (Shift, Vec<ShiftEvent>) {
     let mut s = Shift::new(ShiftSetup::default());
-    let ev = inputs.iter().flat_map(|i| s.handle(i)).collect();
+    let ev = inputs
+        .iter()
+        .flat_map(|i| s.handle(i).events.clone())
+        .collect();
     (s, ev)
 }
 

@@ -1,6 +1,14 @@
 //! Store tests: lifecycle, crash loss bound, resume, migrations from every
 //! earlier schema version, bad files, full disk, two processes, exports,
 //! and the storage size on a 24-hour Holter recording.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
+mod common;
+use common::shared_data;
 use rusqlite::Connection;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -11,14 +19,6 @@ use steady_core::store::schema::{APPLICATION_ID, MIGRATIONS, current_version};
 use steady_core::store::{
     KeyFigures, SampleKind, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 /// The 24-hour nsr2db Holter series as beats: the first value is the offset
 /// to the first beat, the rest are RR in seconds (1/128 s grid). Beat times

@@ -1,22 +1,22 @@
 //! The model and the store together: a shift's events and summary are
 //! stored, and the next shift starts from the baseline history and the
 //! digests the store kept.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests and benches may fail loudly
+mod common;
+use common::shared_data;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use steady_core::Millis;
 use steady_core::beats::{CleanerConfig, clean_all, times_from_cumsum};
+use steady_core::seam::INPUT_EVENT;
 use steady_core::session::LiveSession;
 use steady_core::shift::{ShiftConfig, ShiftInput};
-use steady_core::store::model::INPUT_EVENT;
 use steady_core::store::{ShiftSource, Store};
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 /// RR (ms) of the 24-hour Holter recording.
 fn holter_rr() -> Vec<f64> {

@@ -473,6 +473,80 @@ def test_live_screen_in_tmux():
         shutil.rmtree(db, ignore_errors=True)
 
 
+def test_live_backs_off_when_the_link_drops_right_after_connecting():
+    '''A strap that accepts the connection and loses it at once (the mock
+    drops every link 30 ms after the subscription): each such link counts
+    as a failed attempt, so reconnections back off (0.25, 0.5, 1, 2, 4 s...)
+    instead of coming every ~60 ms (about 800 a minute before the fix).'''
+    ctl = mock_control()
+    before = int(ctl.Status()['disconnects'])
+    ctl.SetFlaky(True)
+    try:
+        r = run([*LIVE, '--no-store', '--plain', '--duration', '10'], timeout=60)
+    finally:
+        ctl.SetFlaky(False)
+    drops = int(ctl.Status()['disconnects']) - before
+    if r.returncode != 0:
+        fail(f'exit {r.returncode}: {r.stderr}')
+    delays = [int(d) for d in re.findall(r'retry attempt=\d+ in_ms=(\d+) error=lost right after',
+                                         r.stdout)]
+    if drops < 3:
+        fail(f'the mock dropped only {drops} links:\n{r.stdout[-3000:]}')
+    if drops > 8:
+        fail(f'{drops} links dropped in 10 s: no backoff\n{r.stdout[-3000:]}')
+    if len(delays) < 3 or delays[:4] != sorted(delays[:4]) or delays[0] >= delays[2]:
+        fail(f'retry delays do not grow: {delays}\n{r.stdout[-3000:]}')
+
+
+def test_live_screen_keeps_log_lines_off_the_screen():
+    '''While the screen is up, log lines (here the WARN of a lost link, and
+    info lines with RUST_LOG=info) go to a file next to the database, never
+    over the screen; the screen and the closing line say where.'''
+    sock = f'steady-bench-{os.getpid()}-logs'
+    tmp = tempfile.mkdtemp(prefix='steady-logs-')
+    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
+    env.append('-eRUST_LOG=info')
+    cmd = f'{STEADY} live --clock-speed {SPEED} --db {tmp}/steady.db --duration 120; echo EXIT=$?; sleep 60'
+    log = Path(tmp) / 'steady-live.log'
+    try:
+        tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
+
+        def screen():
+            return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
+
+        try:
+            wait_for(lambda: 'connected' in screen() and 'packets ' in screen()
+                     and 'packets 0 ' not in screen(), 30, 'the live screen with data')
+        except AssertionError:
+            fail(f'screen never showed data:\n{screen()}')
+        time.sleep(6)  # a link that streamed: its loss is a WARN
+        mock_control().ForceDisconnect(1.0)
+        try:
+            wait_for(lambda: 'strap link lost' in (log.read_text(encoding='utf-8')
+                                                   if log.exists() else ''),
+                     20, 'the WARN line in the log file')
+        except AssertionError:
+            fail(f'no WARN in {log}:\n{screen()}')
+        time.sleep(1)
+        shot = screen()
+        for bad in ('WARN', 'INFO', 'strap link lost', 'subscribed to'):
+            if bad in shot:
+                fail(f'log line {bad!r} drawn over the screen:\n{shot}')
+        if 'Heart rate' not in shot or 'Unrecovered load' not in shot:
+            fail(f'screen not intact:\n{shot}')
+        tmux(sock, 'send-keys', '-t', 'live', 'q')
+        try:
+            wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
+        except AssertionError:
+            fail(f'q did not quit:\n{screen()}')
+        after = screen()
+        if 'EXIT=0' not in after or f'log of this session: {log}' not in after:
+            fail(f'exit or log path missing after q:\n{after}')
+    finally:
+        tmux(sock, 'kill-server', check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def stress_rr_file(path):
     '''Real RR, then the same beats "under stress": 10 min of the Polar H10
     sample as recorded, then twice 10 min of it at 80 % of the mean interval
@@ -550,6 +624,8 @@ TESTS = [
     test_live_carries_on_after_being_killed,
     test_live_stops_by_itself_after_duration,
     test_live_screen_in_tmux,
+    test_live_backs_off_when_the_link_drops_right_after_connecting,
+    test_live_screen_keeps_log_lines_off_the_screen,
     # Switches the mock to another recording and speed: keep it last.
     test_live_screen_prompt_reset_and_summary,
 ]

@@ -34,6 +34,8 @@ Control interface `org.steady.MockStrap1` on `/`:
 - ForceVanish(d outage_s): the same, and BlueZ forgets the device (its
   object is removed); it reappears only when a scan runs after the outage.
 - LoadRr(s path, d speed, b loop): play another RR file from its start.
+- SetFlaky(b on): while on, every link drops 30 ms after the client
+  subscribes (a strap that accepts the connection and loses it at once).
 - Status() -> a{sv}: connected, notifying, packets_sent, beats_sent,
   next_beat, finished, disconnects.
 
@@ -155,6 +157,7 @@ class Strap:
         self.discovering = False
         self.advertising = False
         self.started = False
+        self.flaky = False
 
     def log(self, line):
         if self.sent_log:
@@ -347,6 +350,8 @@ def hrm_start_notify(char):
         raise dbus.exceptions.DBusException('Not connected', name='org.bluez.Error.Failed')
     STRAP.notifying = True
     set_props(char, CHAR_IFACE, {'Notifying': dbus.Boolean(True, variant_level=1)})
+    if STRAP.flaky:
+        GLib.timeout_add(30, lambda: drop_link('flaky') and False)
     if not STRAP.started:
         # The beat clock starts with the first subscription, so a client that
         # stays connected receives the recording from its first beat on.
@@ -509,6 +514,11 @@ def load_rr(_root, path, speed, loop):
     STRAP.log(f'!loaded {path} speed={speed}')
 
 
+def set_flaky(_root, on):
+    STRAP.flaky = bool(on)
+    STRAP.log(f'!flaky {STRAP.flaky}')
+
+
 def status(_root):
     return dbus.Dictionary({
         'connected': dbus.Boolean(STRAP.connected),
@@ -546,5 +556,6 @@ def load(mock, parameters):
         ('ForceDisconnect', 'd', '', force_disconnect),
         ('ForceVanish', 'd', '', force_vanish),
         ('LoadRr', 'sdb', '', load_rr),
+        ('SetFlaky', 'b', '', set_flaky),
         ('Status', '', 'a{sv}', status),
     ])

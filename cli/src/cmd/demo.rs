@@ -1,12 +1,12 @@
 //! `steady demo`: replay a bundled real recording (Polar H10, 10 min, see
-//! cli/data/README.md) quickly through the live pipeline, then print a
+//! cli/data/README.md) quickly through the shift model, then print a
 //! readable report. Works from any directory: the data is compiled in.
 use std::io::Write;
 
 use anyhow::{Context, Result};
 use steady_core::analysis::{AnalyzeOptions, analyze};
 use steady_core::formats::rr;
-use steady_core::pipeline::SignalQuality;
+use steady_core::shift::WindowQuality;
 
 use super::common::{clock, num};
 use super::model::summary_text;
@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<()> {
     writeln!(
         out,
         "Steady demo: 10 minutes of a real Polar H10 chest strap (620 beats),\n\
-         replayed at {}x through the live pipeline. One line per 30 s of data;\n\
+         replayed at {}x through the shift model. One line per 30 s of data;\n\
          the live gauge refreshes every 5 s over a trailing 60 s window.\n",
         args.speed
     )?;
@@ -48,21 +48,22 @@ pub fn run(args: Args) -> Result<()> {
         true,
     )?;
     let id = run.shift_id();
-    let o = replay(&rec, 60_000, Some(args.speed), 6, &mut out, run)?;
+    let o = replay(&rec, Some(args.speed), 6, &mut out, run)?;
     super::replay::finish_store(recorder, id)?;
     let d = analyze(&rec, &AnalyzeOptions::default());
     let a = &d.analysis;
     let good = o
-        .snapshots
+        .gauges
         .iter()
-        .filter(|s| s.quality == SignalQuality::Good)
+        .filter(|g| g.quality == WindowQuality::Good)
         .count();
     let ln: Vec<f64> = o
-        .snapshots
+        .gauges
         .iter()
-        .filter_map(|s| s.hrv.map(|m| m.ln_rmssd))
+        .filter_map(|g| g.ln_rmssd)
         .filter(|x| x.is_finite())
         .collect();
+    let gaps = o.summary.as_ref().map_or(0, |s| s.signal.gaps);
     let (lo, hi) = ln
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
@@ -79,10 +80,10 @@ pub fn run(args: Args) -> Result<()> {
         out,
         "  signal quality  {} of {} refreshes good; {} beats corrected ({:.1} %), {} gaps",
         good,
-        o.snapshots.len(),
+        o.gauges.len(),
         a.corrected_beats,
         100.0 * a.corrected_beats as f64 / a.beats.max(1) as f64,
-        o.gaps
+        gaps
     )?;
     writeln!(
         out,

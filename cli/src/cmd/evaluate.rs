@@ -433,7 +433,8 @@ pub fn evaluate_session(
     let mut points: Vec<Point> = Vec::new();
     let mut prompts: Vec<Millis> = Vec::new();
     for input in feed::inputs(rec, opts) {
-        for e in shift.handle(&input) {
+        let events = shift.handle(&input).events.clone();
+        for e in events {
             match e {
                 ShiftEvent::Gauge { update } => {
                     let Some(stress) = label_at(labels, update.t_ms) else {

@@ -72,7 +72,7 @@ fn content_hash(path: &std::path::Path) -> Result<String> {
 /// The imported shift made from content with this hash, if any.
 fn imported_before(store: &steady_core::store::Store, hash: &str) -> Result<Option<i64>> {
     for r in store.shifts()? {
-        if r.source != ShiftSource::Import.as_str() {
+        if r.source != ShiftSource::Import {
             continue;
         }
         let same = store

@@ -33,7 +33,7 @@ use steady_core::store::ShiftSource;
 use steady_core::summary::ShiftSummary;
 use tokio::sync::{mpsc, watch};
 
-use crate::ble::{self, Clock, LinkEvent, LinkOptions, StrapInfo};
+use crate::ble::{self, ArrivalClock, LinkEvent, LinkOptions, StrapInfo};
 use crate::cmd::db::{DbArg, fmt_duration};
 use crate::cmd::scan::parse_seconds;
 use crate::hrmlog::{self, HrmLogWriter, LinkMark};
@@ -134,7 +134,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::channel::<LinkEvent>(256);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let clock = Clock::accelerated(args.clock_speed, args.clock_origin);
+    let clock = ArrivalClock::accelerated(args.clock_speed, args.clock_origin);
     let options = LinkOptions {
         stall_timeout: Duration::from_secs_f64(args.stall_timeout),
         clock,
@@ -161,28 +161,44 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     if let Some(id) = resumed {
         eprintln!("carrying on with shift {id}, interrupted earlier (--new-shift to start afresh)");
     }
-    let mut session = Session {
+    // While the screen is up, log lines go to a file (one written to the
+    // terminal would be drawn over the screen): next to the database, or in
+    // the temp directory with --no-store.
+    let log_path = if interactive {
+        let dir = match (args.no_store, args.db.path()) {
+            (false, Ok(db)) => db.parent().map(PathBuf::from),
+            _ => None,
+        };
+        let path = dir
+            .unwrap_or_else(std::env::temp_dir)
+            .join("steady-live.log");
+        crate::logs::to_file(&path)
+            .with_context(|| format!("opening the log file {}", path.display()))?;
+        Some(path)
+    } else {
+        None
+    };
+    let mut live = LiveLoop {
         record: args.record.clone(),
         strap: &strap,
         writer: None,
         run: Some(run),
-        ui: None,
+        out: if interactive {
+            Box::new(Screen(Ui::start()?))
+        } else {
+            Box::new(Lines)
+        },
         view: LiveView::new(label, clock.now()),
         counts: Counts::default(),
         clock,
     };
-    if interactive {
-        session.ui = Some(Ui::start()?);
-    } else {
-        say!(
-            "strap {} {}",
-            strap.address,
-            strap.name.as_deref().unwrap_or("(unnamed)")
-        );
+    live.out.started(&strap);
+    live.show(&first);
+    if let Some(p) = &log_path {
+        live.view.status = Some(format!("log: {}", p.display()));
     }
-    session.show(&first);
     if let Some(id) = resumed {
-        session.view.status = Some(format!("carrying on with shift {id}"));
+        live.view.status = Some(format!("carrying on with shift {id}"));
     }
 
     let deadline = async {
@@ -201,16 +217,16 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Some(ev) => session.on_link(&ev)?,
+                    Some(ev) => live.on_link(&ev)?,
                     None => break,
                 },
-                key = next_key(&mut session.ui) => {
-                    if session.on_key(key) == KeyOutcome::Quit {
+                key = next_key(live.out.keys()) => {
+                    if live.on_key(key) == KeyOutcome::Quit {
                         break;
                     }
                 }
-                _ = tick.tick() => session.on_tick(),
-                _ = redraw.tick(), if session.ui.is_some() => session.draw()?,
+                _ = tick.tick() => live.on_tick(),
+                _ = redraw.tick() => live.draw()?,
                 _ = &mut deadline => break,
                 r = &mut stop => {
                     let sig = r.context("listening for stop signals")?;
@@ -223,25 +239,26 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     }
     .await;
     // Whatever happened, give the terminal back first.
-    if let Some(ui) = session.ui.take() {
-        ui.finish();
+    live.out.finish();
+    if let Some(p) = crate::logs::to_stderr() {
+        eprintln!("log of this session: {}", p.display());
     }
     // Ask the link to close cleanly, and keep whatever it still delivers.
     let _ = stop_tx.send(true);
     while let Some(ev) = rx.recv().await {
-        session.on_link(&ev)?;
+        live.on_link(&ev)?;
     }
     let link_result = link.await;
     // End the shift even when something failed: the summary and what was
     // stored must not be lost with the error.
-    let ended = session.end();
+    let ended = live.end();
     result?;
     match link_result {
         Ok(r) => r?,
         Err(e) => bail!("the BLE task failed: {e}"),
     }
     let (summary, shift_id) = ended?;
-    let c = &session.counts;
+    let c = &live.counts;
     say!(
         "end packets={} connects={} disconnects={}",
         c.packets,
@@ -254,7 +271,7 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     if let Some(id) = shift_id {
         say!("stored as shift {id}: `steady summary {id}` (add --svg FILE for a chart)");
     }
-    if let Some(w) = &session.writer {
+    if let Some(w) = &live.writer {
         say!("recorded {}", w.path().display());
     }
     Ok(())
@@ -268,89 +285,49 @@ struct Counts {
     connects: u64,
 }
 
-/// Everything one live session holds.
-struct Session<'a> {
+/// Everything `steady live` holds while it runs.
+struct LiveLoop<'a> {
     record: Option<PathBuf>,
     strap: &'a StrapInfo,
     writer: Option<HrmLogWriter>,
     run: Option<ShiftRun>,
-    ui: Option<Ui>,
+    out: Box<dyn Output>,
     view: LiveView,
     counts: Counts,
-    clock: Clock,
+    clock: ArrivalClock,
 }
 
-impl Session<'_> {
-    fn plain(&self) -> bool {
-        self.ui.is_none()
-    }
-
+impl LiveLoop<'_> {
     fn on_link(&mut self, ev: &LinkEvent) -> anyhow::Result<()> {
         self.record(ev)?;
+        self.out.link(ev);
         match ev {
-            LinkEvent::Connected {
-                at,
-                body_sensor_location,
-            } => {
+            LinkEvent::Connected { .. } => {
                 self.counts.connects += 1;
                 self.view.link = LinkStatus::Connected;
                 self.view.status = None;
-                if self.plain() {
-                    let location = body_sensor_location
-                        .map(hrmlog::location_value)
-                        .unwrap_or_else(|| "unknown".into());
-                    say!("{at} connected body_sensor_location={location}");
-                }
             }
             LinkEvent::Measurement { at, value } => {
                 self.counts.packets += 1;
-                match hrm::decode(value) {
-                    Ok(m) => {
-                        if self.plain() {
-                            let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
-                            say!(
-                                "{at} hrm {} hr={} rr={}",
-                                hex(value),
-                                m.heart_rate_bpm,
-                                rr.join(",")
-                            );
-                        }
-                        self.view
-                            .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect());
-                    }
-                    Err(e) => {
-                        if self.plain() {
-                            say!("{at} hrm {} error={e}", hex(value));
-                        }
-                        self.view.status = Some(format!("bad packet: {e}"));
-                    }
+                match hrm::decode_view(value) {
+                    Ok(m) => self
+                        .view
+                        .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect()),
+                    Err(e) => self.view.status = Some(format!("bad packet: {e}")),
                 }
                 if let Some(run) = &mut self.run {
-                    let events = run.packet(*at, value);
+                    let events = run.packet(*at, value).events.clone();
                     self.show(&events);
                 }
             }
-            LinkEvent::Disconnected { at, reason } => {
+            LinkEvent::Disconnected { reason, .. } => {
                 self.counts.disconnects += 1;
                 self.view.gaps += 1;
                 self.view.link = LinkStatus::Reconnecting(0);
                 self.view.status = Some(format!("strap lost: {reason}"));
-                if self.plain() {
-                    say!("{at} disconnected {reason}");
-                }
             }
-            LinkEvent::Retrying {
-                attempt,
-                delay,
-                error,
-            } => {
+            LinkEvent::Retrying { attempt, .. } => {
                 self.view.link = LinkStatus::Reconnecting(*attempt);
-                if self.plain() {
-                    say!(
-                        "retry attempt={attempt} in_ms={} error={error}",
-                        delay.as_millis()
-                    );
-                }
             }
         }
         Ok(())
@@ -400,7 +377,7 @@ impl Session<'_> {
 
     fn input(&mut self, input: ShiftInput) {
         if let Some(run) = &mut self.run {
-            let events = run.input(&input);
+            let events = run.input(&input).events.clone();
             self.show(&events);
         }
     }
@@ -423,60 +400,24 @@ impl Session<'_> {
     /// Shows what the model said.
     fn show(&mut self, events: &[ShiftEvent]) {
         for ev in events {
+            self.out.model(ev);
             match ev {
                 ShiftEvent::Gauge { update } => {
                     self.view.gauge = update.gauge;
                     self.view.learning = update.learning;
                     self.view.state = Some(update.state.as_str().replace('_', " "));
                     self.view.load = Some(update.load);
-                    if self.plain() {
-                        say!(
-                            "{} gauge={} state={} load={:.2} learning={}",
-                            update.t_ms,
-                            update
-                                .gauge
-                                .map_or_else(|| "-".into(), |g| format!("{g:.0}")),
-                            update.state.as_str(),
-                            update.load,
-                            update.learning
-                        );
-                    }
                 }
                 ShiftEvent::PromptOffered { prompt } => {
-                    let why = prompt.reason.describe();
-                    if self.plain() {
-                        say!("{} prompt #{} {why}", prompt.t_ms, prompt.number);
-                    }
-                    self.view.prompt = Some(why);
+                    self.view.prompt = Some(prompt.reason.describe());
                 }
                 ShiftEvent::ResetScored { effect } => {
-                    let text = format!("reset: {}", verdict(effect.verdict));
-                    if self.plain() {
-                        say!("{} {text}", effect.finished_ms);
-                    }
-                    self.view.status = Some(text);
-                }
-                ShiftEvent::StateChanged { t_ms, from, to } => {
-                    if self.plain() {
-                        say!("{t_ms} state {} -> {}", from.as_str(), to.as_str());
-                    }
-                }
-                ShiftEvent::SignalLost { t_ms } => {
-                    if self.plain() {
-                        say!("{t_ms} signal lost");
-                    }
-                }
-                ShiftEvent::SignalRestored { t_ms, gap_ms } => {
-                    if self.plain() {
-                        say!("{t_ms} signal restored after {} s", gap_ms / 1000);
-                    }
+                    self.view.status = Some(format!("reset: {}", verdict(effect.verdict)));
                 }
                 ShiftEvent::InputIgnored { t_ms, reason } => {
                     tracing::debug!("model ignored an input at {t_ms}: {reason:?}");
                 }
-                ShiftEvent::Started { .. }
-                | ShiftEvent::BaselineChanged { .. }
-                | ShiftEvent::Ended { .. } => {}
+                _ => {}
             }
         }
     }
@@ -543,13 +484,7 @@ impl Session<'_> {
 
     fn draw(&mut self) -> anyhow::Result<()> {
         self.view.now_ms = self.clock.now();
-        if let Some(ui) = &mut self.ui {
-            let view = &self.view;
-            ui.terminal
-                .draw(|f| screen::draw(f, view))
-                .context("drawing the screen")?;
-        }
-        Ok(())
+        self.out.draw(&self.view)
     }
 
     /// Ends the shift (an unfinished reset is abandoned, not scored).
@@ -631,13 +566,137 @@ fn print_summary(s: &ShiftSummary) {
 }
 
 /// Waits for the next key when there is a screen; never resolves otherwise.
-async fn next_key(ui: &mut Option<Ui>) -> KeyEvent {
-    match ui {
-        Some(ui) => match ui.keys.recv().await {
+async fn next_key(keys: Option<&mut mpsc::Receiver<KeyEvent>>) -> KeyEvent {
+    match keys {
+        Some(keys) => match keys.recv().await {
             Some(k) => k,
             None => std::future::pending().await,
         },
         None => std::future::pending().await,
+    }
+}
+
+/// How `steady live` shows what happens: the full-screen view ([`Screen`])
+/// or one line per event ([`Lines`]: `--plain`, or stdout not a terminal).
+/// The loop keeps the view's data either way; an output only shows it.
+trait Output {
+    /// The strap was found and the shift started.
+    fn started(&mut self, _strap: &StrapInfo) {}
+    /// Something happened on the BLE link.
+    fn link(&mut self, _ev: &LinkEvent) {}
+    /// The model said something.
+    fn model(&mut self, _ev: &ShiftEvent) {}
+    /// Redraw the view (every 200 ms).
+    fn draw(&mut self, _view: &LiveView) -> anyhow::Result<()> {
+        Ok(())
+    }
+    /// Key presses, when the output reads keys.
+    fn keys(&mut self) -> Option<&mut mpsc::Receiver<KeyEvent>> {
+        None
+    }
+    /// Gives the terminal back.
+    fn finish(&mut self) {}
+}
+
+/// One line per event on stdout.
+struct Lines;
+
+impl Output for Lines {
+    fn started(&mut self, strap: &StrapInfo) {
+        say!(
+            "strap {} {}",
+            strap.address,
+            strap.name.as_deref().unwrap_or("(unnamed)")
+        );
+    }
+
+    fn link(&mut self, ev: &LinkEvent) {
+        match ev {
+            LinkEvent::Connected {
+                at,
+                body_sensor_location,
+            } => {
+                let location = body_sensor_location
+                    .map(hrmlog::location_value)
+                    .unwrap_or_else(|| "unknown".into());
+                say!("{at} connected body_sensor_location={location}");
+            }
+            LinkEvent::Measurement { at, value } => match hrm::decode_view(value) {
+                Ok(m) => {
+                    let rr: Vec<String> = m.rr_ms().map(|r| format!("{r:.1}")).collect();
+                    say!(
+                        "{at} hrm {} hr={} rr={}",
+                        hex(value),
+                        m.heart_rate_bpm,
+                        rr.join(",")
+                    );
+                }
+                Err(e) => say!("{at} hrm {} error={e}", hex(value)),
+            },
+            LinkEvent::Disconnected { at, reason } => say!("{at} disconnected {reason}"),
+            LinkEvent::Retrying {
+                attempt,
+                delay,
+                error,
+            } => say!(
+                "retry attempt={attempt} in_ms={} error={error}",
+                delay.as_millis()
+            ),
+        }
+    }
+
+    fn model(&mut self, ev: &ShiftEvent) {
+        match ev {
+            ShiftEvent::Gauge { update } => say!(
+                "{} gauge={} state={} load={:.2} learning={}",
+                update.t_ms,
+                update
+                    .gauge
+                    .map_or_else(|| "-".into(), |g| format!("{g:.0}")),
+                update.state.as_str(),
+                update.load,
+                update.learning
+            ),
+            ShiftEvent::PromptOffered { prompt } => say!(
+                "{} prompt #{} {}",
+                prompt.t_ms,
+                prompt.number,
+                prompt.reason.describe()
+            ),
+            ShiftEvent::ResetScored { effect } => {
+                say!("{} reset: {}", effect.finished_ms, verdict(effect.verdict));
+            }
+            ShiftEvent::StateChanged { t_ms, from, to } => {
+                say!("{t_ms} state {} -> {}", from.as_str(), to.as_str());
+            }
+            ShiftEvent::SignalLost { t_ms } => say!("{t_ms} signal lost"),
+            ShiftEvent::SignalRestored { t_ms, gap_ms } => {
+                say!("{t_ms} signal restored after {} s", gap_ms / 1000);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The full-screen terminal view: it draws the view and reads keys; it
+/// prints nothing else (logs go to a file while it is up, see main.rs).
+struct Screen(Ui);
+
+impl Output for Screen {
+    fn draw(&mut self, view: &LiveView) -> anyhow::Result<()> {
+        self.0
+            .terminal
+            .draw(|f| screen::draw(f, view))
+            .context("drawing the screen")?;
+        Ok(())
+    }
+
+    fn keys(&mut self) -> Option<&mut mpsc::Receiver<KeyEvent>> {
+        Some(&mut self.0.keys)
+    }
+
+    fn finish(&mut self) {
+        self.0.finish();
     }
 }
 
@@ -687,8 +746,10 @@ impl Ui {
         })
     }
 
-    fn finish(self) {
-        self.reader_stop.store(true, Ordering::Relaxed);
-        ratatui::restore();
+    /// Stops the key reader and restores the terminal (once).
+    fn finish(&mut self) {
+        if !self.reader_stop.swap(true, Ordering::Relaxed) {
+            ratatui::restore();
+        }
     }
 }

@@ -48,15 +48,16 @@ pub struct ModelRun {
     pub summary: ShiftSummary,
 }
 
-/// Time helpers for a recording's clock.
+/// A recording's times as seconds since its start (and as unix seconds when
+/// its clock is absolute).
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub struct RecordingTime {
     pub origin_ms: Millis,
     /// True when the recording's clock is unix time.
     pub absolute: bool,
 }
 
-impl Clock {
+impl RecordingTime {
     pub fn of(rec: &Recording) -> Self {
         Self {
             origin_ms: rec.origin_ms,
@@ -76,14 +77,14 @@ impl Clock {
 /// Accumulates a [`ModelRun`] from shift events.
 #[derive(Debug, Clone)]
 pub struct Collector {
-    clock: Clock,
+    clock: RecordingTime,
     pub timeline: Vec<TimelinePoint>,
     pub prompts: Vec<PromptPoint>,
     pub summary: Option<ShiftSummary>,
 }
 
 impl Collector {
-    pub fn new(clock: Clock) -> Self {
+    pub fn new(clock: RecordingTime) -> Self {
         Self {
             clock,
             timeline: Vec::new(),
@@ -138,10 +139,10 @@ pub fn inputs(rec: &Recording) -> Vec<ShiftInput> {
 /// Run the model over a whole recording as a fresh person.
 pub fn run_model(rec: &Recording) -> Option<ModelRun> {
     let mut shift = Shift::new(ShiftSetup::default());
-    let mut c = Collector::new(Clock::of(rec));
+    let mut c = Collector::new(RecordingTime::of(rec));
     for i in inputs(rec) {
-        for e in shift.handle(&i) {
-            c.take(&e);
+        for e in &shift.handle(&i).events {
+            c.take(e);
         }
     }
     c.finish()

@@ -53,7 +53,7 @@ pub enum Started {
 }
 
 fn same_recording(r: &ShiftRecord, source: ShiftSource, label: &str) -> bool {
-    r.source == source.as_str() && r.label.as_deref() == Some(label)
+    r.source == source && r.label.as_deref() == Some(label)
 }
 
 impl Recorder {

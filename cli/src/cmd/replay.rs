@@ -1,21 +1,20 @@
-//! `steady replay FILE`: feed a recording through the live pipeline in data
-//! time and print one line per gauge refresh (every 5 s of data), with the
-//! model's gauge, state and load, each prompt as it is offered, and the
-//! shift summary at the end.
+//! `steady replay FILE`: feed a recording through the shift model (the
+//! path the phones run) in data time and print one line per gauge refresh
+//! (every 5 s of data): the window's HR, RMSSD, beats and quality, the
+//! gauge, state and load, all from the model's own gauge events; each prompt
+//! as it is offered, and the shift summary at the end.
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
 use steady_core::Millis;
-use steady_core::beats::CleanerConfig;
 use steady_core::feed::enmo_blocks;
 use steady_core::formats::Recording;
-use steady_core::pipeline::{BeatPipeline, SignalQuality, Snapshot};
-use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput, ShiftSetup, WindowQuality};
 use steady_core::summary::ShiftSummary;
 
-use super::common::{FormatArg, Out, clock, load, num, parse_speed, parse_window, window_ms};
+use super::common::{FormatArg, Out, clock, load, num, parse_speed};
 use super::model::{gauge_line, summary_text};
 use super::record::{RecordArgs, Recorder, Started};
 use crate::shiftrun::ShiftRun;
@@ -34,9 +33,6 @@ pub struct Args {
     /// Play in real time (same as --speed 1).
     #[arg(long)]
     pub realtime: bool,
-    /// HRV window in seconds.
-    #[arg(long, default_value_t = 60.0, value_parser = parse_window)]
-    pub window: f64,
     #[command(flatten)]
     pub store: RecordArgs,
 }
@@ -48,10 +44,8 @@ const MAX_WAIT: Duration = Duration::from_secs(5);
 /// What a replay saw, for the demo report.
 #[derive(Debug, Clone, Default)]
 pub struct ReplayOutcome {
-    pub snapshots: Vec<Snapshot>,
-    pub beats: u64,
-    pub corrected: u64,
-    pub gaps: u64,
+    /// The model's gauge refreshes.
+    pub gauges: Vec<GaugeUpdate>,
     /// The model's prompts (times on the recording's clock).
     pub prompts: Vec<Millis>,
     /// The model's shift summary.
@@ -72,12 +66,13 @@ struct Model {
     run: ShiftRun,
     motion: Vec<ShiftInput>,
     next_motion: usize,
-    last: Option<GaugeUpdate>,
+    /// Print every this many gauge refreshes.
+    print_every: usize,
     store_failure_shown: bool,
 }
 
 impl Model {
-    fn new(rec: &Recording, run: ShiftRun) -> Self {
+    fn new(rec: &Recording, run: ShiftRun, print_every: usize) -> Self {
         let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
             .into_iter()
             .map(|motion| ShiftInput::Motion { motion })
@@ -86,7 +81,7 @@ impl Model {
             run,
             motion,
             next_motion: 0,
-            last: None,
+            print_every: print_every.max(1),
             store_failure_shown: false,
         }
     }
@@ -107,7 +102,7 @@ impl Model {
         }
         inputs.push(input);
         for i in &inputs {
-            let events = self.run.input(i);
+            let events = self.run.input(i).events.clone();
             self.take(events, origin, outcome, out)?;
         }
         // A failed save is retried by the store (the data stays in memory);
@@ -146,7 +141,13 @@ impl Model {
     ) -> Result<()> {
         for e in events {
             match &e {
-                ShiftEvent::Gauge { update } => self.last = Some(*update),
+                ShiftEvent::Gauge { update } => {
+                    if outcome.gauges.len().is_multiple_of(self.print_every) {
+                        writeln!(out, "{}", line(update, origin))?;
+                        out.flush()?;
+                    }
+                    outcome.gauges.push(*update);
+                }
                 ShiftEvent::PromptOffered { prompt } => {
                     outcome.prompts.push(prompt.t_ms);
                     writeln!(
@@ -165,45 +166,46 @@ impl Model {
     }
 }
 
-/// One live line.
-pub fn line(s: &Snapshot, origin: Millis) -> String {
-    let quality = match s.quality {
-        SignalQuality::Good => "good",
-        SignalQuality::Artifacts => "low (artifacts)",
-        SignalQuality::Gaps => "low (gaps)",
-        SignalQuality::WarmingUp => "warming up",
-        SignalQuality::HrOnly => "HR only",
-        SignalQuality::NoSignal => "no signal",
-    };
+/// The window's quality in words.
+pub fn quality_text(q: WindowQuality) -> &'static str {
+    match q {
+        WindowQuality::Good => "good",
+        WindowQuality::Artifacts => "low (artifacts)",
+        WindowQuality::CoarseTiming => "low (coarse RR)",
+        WindowQuality::Gaps => "low (gaps)",
+        WindowQuality::WarmingUp => "warming up",
+        WindowQuality::HrOnly => "HR only",
+        WindowQuality::NoSignal => "no signal",
+    }
+}
+
+/// One line per gauge refresh, all from the model's gauge event.
+pub fn line(u: &GaugeUpdate, origin: Millis) -> String {
     format!(
-        "+{:>7}  HR {:>5} bpm  RMSSD {:>6} ms  lnRMSSD {:>5}  beats {:>3}  quality {}",
-        clock(s.t_ms.saturating_sub(origin) as f64 / 1000.0),
-        num(s.hr_bpm, 0),
-        num(s.hrv.map(|m| m.rmssd_ms), 1),
-        num(s.hrv.map(|m| m.ln_rmssd), 2),
-        s.hrv.map_or(0, |m| m.beats),
-        quality
+        "+{:>7}  HR {:>5} bpm  RMSSD {:>6} ms  lnRMSSD {:>5}  beats {:>3}  quality {:<15}  {}",
+        clock(u.t_ms.saturating_sub(origin) as f64 / 1000.0),
+        num(u.hr_bpm, 0),
+        num(u.rmssd_ms, 1),
+        num(u.ln_rmssd, 2),
+        u.beats,
+        quality_text(u.quality),
+        gauge_line(u)
     )
 }
 
 /// Replays `rec` through `run` (started at the recording's origin) and
-/// ends it; prints every `print_every`-th refresh line to `out`. The
-/// printed HRV lines come from a [`BeatPipeline`] beside the model (print
-/// only: what is stored is the model's).
+/// ends it; prints every `print_every`-th gauge refresh to `out`.
 pub fn replay(
     rec: &Recording,
-    window: Millis,
     speed: Option<f64>,
     print_every: usize,
     out: &mut impl Write,
     run: ShiftRun,
 ) -> Result<ReplayOutcome> {
-    let mut p = BeatPipeline::new(window, CleanerConfig::default());
     let mut outcome = ReplayOutcome::default();
-    let mut model = Model::new(rec, run);
+    let mut model = Model::new(rec, run, print_every);
     let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
     let mut last_t: Option<Millis> = None;
-    let mut refreshes = 0usize;
     loop {
         if let Some(sig) = crate::stop::requested() {
             outcome.stopped_by = Some(sig);
@@ -215,7 +217,6 @@ pub fn replay(
         let rr = next_rr.filter(|r| next_hr.is_none_or(|h| r.t_ms <= h.t_ms));
         let (t, input) = if let Some(r) = rr {
             i += 1;
-            p.push_rr(*r, |_| {});
             let input = ShiftInput::Rr {
                 t_ms: r.t_ms,
                 rr_ms: r.rr_ms,
@@ -223,7 +224,6 @@ pub fn replay(
             (r.t_ms, input)
         } else if let Some(h) = next_hr {
             j += 1;
-            p.push_hr(h.t_ms, h.bpm);
             let input = ShiftInput::HeartRate {
                 t_ms: h.t_ms,
                 bpm: h.bpm,
@@ -253,17 +253,7 @@ pub fn replay(
             );
             k += 1;
         }
-        if let Some(snap) = p.poll(t) {
-            if refreshes.is_multiple_of(print_every.max(1)) {
-                let g = model.last.as_ref().map(gauge_line).unwrap_or_default();
-                writeln!(out, "{}  {}", line(&snap, rec.origin_ms), g)?;
-                out.flush()?;
-            }
-            refreshes += 1;
-            outcome.snapshots.push(snap);
-        }
     }
-    p.finish(|_| {});
     let end = last_t.unwrap_or(rec.origin_ms);
     // Ends the model and stores its summary (nothing to store into when
     // the shift was deleted meanwhile: that was said already).
@@ -277,10 +267,6 @@ pub fn replay(
         )) => outcome.store_failed = Some(e.to_string()),
         Err(e) => return Err(e.into()),
     }
-    let stats = p.cleaner_stats();
-    outcome.beats = p.beats();
-    outcome.corrected = stats.corrected;
-    outcome.gaps = stats.gaps;
     Ok(outcome)
 }
 
@@ -351,23 +337,26 @@ pub fn run(args: Args) -> Result<()> {
     let (recorder, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
     let id = run.shift_id();
     let mut out = Out::stdout();
-    let o = replay(&rec, window_ms(args.window)?, speed, 1, &mut out, run)?;
-    writeln!(
-        out,
-        "end: {} beats, {} corrected, {} gaps, {} refreshes",
-        o.beats,
-        o.corrected,
-        o.gaps,
-        o.snapshots.len()
-    )?;
+    let o = replay(&rec, speed, 1, &mut out, run)?;
     if let Some(s) = &o.summary {
+        writeln!(
+            out,
+            "end: {} beats, {} corrected, {} gaps, {} refreshes",
+            s.signal.beats,
+            s.signal.corrected_beats,
+            s.signal.gaps,
+            o.gauges.len()
+        )?;
         write!(out, "{}", summary_text(s))?;
     }
     if let Some(sig) = o.stopped_by {
         eprintln!("stopped by {sig}: the shift was ended with what was replayed so far");
     }
     if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &recorder, id) {
-        anyhow::bail!("{}", not_saved(e, r.path(), id, o.beats, rec.origin_ms));
+        anyhow::bail!(
+            "{}",
+            not_saved(e, r.path(), id, rec.rr.len() as u64, rec.origin_ms)
+        );
     }
     if !o.deleted {
         finish_store(recorder, id)?;

@@ -1,6 +1,11 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests and the benches (which include
+//! this file by path): the one place that finds the shared recordings.
+#![allow(dead_code)] // each includer uses its own part
+// Test helpers fail loudly (missing data panics with its path).
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 use std::path::PathBuf;
+
+use steady_core::hrm::{HeartRateMeasurement, SensorContact};
 
 /// `<repo root>/../shared/data`, or `$STEADY_SHARED_DATA` when set. Panics
 /// (loudly, with the path) when the directory is missing: a test whose data
@@ -66,4 +71,54 @@ pub fn import_at(
     let (summary, _) = session.end(end).unwrap();
     assert_eq!(session.store_error(), None);
     summary
+}
+
+/// A shift of `hours` built by repeating the real Polar H10 sample
+/// (../shared/data/polar-h10) and encoding it into packets the way a strap
+/// sends them (one notification per second carrying the RR intervals that
+/// ended since the last one, HR 62), times in ms from 0; and its beat count.
+pub fn shift_packets(hours: f64) -> (Vec<(i64, Vec<u8>)>, u64) {
+    shift_packets_with(hours, |_, rr| rr)
+}
+
+/// [`shift_packets`] with each RR (ms) changed by `shape(t_ms, rr_ms)`,
+/// e.g. to put a stressed stretch in.
+pub fn shift_packets_with(
+    hours: f64,
+    shape: impl Fn(f64, f64) -> f64,
+) -> (Vec<(i64, Vec<u8>)>, u64) {
+    let text = read_shared("polar-h10/sample_rr_ms.txt");
+    let rr: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.trim().parse::<f64>().ok())
+        .collect();
+    let end_ms = hours * 3600.0 * 1000.0;
+    let mut packets = Vec::new();
+    let mut t_beat = 0.0f64; // end of the last beat, ms
+    let mut next_packet = 1000.0f64;
+    let mut pending: Vec<u16> = Vec::new();
+    let mut beats = 0u64;
+    'outer: loop {
+        for &ms in &rr {
+            let r = (shape(t_beat, ms) * 1.024).round() as u16;
+            let end = t_beat + f64::from(r) * 1000.0 / 1024.0;
+            while end > next_packet {
+                let m = HeartRateMeasurement {
+                    heart_rate_bpm: 62,
+                    sensor_contact: SensorContact::Detected,
+                    energy_expended_kj: None,
+                    rr_1024: std::mem::take(&mut pending),
+                };
+                packets.push((next_packet as i64, m.encode()));
+                next_packet += 1000.0;
+            }
+            pending.push(r);
+            beats += 1;
+            t_beat = end;
+            if t_beat >= end_ms {
+                break 'outer;
+            }
+        }
+    }
+    (packets, beats)
 }

@@ -471,22 +471,6 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -1219,7 +1203,7 @@ public protocol SteadyStoreProtocol: AnyObject, Sendable {
     /**
      * Every shift, oldest first.
      */
-    func shifts() throws  -> [ShiftInfo]
+    func shifts() throws  -> [ShiftRecord]
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
@@ -1236,7 +1220,7 @@ public protocol SteadyStoreProtocol: AnyObject, Sendable {
     /**
      * Shifts that were never ended (the app was killed): resume or close.
      */
-    func unfinishedShifts() throws  -> [ShiftInfo]
+    func unfinishedShifts() throws  -> [ShiftRecord]
     
 }
 /**
@@ -1385,8 +1369,8 @@ open func shiftArc(days: UInt32, config: ShiftConfig)throws  -> ShiftArc  {
     /**
      * Every shift, oldest first.
      */
-open func shifts()throws  -> [ShiftInfo]  {
-    return try  FfiConverterSequenceTypeShiftInfo.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+open func shifts()throws  -> [ShiftRecord]  {
+    return try  FfiConverterSequenceTypeShiftRecord.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
         uniffiCallStatus in
     uniffi_steady_ffi_fn_method_steadystore_shifts(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1426,8 +1410,8 @@ open func summary(id: Int64)throws  -> ShiftSummary?  {
     /**
      * Shifts that were never ended (the app was killed): resume or close.
      */
-open func unfinishedShifts()throws  -> [ShiftInfo]  {
-    return try  FfiConverterSequenceTypeShiftInfo.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
+open func unfinishedShifts()throws  -> [ShiftRecord]  {
+    return try  FfiConverterSequenceTypeShiftRecord.lift(try rustCallWithError(FfiConverterTypeSteadyError_lift) {
         uniffiCallStatus in
     uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1602,189 +1586,6 @@ public func FfiConverterTypeGaugeSnapshot_lower(_ value: GaugeSnapshot) -> RustB
 }
 
 
-public struct HeartRateMeasurement: Equatable, Hashable {
-    public let heartRateBpm: UInt16
-    public let sensorContact: SensorContact
-    public let energyExpendedKj: UInt16?
-    public let rr1024: [UInt16]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(heartRateBpm: UInt16, sensorContact: SensorContact, energyExpendedKj: UInt16?, rr1024: [UInt16]) {
-        self.heartRateBpm = heartRateBpm
-        self.sensorContact = sensorContact
-        self.energyExpendedKj = energyExpendedKj
-        self.rr1024 = rr1024
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension HeartRateMeasurement: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeartRateMeasurement {
-        return
-            try HeartRateMeasurement(
-                heartRateBpm: FfiConverterUInt16.read(from: &buf), 
-                sensorContact: FfiConverterTypeSensorContact.read(from: &buf), 
-                energyExpendedKj: FfiConverterOptionUInt16.read(from: &buf), 
-                rr1024: FfiConverterSequenceUInt16.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: HeartRateMeasurement, into buf: inout [UInt8]) {
-        FfiConverterUInt16.write(value.heartRateBpm, into: &buf)
-        FfiConverterTypeSensorContact.write(value.sensorContact, into: &buf)
-        FfiConverterOptionUInt16.write(value.energyExpendedKj, into: &buf)
-        FfiConverterSequenceUInt16.write(value.rr1024, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeHeartRateMeasurement_lift(_ buf: RustBuffer) throws -> HeartRateMeasurement {
-    return try FfiConverterTypeHeartRateMeasurement.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeHeartRateMeasurement_lower(_ value: HeartRateMeasurement) -> RustBuffer {
-    return FfiConverterTypeHeartRateMeasurement.lower(value)
-}
-
-
-/**
- * One shift in the history.
- */
-public struct ShiftInfo: Equatable, Hashable {
-    public let id: Int64
-    public let startedMs: Int64
-    /**
-     * `None` while live or interrupted (see `unfinishedShifts`).
-     */
-    public let endedMs: Int64?
-    /**
-     * "live", "replay", "demo" or "import".
-     */
-    public let source: String
-    public let label: String?
-    public let durationS: Double?
-    public let activatedShare: Double?
-    public let baselineShare: Double?
-    public let returnsToBaseline: Int64?
-    public let loadPeak: Double?
-    public let loadEnd: Double?
-    public let promptsOffered: Int64?
-    public let resets: Int64?
-    public let beats: Int64?
-    public let meanHrBpm: Double?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: Int64, startedMs: Int64, 
-        /**
-         * `None` while live or interrupted (see `unfinishedShifts`).
-         */endedMs: Int64?, 
-        /**
-         * "live", "replay", "demo" or "import".
-         */source: String, label: String?, durationS: Double?, activatedShare: Double?, baselineShare: Double?, returnsToBaseline: Int64?, loadPeak: Double?, loadEnd: Double?, promptsOffered: Int64?, resets: Int64?, beats: Int64?, meanHrBpm: Double?) {
-        self.id = id
-        self.startedMs = startedMs
-        self.endedMs = endedMs
-        self.source = source
-        self.label = label
-        self.durationS = durationS
-        self.activatedShare = activatedShare
-        self.baselineShare = baselineShare
-        self.returnsToBaseline = returnsToBaseline
-        self.loadPeak = loadPeak
-        self.loadEnd = loadEnd
-        self.promptsOffered = promptsOffered
-        self.resets = resets
-        self.beats = beats
-        self.meanHrBpm = meanHrBpm
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ShiftInfo: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeShiftInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftInfo {
-        return
-            try ShiftInfo(
-                id: FfiConverterInt64.read(from: &buf), 
-                startedMs: FfiConverterInt64.read(from: &buf), 
-                endedMs: FfiConverterOptionInt64.read(from: &buf), 
-                source: FfiConverterString.read(from: &buf), 
-                label: FfiConverterOptionString.read(from: &buf), 
-                durationS: FfiConverterOptionDouble.read(from: &buf), 
-                activatedShare: FfiConverterOptionDouble.read(from: &buf), 
-                baselineShare: FfiConverterOptionDouble.read(from: &buf), 
-                returnsToBaseline: FfiConverterOptionInt64.read(from: &buf), 
-                loadPeak: FfiConverterOptionDouble.read(from: &buf), 
-                loadEnd: FfiConverterOptionDouble.read(from: &buf), 
-                promptsOffered: FfiConverterOptionInt64.read(from: &buf), 
-                resets: FfiConverterOptionInt64.read(from: &buf), 
-                beats: FfiConverterOptionInt64.read(from: &buf), 
-                meanHrBpm: FfiConverterOptionDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ShiftInfo, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.id, into: &buf)
-        FfiConverterInt64.write(value.startedMs, into: &buf)
-        FfiConverterOptionInt64.write(value.endedMs, into: &buf)
-        FfiConverterString.write(value.source, into: &buf)
-        FfiConverterOptionString.write(value.label, into: &buf)
-        FfiConverterOptionDouble.write(value.durationS, into: &buf)
-        FfiConverterOptionDouble.write(value.activatedShare, into: &buf)
-        FfiConverterOptionDouble.write(value.baselineShare, into: &buf)
-        FfiConverterOptionInt64.write(value.returnsToBaseline, into: &buf)
-        FfiConverterOptionDouble.write(value.loadPeak, into: &buf)
-        FfiConverterOptionDouble.write(value.loadEnd, into: &buf)
-        FfiConverterOptionInt64.write(value.promptsOffered, into: &buf)
-        FfiConverterOptionInt64.write(value.resets, into: &buf)
-        FfiConverterOptionInt64.write(value.beats, into: &buf)
-        FfiConverterOptionDouble.write(value.meanHrBpm, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeShiftInfo_lift(_ buf: RustBuffer) throws -> ShiftInfo {
-    return try FfiConverterTypeShiftInfo.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeShiftInfo_lower(_ value: ShiftInfo) -> RustBuffer {
-    return FfiConverterTypeShiftInfo.lower(value)
-}
-
-
 /**
  * Export formats of one shift.
  */
@@ -1870,79 +1671,6 @@ public func FfiConverterTypeExportFormat_lower(_ value: ExportFormat) -> RustBuf
 
 
 
-
-public enum SensorContact: Equatable, Hashable {
-    
-    case unsupported
-    case notDetected
-    case detected
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension SensorContact: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSensorContact: FfiConverterRustBuffer {
-    typealias SwiftType = SensorContact
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorContact {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .unsupported
-        
-        case 2: return .notDetected
-        
-        case 3: return .detected
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: SensorContact, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .unsupported:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .notDetected:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .detected:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSensorContact_lift(_ buf: RustBuffer) throws -> SensorContact {
-    return try FfiConverterTypeSensorContact.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSensorContact_lower(_ value: SensorContact) -> RustBuffer {
-    return FfiConverterTypeSensorContact.lower(value)
-}
-
-
-
 /**
  * Why a call into the core failed. Each variant carries a human-readable
  * `reason` for logs; shells branch on the variant, never on the text.
@@ -1966,9 +1694,10 @@ enum SteadyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case InvalidState(reason: String
     )
     /**
-     * The on-device store failed (disk full, corrupt file, wrong schema).
+     * The on-device store failed; `kind` says what the shell can do about
+     * it ("free some space", "update the app", "choose another file").
      */
-    case Store(reason: String
+    case Store(kind: StoreErrorKind, reason: String
     )
     /**
      * Writing an export failed.
@@ -2017,6 +1746,7 @@ public struct FfiConverterTypeSteadyError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 3: return .Store(
+            kind: try FfiConverterTypeStoreErrorKind.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
         case 4: return .Export(
@@ -2047,8 +1777,9 @@ public struct FfiConverterTypeSteadyError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Store(reason):
+        case let .Store(kind,reason):
             writeInt(&buf, Int32(3))
+            FfiConverterTypeStoreErrorKind.write(kind, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
@@ -2227,30 +1958,6 @@ public func FfiConverterTypeUserAction_lower(_ value: UserAction) -> RustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
-    typealias SwiftType = UInt16?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt16.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt16.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -2267,30 +1974,6 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
-    typealias SwiftType = Double?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterDouble.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterDouble.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2395,31 +2078,6 @@ fileprivate struct FfiConverterOptionTypeShiftSummary: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt16]
-
-    public static func write(_ value: [UInt16], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterUInt16.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt16] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [UInt16]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterUInt16.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeGaugeUpdate: FfiConverterRustBuffer {
     typealias SwiftType = [GaugeUpdate]
 
@@ -2470,23 +2128,23 @@ fileprivate struct FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer {
-    typealias SwiftType = [ShiftInfo]
+fileprivate struct FfiConverterSequenceTypeShiftRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [ShiftRecord]
 
-    public static func write(_ value: [ShiftInfo], into buf: inout [UInt8]) {
+    public static func write(_ value: [ShiftRecord], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeShiftInfo.write(item, into: &buf)
+            FfiConverterTypeShiftRecord.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftInfo] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShiftRecord] {
         let len: Int32 = try readInt(&buf)
-        var seq = [ShiftInfo]()
+        var seq = [ShiftRecord]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeShiftInfo.read(from: &buf))
+            seq.append(try FfiConverterTypeShiftRecord.read(from: &buf))
         }
         return seq
     }
@@ -2603,22 +2261,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_func_direct_take_error() != 58365) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 4644) {
+    if (uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() != 15735) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_default_shift_config() != 55766) {
+    if (uniffi_steady_ffi_checksum_func_default_shift_config() != 55639) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 9586) {
+    if (uniffi_steady_ffi_checksum_func_default_shift_setup() != 13844) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_func_reset_protocols() != 60961) {
+    if (uniffi_steady_ffi_checksum_func_reset_protocols() != 5282) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_direct_handle() != 49182) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 63022) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_end() != 16938) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest() != 12) {
@@ -2627,10 +2285,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate() != 52615) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 54005) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() != 49322) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 41025) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_poll_events() != 12545) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_set_listener() != 50024) {
@@ -2642,7 +2300,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_liveshift_start() != 31237) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_liveshift_summary() != 11475) {
+    if (uniffi_steady_ffi_checksum_method_liveshift_summary() != 40855) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_liveshift_tick() != 49618) {
@@ -2651,7 +2309,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_liveshift_user_action() != 30385) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_shiftlistener_on_events() != 5352) {
+    if (uniffi_steady_ffi_checksum_method_shiftlistener_on_events() != 38656) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_delete_shift() != 7553) {
@@ -2660,28 +2318,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_steady_ffi_checksum_method_steadystore_export() != 26135) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_gauge_series() != 32930) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_gauge_series() != 49515) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_method_steadystore_resume_shift() != 56359) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_shift_arc() != 60932) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_shift_arc() != 24588) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 48522) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_shifts() != 52941) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 6883) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_start_shift() != 54224) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 47065) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_summary() != 44187) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() != 39246) {
+    if (uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() != 34506) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_steady_ffi_checksum_constructor_liveshift_new() != 50105) {
+    if (uniffi_steady_ffi_checksum_constructor_liveshift_new() != 28250) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_steady_ffi_checksum_constructor_steadystore_open() != 31099) {

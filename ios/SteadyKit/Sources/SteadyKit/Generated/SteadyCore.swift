@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -721,7 +737,7 @@ public func FfiConverterTypeActivation_lower(_ value: Activation) -> RustBuffer 
 
 
 /**
- * Parameters of the gauge and its states (defaults from model.md §5, §7).
+ * Parameters of the gauge and its states (defaults: docs/model.md §3).
  */
 public struct ActivationConfig: Equatable, Hashable {
     /**
@@ -745,12 +761,12 @@ public struct ActivationConfig: Equatable, Hashable {
      */
     public let baselineBandSpreads: Double
     /**
-     * At or above this `d`, the person is "activated" (model.md §7: 1.5).
+     * At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
      */
     public let activatedSpreads: Double
     /**
      * Fraction of heart-rate reserve above rest that counts as physical
-     * (model.md §5: 0.2).
+     * (docs/model.md §3: 0.2).
      */
     public let physicalHrrFraction: Double
     /**
@@ -801,11 +817,11 @@ public struct ActivationConfig: Equatable, Hashable {
          * Below this `d`, the state is `baseline`.
          */baselineBandSpreads: Double, 
         /**
-         * At or above this `d`, the person is "activated" (model.md §7: 1.5).
+         * At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
          */activatedSpreads: Double, 
         /**
          * Fraction of heart-rate reserve above rest that counts as physical
-         * (model.md §5: 0.2).
+         * (docs/model.md §3: 0.2).
          */physicalHrrFraction: Double, 
         /**
          * Maximal heart rate (bpm). Default 185 = Tanaka et al. 2001,
@@ -1065,7 +1081,7 @@ public func FfiConverterTypeBaseline_lower(_ value: Baseline) -> RustBuffer {
 
 
 /**
- * Parameters of the baseline (defaults from model.md §4).
+ * Parameters of the baseline (defaults: docs/model.md §2).
  */
 public struct BaselineConfig: Equatable, Hashable {
     /**
@@ -1734,6 +1750,18 @@ public struct GaugeUpdate: Equatable, Hashable {
     public let hrBpm: Double?
     public let lnRmssd: Double?
     /**
+     * RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+     */
+    public let rmssdMs: Double?
+    /**
+     * Beats in the window.
+     */
+    public let beats: UInt32
+    /**
+     * Why the window does or does not give an lnRMSSD.
+     */
+    public let quality: WindowQuality
+    /**
      * Signed distance from baseline in own spreads.
      */
     public let distance: Double?
@@ -1753,6 +1781,15 @@ public struct GaugeUpdate: Equatable, Hashable {
          * Unrecovered load, spread-minutes.
          */load: Double, hrBpm: Double?, lnRmssd: Double?, 
         /**
+         * RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+         */rmssdMs: Double?, 
+        /**
+         * Beats in the window.
+         */beats: UInt32, 
+        /**
+         * Why the window does or does not give an lnRMSSD.
+         */quality: WindowQuality, 
+        /**
          * Signed distance from baseline in own spreads.
          */distance: Double?, physical: Bool, 
         /**
@@ -1764,6 +1801,9 @@ public struct GaugeUpdate: Equatable, Hashable {
         self.load = load
         self.hrBpm = hrBpm
         self.lnRmssd = lnRmssd
+        self.rmssdMs = rmssdMs
+        self.beats = beats
+        self.quality = quality
         self.distance = distance
         self.physical = physical
         self.learning = learning
@@ -1791,6 +1831,9 @@ public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
                 load: FfiConverterDouble.read(from: &buf), 
                 hrBpm: FfiConverterOptionDouble.read(from: &buf), 
                 lnRmssd: FfiConverterOptionDouble.read(from: &buf), 
+                rmssdMs: FfiConverterOptionDouble.read(from: &buf), 
+                beats: FfiConverterUInt32.read(from: &buf), 
+                quality: FfiConverterTypeWindowQuality.read(from: &buf), 
                 distance: FfiConverterOptionDouble.read(from: &buf), 
                 physical: FfiConverterBool.read(from: &buf), 
                 learning: FfiConverterBool.read(from: &buf)
@@ -1804,6 +1847,9 @@ public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
         FfiConverterDouble.write(value.load, into: &buf)
         FfiConverterOptionDouble.write(value.hrBpm, into: &buf)
         FfiConverterOptionDouble.write(value.lnRmssd, into: &buf)
+        FfiConverterOptionDouble.write(value.rmssdMs, into: &buf)
+        FfiConverterUInt32.write(value.beats, into: &buf)
+        FfiConverterTypeWindowQuality.write(value.quality, into: &buf)
         FfiConverterOptionDouble.write(value.distance, into: &buf)
         FfiConverterBool.write(value.physical, into: &buf)
         FfiConverterBool.write(value.learning, into: &buf)
@@ -1823,6 +1869,283 @@ public func FfiConverterTypeGaugeUpdate_lift(_ buf: RustBuffer) throws -> GaugeU
 #endif
 public func FfiConverterTypeGaugeUpdate_lower(_ value: GaugeUpdate) -> RustBuffer {
     return FfiConverterTypeGaugeUpdate.lower(value)
+}
+
+
+/**
+ * One decoded 0x2A37 notification.
+ */
+public struct HeartRateMeasurement: Equatable, Hashable {
+    /**
+     * Heart rate in beats per minute (uint8 or uint16 on the wire).
+     */
+    public let heartRateBpm: UInt16
+    public let sensorContact: SensorContact
+    /**
+     * Cumulative energy expended in kJ, when the strap sends it.
+     */
+    public let energyExpendedKj: UInt16?
+    /**
+     * RR intervals exactly as sent, in 1/1024 s.
+     */
+    public let rr1024: [UInt16]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Heart rate in beats per minute (uint8 or uint16 on the wire).
+         */heartRateBpm: UInt16, sensorContact: SensorContact, 
+        /**
+         * Cumulative energy expended in kJ, when the strap sends it.
+         */energyExpendedKj: UInt16?, 
+        /**
+         * RR intervals exactly as sent, in 1/1024 s.
+         */rr1024: [UInt16]) {
+        self.heartRateBpm = heartRateBpm
+        self.sensorContact = sensorContact
+        self.energyExpendedKj = energyExpendedKj
+        self.rr1024 = rr1024
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HeartRateMeasurement: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HeartRateMeasurement {
+        return
+            try HeartRateMeasurement(
+                heartRateBpm: FfiConverterUInt16.read(from: &buf), 
+                sensorContact: FfiConverterTypeSensorContact.read(from: &buf), 
+                energyExpendedKj: FfiConverterOptionUInt16.read(from: &buf), 
+                rr1024: FfiConverterSequenceUInt16.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HeartRateMeasurement, into buf: inout [UInt8]) {
+        FfiConverterUInt16.write(value.heartRateBpm, into: &buf)
+        FfiConverterTypeSensorContact.write(value.sensorContact, into: &buf)
+        FfiConverterOptionUInt16.write(value.energyExpendedKj, into: &buf)
+        FfiConverterSequenceUInt16.write(value.rr1024, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeartRateMeasurement_lift(_ buf: RustBuffer) throws -> HeartRateMeasurement {
+    return try FfiConverterTypeHeartRateMeasurement.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeartRateMeasurement_lower(_ value: HeartRateMeasurement) -> RustBuffer {
+    return FfiConverterTypeHeartRateMeasurement.lower(value)
+}
+
+
+/**
+ * The summary figures kept in columns so the trend across shifts is one
+ * cheap query. `None` = not known. `beats`, `mean_hr_bpm` and
+ * `corrected_share` are filled from the stored beats when the caller leaves
+ * them `None`.
+ */
+public struct KeyFigures: Equatable, Hashable {
+    /**
+     * Beats stored.
+     */
+    public let beats: Int64?
+    /**
+     * 60000 / mean RR of the stored beats.
+     */
+    public let meanHrBpm: Double?
+    /**
+     * Share (0..1) of beats the cleaner corrected.
+     */
+    public let correctedShare: Double?
+    /**
+     * Length of the shift as the model measured it.
+     */
+    public let durationS: Double?
+    /**
+     * Share (0..1) of signal time `activated`.
+     */
+    public let activatedShare: Double?
+    /**
+     * Share (0..1) of signal time at baseline.
+     */
+    public let baselineShare: Double?
+    public let returnsToBaseline: Int64?
+    public let returnsPerHour: Double?
+    public let longestWithoutReturnS: Double?
+    public let loadStart: Double?
+    public let loadPeak: Double?
+    public let loadEnd: Double?
+    public let promptsOffered: Int64?
+    /**
+     * Prompts the person took (started a reset).
+     */
+    public let promptsTaken: Int64?
+    /**
+     * Resets done (whether prompted or not).
+     */
+    public let resets: Int64?
+    /**
+     * Activation episodes ([`crate::recovery`]; schema v4, `None` for
+     * shifts stored before).
+     */
+    public let activationEpisodes: Int64?
+    /**
+     * Median time from an episode's peak back to baseline, seconds.
+     */
+    public let medianRecoveryS: Double?
+    /**
+     * Share (0..1) of episodes not back at baseline before the next one or
+     * the shift's end.
+     */
+    public let notRecoveredShare: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Beats stored.
+         */beats: Int64?, 
+        /**
+         * 60000 / mean RR of the stored beats.
+         */meanHrBpm: Double?, 
+        /**
+         * Share (0..1) of beats the cleaner corrected.
+         */correctedShare: Double?, 
+        /**
+         * Length of the shift as the model measured it.
+         */durationS: Double?, 
+        /**
+         * Share (0..1) of signal time `activated`.
+         */activatedShare: Double?, 
+        /**
+         * Share (0..1) of signal time at baseline.
+         */baselineShare: Double?, returnsToBaseline: Int64?, returnsPerHour: Double?, longestWithoutReturnS: Double?, loadStart: Double?, loadPeak: Double?, loadEnd: Double?, promptsOffered: Int64?, 
+        /**
+         * Prompts the person took (started a reset).
+         */promptsTaken: Int64?, 
+        /**
+         * Resets done (whether prompted or not).
+         */resets: Int64?, 
+        /**
+         * Activation episodes ([`crate::recovery`]; schema v4, `None` for
+         * shifts stored before).
+         */activationEpisodes: Int64?, 
+        /**
+         * Median time from an episode's peak back to baseline, seconds.
+         */medianRecoveryS: Double?, 
+        /**
+         * Share (0..1) of episodes not back at baseline before the next one or
+         * the shift's end.
+         */notRecoveredShare: Double?) {
+        self.beats = beats
+        self.meanHrBpm = meanHrBpm
+        self.correctedShare = correctedShare
+        self.durationS = durationS
+        self.activatedShare = activatedShare
+        self.baselineShare = baselineShare
+        self.returnsToBaseline = returnsToBaseline
+        self.returnsPerHour = returnsPerHour
+        self.longestWithoutReturnS = longestWithoutReturnS
+        self.loadStart = loadStart
+        self.loadPeak = loadPeak
+        self.loadEnd = loadEnd
+        self.promptsOffered = promptsOffered
+        self.promptsTaken = promptsTaken
+        self.resets = resets
+        self.activationEpisodes = activationEpisodes
+        self.medianRecoveryS = medianRecoveryS
+        self.notRecoveredShare = notRecoveredShare
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KeyFigures: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKeyFigures: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KeyFigures {
+        return
+            try KeyFigures(
+                beats: FfiConverterOptionInt64.read(from: &buf), 
+                meanHrBpm: FfiConverterOptionDouble.read(from: &buf), 
+                correctedShare: FfiConverterOptionDouble.read(from: &buf), 
+                durationS: FfiConverterOptionDouble.read(from: &buf), 
+                activatedShare: FfiConverterOptionDouble.read(from: &buf), 
+                baselineShare: FfiConverterOptionDouble.read(from: &buf), 
+                returnsToBaseline: FfiConverterOptionInt64.read(from: &buf), 
+                returnsPerHour: FfiConverterOptionDouble.read(from: &buf), 
+                longestWithoutReturnS: FfiConverterOptionDouble.read(from: &buf), 
+                loadStart: FfiConverterOptionDouble.read(from: &buf), 
+                loadPeak: FfiConverterOptionDouble.read(from: &buf), 
+                loadEnd: FfiConverterOptionDouble.read(from: &buf), 
+                promptsOffered: FfiConverterOptionInt64.read(from: &buf), 
+                promptsTaken: FfiConverterOptionInt64.read(from: &buf), 
+                resets: FfiConverterOptionInt64.read(from: &buf), 
+                activationEpisodes: FfiConverterOptionInt64.read(from: &buf), 
+                medianRecoveryS: FfiConverterOptionDouble.read(from: &buf), 
+                notRecoveredShare: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KeyFigures, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.beats, into: &buf)
+        FfiConverterOptionDouble.write(value.meanHrBpm, into: &buf)
+        FfiConverterOptionDouble.write(value.correctedShare, into: &buf)
+        FfiConverterOptionDouble.write(value.durationS, into: &buf)
+        FfiConverterOptionDouble.write(value.activatedShare, into: &buf)
+        FfiConverterOptionDouble.write(value.baselineShare, into: &buf)
+        FfiConverterOptionInt64.write(value.returnsToBaseline, into: &buf)
+        FfiConverterOptionDouble.write(value.returnsPerHour, into: &buf)
+        FfiConverterOptionDouble.write(value.longestWithoutReturnS, into: &buf)
+        FfiConverterOptionDouble.write(value.loadStart, into: &buf)
+        FfiConverterOptionDouble.write(value.loadPeak, into: &buf)
+        FfiConverterOptionDouble.write(value.loadEnd, into: &buf)
+        FfiConverterOptionInt64.write(value.promptsOffered, into: &buf)
+        FfiConverterOptionInt64.write(value.promptsTaken, into: &buf)
+        FfiConverterOptionInt64.write(value.resets, into: &buf)
+        FfiConverterOptionInt64.write(value.activationEpisodes, into: &buf)
+        FfiConverterOptionDouble.write(value.medianRecoveryS, into: &buf)
+        FfiConverterOptionDouble.write(value.notRecoveredShare, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyFigures_lift(_ buf: RustBuffer) throws -> KeyFigures {
+    return try FfiConverterTypeKeyFigures.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyFigures_lower(_ value: KeyFigures) -> RustBuffer {
+    return FfiConverterTypeKeyFigures.lower(value)
 }
 
 
@@ -2260,7 +2583,7 @@ public func FfiConverterTypePrompt_lower(_ value: Prompt) -> RustBuffer {
 
 
 /**
- * Parameters of the prompt rule (defaults from model.md §7).
+ * Parameters of the prompt rule (defaults: docs/model.md §5).
  */
 public struct PromptConfig: Equatable, Hashable {
     /**
@@ -3101,11 +3424,11 @@ public struct ShiftConfig: Equatable, Hashable {
     public let load: LoadConfig
     public let prompt: PromptConfig
     /**
-     * Gauge refresh period (model.md §3: about every 5 s).
+     * Gauge refresh period (docs/model.md §1: 5 s).
      */
     public let refreshMs: Int64
     /**
-     * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+     * Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
      */
     public let windowMs: Int64
     /**
@@ -3122,11 +3445,11 @@ public struct ShiftConfig: Equatable, Hashable {
     public let minHrvCoverage: Double
     /**
      * Most corrected beats in a window that still drives decisions
-     * (model.md §2: 20 %).
+     * (docs/model.md §1: 20 %).
      */
     public let maxCorrectedShare: Double
     /**
-     * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+     * Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
      */
     public let seatedSettleMs: Int64
     public let seatedMeasureMs: Int64
@@ -3135,10 +3458,10 @@ public struct ShiftConfig: Equatable, Hashable {
     // declare one manually.
     public init(baseline: BaselineConfig, activation: ActivationConfig, load: LoadConfig, prompt: PromptConfig, 
         /**
-         * Gauge refresh period (model.md §3: about every 5 s).
+         * Gauge refresh period (docs/model.md §1: 5 s).
          */refreshMs: Int64, 
         /**
-         * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+         * Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
          */windowMs: Int64, 
         /**
          * No beat or HR sample for this long -> `no_signal`.
@@ -3151,10 +3474,10 @@ public struct ShiftConfig: Equatable, Hashable {
          */minHrvCoverage: Double, 
         /**
          * Most corrected beats in a window that still drives decisions
-         * (model.md §2: 20 %).
+         * (docs/model.md §1: 20 %).
          */maxCorrectedShare: Double, 
         /**
-         * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+         * Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
          */seatedSettleMs: Int64, seatedMeasureMs: Int64) {
         self.baseline = baseline
         self.activation = activation
@@ -3496,6 +3819,87 @@ public func FfiConverterTypeShiftPoint_lower(_ value: ShiftPoint) -> RustBuffer 
 
 
 /**
+ * One shift as listed in the history (the shells get it as is).
+ */
+public struct ShiftRecord: Equatable, Hashable {
+    public let id: Int64
+    public let startedMs: Int64
+    /**
+     * `None` while the shift is live or was interrupted (see
+     * [`Store::unfinished_shifts`]).
+     */
+    public let endedMs: Int64?
+    public let source: ShiftSource
+    public let label: String?
+    public let key: KeyFigures
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Int64, startedMs: Int64, 
+        /**
+         * `None` while the shift is live or was interrupted (see
+         * [`Store::unfinished_shifts`]).
+         */endedMs: Int64?, source: ShiftSource, label: String?, key: KeyFigures) {
+        self.id = id
+        self.startedMs = startedMs
+        self.endedMs = endedMs
+        self.source = source
+        self.label = label
+        self.key = key
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShiftRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftRecord {
+        return
+            try ShiftRecord(
+                id: FfiConverterInt64.read(from: &buf), 
+                startedMs: FfiConverterInt64.read(from: &buf), 
+                endedMs: FfiConverterOptionInt64.read(from: &buf), 
+                source: FfiConverterTypeShiftSource.read(from: &buf), 
+                label: FfiConverterOptionString.read(from: &buf), 
+                key: FfiConverterTypeKeyFigures.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShiftRecord, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.id, into: &buf)
+        FfiConverterInt64.write(value.startedMs, into: &buf)
+        FfiConverterOptionInt64.write(value.endedMs, into: &buf)
+        FfiConverterTypeShiftSource.write(value.source, into: &buf)
+        FfiConverterOptionString.write(value.label, into: &buf)
+        FfiConverterTypeKeyFigures.write(value.key, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftRecord_lift(_ buf: RustBuffer) throws -> ShiftRecord {
+    return try FfiConverterTypeShiftRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftRecord_lower(_ value: ShiftRecord) -> RustBuffer {
+    return FfiConverterTypeShiftRecord.lower(value)
+}
+
+
+/**
  * What a shift starts from: parameters and what the store kept.
  */
 public struct ShiftSetup: Equatable, Hashable {
@@ -3593,7 +3997,7 @@ public func FfiConverterTypeShiftSetup_lower(_ value: ShiftSetup) -> RustBuffer 
 
 
 /**
- * Everything model.md §9 asks for.
+ * Everything docs/model.md §7 lists.
  */
 public struct ShiftSummary: Equatable, Hashable {
     public let startMs: Int64
@@ -5035,6 +5439,91 @@ public func FfiConverterTypePromptOutcome_lower(_ value: PromptOutcome) -> RustB
 
 
 /**
+ * Sensor-contact feature of the strap (flags bits 1-2).
+ */
+
+public enum SensorContact: Equatable, Hashable {
+    
+    /**
+     * The strap does not report skin contact.
+     */
+    case unsupported
+    /**
+     * Supported, and the strap is not touching skin.
+     */
+    case notDetected
+    /**
+     * Supported, and contact is detected.
+     */
+    case detected
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SensorContact: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSensorContact: FfiConverterRustBuffer {
+    typealias SwiftType = SensorContact
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SensorContact {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unsupported
+        
+        case 2: return .notDetected
+        
+        case 3: return .detected
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SensorContact, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unsupported:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .notDetected:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .detected:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorContact_lift(_ buf: RustBuffer) throws -> SensorContact {
+    return try FfiConverterTypeSensorContact.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSensorContact_lower(_ value: SensorContact) -> RustBuffer {
+    return FfiConverterTypeSensorContact.lower(value)
+}
+
+
+
+/**
  * What the shift tells the shells.
  */
 
@@ -5456,6 +5945,404 @@ public func FfiConverterTypeShiftInput_lower(_ value: ShiftInput) -> RustBuffer 
 }
 
 
+
+/**
+ * Where a shift's data came from.
+ */
+
+public enum ShiftSource: Equatable, Hashable {
+    
+    /**
+     * Recorded from a strap (`steady live`, the phone apps).
+     */
+    case live
+    /**
+     * A recording replayed (`steady replay`).
+     */
+    case replay
+    /**
+     * The bundled demo recording (`steady demo`).
+     */
+    case demo
+    /**
+     * A recording imported as a past shift (`steady import`).
+     */
+    case `import`
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ShiftSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShiftSource: FfiConverterRustBuffer {
+    typealias SwiftType = ShiftSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShiftSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .live
+        
+        case 2: return .replay
+        
+        case 3: return .demo
+        
+        case 4: return .`import`
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ShiftSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .live:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .replay:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .demo:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .`import`:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSource_lift(_ buf: RustBuffer) throws -> ShiftSource {
+    return try FfiConverterTypeShiftSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShiftSource_lower(_ value: ShiftSource) -> RustBuffer {
+    return FfiConverterTypeShiftSource.lower(value)
+}
+
+
+
+/**
+ * What a shell can do about a store failure: the part of a [`StoreError`]
+ * the FFI carries (with its text for logs), so Kotlin and Swift branch on
+ * a kind, never on a message.
+ */
+
+public enum StoreErrorKind: Equatable, Hashable {
+    
+    /**
+     * The disk is full: ask the wearer to free some space (a live shift
+     * keeps its data in memory and retries).
+     */
+    case full
+    /**
+     * Another process holds the database: retried; if it lasts, another
+     * Steady is running.
+     */
+    case busy
+    /**
+     * Another process carries this shift on (it was resumed elsewhere).
+     */
+    case takenOver
+    /**
+     * The file was written by a newer Steady: update the app.
+     */
+    case tooNew
+    /**
+     * The file is not a Steady database (another app's, or not SQLite); it
+     * was left untouched: choose another file.
+     */
+    case foreign
+    /**
+     * The file or some stored data is damaged (left untouched).
+     */
+    case damaged
+    /**
+     * No such shift, or it has already ended.
+     */
+    case notFound
+    /**
+     * The file could not be read or written (permissions, I/O).
+     */
+    case io
+    /**
+     * Anything else (an unexpected SQLite or JSON error: a bug to report).
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StoreErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStoreErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = StoreErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StoreErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .full
+        
+        case 2: return .busy
+        
+        case 3: return .takenOver
+        
+        case 4: return .tooNew
+        
+        case 5: return .foreign
+        
+        case 6: return .damaged
+        
+        case 7: return .notFound
+        
+        case 8: return .io
+        
+        case 9: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StoreErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .full:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .busy:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .takenOver:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .tooNew:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .foreign:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .damaged:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .notFound:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .io:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(9))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreErrorKind_lift(_ buf: RustBuffer) throws -> StoreErrorKind {
+    return try FfiConverterTypeStoreErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStoreErrorKind_lower(_ value: StoreErrorKind) -> RustBuffer {
+    return FfiConverterTypeStoreErrorKind.lower(value)
+}
+
+
+
+/**
+ * How usable the window behind a gauge refresh was: why there is (or is
+ * not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
+ * and so drive decisions.
+ */
+
+public enum WindowQuality: Equatable, Hashable {
+    
+    /**
+     * Enough clean beats covering the window: HRV is usable.
+     */
+    case good
+    /**
+     * More than [`ShiftConfig::max_corrected_share`] of the beats were
+     * corrected.
+     */
+    case artifacts
+    /**
+     * The RR values sit on a grid too coarse for RMSSD (an optical sensor).
+     */
+    case coarseTiming
+    /**
+     * Too few beats, or beats covering too little of the window (dropouts).
+     */
+    case gaps
+    /**
+     * Not enough beats yet and the window reaches back before the shift's
+     * start: the figures are provisional.
+     */
+    case warmingUp
+    /**
+     * Heart-rate samples but no beats: HR-only mode.
+     */
+    case hrOnly
+    /**
+     * No data for [`ShiftConfig::signal_timeout_ms`], or none in the window.
+     */
+    case noSignal
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WindowQuality: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWindowQuality: FfiConverterRustBuffer {
+    typealias SwiftType = WindowQuality
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WindowQuality {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .good
+        
+        case 2: return .artifacts
+        
+        case 3: return .coarseTiming
+        
+        case 4: return .gaps
+        
+        case 5: return .warmingUp
+        
+        case 6: return .hrOnly
+        
+        case 7: return .noSignal
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WindowQuality, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .good:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .artifacts:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .coarseTiming:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .gaps:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .warmingUp:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .hrOnly:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .noSignal:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWindowQuality_lift(_ buf: RustBuffer) throws -> WindowQuality {
+    return try FfiConverterTypeWindowQuality.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWindowQuality_lower(_ value: WindowQuality) -> RustBuffer {
+    return FfiConverterTypeWindowQuality.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -5573,6 +6460,31 @@ fileprivate struct FfiConverterOptionTypeLoadCarry: FfiConverterRustBuffer {
         case 1: return try FfiConverterTypeLoadCarry.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt16]
+
+    public static func write(_ value: [UInt16], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt16.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt16] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt16]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt16.read(from: &buf))
+        }
+        return seq
     }
 }
 

@@ -904,6 +904,33 @@ object NoHandle
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1181,7 +1208,7 @@ public object FfiConverterTypeActivation: FfiConverterRustBuffer<Activation> {
 
 
 /**
- * Parameters of the gauge and its states (defaults from model.md §5, §7).
+ * Parameters of the gauge and its states (defaults: docs/model.md §3).
  */
 data class ActivationConfig (
     /**
@@ -1210,13 +1237,13 @@ data class ActivationConfig (
     val `baselineBandSpreads`: kotlin.Double
     , 
     /**
-     * At or above this `d`, the person is "activated" (model.md §7: 1.5).
+     * At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
      */
     val `activatedSpreads`: kotlin.Double
     , 
     /**
      * Fraction of heart-rate reserve above rest that counts as physical
-     * (model.md §5: 0.2).
+     * (docs/model.md §3: 0.2).
      */
     val `physicalHrrFraction`: kotlin.Double
     , 
@@ -1439,7 +1466,7 @@ public object FfiConverterTypeBaseline: FfiConverterRustBuffer<Baseline> {
 
 
 /**
- * Parameters of the baseline (defaults from model.md §4).
+ * Parameters of the baseline (defaults: docs/model.md §2).
  */
 data class BaselineConfig (
     /**
@@ -1941,6 +1968,21 @@ data class GaugeUpdate (
     val `lnRmssd`: kotlin.Double?
     , 
     /**
+     * RMSSD of the window (ms), given exactly when `ln_rmssd` is.
+     */
+    val `rmssdMs`: kotlin.Double?
+    , 
+    /**
+     * Beats in the window.
+     */
+    val `beats`: kotlin.UInt
+    , 
+    /**
+     * Why the window does or does not give an lnRMSSD.
+     */
+    val `quality`: WindowQuality
+    , 
+    /**
      * Signed distance from baseline in own spreads.
      */
     val `distance`: kotlin.Double?
@@ -1974,6 +2016,9 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeWindowQuality.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
         )
@@ -1986,6 +2031,9 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterDouble.allocationSize(value.`load`) +
             FfiConverterOptionalDouble.allocationSize(value.`hrBpm`) +
             FfiConverterOptionalDouble.allocationSize(value.`lnRmssd`) +
+            FfiConverterOptionalDouble.allocationSize(value.`rmssdMs`) +
+            FfiConverterUInt.allocationSize(value.`beats`) +
+            FfiConverterTypeWindowQuality.allocationSize(value.`quality`) +
             FfiConverterOptionalDouble.allocationSize(value.`distance`) +
             FfiConverterBoolean.allocationSize(value.`physical`) +
             FfiConverterBoolean.allocationSize(value.`learning`)
@@ -1998,9 +2046,231 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterDouble.write(value.`load`, buf)
             FfiConverterOptionalDouble.write(value.`hrBpm`, buf)
             FfiConverterOptionalDouble.write(value.`lnRmssd`, buf)
+            FfiConverterOptionalDouble.write(value.`rmssdMs`, buf)
+            FfiConverterUInt.write(value.`beats`, buf)
+            FfiConverterTypeWindowQuality.write(value.`quality`, buf)
             FfiConverterOptionalDouble.write(value.`distance`, buf)
             FfiConverterBoolean.write(value.`physical`, buf)
             FfiConverterBoolean.write(value.`learning`, buf)
+    }
+}
+
+
+
+/**
+ * One decoded 0x2A37 notification.
+ */
+data class HeartRateMeasurement (
+    /**
+     * Heart rate in beats per minute (uint8 or uint16 on the wire).
+     */
+    val `heartRateBpm`: kotlin.UShort
+    , 
+    val `sensorContact`: SensorContact
+    , 
+    /**
+     * Cumulative energy expended in kJ, when the strap sends it.
+     */
+    val `energyExpendedKj`: kotlin.UShort?
+    , 
+    /**
+     * RR intervals exactly as sent, in 1/1024 s.
+     */
+    val `rr1024`: List<kotlin.UShort>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<HeartRateMeasurement> {
+    override fun read(buf: ByteBuffer): HeartRateMeasurement {
+        return HeartRateMeasurement(
+            FfiConverterUShort.read(buf),
+            FfiConverterTypeSensorContact.read(buf),
+            FfiConverterOptionalUShort.read(buf),
+            FfiConverterSequenceUShort.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HeartRateMeasurement) = (
+            FfiConverterUShort.allocationSize(value.`heartRateBpm`) +
+            FfiConverterTypeSensorContact.allocationSize(value.`sensorContact`) +
+            FfiConverterOptionalUShort.allocationSize(value.`energyExpendedKj`) +
+            FfiConverterSequenceUShort.allocationSize(value.`rr1024`)
+    )
+
+    override fun write(value: HeartRateMeasurement, buf: ByteBuffer) {
+            FfiConverterUShort.write(value.`heartRateBpm`, buf)
+            FfiConverterTypeSensorContact.write(value.`sensorContact`, buf)
+            FfiConverterOptionalUShort.write(value.`energyExpendedKj`, buf)
+            FfiConverterSequenceUShort.write(value.`rr1024`, buf)
+    }
+}
+
+
+
+/**
+ * The summary figures kept in columns so the trend across shifts is one
+ * cheap query. `None` = not known. `beats`, `mean_hr_bpm` and
+ * `corrected_share` are filled from the stored beats when the caller leaves
+ * them `None`.
+ */
+data class KeyFigures (
+    /**
+     * Beats stored.
+     */
+    val `beats`: kotlin.Long?
+    , 
+    /**
+     * 60000 / mean RR of the stored beats.
+     */
+    val `meanHrBpm`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of beats the cleaner corrected.
+     */
+    val `correctedShare`: kotlin.Double?
+    , 
+    /**
+     * Length of the shift as the model measured it.
+     */
+    val `durationS`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of signal time `activated`.
+     */
+    val `activatedShare`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of signal time at baseline.
+     */
+    val `baselineShare`: kotlin.Double?
+    , 
+    val `returnsToBaseline`: kotlin.Long?
+    , 
+    val `returnsPerHour`: kotlin.Double?
+    , 
+    val `longestWithoutReturnS`: kotlin.Double?
+    , 
+    val `loadStart`: kotlin.Double?
+    , 
+    val `loadPeak`: kotlin.Double?
+    , 
+    val `loadEnd`: kotlin.Double?
+    , 
+    val `promptsOffered`: kotlin.Long?
+    , 
+    /**
+     * Prompts the person took (started a reset).
+     */
+    val `promptsTaken`: kotlin.Long?
+    , 
+    /**
+     * Resets done (whether prompted or not).
+     */
+    val `resets`: kotlin.Long?
+    , 
+    /**
+     * Activation episodes ([`crate::recovery`]; schema v4, `None` for
+     * shifts stored before).
+     */
+    val `activationEpisodes`: kotlin.Long?
+    , 
+    /**
+     * Median time from an episode's peak back to baseline, seconds.
+     */
+    val `medianRecoveryS`: kotlin.Double?
+    , 
+    /**
+     * Share (0..1) of episodes not back at baseline before the next one or
+     * the shift's end.
+     */
+    val `notRecoveredShare`: kotlin.Double?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKeyFigures: FfiConverterRustBuffer<KeyFigures> {
+    override fun read(buf: ByteBuffer): KeyFigures {
+        return KeyFigures(
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KeyFigures) = (
+            FfiConverterOptionalLong.allocationSize(value.`beats`) +
+            FfiConverterOptionalDouble.allocationSize(value.`meanHrBpm`) +
+            FfiConverterOptionalDouble.allocationSize(value.`correctedShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`durationS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`activatedShare`) +
+            FfiConverterOptionalDouble.allocationSize(value.`baselineShare`) +
+            FfiConverterOptionalLong.allocationSize(value.`returnsToBaseline`) +
+            FfiConverterOptionalDouble.allocationSize(value.`returnsPerHour`) +
+            FfiConverterOptionalDouble.allocationSize(value.`longestWithoutReturnS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadStart`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadPeak`) +
+            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
+            FfiConverterOptionalLong.allocationSize(value.`promptsOffered`) +
+            FfiConverterOptionalLong.allocationSize(value.`promptsTaken`) +
+            FfiConverterOptionalLong.allocationSize(value.`resets`) +
+            FfiConverterOptionalLong.allocationSize(value.`activationEpisodes`) +
+            FfiConverterOptionalDouble.allocationSize(value.`medianRecoveryS`) +
+            FfiConverterOptionalDouble.allocationSize(value.`notRecoveredShare`)
+    )
+
+    override fun write(value: KeyFigures, buf: ByteBuffer) {
+            FfiConverterOptionalLong.write(value.`beats`, buf)
+            FfiConverterOptionalDouble.write(value.`meanHrBpm`, buf)
+            FfiConverterOptionalDouble.write(value.`correctedShare`, buf)
+            FfiConverterOptionalDouble.write(value.`durationS`, buf)
+            FfiConverterOptionalDouble.write(value.`activatedShare`, buf)
+            FfiConverterOptionalDouble.write(value.`baselineShare`, buf)
+            FfiConverterOptionalLong.write(value.`returnsToBaseline`, buf)
+            FfiConverterOptionalDouble.write(value.`returnsPerHour`, buf)
+            FfiConverterOptionalDouble.write(value.`longestWithoutReturnS`, buf)
+            FfiConverterOptionalDouble.write(value.`loadStart`, buf)
+            FfiConverterOptionalDouble.write(value.`loadPeak`, buf)
+            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
+            FfiConverterOptionalLong.write(value.`promptsOffered`, buf)
+            FfiConverterOptionalLong.write(value.`promptsTaken`, buf)
+            FfiConverterOptionalLong.write(value.`resets`, buf)
+            FfiConverterOptionalLong.write(value.`activationEpisodes`, buf)
+            FfiConverterOptionalDouble.write(value.`medianRecoveryS`, buf)
+            FfiConverterOptionalDouble.write(value.`notRecoveredShare`, buf)
     }
 }
 
@@ -2316,7 +2586,7 @@ public object FfiConverterTypePrompt: FfiConverterRustBuffer<Prompt> {
 
 
 /**
- * Parameters of the prompt rule (defaults from model.md §7).
+ * Parameters of the prompt rule (defaults: docs/model.md §5).
  */
 data class PromptConfig (
     /**
@@ -2951,12 +3221,12 @@ data class ShiftConfig (
     val `prompt`: PromptConfig
     , 
     /**
-     * Gauge refresh period (model.md §3: about every 5 s).
+     * Gauge refresh period (docs/model.md §1: 5 s).
      */
     val `refreshMs`: kotlin.Long
     , 
     /**
-     * Trailing window for HR and lnRMSSD (model.md §3: 60 s).
+     * Trailing window for HR and lnRMSSD (docs/model.md §1: 60 s).
      */
     val `windowMs`: kotlin.Long
     , 
@@ -2977,12 +3247,12 @@ data class ShiftConfig (
     , 
     /**
      * Most corrected beats in a window that still drives decisions
-     * (model.md §2: 20 %).
+     * (docs/model.md §1: 20 %).
      */
     val `maxCorrectedShare`: kotlin.Double
     , 
     /**
-     * Seated check: settle, then measure (model.md §4: 1 min + 2 min).
+     * Seated check: settle, then measure (docs/model.md §2: 1 min + 2 min).
      */
     val `seatedSettleMs`: kotlin.Long
     , 
@@ -3262,6 +3532,71 @@ public object FfiConverterTypeShiftPoint: FfiConverterRustBuffer<ShiftPoint> {
 
 
 /**
+ * One shift as listed in the history (the shells get it as is).
+ */
+data class ShiftRecord (
+    val `id`: kotlin.Long
+    , 
+    val `startedMs`: kotlin.Long
+    , 
+    /**
+     * `None` while the shift is live or was interrupted (see
+     * [`Store::unfinished_shifts`]).
+     */
+    val `endedMs`: kotlin.Long?
+    , 
+    val `source`: ShiftSource
+    , 
+    val `label`: kotlin.String?
+    , 
+    val `key`: KeyFigures
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftRecord: FfiConverterRustBuffer<ShiftRecord> {
+    override fun read(buf: ByteBuffer): ShiftRecord {
+        return ShiftRecord(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterTypeShiftSource.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeKeyFigures.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ShiftRecord) = (
+            FfiConverterLong.allocationSize(value.`id`) +
+            FfiConverterLong.allocationSize(value.`startedMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`endedMs`) +
+            FfiConverterTypeShiftSource.allocationSize(value.`source`) +
+            FfiConverterOptionalString.allocationSize(value.`label`) +
+            FfiConverterTypeKeyFigures.allocationSize(value.`key`)
+    )
+
+    override fun write(value: ShiftRecord, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`id`, buf)
+            FfiConverterLong.write(value.`startedMs`, buf)
+            FfiConverterOptionalLong.write(value.`endedMs`, buf)
+            FfiConverterTypeShiftSource.write(value.`source`, buf)
+            FfiConverterOptionalString.write(value.`label`, buf)
+            FfiConverterTypeKeyFigures.write(value.`key`, buf)
+    }
+}
+
+
+
+/**
  * What a shift starts from: parameters and what the store kept.
  */
 data class ShiftSetup (
@@ -3332,7 +3667,7 @@ public object FfiConverterTypeShiftSetup: FfiConverterRustBuffer<ShiftSetup> {
 
 
 /**
- * Everything model.md §9 asks for.
+ * Everything docs/model.md §7 lists.
  */
 data class ShiftSummary (
     val `startMs`: kotlin.Long
@@ -4278,6 +4613,53 @@ public object FfiConverterTypePromptOutcome: FfiConverterRustBuffer<PromptOutcom
 
 
 /**
+ * Sensor-contact feature of the strap (flags bits 1-2).
+ */
+
+enum class SensorContact {
+    
+    /**
+     * The strap does not report skin contact.
+     */
+    UNSUPPORTED,
+    /**
+     * Supported, and the strap is not touching skin.
+     */
+    NOT_DETECTED,
+    /**
+     * Supported, and contact is detected.
+     */
+    DETECTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSensorContact: FfiConverterRustBuffer<SensorContact> {
+    override fun read(buf: ByteBuffer) = try {
+        SensorContact.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SensorContact) = 4UL
+
+    override fun write(value: SensorContact, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What the shift tells the shells.
  */
 sealed class ShiftEvent {
@@ -5075,6 +5457,232 @@ public object FfiConverterTypeShiftInput : FfiConverterRustBuffer<ShiftInput>{
 
 
 
+/**
+ * Where a shift's data came from.
+ */
+
+enum class ShiftSource {
+    
+    /**
+     * Recorded from a strap (`steady live`, the phone apps).
+     */
+    LIVE,
+    /**
+     * A recording replayed (`steady replay`).
+     */
+    REPLAY,
+    /**
+     * The bundled demo recording (`steady demo`).
+     */
+    DEMO,
+    /**
+     * A recording imported as a past shift (`steady import`).
+     */
+    IMPORT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeShiftSource: FfiConverterRustBuffer<ShiftSource> {
+    override fun read(buf: ByteBuffer) = try {
+        ShiftSource.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ShiftSource) = 4UL
+
+    override fun write(value: ShiftSource, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a shell can do about a store failure: the part of a [`StoreError`]
+ * the FFI carries (with its text for logs), so Kotlin and Swift branch on
+ * a kind, never on a message.
+ */
+
+enum class StoreErrorKind {
+    
+    /**
+     * The disk is full: ask the wearer to free some space (a live shift
+     * keeps its data in memory and retries).
+     */
+    FULL,
+    /**
+     * Another process holds the database: retried; if it lasts, another
+     * Steady is running.
+     */
+    BUSY,
+    /**
+     * Another process carries this shift on (it was resumed elsewhere).
+     */
+    TAKEN_OVER,
+    /**
+     * The file was written by a newer Steady: update the app.
+     */
+    TOO_NEW,
+    /**
+     * The file is not a Steady database (another app's, or not SQLite); it
+     * was left untouched: choose another file.
+     */
+    FOREIGN,
+    /**
+     * The file or some stored data is damaged (left untouched).
+     */
+    DAMAGED,
+    /**
+     * No such shift, or it has already ended.
+     */
+    NOT_FOUND,
+    /**
+     * The file could not be read or written (permissions, I/O).
+     */
+    IO,
+    /**
+     * Anything else (an unexpected SQLite or JSON error: a bug to report).
+     */
+    OTHER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStoreErrorKind: FfiConverterRustBuffer<StoreErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        StoreErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: StoreErrorKind) = 4UL
+
+    override fun write(value: StoreErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How usable the window behind a gauge refresh was: why there is (or is
+ * not) an lnRMSSD. Only [`WindowQuality::Good`] windows give an lnRMSSD
+ * and so drive decisions.
+ */
+
+enum class WindowQuality {
+    
+    /**
+     * Enough clean beats covering the window: HRV is usable.
+     */
+    GOOD,
+    /**
+     * More than [`ShiftConfig::max_corrected_share`] of the beats were
+     * corrected.
+     */
+    ARTIFACTS,
+    /**
+     * The RR values sit on a grid too coarse for RMSSD (an optical sensor).
+     */
+    COARSE_TIMING,
+    /**
+     * Too few beats, or beats covering too little of the window (dropouts).
+     */
+    GAPS,
+    /**
+     * Not enough beats yet and the window reaches back before the shift's
+     * start: the figures are provisional.
+     */
+    WARMING_UP,
+    /**
+     * Heart-rate samples but no beats: HR-only mode.
+     */
+    HR_ONLY,
+    /**
+     * No data for [`ShiftConfig::signal_timeout_ms`], or none in the window.
+     */
+    NO_SIGNAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWindowQuality: FfiConverterRustBuffer<WindowQuality> {
+    override fun read(buf: ByteBuffer) = try {
+        WindowQuality.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: WindowQuality) = 4UL
+
+    override fun write(value: WindowQuality, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?> {
+    override fun read(buf: ByteBuffer): kotlin.UShort? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUShort.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UShort?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUShort.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UShort?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUShort.write(value, buf)
+        }
+    }
+}
+
+
+
 
 /**
  * @suppress
@@ -5229,6 +5837,34 @@ public object FfiConverterOptionalTypeLoadCarry: FfiConverterRustBuffer<LoadCarr
         } else {
             buf.put(1)
             FfiConverterTypeLoadCarry.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
+    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
+        val len = buf.getInt()
+        return List<kotlin.UShort>(len) {
+            FfiConverterUShort.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.UShort>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterUShort.write(it, buf)
         }
     }
 }

@@ -36,30 +36,39 @@ import java.util.concurrent.atomic.AtomicBoolean
 import org.steady.core.Baseline
 import org.steady.core.FfiConverterTypeBaseline
 import org.steady.core.FfiConverterTypeGaugeUpdate
+import org.steady.core.FfiConverterTypeHeartRateMeasurement
 import org.steady.core.FfiConverterTypeMotion
 import org.steady.core.FfiConverterTypeResetProtocol
 import org.steady.core.FfiConverterTypeShiftArc
 import org.steady.core.FfiConverterTypeShiftConfig
 import org.steady.core.FfiConverterTypeShiftEvent
+import org.steady.core.FfiConverterTypeShiftRecord
 import org.steady.core.FfiConverterTypeShiftSetup
 import org.steady.core.FfiConverterTypeShiftSummary
+import org.steady.core.FfiConverterTypeStoreErrorKind
 import org.steady.core.GaugeUpdate
+import org.steady.core.HeartRateMeasurement
 import org.steady.core.Motion
 import org.steady.core.ResetProtocol
 import org.steady.core.ShiftArc
 import org.steady.core.ShiftConfig
 import org.steady.core.ShiftEvent
+import org.steady.core.ShiftRecord
 import org.steady.core.ShiftSetup
 import org.steady.core.ShiftSummary
+import org.steady.core.StoreErrorKind
 import org.steady.core.RustBuffer as RustBufferBaseline
 import org.steady.core.RustBuffer as RustBufferGaugeUpdate
+import org.steady.core.RustBuffer as RustBufferHeartRateMeasurement
 import org.steady.core.RustBuffer as RustBufferMotion
 import org.steady.core.RustBuffer as RustBufferResetProtocol
 import org.steady.core.RustBuffer as RustBufferShiftArc
 import org.steady.core.RustBuffer as RustBufferShiftConfig
 import org.steady.core.RustBuffer as RustBufferShiftEvent
+import org.steady.core.RustBuffer as RustBufferShiftRecord
 import org.steady.core.RustBuffer as RustBufferShiftSetup
 import org.steady.core.RustBuffer as RustBufferShiftSummary
+import org.steady.core.RustBuffer as RustBufferStoreErrorKind
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -875,7 +884,7 @@ internal object UniffiLib {
     external fun uniffi_steady_ffi_fn_func_direct_take_error(uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_steady_ffi_fn_func_decode_heart_rate_measurement(`packet`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
+    ): RustBufferHeartRateMeasurement.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_config(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferShiftConfig.ByValue
     external fun uniffi_steady_ffi_fn_func_default_shift_setup(uniffi_out_err: UniffiRustCallStatus, 
@@ -1007,22 +1016,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_func_direct_take_error() and 0xFFFF) != 58365) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 4644) {
+    if ((lib.uniffi_steady_ffi_checksum_func_decode_heart_rate_measurement() and 0xFFFF) != 15735) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55766) {
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_config() and 0xFFFF) != 55639) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 9586) {
+    if ((lib.uniffi_steady_ffi_checksum_func_default_shift_setup() and 0xFFFF) != 13844) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 60961) {
+    if ((lib.uniffi_steady_ffi_checksum_func_reset_protocols() and 0xFFFF) != 5282) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_direct_handle() and 0xFFFF) != 49182) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 63022) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_end() and 0xFFFF) != 16938) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest() and 0xFFFF) != 12) {
@@ -1031,10 +1040,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_heart_rate() and 0xFFFF) != 52615) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 54005) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_ingest_motion() and 0xFFFF) != 49322) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 41025) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_poll_events() and 0xFFFF) != 12545) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_set_listener() and 0xFFFF) != 50024) {
@@ -1046,7 +1055,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_start() and 0xFFFF) != 31237) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_summary() and 0xFFFF) != 11475) {
+    if ((lib.uniffi_steady_ffi_checksum_method_liveshift_summary() and 0xFFFF) != 40855) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_tick() and 0xFFFF) != 49618) {
@@ -1055,7 +1064,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_liveshift_user_action() and 0xFFFF) != 30385) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_shiftlistener_on_events() and 0xFFFF) != 5352) {
+    if ((lib.uniffi_steady_ffi_checksum_method_shiftlistener_on_events() and 0xFFFF) != 38656) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_delete_shift() and 0xFFFF) != 7553) {
@@ -1064,28 +1073,28 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_export() and 0xFFFF) != 26135) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_gauge_series() and 0xFFFF) != 32930) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_gauge_series() and 0xFFFF) != 49515) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_method_steadystore_resume_shift() and 0xFFFF) != 56359) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shift_arc() and 0xFFFF) != 60932) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shift_arc() and 0xFFFF) != 24588) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 48522) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_shifts() and 0xFFFF) != 52941) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 6883) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_start_shift() and 0xFFFF) != 54224) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 47065) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_summary() and 0xFFFF) != 44187) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 39246) {
+    if ((lib.uniffi_steady_ffi_checksum_method_steadystore_unfinished_shifts() and 0xFFFF) != 34506) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 50105) {
+    if ((lib.uniffi_steady_ffi_checksum_constructor_liveshift_new() and 0xFFFF) != 28250) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_steady_ffi_checksum_constructor_steadystore_open() and 0xFFFF) != 31099) {
@@ -1277,33 +1286,6 @@ private class AndroidSystemCleanable(
     private val cleanable: java.lang.ref.Cleaner.Cleanable,
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUShort: FfiConverter<UShort, Short> {
-    override fun lift(value: Short): UShort {
-        return value.toUShort()
-    }
-
-    fun lift(value: Int): UShort {
-        return value.toUShort()
-    }
-
-    override fun read(buf: ByteBuffer): UShort {
-        return lift(buf.getShort())
-    }
-
-    override fun lower(value: UShort): Short {
-        return value.toShort()
-    }
-
-    override fun allocationSize(value: UShort) = 2UL
-
-    override fun write(value: UShort, buf: ByteBuffer) {
-        buf.putShort(value.toShort())
-    }
 }
 
 /**
@@ -2475,7 +2457,7 @@ public interface SteadyStoreInterface {
     /**
      * Every shift, oldest first.
      */
-    fun `shifts`(): List<ShiftInfo>
+    fun `shifts`(): List<ShiftRecord>
     
     /**
      * Starts a live shift at `t_ms` that saves as it goes (at most 5 s of
@@ -2492,7 +2474,7 @@ public interface SteadyStoreInterface {
     /**
      * Shifts that were never ended (the app was killed): resume or close.
      */
-    fun `unfinishedShifts`(): List<ShiftInfo>
+    fun `unfinishedShifts`(): List<ShiftRecord>
     
     companion object
 }
@@ -2703,8 +2685,8 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
     /**
      * Every shift, oldest first.
      */
-    @Throws(SteadyException::class)override fun `shifts`(): List<ShiftInfo> {
-            return FfiConverterSequenceTypeShiftInfo.lift(
+    @Throws(SteadyException::class)override fun `shifts`(): List<ShiftRecord> {
+            return FfiConverterSequenceTypeShiftRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(SteadyException) { _status ->
     UniffiLib.uniffi_steady_ffi_fn_method_steadystore_shifts(
@@ -2759,8 +2741,8 @@ open class SteadyStore: Disposable, AutoCloseable, SteadyStoreInterface
     /**
      * Shifts that were never ended (the app was killed): resume or close.
      */
-    @Throws(SteadyException::class)override fun `unfinishedShifts`(): List<ShiftInfo> {
-            return FfiConverterSequenceTypeShiftInfo.lift(
+    @Throws(SteadyException::class)override fun `unfinishedShifts`(): List<ShiftRecord> {
+            return FfiConverterSequenceTypeShiftRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(SteadyException) { _status ->
     UniffiLib.uniffi_steady_ffi_fn_method_steadystore_unfinished_shifts(
@@ -2918,166 +2900,6 @@ public object FfiConverterTypeGaugeSnapshot: FfiConverterRustBuffer<GaugeSnapsho
 
 
 
-data class HeartRateMeasurement (
-    val `heartRateBpm`: kotlin.UShort
-    , 
-    val `sensorContact`: SensorContact
-    , 
-    val `energyExpendedKj`: kotlin.UShort?
-    , 
-    val `rr1024`: List<kotlin.UShort>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeHeartRateMeasurement: FfiConverterRustBuffer<HeartRateMeasurement> {
-    override fun read(buf: ByteBuffer): HeartRateMeasurement {
-        return HeartRateMeasurement(
-            FfiConverterUShort.read(buf),
-            FfiConverterTypeSensorContact.read(buf),
-            FfiConverterOptionalUShort.read(buf),
-            FfiConverterSequenceUShort.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: HeartRateMeasurement) = (
-            FfiConverterUShort.allocationSize(value.`heartRateBpm`) +
-            FfiConverterTypeSensorContact.allocationSize(value.`sensorContact`) +
-            FfiConverterOptionalUShort.allocationSize(value.`energyExpendedKj`) +
-            FfiConverterSequenceUShort.allocationSize(value.`rr1024`)
-    )
-
-    override fun write(value: HeartRateMeasurement, buf: ByteBuffer) {
-            FfiConverterUShort.write(value.`heartRateBpm`, buf)
-            FfiConverterTypeSensorContact.write(value.`sensorContact`, buf)
-            FfiConverterOptionalUShort.write(value.`energyExpendedKj`, buf)
-            FfiConverterSequenceUShort.write(value.`rr1024`, buf)
-    }
-}
-
-
-
-/**
- * One shift in the history.
- */
-data class ShiftInfo (
-    val `id`: kotlin.Long
-    , 
-    val `startedMs`: kotlin.Long
-    , 
-    /**
-     * `None` while live or interrupted (see `unfinishedShifts`).
-     */
-    val `endedMs`: kotlin.Long?
-    , 
-    /**
-     * "live", "replay", "demo" or "import".
-     */
-    val `source`: kotlin.String
-    , 
-    val `label`: kotlin.String?
-    , 
-    val `durationS`: kotlin.Double?
-    , 
-    val `activatedShare`: kotlin.Double?
-    , 
-    val `baselineShare`: kotlin.Double?
-    , 
-    val `returnsToBaseline`: kotlin.Long?
-    , 
-    val `loadPeak`: kotlin.Double?
-    , 
-    val `loadEnd`: kotlin.Double?
-    , 
-    val `promptsOffered`: kotlin.Long?
-    , 
-    val `resets`: kotlin.Long?
-    , 
-    val `beats`: kotlin.Long?
-    , 
-    val `meanHrBpm`: kotlin.Double?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeShiftInfo: FfiConverterRustBuffer<ShiftInfo> {
-    override fun read(buf: ByteBuffer): ShiftInfo {
-        return ShiftInfo(
-            FfiConverterLong.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ShiftInfo) = (
-            FfiConverterLong.allocationSize(value.`id`) +
-            FfiConverterLong.allocationSize(value.`startedMs`) +
-            FfiConverterOptionalLong.allocationSize(value.`endedMs`) +
-            FfiConverterString.allocationSize(value.`source`) +
-            FfiConverterOptionalString.allocationSize(value.`label`) +
-            FfiConverterOptionalDouble.allocationSize(value.`durationS`) +
-            FfiConverterOptionalDouble.allocationSize(value.`activatedShare`) +
-            FfiConverterOptionalDouble.allocationSize(value.`baselineShare`) +
-            FfiConverterOptionalLong.allocationSize(value.`returnsToBaseline`) +
-            FfiConverterOptionalDouble.allocationSize(value.`loadPeak`) +
-            FfiConverterOptionalDouble.allocationSize(value.`loadEnd`) +
-            FfiConverterOptionalLong.allocationSize(value.`promptsOffered`) +
-            FfiConverterOptionalLong.allocationSize(value.`resets`) +
-            FfiConverterOptionalLong.allocationSize(value.`beats`) +
-            FfiConverterOptionalDouble.allocationSize(value.`meanHrBpm`)
-    )
-
-    override fun write(value: ShiftInfo, buf: ByteBuffer) {
-            FfiConverterLong.write(value.`id`, buf)
-            FfiConverterLong.write(value.`startedMs`, buf)
-            FfiConverterOptionalLong.write(value.`endedMs`, buf)
-            FfiConverterString.write(value.`source`, buf)
-            FfiConverterOptionalString.write(value.`label`, buf)
-            FfiConverterOptionalDouble.write(value.`durationS`, buf)
-            FfiConverterOptionalDouble.write(value.`activatedShare`, buf)
-            FfiConverterOptionalDouble.write(value.`baselineShare`, buf)
-            FfiConverterOptionalLong.write(value.`returnsToBaseline`, buf)
-            FfiConverterOptionalDouble.write(value.`loadPeak`, buf)
-            FfiConverterOptionalDouble.write(value.`loadEnd`, buf)
-            FfiConverterOptionalLong.write(value.`promptsOffered`, buf)
-            FfiConverterOptionalLong.write(value.`resets`, buf)
-            FfiConverterOptionalLong.write(value.`beats`, buf)
-            FfiConverterOptionalDouble.write(value.`meanHrBpm`, buf)
-    }
-}
-
-
-
 /**
  * Export formats of one shift.
  */
@@ -3126,41 +2948,6 @@ public object FfiConverterTypeExportFormat: FfiConverterRustBuffer<ExportFormat>
 
 
 
-enum class SensorContact {
-    
-    UNSUPPORTED,
-    NOT_DETECTED,
-    DETECTED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSensorContact: FfiConverterRustBuffer<SensorContact> {
-    override fun read(buf: ByteBuffer) = try {
-        SensorContact.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: SensorContact) = 4UL
-
-    override fun write(value: SensorContact, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-
 
 /**
  * Why a call into the core failed. Each variant carries a human-readable
@@ -3194,14 +2981,17 @@ sealed class SteadyException: kotlin.Exception() {
     }
     
     /**
-     * The on-device store failed (disk full, corrupt file, wrong schema).
+     * The on-device store failed; `kind` says what the shell can do about
+     * it ("free some space", "update the app", "choose another file").
      */
     class Store(
+        
+        val `kind`: StoreErrorKind, 
         
         val `reason`: kotlin.String
         ) : SteadyException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "kind=${ `kind` }, reason=${ `reason` }"
     }
     
     /**
@@ -3253,6 +3043,7 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
                 FfiConverterString.read(buf),
                 )
             3 -> SteadyException.Store(
+                FfiConverterTypeStoreErrorKind.read(buf),
                 FfiConverterString.read(buf),
                 )
             4 -> SteadyException.Export(
@@ -3280,6 +3071,7 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
             is SteadyException.Store -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterTypeStoreErrorKind.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
             is SteadyException.Export -> (
@@ -3309,6 +3101,7 @@ public object FfiConverterTypeSteadyError : FfiConverterRustBuffer<SteadyExcepti
             }
             is SteadyException.Store -> {
                 buf.putInt(3)
+                FfiConverterTypeStoreErrorKind.write(value.`kind`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -3544,38 +3337,6 @@ public object FfiConverterTypeUserAction : FfiConverterRustBuffer<UserAction>{
 /**
  * @suppress
  */
-public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?> {
-    override fun read(buf: ByteBuffer): kotlin.UShort? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterUShort.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.UShort?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterUShort.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.UShort?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterUShort.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -3598,38 +3359,6 @@ public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
         } else {
             buf.put(1)
             FfiConverterLong.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
-    override fun read(buf: ByteBuffer): kotlin.Double? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterDouble.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Double?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterDouble.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterDouble.write(value, buf)
         }
     }
 }
@@ -3768,34 +3497,6 @@ public object FfiConverterOptionalTypeShiftSummary: FfiConverterRustBuffer<Shift
 /**
  * @suppress
  */
-public object FfiConverterSequenceUShort: FfiConverterRustBuffer<List<kotlin.UShort>> {
-    override fun read(buf: ByteBuffer): List<kotlin.UShort> {
-        val len = buf.getInt()
-        return List<kotlin.UShort>(len) {
-            FfiConverterUShort.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<kotlin.UShort>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterUShort.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<kotlin.UShort>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterUShort.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeGaugeUpdate: FfiConverterRustBuffer<List<GaugeUpdate>> {
     override fun read(buf: ByteBuffer): List<GaugeUpdate> {
         val len = buf.getInt()
@@ -3852,24 +3553,24 @@ public object FfiConverterSequenceTypeResetProtocol: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeShiftInfo: FfiConverterRustBuffer<List<ShiftInfo>> {
-    override fun read(buf: ByteBuffer): List<ShiftInfo> {
+public object FfiConverterSequenceTypeShiftRecord: FfiConverterRustBuffer<List<ShiftRecord>> {
+    override fun read(buf: ByteBuffer): List<ShiftRecord> {
         val len = buf.getInt()
-        return List<ShiftInfo>(len) {
-            FfiConverterTypeShiftInfo.read(buf)
+        return List<ShiftRecord>(len) {
+            FfiConverterTypeShiftRecord.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<ShiftInfo>): ULong {
+    override fun allocationSize(value: List<ShiftRecord>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeShiftInfo.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeShiftRecord.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<ShiftInfo>, buf: ByteBuffer) {
+    override fun write(value: List<ShiftRecord>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeShiftInfo.write(it, buf)
+            FfiConverterTypeShiftRecord.write(it, buf)
         }
     }
 }
@@ -3901,6 +3602,12 @@ public object FfiConverterSequenceTypeShiftEvent: FfiConverterRustBuffer<List<Sh
         }
     }
 }
+
+
+
+
+
+
 
 
 

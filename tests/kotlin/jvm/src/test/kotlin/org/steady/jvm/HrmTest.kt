@@ -4,10 +4,10 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import org.steady.core.SensorContact
 import org.steady.core.ShiftEvent
 import org.steady.direct.DirectIngest
 import org.steady.ffi.LiveShift
-import org.steady.ffi.SensorContact
 import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
 import org.steady.ffi.decodeHeartRateMeasurement

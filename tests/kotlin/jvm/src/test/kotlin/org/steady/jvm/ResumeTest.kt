@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
+import org.steady.core.StoreErrorKind
 import org.steady.ffi.SteadyException
 import org.steady.ffi.SteadyStore
 import org.steady.ffi.defaultShiftConfig
@@ -38,7 +39,7 @@ class ResumeTest {
             }
             assertTrue(store.unfinishedShifts().isEmpty())
             val info = store.shifts().single()
-            assertTrue(info.beats!! > 550, "beats before and after the restart: ${info.beats}")
+            assertTrue(info.key.beats!! > 550, "beats before and after the restart: ${info.key.beats}")
             assertThrows<SteadyException.InvalidState> { store.resumeShift(id) }
         }
     }
@@ -48,6 +49,7 @@ class ResumeTest {
         val f = dir.resolve("notes.db")
         Files.writeString(f, "not a database, just someone's notes")
         val e = assertThrows<SteadyException.Store> { SteadyStore.open(f.toString()) }
+        assertEquals(StoreErrorKind.FOREIGN, e.kind)
         assertTrue(e.reason.isNotBlank())
         assertEquals("not a database, just someone's notes", Files.readString(f))
     }

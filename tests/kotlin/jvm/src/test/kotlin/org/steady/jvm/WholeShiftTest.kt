@@ -96,8 +96,8 @@ class WholeShiftTest {
             val listed = store.shifts().single()
             assertEquals(id, listed.id)
             assertEquals(summary.endMs, listed.endedMs)
-            assertEquals(1L, listed.promptsOffered)
-            assertTrue(listed.beats!! > 900, "beats stored: ${listed.beats}")
+            assertEquals(1L, listed.key.promptsOffered)
+            assertTrue(listed.key.beats!! > 900, "beats stored: ${listed.key.beats}")
             assertEquals(summary, store.summary(id))
             assertTrue(store.unfinishedShifts().isEmpty())
             for ((format, name) in listOf(ExportFormat.BEATS_CSV to "beats.csv", ExportFormat.JSON to "shift.json", ExportFormat.KUBIOS to "rr.txt")) {

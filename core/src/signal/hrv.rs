@@ -40,7 +40,7 @@ pub struct HrvMetrics {
     pub corrected_share: f64,
 }
 
-/// Default window length: 60 s (Esco & Flatt 2014, model.md §3).
+/// Default window length: 60 s (Esco & Flatt 2014, docs/model.md §1).
 pub const DEFAULT_WINDOW_MS: Millis = 60_000;
 
 /// Running sums are rebuilt from the buffer this often (beats).

@@ -1,4 +1,4 @@
-//! The end-of-shift summary (model.md §9) and its running tally.
+//! The end-of-shift summary (docs/model.md §7) and its running tally.
 //!
 //! What a person (and the store) gets when a shift ends: time at baseline /
 //! elevated / activated / physically active / recovering / without signal,
@@ -179,7 +179,7 @@ pub fn trend(this: &ShiftDigest, previous: &[ShiftDigest]) -> Trend {
     }
 }
 
-/// Everything model.md §9 asks for.
+/// Everything docs/model.md §7 lists.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ShiftSummary {

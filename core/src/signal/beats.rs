@@ -80,7 +80,7 @@ pub struct TimedRr {
 /// is at least 300 ms, far above this.
 pub const CONTIGUITY_TOLERANCE_MS: f64 = 50.0;
 
-/// Parameters of the cleaner. Defaults are the published ones (model.md §2).
+/// Parameters of the cleaner. Defaults are the published ones (docs/formats.md, Beat cleaning).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CleanerConfig {
     /// Shortest physiological RR (ms); 300 ms = 200 bpm.

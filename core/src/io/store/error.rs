@@ -7,6 +7,7 @@ use std::path::PathBuf;
 /// not ours (`NotSqlite`, `Foreign`, `Corrupt`, `TooNew`) are raised before
 /// anything is written to it: the file is left exactly as it was.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     #[error("{path} is not a SQLite database; it was left untouched")]
     NotSqlite { path: PathBuf },
@@ -78,7 +79,54 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// What a shell can do about a store failure: the part of a [`StoreError`]
+/// the FFI carries (with its text for logs), so Kotlin and Swift branch on
+/// a kind, never on a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The disk is full: ask the wearer to free some space (a live shift
+    /// keeps its data in memory and retries).
+    Full,
+    /// Another process holds the database: retried; if it lasts, another
+    /// Steady is running.
+    Busy,
+    /// Another process carries this shift on (it was resumed elsewhere).
+    TakenOver,
+    /// The file was written by a newer Steady: update the app.
+    TooNew,
+    /// The file is not a Steady database (another app's, or not SQLite); it
+    /// was left untouched: choose another file.
+    Foreign,
+    /// The file or some stored data is damaged (left untouched).
+    Damaged,
+    /// No such shift, or it has already ended.
+    NotFound,
+    /// The file could not be read or written (permissions, I/O).
+    Io,
+    /// Anything else (an unexpected SQLite or JSON error: a bug to report).
+    Other,
+}
+
 impl StoreError {
+    /// What a shell can do about it (see [`StoreErrorKind`]).
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            StoreError::NotSqlite { .. } | StoreError::Foreign { .. } => StoreErrorKind::Foreign,
+            StoreError::Corrupt { .. } | StoreError::CorruptBlock { .. } => StoreErrorKind::Damaged,
+            StoreError::TooNew { .. } => StoreErrorKind::TooNew,
+            StoreError::Full => StoreErrorKind::Full,
+            StoreError::Busy => StoreErrorKind::Busy,
+            StoreError::TakenOver(_) => StoreErrorKind::TakenOver,
+            StoreError::NoSuchShift(_) | StoreError::ShiftEnded(_) => StoreErrorKind::NotFound,
+            StoreError::Io(_) | StoreError::NotWritable { .. } => StoreErrorKind::Io,
+            StoreError::InvalidBeat(_) | StoreError::Json(_) | StoreError::Sqlite(_) => {
+                StoreErrorKind::Other
+            }
+        }
+    }
+
     /// True when retrying later may succeed (full disk, busy database): a
     /// writer keeps its data for these.
     pub fn is_transient(&self) -> bool {

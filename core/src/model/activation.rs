@@ -12,7 +12,7 @@
 //! ```
 //! `d` is signed: negative means calmer than baseline. On an HR-only strap,
 //! or when the window's HRV is of low quality (more than 20 % corrected beats,
-//! model.md §2), `d = z_HR`. The logistic map keeps the gauge strictly
+//! docs/model.md §1), `d = z_HR`. The logistic map keeps the gauge strictly
 //! monotonic in `d` (no flat zero region), with `d = 0 -> ~3`,
 //! `d = 1.5 -> ~30`, `d = d_mid = 2 -> 50`, `d = 3 -> ~84`.
 //!
@@ -29,7 +29,7 @@
 //!   hold scored the passive recovery after 30 min of cycling as stress
 //!   (`tests/model_real.rs` checks it no longer does).
 //! - otherwise from `d`: `baseline` if `d < baseline_band_spreads` (1.0);
-//!   `activated` if `d >= activated_spreads` (1.5, model.md §7);
+//!   `activated` if `d >= activated_spreads` (1.5, docs/model.md §3);
 //!   in between `recovering` when coming down from `activated`, else
 //!   `elevated`.
 //!
@@ -37,11 +37,11 @@
 //! around 0 with a standard deviation of about 0.7 (the mean of two unit
 //! z-scores), so a 0.5 band would call a calm person "elevated" about a
 //! quarter of the time (P(N(0, 0.7) > 0.5) = 0.24). The load still
-//! discharges only within 0.5 ([`crate::load`], model.md §6).
+//! discharges only within 0.5 ([`crate::load`], docs/model.md §4).
 use crate::Millis;
 use crate::baseline::Baseline;
 
-/// Parameters of the gauge and its states (defaults from model.md §5, §7).
+/// Parameters of the gauge and its states (defaults: docs/model.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ActivationConfig {
@@ -55,10 +55,10 @@ pub struct ActivationConfig {
     pub gauge_slope_spreads: f64,
     /// Below this `d`, the state is `baseline`.
     pub baseline_band_spreads: f64,
-    /// At or above this `d`, the person is "activated" (model.md §7: 1.5).
+    /// At or above this `d`, the person is "activated" (docs/model.md §3: 1.5).
     pub activated_spreads: f64,
     /// Fraction of heart-rate reserve above rest that counts as physical
-    /// (model.md §5: 0.2).
+    /// (docs/model.md §3: 0.2).
     pub physical_hrr_fraction: f64,
     /// Maximal heart rate (bpm). Default 185 = Tanaka et al. 2001,
     /// `208 - 0.7 x age` at 33 years; set it from the person's age.

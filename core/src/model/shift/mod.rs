@@ -29,7 +29,7 @@
 //! 1. HR and lnRMSSD over `(T - 4 s - 60 s, T - 4 s]`: HR from beats (>= 5 beats) or
 //!    else from heart-rate samples; lnRMSSD only with >= `min_hrv_beats`
 //!    beats covering >= `min_hrv_coverage` of the window and at most 20 %
-//!    corrected beats (model.md §2-§3). No data for `signal_timeout_ms` ->
+//!    corrected beats (docs/model.md §1). No data for `signal_timeout_ms` ->
 //!    `no_signal`.
 //! 2. Once a minute, a still minute (nothing physical during it) becomes a
 //!    [`BaselineSample`]; the baseline is re-resolved
@@ -37,23 +37,33 @@
 //! 3. [`ActivationTracker::update`] -> gauge and state; [`Load::update`];
 //!    [`PromptPolicy::observe`]; the summary tally.
 //! 4. A finished reset is scored once its 60 s "after" window is complete.
+//! 5. Data no window will look at again is forgotten.
+//!
+//! Each step is one method of [`Shift`] (`check_signal`,
+//! `collect_baseline_evidence`, `update_gauge`, `score_finished_reset`,
+//! `forget_old_data`); the window's statistics are in `window.rs`, the
+//! FFI-facing types in `types.rs`.
+mod types;
+mod window;
+
+pub use types::{
+    GaugeUpdate, IgnoredReason, Outcome, Refusal, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup,
+    WindowQuality,
+};
+
 use std::collections::VecDeque;
 
 use crate::Millis;
-use crate::activation::{
-    Activation, ActivationConfig, ActivationState, ActivationTracker, Motion, Reading,
-};
-use crate::baseline::{
-    self, Baseline, BaselineConfig, BaselineHistory, BaselineSample, CalmestStretch,
-};
-use crate::beats::{Beat, BeatCleaner, RrTimeline};
+use crate::activation::{Activation, ActivationTracker, Motion, Reading};
+use crate::baseline::{self, Baseline, BaselineSample, CalmestStretch};
+use crate::beats::{Beat, BeatCleaner, HrSample, RrTimeline, TimedRr};
 use crate::hrm::{self, SensorContact};
-use crate::hrv;
-use crate::load::{Load, LoadConfig};
-use crate::offshift::LoadCarry;
-use crate::prompt::{Prompt, PromptConfig, PromptPolicy};
-use crate::reset::{EFFECT_WINDOW_MS, ResetEffect, WindowSummary, score_effect};
-use crate::summary::{PromptOutcome, ShiftDigest, ShiftSummary, Tally};
+use crate::load::Load;
+use crate::prompt::PromptPolicy;
+use crate::reset::{EFFECT_WINDOW_MS, WindowSummary, score_effect};
+use crate::robust::StatsScratch;
+use crate::summary::{PromptOutcome, ShiftSummary, Tally};
+use window::WindowStats;
 
 /// Inputs whose time is further than this from 0 (about 35 000 years of
 /// unix milliseconds) are refused: no clock says that, and arithmetic on
@@ -75,302 +85,6 @@ pub const SETTLE_MS: Millis = 4_000;
 /// Grace after a reset's "after" window for late beats before scoring (at
 /// least [`SETTLE_MS`]).
 const EFFECT_GRACE_MS: Millis = 5_000;
-/// Beats needed in a window for an HR from beats.
-const MIN_HR_BEATS: usize = 5;
-/// HR samples needed in a window for an HR from samples.
-const MIN_HR_SAMPLES: usize = 3;
-
-/// All parameters of a shift (each part documented in its module).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct ShiftConfig {
-    pub baseline: BaselineConfig,
-    pub activation: ActivationConfig,
-    pub load: LoadConfig,
-    pub prompt: PromptConfig,
-    /// Gauge refresh period (model.md §3: about every 5 s).
-    pub refresh_ms: Millis,
-    /// Trailing window for HR and lnRMSSD (model.md §3: 60 s).
-    pub window_ms: Millis,
-    /// No beat or HR sample for this long -> `no_signal`.
-    pub signal_timeout_ms: Millis,
-    /// Fewest beats in the window for an lnRMSSD.
-    pub min_hrv_beats: u32,
-    /// Least share of the window covered by the beats' RR for an lnRMSSD.
-    pub min_hrv_coverage: f64,
-    /// Most corrected beats in a window that still drives decisions
-    /// (model.md §2: 20 %).
-    pub max_corrected_share: f64,
-    /// Seated check: settle, then measure (model.md §4: 1 min + 2 min).
-    pub seated_settle_ms: Millis,
-    pub seated_measure_ms: Millis,
-}
-
-impl Default for ShiftConfig {
-    fn default() -> Self {
-        Self {
-            baseline: BaselineConfig::default(),
-            activation: ActivationConfig::default(),
-            load: LoadConfig::default(),
-            prompt: PromptConfig::default(),
-            refresh_ms: 5_000,
-            window_ms: 60_000,
-            signal_timeout_ms: 10_000,
-            min_hrv_beats: 20,
-            min_hrv_coverage: 0.8,
-            max_corrected_share: 0.2,
-            seated_settle_ms: 60_000,
-            seated_measure_ms: 120_000,
-        }
-    }
-}
-
-/// One day in ms: the longest any duration parameter may be.
-const DAY_MS: Millis = 86_400_000;
-
-impl ShiftConfig {
-    /// The configuration with every duration brought into a range where
-    /// the arithmetic is safe and the model meaningful (documented recovery
-    /// for a nonsense configuration from a shell): refresh 1-60 s, window
-    /// 10 s-10 min, signal timeout 1 s-10 min, every other duration 0-1 day.
-    pub fn sanitized(mut self) -> Self {
-        let day = |v: Millis| v.clamp(0, DAY_MS);
-        self.refresh_ms = self.refresh_ms.clamp(1_000, 60_000);
-        self.window_ms = self.window_ms.clamp(10_000, 600_000);
-        self.signal_timeout_ms = self.signal_timeout_ms.clamp(1_000, 600_000);
-        self.seated_settle_ms = day(self.seated_settle_ms);
-        self.seated_measure_ms = day(self.seated_measure_ms);
-        let a = &mut self.activation;
-        a.motion_stale_ms = day(a.motion_stale_ms);
-        a.physical_hold_ms = day(a.physical_hold_ms);
-        a.max_physical_hold_ms = day(a.max_physical_hold_ms);
-        self.load.max_step_ms = day(self.load.max_step_ms);
-        let p = &mut self.prompt;
-        p.min_sustained_ms = day(p.min_sustained_ms);
-        p.min_gap_ms = day(p.min_gap_ms);
-        p.default_snooze_ms = day(p.default_snooze_ms);
-        self
-    }
-}
-
-/// What a shift starts from: parameters and what the store kept.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct ShiftSetup {
-    pub config: ShiftConfig,
-    /// Still minutes of earlier shifts (the personal baseline).
-    pub history: BaselineHistory,
-    /// Digests of earlier shifts, oldest first (for the trend).
-    pub previous: Vec<ShiftDigest>,
-    /// Load carried over from the previous shift (0 for a fresh start).
-    pub load_start: f64,
-    /// How `load_start` was derived from the previous shift
-    /// ([`crate::offshift::carry`]); `None` for a first shift or a start
-    /// set by hand.
-    #[serde(default)]
-    pub carry: Option<LoadCarry>,
-}
-
-/// Something that happened, with its time.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ShiftInput {
-    /// Start the shift (any data input before it starts the shift at its time).
-    Start {
-        t_ms: Millis,
-    },
-    /// One 0x2A37 Heart Rate Measurement notification as received, stamped
-    /// with its arrival time: decoded, RR timed from the arrival clock and
-    /// cleaned inside the shift.
-    Packet {
-        t_ms: Millis,
-        bytes: Vec<u8>,
-    },
-    /// One raw RR interval (ms) ending at `t_ms` (files): cleaned inside.
-    Rr {
-        t_ms: Millis,
-        rr_ms: f64,
-    },
-    /// One beat that is already clean (bypasses the cleaner).
-    Beat {
-        t_ms: Millis,
-        rr_ms: f64,
-        corrected: bool,
-    },
-    /// A heart rate without RR (HR-only strap, E4 HR.csv), bpm.
-    HeartRate {
-        t_ms: Millis,
-        bpm: f64,
-    },
-    Motion {
-        motion: Motion,
-    },
-    /// Time passes with no data.
-    Tick {
-        t_ms: Millis,
-    },
-    /// Begin a seated check (settle, then measure).
-    SeatedCheck {
-        t_ms: Millis,
-    },
-    /// Quiet mode ("on a call") on or off.
-    Quiet {
-        t_ms: Millis,
-        on: bool,
-    },
-    /// Snooze prompts for `minutes` (0 = the configured default).
-    Snooze {
-        t_ms: Millis,
-        minutes: u32,
-    },
-    /// Prompts on or off for this shift (off switch).
-    PromptsEnabled {
-        t_ms: Millis,
-        on: bool,
-    },
-    /// The person dismissed the offered reset.
-    PromptDismissed {
-        t_ms: Millis,
-    },
-    ResetStarted {
-        t_ms: Millis,
-        protocol_id: String,
-    },
-    ResetFinished {
-        t_ms: Millis,
-    },
-    /// A started reset was abandoned: it is not scored.
-    ResetAbandoned {
-        t_ms: Millis,
-    },
-    End {
-        t_ms: Millis,
-    },
-}
-
-impl ShiftInput {
-    /// The input's time.
-    pub fn t_ms(&self) -> Millis {
-        match self {
-            ShiftInput::Motion { motion } => motion.t_ms(),
-            ShiftInput::Start { t_ms }
-            | ShiftInput::Beat { t_ms, .. }
-            | ShiftInput::Packet { t_ms, .. }
-            | ShiftInput::Rr { t_ms, .. }
-            | ShiftInput::HeartRate { t_ms, .. }
-            | ShiftInput::Tick { t_ms }
-            | ShiftInput::SeatedCheck { t_ms }
-            | ShiftInput::Quiet { t_ms, .. }
-            | ShiftInput::Snooze { t_ms, .. }
-            | ShiftInput::PromptsEnabled { t_ms, .. }
-            | ShiftInput::PromptDismissed { t_ms }
-            | ShiftInput::ResetStarted { t_ms, .. }
-            | ShiftInput::ResetFinished { t_ms }
-            | ShiftInput::ResetAbandoned { t_ms }
-            | ShiftInput::End { t_ms } => *t_ms,
-        }
-    }
-
-    /// The input for one cleaned beat.
-    pub fn beat(b: &Beat) -> Self {
-        ShiftInput::Beat {
-            t_ms: b.t_ms,
-            rr_ms: b.rr_ms,
-            corrected: b.corrected,
-        }
-    }
-}
-
-/// Why an input was ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum IgnoredReason {
-    /// Its time is before the latest input's (or beat's) time.
-    TimeWentBack,
-    /// A beat older than the window.
-    StaleBeat,
-    /// NaN, infinite or out-of-range value.
-    InvalidValue,
-    /// A packet that does not decode as 0x2A37.
-    BadPacket,
-    /// The shift has ended.
-    AfterEnd,
-    /// Nothing to act on (e.g. reset finished without a start).
-    NotApplicable,
-}
-
-/// One gauge refresh, as the shells render it.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-pub struct GaugeUpdate {
-    pub t_ms: Millis,
-    /// 0-100, `None` without signal.
-    pub gauge: Option<f64>,
-    pub state: ActivationState,
-    /// Unrecovered load, spread-minutes.
-    pub load: f64,
-    pub hr_bpm: Option<f64>,
-    pub ln_rmssd: Option<f64>,
-    /// Signed distance from baseline in own spreads.
-    pub distance: Option<f64>,
-    pub physical: bool,
-    /// True while the baseline is still being learned.
-    pub learning: bool,
-}
-
-/// What the shift tells the shells.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(tag = "type", rename_all = "snake_case")]
-// `Ended` carries the summary once per shift; boxing it would not pass
-// through UniFFI, and the size of the other events does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum ShiftEvent {
-    Started {
-        t_ms: Millis,
-        baseline: Baseline,
-    },
-    Gauge {
-        update: GaugeUpdate,
-    },
-    StateChanged {
-        t_ms: Millis,
-        from: ActivationState,
-        to: ActivationState,
-    },
-    BaselineChanged {
-        t_ms: Millis,
-        baseline: Baseline,
-    },
-    PromptOffered {
-        prompt: Prompt,
-    },
-    ResetScored {
-        effect: ResetEffect,
-    },
-    SignalLost {
-        t_ms: Millis,
-    },
-    SignalRestored {
-        t_ms: Millis,
-        gap_ms: Millis,
-    },
-    InputIgnored {
-        t_ms: Millis,
-        reason: IgnoredReason,
-    },
-    Ended {
-        summary: ShiftSummary,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-struct HrSample {
-    t_ms: Millis,
-    bpm: f64,
-}
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct ResetInProgress {
@@ -404,11 +118,19 @@ pub struct Shift {
     cleaner: BeatCleaner,
     #[serde(skip)]
     timeline: RrTimeline,
-    /// The beats the last [`Shift::handle`] accepted (see
-    /// [`Shift::last_beats`]); cleared at each call, so it stays a few
-    /// beats long and, once warm, never reallocates.
+    /// What the last [`Shift::handle`] did; cleared at each call, so its
+    /// buffers stay a few items long and, once warm, never reallocate.
     #[serde(skip)]
-    accepted: Vec<Beat>,
+    out: Outcome,
+    /// Scratch for the beats of one window (reused, see `out`).
+    #[serde(skip)]
+    window_beats: Vec<Beat>,
+    /// Scratch for the RR intervals of one packet (reused, see `out`).
+    #[serde(skip)]
+    packet_rr: Vec<TimedRr>,
+    /// Scratch for the baseline's robust statistics (reused, see `out`).
+    #[serde(skip)]
+    stats: StatsScratch,
     beats: VecDeque<Beat>,
     hr_samples: VecDeque<HrSample>,
     last_beat_ms: Option<Millis>,
@@ -433,54 +155,32 @@ pub struct Shift {
     summary: Option<ShiftSummary>,
 }
 
-/// RR grids too coarse for RMSSD (ms): 64 Hz (15.625 ms, the Empatica E4's
-/// optical IBI), 50 Hz, 32 Hz. The Task Force (1996) asks for 250-500 Hz
-/// R-peak timing; at 64 Hz the quantisation alone adds about 13 ms of RMS
-/// noise to every successive difference (sqrt(2) x 15.625 / sqrt(12)), a
-/// third of a typical RMSSD. Finer grids (128 Hz Holters, 1/1024 s straps)
-/// pass.
-const COARSE_RR_GRIDS_MS: [f64; 3] = [15.625, 20.0, 31.25];
+/// Still minutes reserved up front: one a minute for a day.
+const STILL_MINUTES_RESERVED: usize = 24 * 60;
 
-/// Share of a window's beats that must sit on one coarse grid to call it
-/// coarse (corrected beats, averages of two, may fall off the grid).
-const COARSE_SHARE: f64 = 0.9;
-
-/// True when the window's RR values sit on a grid too coarse for RMSSD.
-fn coarse_rr(beats: &[Beat]) -> bool {
-    if beats.is_empty() {
-        return false;
-    }
-    COARSE_RR_GRIDS_MS.iter().any(|q| {
-        let on = beats
-            .iter()
-            .filter(|b| {
-                let k = b.rr_ms / q;
-                (k - k.round()).abs() < 1e-6
-            })
-            .count();
-        on as f64 >= COARSE_SHARE * beats.len() as f64
-    })
-}
-
-/// The pure transition: `(state, input) -> (state, events)`.
-pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Vec<ShiftEvent>) {
-    let events = shift.handle(input);
-    (shift, events)
-}
-
-/// Statistics of one window of data.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct WindowStats {
-    hr_bpm: Option<f64>,
-    ln_rmssd: Option<f64>,
+/// The pure transition: `(state, input) -> (state, outcome)`.
+pub fn step(mut shift: Shift, input: &ShiftInput) -> (Shift, Outcome) {
+    let outcome = shift.handle(input).clone();
+    (shift, outcome)
 }
 
 impl Shift {
     /// A shift that has not started yet.
     /// The configuration is sanitized first ([`ShiftConfig::sanitized`]).
+    /// The history's samples are put in time order (the baseline reads the
+    /// recent ones as one slice).
     pub fn new(mut setup: ShiftSetup) -> Self {
         setup.config = setup.config.sanitized();
-        let baseline = baseline::resolve(&setup.history, None, None, 0, &setup.config.baseline);
+        setup.history.samples.sort_by_key(|s| s.t_ms);
+        let mut stats = StatsScratch::default();
+        let baseline = baseline::resolve(
+            &setup.history,
+            None,
+            None,
+            0,
+            &setup.config.baseline,
+            &mut stats,
+        );
         let load = Load::starting_at(setup.load_start);
         Self {
             setup,
@@ -490,7 +190,10 @@ impl Shift {
             next_refresh_ms: 0,
             cleaner: BeatCleaner::default(),
             timeline: RrTimeline::default(),
-            accepted: Vec::new(),
+            out: Outcome::default(),
+            window_beats: Vec::new(),
+            packet_rr: Vec::new(),
+            stats,
             beats: VecDeque::new(),
             hr_samples: VecDeque::new(),
             last_beat_ms: None,
@@ -498,7 +201,9 @@ impl Shift {
             signal: false,
             motion: None,
             baseline,
-            still_minutes: Vec::new(),
+            // A day of still minutes, so a shift never grows it in the live
+            // path (it gains one a minute).
+            still_minutes: Vec::with_capacity(STILL_MINUTES_RESERVED),
             calmest: CalmestStretch::default(),
             seated_start_ms: None,
             seated_samples: Vec::new(),
@@ -538,45 +243,37 @@ impl Shift {
         self.phase == Phase::Ended
     }
 
-    /// The cleaned beats the last [`Shift::handle`] call accepted, in time
-    /// order: what the model computes with, and so what a store keeps
-    /// (WHY: one cleaner, inside the model; a second one beside it for
-    /// storage could disagree with what the gauge saw). A packet or an RR
-    /// interval may release zero, one or two beats (the cleaner holds one
-    /// back to judge it against the next); `End` releases the held one.
-    /// Beats the model refuses (stale, time going back) are not listed.
-    pub fn last_beats(&self) -> &[Beat] {
-        &self.accepted
+    /// What the last [`Shift::handle`] call did (empty before the first).
+    pub fn outcome(&self) -> &Outcome {
+        &self.out
     }
 
     fn cfg(&self) -> &ShiftConfig {
         &self.setup.config
     }
 
-    /// Handle one input; returns the events it caused, in time order.
-    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Handle one input: its events in time order, the beats it accepted,
+    /// and whether it was refused ([`Outcome`], valid until the next call).
+    pub fn handle(&mut self, input: &ShiftInput) -> &Outcome {
+        self.out.clear();
+        let mut ev = std::mem::take(&mut self.out.events);
+        self.transition(input, &mut ev);
+        self.out.events = ev;
+        &self.out
+    }
+
+    fn transition(&mut self, input: &ShiftInput, ev: &mut Vec<ShiftEvent>) {
         let t = input.t_ms();
-        let mut ev = Vec::new();
-        self.accepted.clear();
         if !(-MAX_ABS_TIME_MS..=MAX_ABS_TIME_MS).contains(&t) {
-            self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
-            return ev;
+            return self.refuse(t, Refusal::InvalidValue, ev);
         }
         match self.phase {
-            Phase::Ended => {
-                ev.push(ShiftEvent::InputIgnored {
-                    t_ms: t,
-                    reason: IgnoredReason::AfterEnd,
-                });
-                self.tally.signal.ignored_inputs += 1;
-                return ev;
-            }
+            Phase::Ended => return self.refuse(t, Refusal::AfterEnd, ev),
             Phase::NotStarted => {
                 if matches!(input, ShiftInput::End { .. }) {
-                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
-                    return ev;
+                    return self.refuse(t, Refusal::NotApplicable, ev);
                 }
-                self.start(t, &mut ev);
+                self.start(t, ev);
             }
             Phase::Running => {}
         }
@@ -586,17 +283,15 @@ impl Shift {
             && *t_ms < self.clock_ms
         {
             let at = self.clock_ms;
-            self.end(at, &mut ev);
-            return ev;
+            return self.end(at, ev);
         }
         // Beats may lag the clock; everything else must not go back.
         let is_beat = matches!(input, ShiftInput::Beat { .. } | ShiftInput::Rr { .. });
         if !is_beat && t < self.clock_ms {
-            self.ignore(t, IgnoredReason::TimeWentBack, &mut ev);
-            return ev;
+            return self.refuse(t, Refusal::TimeWentBack, ev);
         }
         if t > self.clock_ms {
-            self.advance(t, &mut ev);
+            self.advance(t, ev);
         }
         match input {
             ShiftInput::Start { .. } | ShiftInput::Tick { .. } => {}
@@ -604,28 +299,34 @@ impl Shift {
                 t_ms,
                 rr_ms,
                 corrected,
-            } => self.on_beat(*t_ms, *rr_ms, *corrected, &mut ev),
+            } => {
+                if !(rr_ms.is_finite() && *rr_ms > 0.0) {
+                    self.refuse(t, Refusal::InvalidValue, ev);
+                } else {
+                    self.on_beat(*t_ms, *rr_ms, *corrected, ev);
+                }
+            }
             ShiftInput::Rr { t_ms, rr_ms } => {
                 if !(rr_ms.is_finite() && *rr_ms > 0.0) {
-                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                    self.refuse(t, Refusal::InvalidValue, ev);
                 } else {
                     let released = self.cleaner.push(*t_ms, *rr_ms);
                     for b in released {
-                        self.on_beat(b.t_ms, b.rr_ms, b.corrected, &mut ev);
+                        self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
                     }
                 }
             }
-            ShiftInput::Packet { t_ms, bytes } => self.on_packet(*t_ms, bytes, &mut ev),
+            ShiftInput::Packet { t_ms, bytes } => self.on_packet(*t_ms, bytes, ev),
             ShiftInput::HeartRate { t_ms, bpm } => {
                 if !(bpm.is_finite() && (20.0..=250.0).contains(bpm)) {
-                    self.ignore(t, IgnoredReason::InvalidValue, &mut ev);
+                    self.refuse(t, Refusal::InvalidValue, ev);
                 } else {
                     self.hr_samples.push_back(HrSample {
                         t_ms: *t_ms,
                         bpm: *bpm,
                     });
                     self.tally.signal.hr_samples += 1;
-                    self.on_data(*t_ms, &mut ev);
+                    self.on_data(*t_ms, ev);
                 }
             }
             ShiftInput::Motion { motion } => self.motion = Some(*motion),
@@ -646,7 +347,7 @@ impl Shift {
             ShiftInput::PromptsEnabled { on, .. } => self.setup.config.prompt.enabled = *on,
             ShiftInput::PromptDismissed { .. } => {
                 if !self.tally.answer(PromptOutcome::Dismissed) {
-                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                    self.refuse(t, Refusal::NotApplicable, ev);
                 }
             }
             ShiftInput::ResetStarted { t_ms, protocol_id } => {
@@ -665,21 +366,27 @@ impl Shift {
             }
             ShiftInput::ResetFinished { t_ms } => match self.reset.as_mut() {
                 Some(r) if r.finished_ms.is_none() => r.finished_ms = Some(*t_ms),
-                _ => self.ignore(t, IgnoredReason::NotApplicable, &mut ev),
+                _ => self.refuse(t, Refusal::NotApplicable, ev),
             },
             ShiftInput::ResetAbandoned { .. } => {
                 if self.reset.take().is_none() {
-                    self.ignore(t, IgnoredReason::NotApplicable, &mut ev);
+                    self.refuse(t, Refusal::NotApplicable, ev);
                 }
             }
-            ShiftInput::End { t_ms } => self.end(*t_ms, &mut ev),
+            ShiftInput::End { t_ms } => self.end(*t_ms, ev),
         }
-        ev
     }
 
+    /// Something inside an accepted input was dropped (a beat): an event.
     fn ignore(&mut self, t: Millis, reason: IgnoredReason, ev: &mut Vec<ShiftEvent>) {
         self.tally.signal.ignored_inputs += 1;
         ev.push(ShiftEvent::InputIgnored { t_ms: t, reason });
+    }
+
+    /// The input as a whole is refused: an event and the outcome's refusal.
+    fn refuse(&mut self, t: Millis, refusal: Refusal, ev: &mut Vec<ShiftEvent>) {
+        self.ignore(t, refusal.reason(), ev);
+        self.out.refusal = Some(refusal);
     }
 
     fn start(&mut self, t: Millis, ev: &mut Vec<ShiftEvent>) {
@@ -693,6 +400,7 @@ impl Shift {
             None,
             t,
             &self.setup.config.baseline,
+            &mut self.stats,
         );
         ev.push(ShiftEvent::Started {
             t_ms: t,
@@ -704,12 +412,9 @@ impl Shift {
     /// the arrival clock and cleaned. A strap reporting no skin contact
     /// gives no data (its values are noise) and breaks the RR chain.
     fn on_packet(&mut self, t: Millis, bytes: &[u8], ev: &mut Vec<ShiftEvent>) {
-        let m = match hrm::decode(bytes) {
+        let m = match hrm::decode_view(bytes) {
             Ok(m) => m,
-            Err(_) => {
-                self.ignore(t, IgnoredReason::BadPacket, ev);
-                return;
-            }
+            Err(e) => return self.refuse(t, Refusal::BadPacket(e), ev),
         };
         if m.sensor_contact == SensorContact::NotDetected {
             self.break_chain(ev);
@@ -723,14 +428,16 @@ impl Shift {
             self.tally.signal.hr_samples += 1;
             self.on_data(t, ev);
         }
-        let mut timed = Vec::new();
+        let mut timed = std::mem::take(&mut self.packet_rr);
+        timed.clear();
         self.timeline.push_packet(t, m.rr_ms(), |r| timed.push(r));
-        for r in timed {
-            let released = self.cleaner.push_rr(r);
+        for r in &timed {
+            let released = self.cleaner.push_rr(*r);
             for b in released {
                 self.on_beat(b.t_ms, b.rr_ms, b.corrected, ev);
             }
         }
+        self.packet_rr = timed;
     }
 
     /// A break in the RR chain (no contact, signal lost): release the
@@ -763,7 +470,7 @@ impl Shift {
             corrected,
         };
         self.beats.push_back(beat);
-        self.accepted.push(beat);
+        self.out.beats.push(beat);
         self.tally.signal.beats += 1;
         self.tally.signal.corrected_beats += u64::from(corrected);
         self.on_data(t, ev);
@@ -809,64 +516,18 @@ impl Shift {
         self.clock_ms = t;
     }
 
-    /// HR and lnRMSSD over `(from, to]`.
-    /// The `len` ms of data complete at `at`: ending [`SETTLE_MS`] before it.
-    fn settled_window(&self, at: Millis, len: Millis) -> WindowStats {
-        let to = at - SETTLE_MS;
-        self.window(to - len, to)
-    }
-
-    fn window(&self, from: Millis, to: Millis) -> WindowStats {
-        let cfg = self.cfg();
-        let in_w: Vec<Beat> = self
-            .beats
-            .iter()
-            .filter(|b| b.t_ms > from && b.t_ms <= to)
-            .copied()
-            .collect();
-        let hr_from_beats = if in_w.len() >= MIN_HR_BEATS {
-            let mean_rr = in_w.iter().map(|b| b.rr_ms).sum::<f64>() / in_w.len() as f64;
-            Some(60_000.0 / mean_rr)
-        } else {
-            None
-        };
-        let hrs: Vec<f64> = self
-            .hr_samples
-            .iter()
-            .filter(|s| s.t_ms > from && s.t_ms <= to)
-            .map(|s| s.bpm)
-            .collect();
-        let hr_from_samples = if hrs.len() >= MIN_HR_SAMPLES {
-            Some(hrs.iter().sum::<f64>() / hrs.len() as f64)
-        } else {
-            None
-        };
-        let covered: f64 = in_w.iter().map(|b| b.rr_ms).sum();
-        let coverage = covered / (to - from).max(1) as f64;
-        let corrected = in_w.iter().filter(|b| b.corrected).count();
-        let quality_ok = in_w.len() >= usize::try_from(cfg.min_hrv_beats).unwrap_or(usize::MAX)
-            && coverage >= cfg.min_hrv_coverage
-            && (corrected as f64) <= cfg.max_corrected_share * in_w.len() as f64
-            && !coarse_rr(&in_w);
-        let ln_rmssd = if quality_ok {
-            hrv::hrv_of(&in_w)
-                .filter(|m| m.rmssd_ms > 0.0 && m.ln_rmssd.is_finite())
-                .map(|m| m.ln_rmssd)
-        } else {
-            None
-        };
-        // Beats are preferred for HR when they cover the window well.
-        let hr_bpm = if coverage >= 0.5 {
-            hr_from_beats.or(hr_from_samples)
-        } else {
-            hr_from_samples.or(hr_from_beats)
-        };
-        WindowStats { hr_bpm, ln_rmssd }
-    }
-
+    /// One gauge refresh at `at` (the steps of the module doc).
     fn refresh(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) {
+        let window = self.check_signal(at, ev);
+        self.collect_baseline_evidence(at, &window, ev);
+        self.update_gauge(at, &window, ev);
+        self.score_finished_reset(at, ev);
+        self.forget_old_data(at);
+    }
+
+    /// Step 1: is there signal, and the settled window's statistics.
+    fn check_signal(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) -> WindowStats {
         let cfg = *self.cfg();
-        // signal
         let has_signal = self
             .last_data_ms
             .is_some_and(|d| at - d <= cfg.signal_timeout_ms);
@@ -879,21 +540,23 @@ impl Shift {
             self.signal = false;
             ev.push(ShiftEvent::SignalLost { t_ms: at });
         }
-        let w = if has_signal {
+        if has_signal {
             self.settled_window(at, cfg.window_ms)
         } else {
-            WindowStats {
-                hr_bpm: None,
-                ln_rmssd: None,
-            }
-        };
-        let reading = Reading {
-            t_ms: at,
-            hr_bpm: w.hr_bpm,
-            ln_rmssd: w.ln_rmssd,
-        };
+            WindowStats::NO_SIGNAL
+        }
+    }
 
-        // baseline evidence, once a minute and during a seated check
+    /// Step 2: once a minute a still minute becomes a baseline sample (and
+    /// during a seated check, a seated sample); new evidence re-resolves the
+    /// baseline.
+    fn collect_baseline_evidence(
+        &mut self,
+        at: Millis,
+        window: &WindowStats,
+        ev: &mut Vec<ShiftEvent>,
+    ) {
+        let cfg = *self.cfg();
         let still_minute = self
             .tracker
             .last_physical_ms
@@ -902,25 +565,25 @@ impl Shift {
                 m.is_moving(&cfg.activation) && at - m.t_ms() <= cfg.activation.motion_stale_ms
             });
         let mut new_evidence = false;
-        if let (Some(hr), true) = (w.hr_bpm, still_minute) {
+        if let (Some(hr), true) = (window.hr_bpm, still_minute) {
             let sample = BaselineSample {
                 t_ms: at,
                 hr_bpm: hr,
-                ln_rmssd: w.ln_rmssd,
+                ln_rmssd: window.ln_rmssd,
             };
             if (at - self.start_ms) % 60_000 == 0 {
                 self.still_minutes.push(sample);
                 new_evidence = true;
             }
-            if let Some(s0) = self.seated_start_ms {
-                let from = s0 + cfg.seated_settle_ms;
+            if let Some(seated_start) = self.seated_start_ms {
+                let from = seated_start + cfg.seated_settle_ms;
                 if at > from && at <= from + cfg.seated_measure_ms && (at - from) % 60_000 == 0 {
                     self.seated_samples.push(sample);
                 }
             }
         }
-        if let Some(s0) = self.seated_start_ms
-            && at >= s0 + cfg.seated_settle_ms + cfg.seated_measure_ms
+        if let Some(seated_start) = self.seated_start_ms
+            && at >= seated_start + cfg.seated_settle_ms + cfg.seated_measure_ms
         {
             self.seated =
                 baseline::seated_check(&self.seated_samples, &cfg.baseline).or(self.seated);
@@ -928,82 +591,101 @@ impl Shift {
             new_evidence = true;
         }
         if new_evidence {
-            let b = baseline::resolve(
+            let resolved = baseline::resolve(
                 &self.setup.history,
                 self.seated.as_ref(),
                 self.calmest.update(&self.still_minutes, &cfg.baseline),
                 at,
                 &cfg.baseline,
+                &mut self.stats,
             );
-            if b != self.baseline {
-                self.baseline = b;
+            if resolved != self.baseline {
+                self.baseline = resolved;
                 ev.push(ShiftEvent::BaselineChanged {
                     t_ms: at,
-                    baseline: b,
+                    baseline: resolved,
                 });
             }
         }
+    }
 
-        // gauge, load, prompt, tally
-        let a = self.tracker.update(
+    /// Step 3: the gauge and state, the load, the prompt and the tally.
+    fn update_gauge(&mut self, at: Millis, window: &WindowStats, ev: &mut Vec<ShiftEvent>) {
+        let cfg = *self.cfg();
+        let reading = Reading {
+            t_ms: at,
+            hr_bpm: window.hr_bpm,
+            ln_rmssd: window.ln_rmssd,
+        };
+        let activation = self.tracker.update(
             &reading,
             self.motion.as_ref(),
             &self.baseline,
             &cfg.activation,
         );
-        self.load.update(&a, &cfg.load);
-        self.tally.refresh(&a);
+        self.load.update(&activation, &cfg.load);
+        self.tally.refresh(&activation);
         if let Some(prev) = self.last.map(|l| l.state)
-            && prev != a.state
+            && prev != activation.state
         {
             ev.push(ShiftEvent::StateChanged {
                 t_ms: at,
                 from: prev,
-                to: a.state,
+                to: activation.state,
             });
         }
         let in_reset = self.reset.as_ref().is_some_and(|r| r.finished_ms.is_none());
-        let prompt = self.policy.observe(&a, &self.baseline, &cfg.prompt);
+        let prompt = self
+            .policy
+            .observe(&activation, &self.baseline, &cfg.prompt);
         if let (Some(p), false) = (prompt, in_reset) {
             self.tally.prompt(p);
             ev.push(ShiftEvent::PromptOffered { prompt: p });
         }
-        self.last = Some(a);
+        self.last = Some(activation);
         ev.push(ShiftEvent::Gauge {
             update: GaugeUpdate {
                 t_ms: at,
-                gauge: a.gauge,
-                state: a.state,
+                gauge: activation.gauge,
+                state: activation.state,
                 load: self.load.value,
-                hr_bpm: a.hr_bpm,
-                ln_rmssd: a.ln_rmssd,
-                distance: a.distance,
-                physical: a.physical,
+                hr_bpm: activation.hr_bpm,
+                ln_rmssd: activation.ln_rmssd,
+                rmssd_ms: window.rmssd_ms,
+                beats: window.beats,
+                quality: window.quality,
+                distance: activation.distance,
+                physical: activation.physical,
                 learning: self.baseline.learning,
             },
         });
+    }
 
-        // a finished reset whose "after" window is complete
-        if let Some(f) = self.reset.as_ref().and_then(|r| r.finished_ms)
-            && at >= f + EFFECT_WINDOW_MS + EFFECT_GRACE_MS
+    /// Step 4: a finished reset whose "after" window is complete is scored.
+    fn score_finished_reset(&mut self, at: Millis, ev: &mut Vec<ShiftEvent>) {
+        if let Some(finished) = self.reset.as_ref().and_then(|r| r.finished_ms)
+            && at >= finished + EFFECT_WINDOW_MS + EFFECT_GRACE_MS
             && let Some(r) = self.reset.take()
         {
-            let w = self.window(f, f + EFFECT_WINDOW_MS);
-            let e = score_effect(
+            let after = self.window(finished, finished + EFFECT_WINDOW_MS);
+            let effect = score_effect(
                 &r.protocol_id,
                 r.started_ms,
-                f,
+                finished,
                 r.before,
                 WindowSummary {
-                    hr_bpm: w.hr_bpm,
-                    ln_rmssd: w.ln_rmssd,
+                    hr_bpm: after.hr_bpm,
+                    ln_rmssd: after.ln_rmssd,
                 },
             );
-            self.tally.resets.push(e.clone());
-            ev.push(ShiftEvent::ResetScored { effect: e });
+            self.tally.resets.push(effect.clone());
+            ev.push(ShiftEvent::ResetScored { effect });
         }
+    }
 
-        // forget data no window will look at again
+    /// Step 5: forget data no window will look at again.
+    fn forget_old_data(&mut self, at: Millis) {
+        let cfg = self.cfg();
         let keep_from = at - cfg.window_ms - RETAIN_EXTRA_MS - EFFECT_GRACE_MS;
         while self.beats.front().is_some_and(|b| b.t_ms < keep_from) {
             self.beats.pop_front();
@@ -1069,7 +751,10 @@ mod tests {
     }
 
     fn run(shift: &mut Shift, inputs: &[ShiftInput]) -> Vec<ShiftEvent> {
-        inputs.iter().flat_map(|i| shift.handle(i)).collect()
+        inputs
+            .iter()
+            .flat_map(|i| shift.handle(i).events.clone())
+            .collect()
     }
 
     #[test]
@@ -1104,85 +789,104 @@ mod tests {
     }
 
     #[test]
-    fn coarse_rr_grids_are_recognised() {
-        let b = |rr: f64| Beat {
-            t_ms: 0,
-            rr_ms: rr,
-            corrected: false,
-        };
-        // E4: multiples of 1/64 s
-        let e4: Vec<Beat> = [687.5, 937.5, 750.0, 859.375].map(b).to_vec();
-        assert!(coarse_rr(&e4));
-        // a chest strap: 1/1024 s units converted exactly
-        let h10: Vec<Beat> = [1001u16, 1023, 998, 1010]
-            .map(|r| b(f64::from(r) * 1000.0 / 1024.0))
-            .to_vec();
-        assert!(!coarse_rr(&h10));
-        // a 128 Hz Holter (7.8125 ms) passes
-        let holter: Vec<Beat> = [703.125, 710.9375, 718.75, 695.3125].map(b).to_vec();
-        assert!(!coarse_rr(&holter));
-        assert!(!coarse_rr(&[]));
-    }
-
-    #[test]
-    fn inputs_before_start_after_end_and_backwards_are_reported() {
+    fn inputs_before_start_after_end_and_backwards_are_refused_and_reported() {
         let mut s = Shift::new(ShiftSetup::default());
-        assert!(matches!(
-            s.handle(&ShiftInput::End { t_ms: 0 })[..],
-            [ShiftEvent::InputIgnored { .. }]
-        ));
-        let ev = s.handle(&ShiftInput::HeartRate {
+        let out = s.handle(&ShiftInput::End { t_ms: 0 });
+        assert!(matches!(out.events[..], [ShiftEvent::InputIgnored { .. }]));
+        assert_eq!(out.refusal, Some(Refusal::NotApplicable));
+        let out = s.handle(&ShiftInput::HeartRate {
             t_ms: 10_000,
             bpm: 60.0,
         });
-        assert!(matches!(ev[0], ShiftEvent::Started { t_ms: 10_000, .. }));
-        let ev = s.handle(&ShiftInput::Tick { t_ms: 5_000 });
+        assert!(matches!(
+            out.events[0],
+            ShiftEvent::Started { t_ms: 10_000, .. }
+        ));
+        assert_eq!(out.refusal, None);
+        let out = s.handle(&ShiftInput::Tick { t_ms: 5_000 });
         assert_eq!(
-            ev,
+            out.events,
             vec![ShiftEvent::InputIgnored {
                 t_ms: 5_000,
                 reason: IgnoredReason::TimeWentBack
             }]
         );
-        let ev = s.handle(&ShiftInput::HeartRate {
+        assert_eq!(out.refusal, Some(Refusal::TimeWentBack));
+        let out = s.handle(&ShiftInput::HeartRate {
             t_ms: 11_000,
             bpm: f64::NAN,
         });
         assert_eq!(
-            ev,
+            out.events,
             vec![ShiftEvent::InputIgnored {
                 t_ms: 11_000,
                 reason: IgnoredReason::InvalidValue
             }]
         );
-        s.handle(&ShiftInput::End { t_ms: 20_000 });
-        let ev = s.handle(&ShiftInput::Tick { t_ms: 30_000 });
+        assert_eq!(out.refusal, Some(Refusal::InvalidValue));
+        let out = s.handle(&ShiftInput::Packet {
+            t_ms: 12_000,
+            bytes: vec![0x10, 60, 0x00],
+        });
         assert_eq!(
-            ev,
+            out.refusal,
+            Some(Refusal::BadPacket(crate::hrm::HrmError::TrailingBytes {
+                extra: 1,
+                rr_flag: true
+            }))
+        );
+        s.handle(&ShiftInput::End { t_ms: 20_000 });
+        let out = s.handle(&ShiftInput::Tick { t_ms: 30_000 });
+        assert_eq!(
+            out.events,
             vec![ShiftEvent::InputIgnored {
                 t_ms: 30_000,
                 reason: IgnoredReason::AfterEnd
             }]
         );
-        assert_eq!(s.summary().unwrap().signal.ignored_inputs, 3);
+        assert_eq!(out.refusal, Some(Refusal::AfterEnd));
+        assert_eq!(s.summary().unwrap().signal.ignored_inputs, 4);
     }
 
     #[test]
-    fn last_beats_are_the_cleaned_beats_of_each_call_and_sum_to_the_tally() {
+    fn a_beat_dropped_inside_an_accepted_input_is_an_event_not_a_refusal() {
+        let mut s = Shift::new(ShiftSetup::default());
+        s.handle(&ShiftInput::Start { t_ms: 0 });
+        s.handle(&ShiftInput::Tick { t_ms: 120_000 });
+        // a beat older than the window: dropped, the input itself accepted
+        let out = s.handle(&ShiftInput::Beat {
+            t_ms: 1_000,
+            rr_ms: 1000.0,
+            corrected: false,
+        });
+        assert_eq!(
+            out.events,
+            vec![ShiftEvent::InputIgnored {
+                t_ms: 1_000,
+                reason: IgnoredReason::StaleBeat
+            }]
+        );
+        assert_eq!(out.refusal, None);
+        assert!(out.beats.is_empty());
+    }
+
+    #[test]
+    fn outcome_beats_are_the_cleaned_beats_of_each_call_and_sum_to_the_tally() {
         let rr = [1000.0, 1010.0, 990.0, 1005.0, 2600.0, 995.0, 1000.0, 1015.0];
         let mut s = Shift::new(ShiftSetup::default());
         s.handle(&ShiftInput::Start { t_ms: 0 });
         let (mut t, mut all) = (0, Vec::new());
         for r in rr {
             t += r as Millis;
-            s.handle(&ShiftInput::Rr { t_ms: t, rr_ms: r });
-            all.extend_from_slice(s.last_beats());
+            all.extend_from_slice(&s.handle(&ShiftInput::Rr { t_ms: t, rr_ms: r }).beats);
         }
         // the cleaner holds one back: nothing new from a Tick, it comes with End
-        s.handle(&ShiftInput::Tick { t_ms: t + 100 });
-        assert!(s.last_beats().is_empty());
-        s.handle(&ShiftInput::End { t_ms: t + 200 });
-        all.extend_from_slice(s.last_beats());
+        assert!(
+            s.handle(&ShiftInput::Tick { t_ms: t + 100 })
+                .beats
+                .is_empty()
+        );
+        all.extend_from_slice(&s.handle(&ShiftInput::End { t_ms: t + 200 }).beats);
         assert!(all.windows(2).all(|w| w[0].t_ms < w[1].t_ms));
         assert_eq!(all.len() as u64, s.summary().unwrap().signal.beats);
         // the same RR through the cleaner alone give the same beats

@@ -19,16 +19,24 @@
 //!   columns ([`KeyFigures`]).
 //!
 //! The live path is [`ShiftWriter`]; everything else is on [`Store`].
-pub mod carry;
 pub mod codec;
 mod error;
 mod export;
-pub mod model;
 pub mod schema;
 mod writer;
 
 pub use codec::Sample;
-pub use error::StoreError;
+
+/// The settings key under which a shift's model configuration is kept (so
+/// a resume or a chart runs the model as the shift ran); deleted with the
+/// shift. The store keeps it as JSON, like everything of the model.
+pub fn config_key(id: ShiftId) -> String {
+    format!("{CONFIG_KEY_PREFIX}{id}")
+}
+
+/// Prefix of [`config_key`].
+const CONFIG_KEY_PREFIX: &str = "shift_config:";
+pub use error::{StoreError, StoreErrorKind};
 pub use writer::{ShiftWriter, WriterConfig};
 
 use crate::Millis;
@@ -48,15 +56,21 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a shift's data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ShiftSource {
+    /// Recorded from a strap (`steady live`, the phone apps).
     Live,
+    /// A recording replayed (`steady replay`).
     Replay,
+    /// The bundled demo recording (`steady demo`).
     Demo,
+    /// A recording imported as a past shift (`steady import`).
     Import,
 }
 
 impl ShiftSource {
+    /// The name stored in the `source` column.
     pub fn as_str(self) -> &'static str {
         match self {
             ShiftSource::Live => "live",
@@ -64,6 +78,29 @@ impl ShiftSource {
             ShiftSource::Demo => "demo",
             ShiftSource::Import => "import",
         }
+    }
+
+    /// The source stored as `name` (`None` for a name this Steady does not
+    /// know).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Live, Self::Replay, Self::Demo, Self::Import]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ShiftSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl rusqlite::types::FromSql for ShiftSource {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let name = v.as_str()?;
+        Self::from_name(name).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown shift source {name:?}").into())
+        })
     }
 }
 
@@ -91,6 +128,7 @@ impl SampleKind {
 /// `corrected_share` are filled from the stored beats when the caller leaves
 /// them `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct KeyFigures {
     /// Beats stored.
     pub beats: Option<i64>,
@@ -128,16 +166,16 @@ pub struct KeyFigures {
     pub not_recovered_share: Option<f64>,
 }
 
-/// One shift as listed in the history.
+/// One shift as listed in the history (the shells get it as is).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ShiftRecord {
     pub id: ShiftId,
     pub started_ms: Millis,
     /// `None` while the shift is live or was interrupted (see
     /// [`Store::unfinished_shifts`]).
     pub ended_ms: Option<Millis>,
-    /// "live", "replay", "demo" or "import" ([`ShiftSource`]).
-    pub source: String,
+    pub source: ShiftSource,
     pub label: Option<String>,
     pub key: KeyFigures,
 }
@@ -710,6 +748,24 @@ impl Store {
         Ok(())
     }
 
+    /// The payloads of the baselines saved in `[from, to]`, oldest first
+    /// (the store keeps them as JSON; `seam` reads them as the model's).
+    pub fn baseline_payloads(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<serde_json::Value>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT payload FROM baselines WHERE t_ms >= ?1 AND t_ms <= ?2 ORDER BY t_ms, id",
+        )?;
+        let rows = stmt.query_map([from, to], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
     /// The newest saved baseline: what the next shift starts from.
     pub fn latest_baseline(&self) -> Result<Option<StoredBaseline>, StoreError> {
         Ok(self.baselines("ORDER BY t_ms DESC, id DESC LIMIT 1")?.pop())
@@ -718,6 +774,18 @@ impl Store {
     /// Every saved baseline, oldest first.
     pub fn baseline_history(&self) -> Result<Vec<StoredBaseline>, StoreError> {
         self.baselines("ORDER BY t_ms, id")
+    }
+
+    /// The saved baselines with `from <= t_ms <= to`, oldest first, with
+    /// the shift each belongs to.
+    pub fn baselines_between(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<StoredBaseline>, StoreError> {
+        self.baselines(&format!(
+            "WHERE t_ms >= {from} AND t_ms <= {to} ORDER BY t_ms, id"
+        ))
     }
 
     fn baselines(&self, tail: &str) -> Result<Vec<StoredBaseline>, StoreError> {
@@ -775,10 +843,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NoSuchShift(id));
         }
-        tx.execute(
-            "DELETE FROM settings WHERE key = ?1",
-            [model::config_key(id)],
-        )?;
+        tx.execute("DELETE FROM settings WHERE key = ?1", [config_key(id)])?;
         tx.commit()?;
         self.scrub_wal()
     }
@@ -794,10 +859,7 @@ impl Store {
         tx.execute("DELETE FROM baselines", [])?;
         tx.execute(
             "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
-            params![
-                model::CONFIG_KEY_PREFIX,
-                model::CONFIG_KEY_PREFIX.len() as i64
-            ],
+            params![CONFIG_KEY_PREFIX, CONFIG_KEY_PREFIX.len() as i64],
         )?;
         tx.commit()?;
         self.scrub_wal()?;

@@ -20,6 +20,7 @@
 
 /// Sensor-contact feature of the strap (flags bits 1-2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum SensorContact {
     /// The strap does not report skin contact.
@@ -32,6 +33,7 @@ pub enum SensorContact {
 
 /// One decoded 0x2A37 notification.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HeartRateMeasurement {
     /// Heart rate in beats per minute (uint8 or uint16 on the wire).
     pub heart_rate_bpm: u16,
@@ -44,6 +46,7 @@ pub struct HeartRateMeasurement {
 
 /// Why a 0x2A37 or 0x2A38 value could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HrmError {
     /// The value is empty: not even a flags byte.
     #[error("empty heart rate measurement")]

@@ -80,6 +80,7 @@ pub struct Recording {
 
 /// What is wrong with a line of a file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseErrorKind {
     #[error("not a number: {0:?}")]
     NotANumber(String),
@@ -140,6 +141,7 @@ impl ParseError {
 
 /// Reading a recording from disk failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormatError {
     /// The file or folder could not be read.
     #[error("{}: {error}", path.display())]

@@ -5,9 +5,9 @@
 //! ~100 MB a year. Each ended shift instead saves only its own still
 //! minutes (a few kB) with the baseline it ended on, and the history for a
 //! new shift is rebuilt from the rows inside the model's rolling window.
-use super::{ShiftId, Store, StoreError};
 use crate::Millis;
 use crate::baseline::{Baseline, BaselineConfig, BaselineHistory, BaselineSample};
+use crate::store::{ShiftId, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 const DAY_MS: Millis = 86_400_000;
@@ -48,13 +48,9 @@ impl Store {
         cfg: &BaselineConfig,
     ) -> Result<BaselineHistory, StoreError> {
         let from = now.saturating_sub(DAY_MS.saturating_mul(i64::from(cfg.window_days)));
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT payload FROM baselines WHERE t_ms >= ?1 AND t_ms <= ?2 ORDER BY t_ms, id",
-        )?;
-        let rows = stmt.query_map([from, now], |r| r.get::<_, String>(0))?;
         let mut history = BaselineHistory::default();
-        for row in rows {
-            match serde_json::from_str::<BaselineRecord>(&row?) {
+        for payload in self.baseline_payloads(from, now)? {
+            match serde_json::from_value::<BaselineRecord>(payload) {
                 Ok(rec) => history.add(&rec.samples, cfg),
                 Err(e) => tracing::warn!(error = %e, "skipping a baseline row of another shape"),
             }

@@ -11,7 +11,7 @@
 //! - `extended(minutes)`: paced 4/6 breathing for 2-5 minutes (Polar Serene
 //!   uses 6 breaths/min for 2-20 min; Apple Breathe 1 min at 7/min).
 //!
-//! # Effect (model.md §8)
+//! # Effect (docs/model.md §6)
 //! Paced breathing inflates RMSSD through respiratory sinus arrhythmia while
 //! it lasts, so nothing is scored *during* the exercise. With HR and lnRMSSD
 //! over the 60 s before the start and the 60 s after the end:
@@ -67,6 +67,7 @@ pub struct ResetProtocol {
 
 /// Bad protocol request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ResetError {
     #[error("extended reset must last 2 to 5 minutes, got {0}")]
     ExtensionOutOfRange(u32),

@@ -9,7 +9,7 @@
 //! # The estimate
 //! The unit of evidence is a [`BaselineSample`]: HR (bpm) and lnRMSSD over one
 //! 60 s window, taken once a minute while the person is still (no motion, not
-//! physical) and the window is of good quality (model.md §2-§4).
+//! physical) and the window is of good quality (docs/model.md §1-§2).
 //!
 //! Over a set of samples:
 //! 1. `c_HR, s_HR = median, 1.4826 * MAD` of HR over all still samples;
@@ -43,7 +43,7 @@
 //! baseline". The history ([`BaselineHistory`]) is serde-serializable so the
 //! store can keep it between shifts.
 use crate::Millis;
-use crate::robust::{RobustStats, robust_stats};
+use crate::robust::{RobustStats, StatsScratch};
 
 /// Milliseconds in one day.
 pub const DAY_MS: Millis = 86_400_000;
@@ -105,7 +105,7 @@ impl Default for BaselinePrior {
     }
 }
 
-/// Parameters of the baseline (defaults from model.md §4).
+/// Parameters of the baseline (defaults: docs/model.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BaselineConfig {
@@ -206,14 +206,23 @@ pub fn estimate(
     source: BaselineSource,
     cfg: &BaselineConfig,
 ) -> Option<Baseline> {
-    let hrs: Vec<f64> = samples.iter().map(|s| s.hr_bpm).collect();
-    let all = robust_stats(&hrs)?;
+    estimate_in(samples, source, cfg, &mut StatsScratch::default())
+}
+
+/// [`estimate`] in reusable buffers (no allocation once warm).
+pub fn estimate_in(
+    samples: &[BaselineSample],
+    source: BaselineSource,
+    cfg: &BaselineConfig,
+    scratch: &mut StatsScratch,
+) -> Option<Baseline> {
+    let all = scratch.robust_stats(samples.iter().map(|s| s.hr_bpm))?;
     let limit = all.centre + LOW_HR_TRIM_SPREADS * all.spread.max(cfg.min_hr_spread_bpm);
-    let kept: Vec<&BaselineSample> = samples.iter().filter(|s| s.hr_bpm <= limit).collect();
-    let hr_kept: Vec<f64> = kept.iter().map(|s| s.hr_bpm).collect();
-    let hr = robust_stats(&hr_kept).unwrap_or(all);
-    let lns: Vec<f64> = kept.iter().filter_map(|s| s.ln_rmssd).collect();
-    let ln: Option<RobustStats> = robust_stats(&lns);
+    let kept = || samples.iter().filter(move |s| s.hr_bpm <= limit);
+    let hr = scratch
+        .robust_stats(kept().map(|s| s.hr_bpm))
+        .unwrap_or(all);
+    let ln: Option<RobustStats> = scratch.robust_stats(kept().filter_map(|s| s.ln_rmssd));
     let learning = source != BaselineSource::Personal;
     let (hr_floor, ln_floor) = if learning {
         (
@@ -273,6 +282,11 @@ pub struct CalmestStretch {
     awake_hr: Vec<f64>,
     /// Per sample: awake (true) or sleep-like (false).
     awake: Vec<bool>,
+    /// Reused buffers (no allocation per update once grown): the awake HRs
+    /// sorted, the calm samples, and the medians' scratch.
+    sorted: Vec<f64>,
+    calm: Vec<BaselineSample>,
+    scratch: StatsScratch,
 }
 
 impl CalmestStretch {
@@ -289,25 +303,35 @@ impl CalmestStretch {
         if !self.has_run {
             return None;
         }
-        let mut hrs = self.awake_hr.clone();
-        hrs.sort_by(f64::total_cmp);
-        let i = ((hrs.len().saturating_sub(1)) as f64 * CALM_QUANTILE).floor() as usize;
-        let q = *hrs.get(i)?;
-        let calm: Vec<BaselineSample> = samples
-            .iter()
-            .zip(&self.awake)
-            .filter(|(s, awake)| **awake && s.hr_bpm <= q)
-            .map(|(s, _)| *s)
-            .collect();
-        estimate(&calm, BaselineSource::CalmestStretch, cfg)
+        self.sorted.clear();
+        self.sorted.extend_from_slice(&self.awake_hr);
+        self.sorted.sort_by(f64::total_cmp);
+        let i = ((self.sorted.len().saturating_sub(1)) as f64 * CALM_QUANTILE).floor() as usize;
+        let q = *self.sorted.get(i)?;
+        self.calm.clear();
+        self.calm.extend(
+            samples
+                .iter()
+                .zip(&self.awake)
+                .filter(|(s, awake)| **awake && s.hr_bpm <= q)
+                .map(|(s, _)| *s),
+        );
+        estimate_in(
+            &self.calm,
+            BaselineSource::CalmestStretch,
+            cfg,
+            &mut self.scratch,
+        )
     }
 
     /// Classify the new samples as awake or sleep-like.
     fn classify(&mut self, samples: &[BaselineSample]) {
         for s in samples.iter().skip(self.classified) {
-            let reference = (self.awake_hr.len() >= SLEEP_REFERENCE_MINUTES)
-                .then(|| crate::robust::median(&self.awake_hr))
-                .flatten();
+            let reference = if self.awake_hr.len() >= SLEEP_REFERENCE_MINUTES {
+                self.scratch.median(self.awake_hr.iter().copied())
+            } else {
+                None
+            };
             let awake = reference.is_none_or(|r| s.hr_bpm >= SLEEP_HR_FRACTION * r);
             if awake {
                 self.awake_hr.push(s.hr_bpm);
@@ -326,7 +350,6 @@ impl CalmestStretch {
             self.scanned = 0;
         }
         let mut best: Option<(f64, usize)> = None;
-        let mut hrs = Vec::with_capacity(k);
         for (start, win) in samples.windows(k).enumerate().skip(self.scanned) {
             let contiguous = win.windows(2).all(|p| match p {
                 [a, b] => b.t_ms - a.t_ms <= 90_000 && b.t_ms > a.t_ms,
@@ -335,9 +358,7 @@ impl CalmestStretch {
             if !contiguous {
                 continue;
             }
-            hrs.clear();
-            hrs.extend(win.iter().map(|s| s.hr_bpm));
-            if let Some(m) = crate::robust::median(&hrs)
+            if let Some(m) = self.scratch.median(win.iter().map(|s| s.hr_bpm))
                 && best.is_none_or(|(b, _)| m < b)
             {
                 best = Some((m, start));
@@ -345,10 +366,11 @@ impl CalmestStretch {
         }
         self.scanned = runs;
         let (_, start) = best?;
-        estimate(
+        estimate_in(
             samples.get(start..start + k)?,
             BaselineSource::CalmestStretch,
             cfg,
+            &mut self.scratch,
         )
     }
 }
@@ -387,17 +409,26 @@ impl BaselineHistory {
     /// `[now - window_days, now]`; `None` while fewer than
     /// `min_personal_minutes` exist.
     pub fn personal(&self, now: Millis, cfg: &BaselineConfig) -> Option<Baseline> {
+        self.personal_in(now, cfg, &mut StatsScratch::default())
+    }
+
+    /// [`BaselineHistory::personal`] in reusable buffers. The samples are
+    /// in time order ([`BaselineHistory::add`] keeps them so), so the
+    /// recent ones are one slice.
+    pub fn personal_in(
+        &self,
+        now: Millis,
+        cfg: &BaselineConfig,
+        scratch: &mut StatsScratch,
+    ) -> Option<Baseline> {
         let from = now.saturating_sub(DAY_MS.saturating_mul(i64::from(cfg.window_days)));
-        let recent: Vec<BaselineSample> = self
-            .samples
-            .iter()
-            .filter(|s| s.t_ms >= from && s.t_ms <= now)
-            .copied()
-            .collect();
+        let lo = self.samples.partition_point(|s| s.t_ms < from);
+        let hi = self.samples.partition_point(|s| s.t_ms <= now);
+        let recent = self.samples.get(lo..hi.max(lo))?;
         if recent.len() < usize::try_from(cfg.min_personal_minutes).unwrap_or(usize::MAX) {
             return None;
         }
-        estimate(&recent, BaselineSource::Personal, cfg)
+        estimate_in(recent, BaselineSource::Personal, cfg, scratch)
     }
 }
 
@@ -409,8 +440,9 @@ pub fn resolve(
     shift_still: Option<Baseline>,
     now: Millis,
     cfg: &BaselineConfig,
+    scratch: &mut StatsScratch,
 ) -> Baseline {
-    if let Some(b) = history.personal(now, cfg) {
+    if let Some(b) = history.personal_in(now, cfg, scratch) {
         return b;
     }
     if let Some(b) = seated_check {
@@ -603,9 +635,23 @@ mod tests {
             "10 < 30 minutes"
         );
         // resolve falls back to the calmest stretch, then the prior
-        let b = resolve(&h, None, calmest_stretch(&new, &cfg), later + 600_000, &cfg);
+        let b = resolve(
+            &h,
+            None,
+            calmest_stretch(&new, &cfg),
+            later + 600_000,
+            &cfg,
+            &mut StatsScratch::default(),
+        );
         assert_eq!(b.source, BaselineSource::CalmestStretch);
-        let p = resolve(&h, None, None, later + 600_000, &cfg);
+        let p = resolve(
+            &h,
+            None,
+            None,
+            later + 600_000,
+            &cfg,
+            &mut StatsScratch::default(),
+        );
         assert_eq!(p.source, BaselineSource::Population);
         assert!(p.learning);
     }
@@ -637,6 +683,7 @@ mod tests {
             calmest_stretch(&shift, &cfg),
             10 * 60_000,
             &cfg,
+            &mut StatsScratch::default(),
         );
         assert_eq!(b.source, BaselineSource::SeatedCheck);
     }

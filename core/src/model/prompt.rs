@@ -1,7 +1,7 @@
 //! When to offer a 30-second reset.
 //!
 //! Why so strict: an open peer found that bare threshold crossings fired
-//! 8.4 times a day and only 13 % still held 60 s later (model.md §7). A
+//! 8.4 times a day and only 13 % still held 60 s later (docs/model.md §5). A
 //! prompt that interrupts a nurse for nothing is worse than no prompt.
 //!
 //! # Rule
@@ -10,7 +10,7 @@
 //! average cannot say that *you* are activated), the state is `activated`
 //! (so not physical, not `no_signal`) and, when HRV is available,
 //! `c_ln - lnRMSSD >= max(ln_rmssd_drop_min, ln_rmssd_drop_spreads * s_ln)`
-//! (model.md §7: lnRMSSD below baseline - max(0.4, 1.5 x spread)). On HR-only
+//! (docs/model.md §5: lnRMSSD below baseline - max(0.4, 1.5 x spread)). On HR-only
 //! input the `activated` state (`d >= 1.5`) alone decides.
 //!
 //! A one-minute window (aligned to the input clock) is *activated* when at
@@ -29,7 +29,7 @@ use crate::Millis;
 use crate::activation::{Activation, ActivationState};
 use crate::baseline::{Baseline, BaselineSource};
 
-/// Parameters of the prompt rule (defaults from model.md §7).
+/// Parameters of the prompt rule (defaults: docs/model.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PromptConfig {

@@ -6,12 +6,12 @@
 //! the same on Android, iOS and the desktop. The model ([`crate::shift`])
 //! stays pure; this module only routes:
 //! - every input goes to the model unchanged, and its events come back;
-//! - the beats the model cleaned and accepted ([`Shift::last_beats`]), the
+//! - the beats the model cleaned and accepted ([`Outcome::beats`]), the
 //!   heart rates and motion it was given go to the store's live writer
 //!   (batched, at most 5 s unsaved): the store keeps exactly the model's
 //!   beats, and nobody runs a second cleaner;
 //! - the model's events and the wearer's actions are stored as the store's
-//!   seam says ([`crate::store::model`]: gauge refreshes are not kept, a
+//!   seam says ([`crate::seam`]: gauge refreshes are not kept, a
 //!   replay of the stored data rebuilds them, see [`rebuild_events`]);
 //! - the end stores the summary, its key figures and the still minutes for
 //!   the next shift's baseline.
@@ -36,8 +36,8 @@
 //! kept in step with the data (a state saved every minute could disagree
 //! with the beats saved every 5 s), survives model changes between
 //! versions, and the same replay draws the charts. Its cost is replaying
-//! the shift so far, once, at resume: 17.5 ms for a 12-hour shift
-//! (`cargo bench -p steady-core --bench session_resume`). Motion is not replayed (the stored motion
+//! the shift so far, once, at resume (README's measured figures:
+//! `cargo bench -p steady-core --bench session_resume`). Motion is not replayed (the stored motion
 //! sample does not say which unit the shell gave), so the first minutes
 //! after a resume may call physical work stress until motion comes again.
 //! A shift resumes with the configuration it started with (kept in the
@@ -51,8 +51,8 @@
 use crate::Millis;
 use crate::activation::Motion;
 use crate::hrm::{SensorContact, decode_view};
-use crate::shift::{Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
-use crate::store::model::{INPUT_EVENT, config_key, event_record, input_record};
+use crate::seam::{INPUT_EVENT, config_key, event_record, input_record};
+use crate::shift::{Outcome, Shift, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use crate::store::{
     SampleKind, ShiftId, ShiftRecord, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
 };
@@ -60,6 +60,7 @@ use crate::summary::ShiftSummary;
 
 /// Why a session could not start, resume or end.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -123,7 +124,7 @@ impl LiveSession {
             .store()
             .set_setting(&config_key(writer.shift_id()), &config)?;
         let mut s = Self::with(Shift::new(setup), writer, Stored::default());
-        let events = s.handle(&ShiftInput::Start { t_ms });
+        let events = s.handle(&ShiftInput::Start { t_ms }).events.clone();
         Ok((s, events))
     }
 
@@ -187,8 +188,8 @@ impl LiveSession {
         !newer(self.stored.beats, t_ms)
     }
 
-    /// Handles one input: the model's events, with the data stored.
-    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Handles one input: the model's outcome, with the data stored.
+    pub fn handle(&mut self, input: &ShiftInput) -> &Outcome {
         if self.shift.has_ended() {
             // The model refuses it (`InputIgnored`); the stored shift is closed.
             return self.shift.handle(input);
@@ -200,18 +201,23 @@ impl LiveSession {
             let r = self.writer.push_event(t_in, INPUT_EVENT, &payload);
             self.report(r);
         }
-        let events = self.shift.handle(input);
+        self.shift.handle(input);
         self.store_data(input);
-        for i in 0..self.shift.last_beats().len() {
-            if let Some(b) = self.shift.last_beats().get(i).copied()
+        for i in 0..self.shift.outcome().beats.len() {
+            if let Some(b) = self.shift.outcome().beats.get(i).copied()
                 && newer(self.stored.beats, b.t_ms)
             {
                 let r = self.writer.push_beat(b);
                 self.report(r);
             }
         }
-        for e in &events {
-            if let Some((t_ev, kind, payload)) = event_record(e, t)
+        for i in 0..self.shift.outcome().events.len() {
+            if let Some((t_ev, kind, payload)) = self
+                .shift
+                .outcome()
+                .events
+                .get(i)
+                .and_then(|e| event_record(e, t))
                 && newer(self.stored.events, t_ev)
             {
                 let r = self.writer.push_event(t_ev, kind, &payload);
@@ -220,7 +226,7 @@ impl LiveSession {
         }
         let r = self.writer.tick(t);
         self.report(r);
-        events
+        self.shift.outcome()
     }
 
     /// Stores something the model does not take (e.g. a connection gap a
@@ -238,7 +244,7 @@ impl LiveSession {
         if self.shift.has_ended() {
             return Err(SessionError::Ended);
         }
-        let events = self.handle(&ShiftInput::End { t_ms });
+        let events = self.handle(&ShiftInput::End { t_ms }).events.clone();
         let summary = self
             .shift
             .summary()
@@ -349,9 +355,12 @@ fn rebuild(
     end: Option<Millis>,
 ) -> Result<(Shift, Vec<ShiftEvent>), SessionError> {
     let mut model = Shift::new(setup_of(store, rec)?);
-    let mut events = model.handle(&ShiftInput::Start {
-        t_ms: rec.started_ms,
-    });
+    let mut events = model
+        .handle(&ShiftInput::Start {
+            t_ms: rec.started_ms,
+        })
+        .events
+        .clone();
     let mut all: Vec<ShiftInput> = store
         .events(rec.id)?
         .into_iter()
@@ -371,10 +380,10 @@ fn rebuild(
     );
     all.sort_by_key(ShiftInput::t_ms);
     for i in &all {
-        events.extend(model.handle(i));
+        events.extend_from_slice(&model.handle(i).events);
     }
     if let Some(t_ms) = end {
-        events.extend(model.handle(&ShiftInput::End { t_ms }));
+        events.extend_from_slice(&model.handle(&ShiftInput::End { t_ms }).events);
     }
     Ok((model, events))
 }
@@ -415,8 +424,8 @@ impl Session {
         }
     }
 
-    /// Handles one input: the model's events (stored for a stored shift).
-    pub fn handle(&mut self, input: &ShiftInput) -> Vec<ShiftEvent> {
+    /// Handles one input: the model's outcome (stored for a stored shift).
+    pub fn handle(&mut self, input: &ShiftInput) -> &Outcome {
         match self {
             Session::Memory(s) => s.handle(input),
             Session::Stored(s) => s.handle(input),
@@ -456,16 +465,16 @@ impl Session {
     }
 
     /// Ends the shift at `t_ms`: the model's summary (saved with a stored
-    /// shift) and the last events. In memory an `End` the model refuses
-    /// (the shift had ended) comes back as an `InputIgnored` event; for a
-    /// stored shift that had ended it is [`SessionError::Ended`].
+    /// shift) and the last events; [`SessionError::Ended`] when the shift
+    /// had ended.
     pub fn end(
         &mut self,
         t_ms: Millis,
     ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), SessionError> {
         match self {
+            Session::Memory(s) if s.has_ended() => Err(SessionError::Ended),
             Session::Memory(s) => {
-                let events = s.handle(&ShiftInput::End { t_ms });
+                let events = s.handle(&ShiftInput::End { t_ms }).events.clone();
                 Ok((s.summary().cloned(), events))
             }
             Session::Stored(s) => {

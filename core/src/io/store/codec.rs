@@ -3,8 +3,9 @@
 //! WHY: a 12-hour shift is about 50,000 beats; a row per beat would cost
 //! 20-40 bytes with its index entry. Beats are instead packed into blocks of
 //! up to [`MAX_BLOCK_BEATS`] (one row each), delta- and varint-coded, which
-//! brings storage to about 2 bytes per beat on real recordings (measured by
-//! the `store_size` test on a 24-hour Holter recording).
+//! brings storage to a few bytes per beat on real recordings (README's
+//! measured figures: the `storage` test of `tests/store.rs` on a 24-hour
+//! Holter recording).
 //!
 //! Beat block layout (all integers LEB128 varints, signed ones zig-zag):
 //! ```text
@@ -45,6 +46,7 @@ pub const MAX_RR_MS: f64 = 60_000.0;
 
 /// Why a block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CodecError {
     #[error("block ends early")]
     Truncated,

@@ -5,14 +5,16 @@
 //! WHY here and not in the model: the model stays free of storage, and the
 //! store's tables stay free of the model's types (events and summaries are
 //! JSON); only this module knows both.
-use super::carry::BaselineRecord;
-use super::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
+pub mod carry;
+
 use crate::Millis;
 use crate::baseline::{BaselineSample, BaselineSource, estimate};
 use crate::drift::{self, ShiftArc, ShiftPoint};
 use crate::offshift;
 use crate::shift::{ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
+use crate::store::{KeyFigures, ShiftId, ShiftRecord, ShiftWriter, Store, StoreError};
 use crate::summary::{ShiftDigest, ShiftSummary, TREND_SHIFTS};
+use carry::BaselineRecord;
 use std::collections::HashMap;
 
 const DAY_MS: Millis = 86_400_000;
@@ -21,15 +23,7 @@ const DAY_MS: Millis = 86_400_000;
 /// data) are stored, so a shift can be rebuilt by replaying them.
 pub const INPUT_EVENT: &str = "input";
 
-/// The settings key under which a shift's model configuration is kept (so
-/// a resume or a chart runs the model as the shift ran); deleted with the
-/// shift.
-pub fn config_key(id: ShiftId) -> String {
-    format!("{CONFIG_KEY_PREFIX}{id}")
-}
-
-/// Prefix of [`config_key`].
-pub(super) const CONFIG_KEY_PREFIX: &str = "shift_config:";
+pub use crate::store::config_key;
 
 impl KeyFigures {
     /// The figures the trend needs, from the model's summary. Beats, mean
@@ -203,9 +197,7 @@ impl Store {
         let show_from = last_end.saturating_sub(DAY_MS.saturating_mul(i64::from(days)));
         let from = show_from.saturating_sub(DAY_MS * drift::NORMAL_DAYS);
         let mut calm: HashMap<ShiftId, Vec<BaselineSample>> = HashMap::new();
-        for b in self.baselines(&format!(
-            "WHERE t_ms >= {from} AND t_ms <= {last_end} ORDER BY t_ms, id"
-        ))? {
+        for b in self.baselines_between(from, last_end)? {
             if let (Some(id), Ok(rec)) = (
                 b.shift_id,
                 serde_json::from_value::<BaselineRecord>(b.payload),

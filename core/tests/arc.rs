@@ -2,6 +2,12 @@
 //! load carried between shifts (off-shift recovery), recovery times and the
 //! drift over weeks. Each shift is a real recording of `../shared/data`
 //! stored the way `steady import` stores it.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod common;
 
 use common::import_at;

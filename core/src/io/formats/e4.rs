@@ -196,7 +196,11 @@ pub fn read_dir(dir: &Path) -> Result<Recording, FormatError> {
             names.sort();
             match names.len() {
                 0 => "an empty folder".to_string(),
-                n if n > 8 => format!("{} and {} more", names[..8].join(", "), n - 8),
+                n if n > 8 => format!(
+                    "{} and {} more",
+                    names.get(..8).unwrap_or_default().join(", "),
+                    n - 8
+                ),
                 _ => names.join(", "),
             }
         };

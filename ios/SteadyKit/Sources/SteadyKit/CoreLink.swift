@@ -1,7 +1,7 @@
 import Foundation
 
 // The one file of SteadyKit that touches the FFI objects of the Rust core
-// (LiveShift, SteadyStore, UserAction, ShiftInfo, GaugeSnapshot, ExportFormat).
+// (LiveShift, SteadyStore, UserAction, ShiftRecord, GaugeSnapshot, ExportFormat).
 // Everything else in SteadyKit speaks to the core through `ShiftStoreLink`
 // and `ShiftHost`, and reads the core's plain records (GaugeUpdate, Prompt,
 // ShiftSummary, ResetProtocol). When the FFI surface changes, this file

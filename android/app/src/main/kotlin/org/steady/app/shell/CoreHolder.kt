@@ -8,7 +8,7 @@ import org.steady.core.ShiftSummary
 import org.steady.ffi.ExportFormat
 import org.steady.ffi.GaugeSnapshot
 import org.steady.ffi.LiveShift
-import org.steady.ffi.ShiftInfo
+import org.steady.core.ShiftRecord
 import org.steady.ffi.SteadyException
 import org.steady.ffi.SteadyStore
 import org.steady.ffi.UserAction
@@ -154,7 +154,7 @@ class CoreHolder(
         }
     }
 
-    fun history(): List<ShiftInfo> = try {
+    fun history(): List<ShiftRecord> = try {
         store?.shifts() ?: emptyList()
     } catch (e: SteadyException) {
         emptyList()

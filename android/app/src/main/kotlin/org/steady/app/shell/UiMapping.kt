@@ -15,7 +15,7 @@ import org.steady.core.EffectVerdict
 import org.steady.core.GaugeUpdate
 import org.steady.core.ShiftSummary
 import org.steady.core.Trend
-import org.steady.ffi.ShiftInfo
+import org.steady.core.ShiftRecord
 import java.time.Instant
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
@@ -103,14 +103,14 @@ object UiMapping {
         )
     }
 
-    fun history(rows: List<ShiftInfo>, zone: ZoneId = ZoneId.systemDefault()): List<HistoryRowUi> =
+    fun history(rows: List<ShiftRecord>, zone: ZoneId = ZoneId.systemDefault()): List<HistoryRowUi> =
         rows.filter { it.endedMs != null }.sortedByDescending { it.startedMs }.map {
             HistoryRowUi(
                 it.id,
                 clock(it.startedMs, zone, "EEE d MMM"),
-                it.durationS?.let(::hoursMinutes) ?: "–",
-                it.baselineShare?.let { s -> "${"%.0f".format(Locale.ROOT, s * 100)} %" } ?: "–",
-                "${it.returnsToBaseline ?: 0} returns",
+                it.key.durationS?.let(::hoursMinutes) ?: "–",
+                it.key.baselineShare?.let { s -> "${"%.0f".format(Locale.ROOT, s * 100)} %" } ?: "–",
+                "${it.key.returnsToBaseline ?: 0} returns",
             )
         }
 }

@@ -13,6 +13,19 @@
 //! and the save is retried at the next push or tick after
 //! `retry_after_ms` of data time. Nothing is dropped.
 //!
+//! WHY `synchronous = NORMAL` while a live shift is written (WAL mode): a
+//! commit is then written to the WAL without an fsync, so the caller (the
+//! phone's BLE thread) never waits for the disk at the 5-s saves; the WAL is
+//! synced only when SQLite checkpoints it (by default every 1000 pages of
+//! WAL, about every 20-30 minutes of a live shift) and when its header is
+//! rewritten after a checkpoint. A killed process loses nothing committed
+//! (the WAL is in the OS's cache; SQLite recovers it at the next open), so
+//! the "at most 5 s lost" promise holds (`cli/tests/crash.rs` kills a
+//! replay with SIGKILL). A power cut or OS crash may lose the commits since
+//! the last sync, never the file's consistency. The writer of an import
+//! ([`WriterConfig::bulk`]) keeps `FULL`, and so does the end of a shift
+//! ([`ShiftWriter::finish`] switches back before its last save).
+//!
 //! Beats are appended to the shift's last, still open block (rewritten in
 //! place) until it reaches [`codec::MAX_BLOCK_BEATS`] beats or
 //! [`codec::MAX_BLOCK_BYTES`] bytes, so frequent saves do not cost a row per
@@ -139,7 +152,17 @@ impl ShiftWriter {
         let shift = store.create_shift(started_ms, source, label)?;
         let w = Self::new(store, shift, cfg);
         w.take_lease()?;
+        w.live_sync()?;
         Ok(w)
+    }
+
+    /// `synchronous = NORMAL` for the periodic saves of a live shift (see
+    /// the module doc); an import's single save keeps `FULL`.
+    fn live_sync(&self) -> Result<(), StoreError> {
+        if self.cfg.flush_after_ms != Millis::MAX {
+            self.store.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        }
+        Ok(())
     }
 
     fn new(store: Store, shift: ShiftId, cfg: WriterConfig) -> Self {
@@ -186,6 +209,7 @@ impl ShiftWriter {
         w.hr = load_last_samples(&w.store, shift, SampleKind::Hr)?;
         w.motion = load_last_samples(&w.store, shift, SampleKind::Motion)?;
         w.newest_seen = w.store.last_data_t(shift)?;
+        w.live_sync()?;
         Ok(w)
     }
 
@@ -389,6 +413,9 @@ impl ShiftWriter {
         key: &KeyFigures,
     ) -> Result<(), StoreError> {
         self.check_live()?;
+        // The end of a shift is synced to disk, as every other write of the
+        // store is.
+        self.store.conn.execute_batch("PRAGMA synchronous = FULL")?;
         self.flush()?;
         self.store.end_shift(self.shift, ended_ms, summary, key)?;
         self.ended = true;

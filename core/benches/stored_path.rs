@@ -18,7 +18,7 @@ use common::shift_packets;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use steady_core::Millis;
 use steady_core::session::LiveSession;
-use steady_core::shift::{ShiftInput, ShiftSetup};
+use steady_core::shift::{ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::store::{ShiftSource, Store};
 
 const T0: Millis = 1_764_000_000_000;
@@ -59,7 +59,50 @@ fn one_hour(packets: &[(i64, Vec<u8>)]) -> (Duration, Duration) {
     took
 }
 
+/// A whole 12-hour live shift stored the app's way (packets, so one HR
+/// sample per packet beside the beats): bytes per beat of the whole file,
+/// and the JSON size of the gauge refreshes the store does not keep.
+fn twelve_hours() {
+    let (packets, beats) = shift_packets(12.0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("steady.db");
+    let (mut live, _) = LiveSession::start(
+        Store::open(&path).expect("store"),
+        ShiftSetup::default(),
+        T0,
+        ShiftSource::Live,
+        None,
+    )
+    .expect("start");
+    let mut gauges = 0usize;
+    let mut gauge_json = 0usize;
+    for (t, bytes) in &packets {
+        for e in live.handle(&ShiftInput::Packet {
+            t_ms: T0 + t,
+            bytes: bytes.clone(),
+        }) {
+            if matches!(e, ShiftEvent::Gauge { .. }) {
+                gauges += 1;
+                gauge_json += serde_json::to_string(&e).expect("json").len();
+            }
+        }
+    }
+    let end = T0 + packets.last().map_or(0, |p| p.0) + 1_000;
+    live.end(end).expect("end");
+    drop(live);
+    // Whole file after the last connection closed (WAL checkpointed into it).
+    let file = std::fs::metadata(&path).expect("db").len();
+    eprintln!(
+        "12-h live shift: {} packets, {beats} beats: file {file} bytes = {:.2} B/beat (beats, one HR sample per packet, events, indexes, schema); {gauges} gauge refreshes = {:.2} MB of JSON ({:.1}x the file), not stored",
+        packets.len(),
+        file as f64 / beats as f64,
+        gauge_json as f64 / 1e6,
+        gauge_json as f64 / file as f64,
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    twelve_hours();
     let (packets, _) = shift_packets(1.0);
     let n = packets.len() as u32;
     let runs = 10u32;

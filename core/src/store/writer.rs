@@ -29,12 +29,18 @@
 //! Beats are appended to the shift's last, still open block (rewritten in
 //! place) until it reaches [`codec::MAX_BLOCK_BEATS`] beats or
 //! [`codec::MAX_BLOCK_BYTES`] bytes, so frequent saves do not cost a row per
-//! save.
+//! save. A live writer seals its beat blocks at [`LIVE_BLOCK_BEATS`]: each
+//! 5-s save re-encodes the whole open block, and on a 1 800-beat block that
+//! re-encoding was most of the store's CPU per packet (perf, stored_path
+//! bench); smaller blocks cost about 0.1 B/beat more on disk.
 use super::codec::{self, Sample};
 use super::{KeyFigures, SampleKind, ShiftId, ShiftSource, Store, StoreError};
 use crate::Millis;
 use crate::beats::Beat;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+/// Largest beat block a live writer (saving every few seconds) keeps open.
+pub const LIVE_BLOCK_BEATS: usize = 256;
 
 /// Batching parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +108,8 @@ impl BlockItem for Sample {
 /// Which table a block goes to.
 #[derive(Clone, Copy)]
 enum Series {
-    Beats,
+    /// With the most beats a block may hold.
+    Beats(usize),
     Samples(SampleKind),
 }
 
@@ -358,10 +365,15 @@ impl ShiftWriter {
         if owner.as_deref() != Some(self.token.as_str()) {
             return Err(StoreError::TakenOver(shift));
         }
+        let max_beats = if self.cfg.flush_after_ms == Millis::MAX {
+            codec::MAX_BLOCK_BEATS
+        } else {
+            LIVE_BLOCK_BEATS
+        };
         let beats = write_series(
             &tx,
             shift,
-            Series::Beats,
+            Series::Beats(max_beats),
             &self.beats,
             &self.pending_beats,
             encode_beats,
@@ -461,7 +473,7 @@ fn write_series<T: BlockItem>(
         return Ok(open.clone());
     }
     let (max_items, max_bytes) = match series {
-        Series::Beats => (codec::MAX_BLOCK_BEATS, codec::MAX_BLOCK_BYTES),
+        Series::Beats(max) => (max, codec::MAX_BLOCK_BYTES),
         Series::Samples(_) => (codec::MAX_BLOCK_SAMPLES, codec::MAX_BLOCK_BYTES),
     };
     let mut cur = open.clone();
@@ -500,7 +512,7 @@ fn save_block<T: BlockItem>(
     let n = block.items.len() as i64;
     let (t_first, t_last) = (first.t(), last.t());
     match (block.row, series) {
-        (Some(row), Series::Beats) => {
+        (Some(row), Series::Beats(_)) => {
             tx.prepare_cached(
                 "UPDATE beat_blocks SET t_last = ?2, n = ?3, data = ?4 WHERE id = ?1",
             )?
@@ -512,7 +524,7 @@ fn save_block<T: BlockItem>(
             )?
             .execute(params![row, t_last, n, data])?;
         }
-        (None, Series::Beats) => {
+        (None, Series::Beats(_)) => {
             tx.prepare_cached(
                 "INSERT INTO beat_blocks (shift_id, seq, t_first, t_last, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?

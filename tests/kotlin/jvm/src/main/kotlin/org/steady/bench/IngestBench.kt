@@ -151,8 +151,13 @@ private fun floor(label: String, call: (Int) -> Unit) {
     report(label, wall, cpu)
 }
 
+/** `STEADY_BENCH=stored` runs only the stored-shift lines (the app's path). */
 fun main() {
     println("JVM ${System.getProperty("java.version")}, JNA ${com.sun.jna.Native.VERSION}, library from ${System.getProperty("jna.library.path")}")
+    if (System.getenv("STEADY_BENCH") == "stored") {
+        stored()
+        return
+    }
     floor("coreVersion() (string out: JNA + RustBuffer floor)") { org.steady.ffi.coreVersion() }
     LiveShift(defaultShiftSetup()).use { s ->
         val t0 = 1_764_000_000_000L
@@ -167,8 +172,12 @@ fun main() {
     run("ingest(t, bytes), with a Kotlin listener", withListener = true)
     run("DirectIngest.ingest(t, bytes), poll queue only", withListener = false, direct = true)
     run("DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true)
-    // The app's path: a stored shift (store.startShift), DirectIngest, a listener.
+    stored()
+    println("listener received $eventsSeen events")
+}
+
+/** The app's path: a stored shift (store.startShift), DirectIngest, a listener. */
+private fun stored() {
     run("stored shift: DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true, stored = true)
     run("stored shift: ingest(t, bytes), with a Kotlin listener", withListener = true, stored = true)
-    println("listener received $eventsSeen events")
 }

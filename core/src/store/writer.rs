@@ -167,7 +167,9 @@ impl ShiftWriter {
     /// the module doc); an import's single save keeps `FULL`.
     fn live_sync(&self) -> Result<(), StoreError> {
         if self.cfg.flush_after_ms != Millis::MAX {
-            self.store.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+            self.store
+                .conn
+                .execute_batch("PRAGMA synchronous = NORMAL")?;
         }
         Ok(())
     }

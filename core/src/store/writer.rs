@@ -16,9 +16,9 @@
 //! WHY `synchronous = NORMAL` while a live shift is written (WAL mode): a
 //! commit is then written to the WAL without an fsync, so the caller (the
 //! phone's BLE thread) never waits for the disk at the 5-s saves; the WAL is
-//! synced only when SQLite checkpoints it (by default every 1000 pages of
-//! WAL, about every 20-30 minutes of a live shift) and when its header is
-//! rewritten after a checkpoint. A killed process loses nothing committed
+//! synced only when SQLite checkpoints it (by default once the WAL holds
+//! 1000 pages) and when its header is rewritten after a checkpoint: those
+//! few syncs still happen on the caller's thread. A killed process loses nothing committed
 //! (the WAL is in the OS's cache; SQLite recovers it at the next open), so
 //! the "at most 5 s lost" promise holds (`cli/tests/crash.rs` kills a
 //! replay with SIGKILL). A power cut or OS crash may lose the commits since
@@ -30,9 +30,10 @@
 //! place) until it reaches [`codec::MAX_BLOCK_BEATS`] beats or
 //! [`codec::MAX_BLOCK_BYTES`] bytes, so frequent saves do not cost a row per
 //! save. A live writer seals its beat blocks at [`LIVE_BLOCK_BEATS`]: each
-//! 5-s save re-encodes the whole open block, and on a 1 800-beat block that
-//! re-encoding was most of the store's CPU per packet (perf, stored_path
-//! bench); smaller blocks cost about 0.1 B/beat more on disk.
+//! 5-s save re-encodes the whole open block, and on full-size blocks (3.6 KB,
+//! about 1 700 beats) that re-encoding was most of the store's CPU per
+//! packet (perf on the stored_path bench); smaller blocks cost 0.11 B/beat
+//! more on disk (Holter storage test: 2.81 -> 2.92).
 use super::codec::{self, Sample};
 use super::{KeyFigures, SampleKind, ShiftId, ShiftSource, Store, StoreError};
 use crate::Millis;

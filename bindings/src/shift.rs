@@ -231,6 +231,20 @@ impl From<Refusal> for SteadyError {
     }
 }
 
+/// The core input a user action stands for (one arm per action).
+fn user_input(t_ms: Millis, action: UserAction) -> ShiftInput {
+    match action {
+        UserAction::StartReset { protocol_id } => ShiftInput::ResetStarted { t_ms, protocol_id },
+        UserAction::FinishReset => ShiftInput::ResetFinished { t_ms },
+        UserAction::AbandonReset => ShiftInput::ResetAbandoned { t_ms },
+        UserAction::DismissPrompt => ShiftInput::PromptDismissed { t_ms },
+        UserAction::Snooze { minutes } => ShiftInput::Snooze { t_ms, minutes },
+        UserAction::Quiet { on } => ShiftInput::Quiet { t_ms, on },
+        UserAction::PromptsEnabled { on } => ShiftInput::PromptsEnabled { t_ms, on },
+        UserAction::SeatedCheck => ShiftInput::SeatedCheck { t_ms },
+    }
+}
+
 #[uniffi::export]
 impl LiveShift {
     /// A shift that has not started; it starts at [`LiveShift::start`] or
@@ -277,19 +291,7 @@ impl LiveShift {
     }
 
     pub fn user_action(&self, t_ms: Millis, action: UserAction) -> Result<(), SteadyError> {
-        let input = match action {
-            UserAction::StartReset { protocol_id } => {
-                ShiftInput::ResetStarted { t_ms, protocol_id }
-            }
-            UserAction::FinishReset => ShiftInput::ResetFinished { t_ms },
-            UserAction::AbandonReset => ShiftInput::ResetAbandoned { t_ms },
-            UserAction::DismissPrompt => ShiftInput::PromptDismissed { t_ms },
-            UserAction::Snooze { minutes } => ShiftInput::Snooze { t_ms, minutes },
-            UserAction::Quiet { on } => ShiftInput::Quiet { t_ms, on },
-            UserAction::PromptsEnabled { on } => ShiftInput::PromptsEnabled { t_ms, on },
-            UserAction::SeatedCheck => ShiftInput::SeatedCheck { t_ms },
-        };
-        self.apply(input).map(drop)
+        self.apply(user_input(t_ms, action)).map(drop)
     }
 
     /// Ends the shift and returns its summary (also sent as `Ended`). A
@@ -345,6 +347,7 @@ impl LiveShift {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use steady_core::shift::Shift;
 
     const T0: Millis = 1_764_000_000_000;
 
@@ -474,25 +477,115 @@ mod tests {
 
     #[test]
     fn user_actions_map_to_core_inputs() {
+        // each action, one by one, to the core input it stands for
+        let t = T0 + 7;
+        let table = [
+            (
+                UserAction::StartReset {
+                    protocol_id: "paced_4_6".into(),
+                },
+                ShiftInput::ResetStarted {
+                    t_ms: t,
+                    protocol_id: "paced_4_6".into(),
+                },
+            ),
+            (
+                UserAction::FinishReset,
+                ShiftInput::ResetFinished { t_ms: t },
+            ),
+            (
+                UserAction::AbandonReset,
+                ShiftInput::ResetAbandoned { t_ms: t },
+            ),
+            (
+                UserAction::DismissPrompt,
+                ShiftInput::PromptDismissed { t_ms: t },
+            ),
+            (
+                UserAction::Snooze { minutes: 5 },
+                ShiftInput::Snooze {
+                    t_ms: t,
+                    minutes: 5,
+                },
+            ),
+            (
+                UserAction::Quiet { on: true },
+                ShiftInput::Quiet { t_ms: t, on: true },
+            ),
+            (
+                UserAction::Quiet { on: false },
+                ShiftInput::Quiet { t_ms: t, on: false },
+            ),
+            (
+                UserAction::PromptsEnabled { on: false },
+                ShiftInput::PromptsEnabled { t_ms: t, on: false },
+            ),
+            (UserAction::SeatedCheck, ShiftInput::SeatedCheck { t_ms: t }),
+        ];
+        for (action, input) in table {
+            assert_eq!(user_input(t, action.clone()), input, "{action:?}");
+        }
+
+        // and `user_action` hands that input to the core: the FFI shift ends
+        // in the same state as a core shift fed the expected inputs
         let s = LiveShift::new(ShiftSetup::default());
+        let mut core = Shift::new(ShiftSetup::default());
+        let state = |s: &LiveShift| serde_json::to_value(lock(&s.state).engine.shift()).unwrap();
         s.start(T0).unwrap();
-        s.user_action(T0 + 1_000, UserAction::Quiet { on: true })
-            .unwrap();
-        s.user_action(T0 + 2_000, UserAction::Snooze { minutes: 5 })
-            .unwrap();
+        core.handle(&ShiftInput::Start { t_ms: T0 });
+        for (t, action, input) in [
+            (
+                T0 + 1_000,
+                UserAction::Quiet { on: true },
+                ShiftInput::Quiet {
+                    t_ms: T0 + 1_000,
+                    on: true,
+                },
+            ),
+            (
+                T0 + 2_000,
+                UserAction::Snooze { minutes: 5 },
+                ShiftInput::Snooze {
+                    t_ms: T0 + 2_000,
+                    minutes: 5,
+                },
+            ),
+            (
+                T0 + 4_000,
+                UserAction::StartReset {
+                    protocol_id: "paced_4_6".into(),
+                },
+                ShiftInput::ResetStarted {
+                    t_ms: T0 + 4_000,
+                    protocol_id: "paced_4_6".into(),
+                },
+            ),
+            (
+                T0 + 34_000,
+                UserAction::FinishReset,
+                ShiftInput::ResetFinished { t_ms: T0 + 34_000 },
+            ),
+            (
+                T0 + 35_000,
+                UserAction::SeatedCheck,
+                ShiftInput::SeatedCheck { t_ms: T0 + 35_000 },
+            ),
+        ] {
+            let before = state(&s);
+            s.user_action(t, action.clone()).unwrap();
+            core.handle(&input);
+            assert_ne!(state(&s), before, "{action:?} changed nothing");
+            assert_eq!(
+                state(&s),
+                serde_json::to_value(&core).unwrap(),
+                "{action:?}"
+            );
+        }
         // nothing was offered: dismissing is "not applicable"
         assert!(matches!(
-            s.user_action(T0 + 3_000, UserAction::DismissPrompt),
+            s.user_action(T0 + 36_000, UserAction::DismissPrompt),
             Err(SteadyError::InvalidState { .. })
         ));
-        s.user_action(
-            T0 + 4_000,
-            UserAction::StartReset {
-                protocol_id: "paced_4_6".into(),
-            },
-        )
-        .unwrap();
-        s.user_action(T0 + 34_000, UserAction::FinishReset).unwrap();
         assert!(reset_protocols().iter().any(|p| p.id == "paced_4_6"));
     }
 }

@@ -91,6 +91,118 @@ fn json_shape_is_stable() {
     insta::assert_json_snapshot!("analyze_sample_rr_ms", json);
 }
 
+/// The timeline and summary of `analyze --json`, checked against figures
+/// computed here from the RR file itself (the snapshot above pins whatever
+/// was printed; this says what it must be). The model's window: the 60 s of
+/// beats ending 4 s (SETTLE_MS) before each 5-s refresh.
+#[test]
+fn json_timeline_and_summary_follow_from_the_beats() {
+    let path = shared_data().join("polar-h10/sample_rr_ms.txt");
+    let rr: Vec<f64> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    let mut t = 0.0;
+    let beats: Vec<(f64, f64)> = rr
+        .iter()
+        .map(|&r| {
+            t += r;
+            (t, r)
+        })
+        .collect();
+    let total_ms = t;
+    let json = analyze_json(&path, &[]);
+    let close = |got: &serde_json::Value, want: f64, what: &str| {
+        let g = got.as_f64().unwrap_or_else(|| panic!("{what}: {got}"));
+        assert!(
+            (g - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{what}: {g} vs {want}"
+        );
+    };
+
+    // summary: span and beats of the file; no beat of this clean sample is corrected
+    let sum = &json["summary"];
+    assert_eq!(json["beats"], rr.len());
+    assert_eq!(sum["signal"]["beats"], rr.len());
+    assert_eq!(json["corrected_beats"], 0);
+    assert_eq!(sum["signal"]["corrected_beats"], 0);
+    assert_eq!(sum["start_ms"], 0);
+    assert_eq!(sum["end_ms"].as_f64().unwrap(), total_ms);
+    close(&sum["duration_s"], total_ms / 1000.0, "duration_s");
+    assert_eq!(sum["prompts_offered"], 0);
+
+    // timeline: one refresh every 5 s of the recording
+    let timeline = json["timeline"].as_array().unwrap();
+    let refreshes = (total_ms / 5000.0).floor() as usize;
+    assert_eq!(timeline.len(), refreshes);
+    let mut with_ln = 0;
+    for (k, e) in timeline.iter().enumerate() {
+        let at = 5000.0 * (k + 1) as f64;
+        assert_eq!(e["t_s"].as_f64().unwrap(), at / 1000.0);
+        let to = at - 4000.0;
+        let in_w: Vec<f64> = beats
+            .iter()
+            .filter(|b| b.0 > to - 60_000.0 && b.0 <= to)
+            .map(|b| b.1)
+            .collect();
+        let covered: f64 = in_w.iter().sum();
+        let coverage = covered / 60_000.0;
+        // HR from the window's beats once there are 5
+        if in_w.len() >= 5 {
+            close(
+                &e["hr_bpm"],
+                60_000.0 * in_w.len() as f64 / covered,
+                "hr_bpm",
+            );
+        } else {
+            assert!(e["hr_bpm"].is_null(), "{e}");
+        }
+        // lnRMSSD from 20 beats covering 80 % of the window
+        if in_w.len() >= 20 && coverage >= 0.8 {
+            let d2: Vec<f64> = in_w.windows(2).map(|w| (w[1] - w[0]).powi(2)).collect();
+            let rmssd = (d2.iter().sum::<f64>() / d2.len() as f64).sqrt();
+            close(&e["ln_rmssd"], rmssd.ln(), "ln_rmssd");
+            with_ln += 1;
+        } else {
+            assert!(e["ln_rmssd"].is_null(), "{e}");
+        }
+    }
+    assert!(with_ln > 100, "{with_ln}");
+
+    // time in each state: 5 s for each refresh in it, after the first
+    // (which comes before the first settled beat)
+    let secs_in =
+        |state: &str| 5.0 * timeline[1..].iter().filter(|e| e["state"] == state).count() as f64;
+    let time_in = &sum["time_in"];
+    for state in [
+        "baseline",
+        "elevated",
+        "activated",
+        "active",
+        "recovering",
+        "no_signal",
+    ] {
+        assert_eq!(
+            time_in[format!("{state}_s")].as_f64().unwrap(),
+            secs_in(state),
+            "{state}"
+        );
+    }
+    assert_eq!(timeline[0]["state"], "no_signal");
+
+    // one baseline sample a minute, the refresh's own HR and lnRMSSD
+    let samples = sum["baseline_samples"].as_array().unwrap();
+    assert_eq!(samples.len(), (total_ms / 60_000.0).floor() as usize);
+    for (m, s) in samples.iter().enumerate() {
+        let t_ms = 60_000 * (m as u64 + 1);
+        assert_eq!(s["t_ms"], t_ms);
+        let e = &timeline[(t_ms / 5000 - 1) as usize];
+        assert_eq!(s["hr_bpm"], e["hr_bpm"]);
+        assert_eq!(s["ln_rmssd"], e["ln_rmssd"]);
+    }
+}
+
 #[test]
 fn every_format_analyzes() {
     let data = shared_data();

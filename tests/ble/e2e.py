@@ -356,7 +356,7 @@ def test_live_carries_on_after_being_killed():
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(lambda: count_data(rec1) >= 30, 30, '30 packets before the kill')
-            time.sleep(2.5)  # a few ticks: the model state is saved every 5 s of data
+            time.sleep(2.5)  # a few ticks: the data is committed every 5 s of data time
             proc.kill()
             proc.wait(timeout=10)
         finally:

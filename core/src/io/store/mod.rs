@@ -2,7 +2,9 @@
 //!
 //! WHY these choices:
 //! - WAL + `synchronous = FULL`: a commit survives a killed process and a
-//!   power cut; readers never block the live writer.
+//!   power cut; readers never block the live writer. The live writer's
+//!   5-s saves use `NORMAL` (no fsync per commit; still safe against a
+//!   killed process), see `store/writer.rs`.
 //! - `busy_timeout` and `BEGIN IMMEDIATE` for every write: two processes on
 //!   one file wait for each other instead of failing or corrupting it.
 //! - `PRAGMA application_id` marks the file as Steady's; a file that is not

@@ -13,15 +13,35 @@
 //! and the save is retried at the next push or tick after
 //! `retry_after_ms` of data time. Nothing is dropped.
 //!
+//! WHY `synchronous = NORMAL` while a live shift is written (WAL mode): a
+//! commit is then written to the WAL without an fsync, so the caller (the
+//! phone's BLE thread) never waits for the disk at the 5-s saves; the WAL is
+//! synced only when SQLite checkpoints it (by default once the WAL holds
+//! 1000 pages) and when its header is rewritten after a checkpoint: those
+//! few syncs still happen on the caller's thread. A killed process loses nothing committed
+//! (the WAL is in the OS's cache; SQLite recovers it at the next open), so
+//! the "at most 5 s lost" promise holds (`cli/tests/crash.rs` kills a
+//! replay with SIGKILL). A power cut or OS crash may lose the commits since
+//! the last sync, never the file's consistency. The writer of an import
+//! ([`WriterConfig::bulk`]) keeps `FULL`, and so does the end of a shift
+//! ([`ShiftWriter::finish`] switches back before its last save).
+//!
 //! Beats are appended to the shift's last, still open block (rewritten in
 //! place) until it reaches [`codec::MAX_BLOCK_BEATS`] beats or
 //! [`codec::MAX_BLOCK_BYTES`] bytes, so frequent saves do not cost a row per
-//! save.
+//! save. A live writer seals its beat blocks at [`LIVE_BLOCK_BEATS`]: each
+//! 5-s save re-encodes the whole open block, and on full-size blocks (3.6 KB,
+//! about 1 700 beats) that re-encoding was most of the store's CPU per
+//! packet (perf on the stored_path bench); smaller blocks cost 0.11 B/beat
+//! more on disk (Holter storage test: 2.81 -> 2.92).
 use super::codec::{self, Sample};
 use super::{KeyFigures, SampleKind, ShiftId, ShiftSource, Store, StoreError};
 use crate::Millis;
 use crate::beats::Beat;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+/// Largest beat block a live writer (saving every few seconds) keeps open.
+pub const LIVE_BLOCK_BEATS: usize = 256;
 
 /// Batching parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +109,8 @@ impl BlockItem for Sample {
 /// Which table a block goes to.
 #[derive(Clone, Copy)]
 enum Series {
-    Beats,
+    /// With the most beats a block may hold.
+    Beats(usize),
     Samples(SampleKind),
 }
 
@@ -139,7 +160,19 @@ impl ShiftWriter {
         let shift = store.create_shift(started_ms, source, label)?;
         let w = Self::new(store, shift, cfg);
         w.take_lease()?;
+        w.live_sync()?;
         Ok(w)
+    }
+
+    /// `synchronous = NORMAL` for the periodic saves of a live shift (see
+    /// the module doc); an import's single save keeps `FULL`.
+    fn live_sync(&self) -> Result<(), StoreError> {
+        if self.cfg.flush_after_ms != Millis::MAX {
+            self.store
+                .conn
+                .execute_batch("PRAGMA synchronous = NORMAL")?;
+        }
+        Ok(())
     }
 
     fn new(store: Store, shift: ShiftId, cfg: WriterConfig) -> Self {
@@ -186,6 +219,7 @@ impl ShiftWriter {
         w.hr = load_last_samples(&w.store, shift, SampleKind::Hr)?;
         w.motion = load_last_samples(&w.store, shift, SampleKind::Motion)?;
         w.newest_seen = w.store.last_data_t(shift)?;
+        w.live_sync()?;
         Ok(w)
     }
 
@@ -354,10 +388,15 @@ impl ShiftWriter {
         if owner.as_deref() != Some(self.token.as_str()) {
             return Err(StoreError::TakenOver(shift));
         }
+        let max_beats = if self.cfg.flush_after_ms == Millis::MAX {
+            codec::MAX_BLOCK_BEATS
+        } else {
+            LIVE_BLOCK_BEATS
+        };
         let beats = write_series(
             &tx,
             shift,
-            Series::Beats,
+            Series::Beats(max_beats),
             &self.beats,
             &self.pending_beats,
             encode_beats,
@@ -409,6 +448,9 @@ impl ShiftWriter {
         key: &KeyFigures,
     ) -> Result<(), StoreError> {
         self.check_live()?;
+        // The end of a shift is synced to disk, as every other write of the
+        // store is.
+        self.store.conn.execute_batch("PRAGMA synchronous = FULL")?;
         self.flush()?;
         self.store.end_shift(self.shift, ended_ms, summary, key)?;
         self.ended = true;
@@ -454,7 +496,7 @@ fn write_series<T: BlockItem>(
         return Ok(open.clone());
     }
     let (max_items, max_bytes) = match series {
-        Series::Beats => (codec::MAX_BLOCK_BEATS, codec::MAX_BLOCK_BYTES),
+        Series::Beats(max) => (max, codec::MAX_BLOCK_BYTES),
         Series::Samples(_) => (codec::MAX_BLOCK_SAMPLES, codec::MAX_BLOCK_BYTES),
     };
     let mut cur = open.clone();
@@ -493,7 +535,7 @@ fn save_block<T: BlockItem>(
     let n = block.items.len() as i64;
     let (t_first, t_last) = (first.t(), last.t());
     match (block.row, series) {
-        (Some(row), Series::Beats) => {
+        (Some(row), Series::Beats(_)) => {
             tx.prepare_cached(
                 "UPDATE beat_blocks SET t_last = ?2, n = ?3, data = ?4 WHERE id = ?1",
             )?
@@ -505,7 +547,7 @@ fn save_block<T: BlockItem>(
             )?
             .execute(params![row, t_last, n, data])?;
         }
-        (None, Series::Beats) => {
+        (None, Series::Beats(_)) => {
             tx.prepare_cached(
                 "INSERT INTO beat_blocks (shift_id, seq, t_first, t_last, n, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?

@@ -4,6 +4,8 @@ import org.steady.core.ShiftEvent
 import org.steady.direct.DirectIngest
 import org.steady.ffi.LiveShift
 import org.steady.ffi.ShiftListener
+import org.steady.ffi.SteadyStore
+import org.steady.ffi.defaultShiftConfig
 import org.steady.ffi.defaultShiftSetup
 import java.lang.management.ManagementFactory
 import kotlin.math.roundToInt
@@ -32,11 +34,16 @@ private val threads = ManagementFactory.getThreadMXBean()
 private fun cpuNs(): Long = threads.currentThreadCpuTime
 
 private fun report(label: String, wall: DoubleArray, cpu: DoubleArray, extra: String = "") {
+    // The mean over all rounds counts every call, the store's 5-s commits
+    // included; the median and best round show the spread.
+    val wallMean = wall.average()
+    val cpuMean = cpu.average()
     wall.sort()
     cpu.sort()
     println(
-        "%s: wall median %.2f us/call (best %.2f), thread CPU median %.2f us/call (best %.2f)%s"
-            .format(label, wall[wall.size / 2], wall.first(), cpu[cpu.size / 2], cpu.first(), extra),
+        ("%s: wall mean %.2f us/call (median %.2f, best %.2f), " +
+            "thread CPU mean %.2f us/call (median %.2f, best %.2f)%s")
+            .format(label, wallMean, wall[wall.size / 2], wall.first(), cpuMean, cpu[cpu.size / 2], cpu.first(), extra),
     )
 }
 private const val ROUNDS = 15
@@ -70,12 +77,22 @@ private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
     return times to bytes
 }
 
-private fun run(label: String, withListener: Boolean, direct: Boolean = false) {
+/**
+ * [stored]: the shift the app runs, from `SteadyStore.startShift` (saves
+ * every 5 s of data into SQLite on a temporary file), instead of a
+ * memory-only `LiveShift`.
+ */
+private fun run(label: String, withListener: Boolean, direct: Boolean = false, stored: Boolean = false) {
     val t0 = 1_764_000_000_000L
     val total = WARMUP + ROUNDS * CALLS
     val (times, bytes) = packets(total, t0)
     var events = 0L
-    LiveShift(defaultShiftSetup()).use { shift ->
+    val dir = if (stored) kotlin.io.path.createTempDirectory("steady-bench").toFile() else null
+    val store = dir?.let { SteadyStore.open(it.resolve("steady.db").path) }
+    val shiftOf = {
+        if (store != null) store.startShift(t0, defaultShiftConfig()) else LiveShift(defaultShiftSetup())
+    }
+    shiftOf().use { shift ->
         if (withListener) {
             shift.setListener(object : ShiftListener {
                 override fun onEvents(events: List<ShiftEvent>) {
@@ -83,7 +100,7 @@ private fun run(label: String, withListener: Boolean, direct: Boolean = false) {
                 }
             })
         }
-        shift.start(t0)
+        if (store == null) shift.start(t0)
         val fast = if (direct) DirectIngest(shift) else null
         val call = if (fast != null) {
             { i: Int -> fast.ingest(times[i], bytes[i]) }
@@ -110,8 +127,11 @@ private fun run(label: String, withListener: Boolean, direct: Boolean = false) {
         }
         events += shift.pollEvents(UInt.MAX_VALUE).size
         fast?.close()
-        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls")
+        val size = dir?.listFiles()?.sumOf { it.length() }?.let { ", store %.1f MB".format(it / 1e6) } ?: ""
+        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls$size")
     }
+    store?.close()
+    dir?.deleteRecursively()
 }
 
 @Volatile private var eventsSeen = 0L
@@ -131,8 +151,13 @@ private fun floor(label: String, call: (Int) -> Unit) {
     report(label, wall, cpu)
 }
 
+/** `STEADY_BENCH=stored` runs only the stored-shift lines (the app's path). */
 fun main() {
     println("JVM ${System.getProperty("java.version")}, JNA ${com.sun.jna.Native.VERSION}, library from ${System.getProperty("jna.library.path")}")
+    if (System.getenv("STEADY_BENCH") == "stored") {
+        stored()
+        return
+    }
     floor("coreVersion() (string out: JNA + RustBuffer floor)") { org.steady.ffi.coreVersion() }
     LiveShift(defaultShiftSetup()).use { s ->
         val t0 = 1_764_000_000_000L
@@ -147,5 +172,12 @@ fun main() {
     run("ingest(t, bytes), with a Kotlin listener", withListener = true)
     run("DirectIngest.ingest(t, bytes), poll queue only", withListener = false, direct = true)
     run("DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true)
+    stored()
     println("listener received $eventsSeen events")
+}
+
+/** The app's path: a stored shift (store.startShift), DirectIngest, a listener. */
+private fun stored() {
+    run("stored shift: DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true, stored = true)
+    run("stored shift: ingest(t, bytes), with a Kotlin listener", withListener = true, stored = true)
 }

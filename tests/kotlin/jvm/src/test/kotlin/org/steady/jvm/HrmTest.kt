@@ -67,11 +67,19 @@ class HrmTest {
     @Test
     fun `DirectIngest keeps the shift alive after the LiveShift object is closed, until its own close`() {
         val t0 = 1_764_000_000_000L
+        val seen = mutableListOf<ShiftEvent>()
         val shift = LiveShift(defaultShiftSetup())
+        shift.setListener(listener(seen))
+        shift.start(t0)
         val direct = DirectIngest(shift)
         shift.close()
-        direct.ingest(t0 + 1000, bytes(0x16, 66, 0x9A, 0x03))
+        // 21 s of packets: the shift behind the closed object still runs and
+        // its refreshes reach the listener
+        for (i in 1..21) direct.ingest(t0 + i * 1000L, bytes(0x16, 66, 0x9A, 0x03))
+        val gauges = seen.filterIsInstance<ShiftEvent.Gauge>()
+        assertEquals((1..4).map { t0 + it * 5_000L }, gauges.map { it.update.tMs })
         direct.close()
+        assertThrows<IllegalStateException> { direct.ingest(t0 + 22_000, bytes(0x16, 66, 0x9A, 0x03)) }
     }
 
     private fun listener(into: MutableList<ShiftEvent>) = object : ShiftListener {

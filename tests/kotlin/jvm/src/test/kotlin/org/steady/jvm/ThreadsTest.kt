@@ -125,26 +125,52 @@ class ThreadsTest {
     fun `two BLE threads feeding the same shift never corrupt it - errors stay typed`() = runBlocking {
         val t0 = 1_764_000_000_000L
         val packets = FakeStrap(t0).beats(polarSampleRrMs())
-        LiveShift(defaultShiftSetup()).use { shift ->
+        val raced = mutableListOf<ShiftEvent>()
+        val (attempts, accepted, refused) = LiveShift(defaultShiftSetup()).use { shift ->
+            shift.setListener(collect(raced))
             // Two writers race; whichever loses the race for a timestamp gets a
             // typed "time went back" error. Nothing else may come out.
             val jobs = (0..1).map { k ->
                 async(Dispatchers.Default) {
+                    val mine = packets.filterIndexed { i, _ -> i % 2 == k || i % 7 == 0 }
+                    val ok = mutableListOf<Packet>()
                     var refused = 0
-                    packets.filterIndexed { i, _ -> i % 2 == k || i % 7 == 0 }.forEach {
+                    mine.forEach {
                         try {
                             shift.ingest(it.atMs, it.bytes)
+                            ok += it
                         } catch (e: SteadyException.InvalidInput) {
                             refused++
                         }
                     }
-                    refused
+                    Triple(mine.size, ok, refused)
                 }
             }
-            jobs.forEach { it.await() }
-            val s = shift.snapshot()
-            assertTrue(s.latest != null)
-            assertTrue(s.latest!!.tMs <= packets.last().atMs)
+            val results = jobs.map { it.await() }
+            assertTrue(shift.snapshot().latest!!.tMs <= packets.last().atMs)
+            Triple(results.sumOf { it.first }, results.flatMap { it.second }, results.sumOf { it.third })
+        }
+        // Every call either went in or was refused with a typed error.
+        assertEquals(attempts, accepted.size + refused)
+        // The shift took the accepted packets in time order (a packet older
+        // than the shift's clock is refused), so one thread feeding exactly
+        // those packets, sorted, must see the same events: no lost, doubled
+        // or reordered packet, no torn state.
+        val replayed = mutableListOf<ShiftEvent>()
+        LiveShift(defaultShiftSetup()).use { shift ->
+            shift.setListener(collect(replayed))
+            accepted.sortedBy { it.atMs }.forEach { shift.ingest(it.atMs, it.bytes) }
+        }
+        fun refusal(e: ShiftEvent) = e is ShiftEvent.InputIgnored
+        assertEquals(replayed.filterNot(::refusal), raced.filterNot(::refusal))
+        assertTrue(replayed.count { it is ShiftEvent.Gauge } > 100, "${replayed.size} events")
+        // and each refused call left exactly one InputIgnored event, nothing else
+        assertEquals(replayed.count(::refusal) + refused, raced.count(::refusal), "refused $refused")
+    }
+
+    private fun collect(into: MutableList<ShiftEvent>) = object : ShiftListener {
+        override fun onEvents(events: List<ShiftEvent>) {
+            synchronized(into) { into += events }
         }
     }
 }

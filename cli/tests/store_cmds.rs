@@ -426,13 +426,20 @@ fn trend_shows_the_arc_of_imported_shifts_as_table_json_and_chart() {
     let pvc = shared_data().join("polar-h10-pvc/polar_h10_rr.csv");
     let exercise = shared_data().join("polar-rest-exercise/exercise_rri.hrm");
     // A morning and an evening shift on five days: each morning follows the
-    // evening before by about 11 h.
+    // evening before by about 11 h. The same two recordings stand for every
+    // day, so each import after the first is a deliberate duplicate.
     for d in 3..8 {
         for (file, hour) in [(&pvc, "07"), (&exercise, "19")] {
             let start = format!("2025-11-{d:02}T{hour}:00:00Z");
             ok(steady(
                 &db,
-                &["import", file.to_str().unwrap(), "--start", &start],
+                &[
+                    "import",
+                    file.to_str().unwrap(),
+                    "--start",
+                    &start,
+                    "--allow-duplicate",
+                ],
             ));
         }
     }

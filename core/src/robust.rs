@@ -36,6 +36,13 @@ pub struct StatsScratch {
 }
 
 impl StatsScratch {
+    /// Room for `n` values without growing (for a caller whose inputs grow
+    /// over a shift and must not allocate once warm).
+    pub fn reserve(&mut self, n: usize) {
+        self.values.reserve(n.saturating_sub(self.values.len()));
+        self.dev.reserve(n.saturating_sub(self.dev.len()));
+    }
+
     fn load(&mut self, values: impl IntoIterator<Item = f64>) {
         self.values.clear();
         self.values

@@ -270,6 +270,9 @@ pub fn calmest_stretch(samples: &[BaselineSample], cfg: &BaselineConfig) -> Opti
 /// minute-by-minute baseline does not rescan the whole shift for the run;
 /// a fresh (default) value catches up in one call, so it need not be
 /// persisted.
+/// Still minutes the buffers of [`CalmestStretch`] hold without growing.
+const MINUTES_RESERVED: usize = 24 * 60;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalmestStretch {
     /// Runs (by start index) already looked at.
@@ -326,6 +329,15 @@ impl CalmestStretch {
 
     /// Classify the new samples as awake or sleep-like.
     fn classify(&mut self, samples: &[BaselineSample]) {
+        // One still minute a minute for a day, reserved once, so that the
+        // once-a-minute update allocates nothing on a normal shift.
+        if self.awake.capacity() < MINUTES_RESERVED {
+            self.awake.reserve_exact(MINUTES_RESERVED);
+            self.awake_hr.reserve_exact(MINUTES_RESERVED);
+            self.sorted.reserve_exact(MINUTES_RESERVED);
+            self.calm.reserve_exact(MINUTES_RESERVED);
+            self.scratch.reserve(MINUTES_RESERVED);
+        }
         for s in samples.iter().skip(self.classified) {
             let reference = if self.awake_hr.len() >= SLEEP_REFERENCE_MINUTES {
                 self.scratch.median(self.awake_hr.iter().copied())

@@ -88,6 +88,10 @@ struct Open {
     out_since: Option<Millis>,
 }
 
+/// Episodes a tracker holds before it has to grow (one every 10 min over
+/// 24 h).
+const EPISODES_RESERVED: usize = 144;
+
 /// Follows the episodes refresh by refresh (plain data, part of the
 /// shift's state).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -146,6 +150,11 @@ impl RecoveryTracker {
 
     fn close(&mut self, t: Millis, outcome: EpisodeOutcome) {
         if let Some(o) = self.open.take() {
+            if self.episodes.capacity() == 0 {
+                // Room for a busy shift's episodes at once, so closing one
+                // does not allocate on the live path on a normal shift.
+                self.episodes.reserve_exact(EPISODES_RESERVED);
+            }
             self.episodes.push(Episode {
                 start_ms: o.start_ms,
                 peak_ms: o.peak_ms,

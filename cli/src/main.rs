@@ -54,7 +54,7 @@ enum Command {
     Export(cmd::export::Args),
     /// Delete one shift or everything.
     Delete(cmd::delete::Args),
-    /// Evaluate the model on labelled E4 sessions (AUC, prompts per hour).
+    /// Evaluate the model on labelled sessions: AUC of each stage, prompts per hour.
     Evaluate(cmd::evaluate::Args),
     /// Store a recording (rr / e4 / hrm-log / Polar .hrm) as a past shift.
     Import(cmd::import::Args),

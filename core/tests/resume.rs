@@ -32,14 +32,7 @@ fn the_model_rebuilt_from_the_store_emits_what_the_live_model_emitted() {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("steady.db");
-    let (mut live, mut seen) = LiveSession::start(
-        Store::open(&path).unwrap(),
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-    )
-    .unwrap();
+    let (mut live, mut seen) = start_live(&path);
     // The wearer takes the first prompt's reset 10 s after it, for 30 s.
     let mut reset_at: Option<Millis> = None;
     for (t, bytes) in &packets {
@@ -112,14 +105,7 @@ fn after_a_dropout_the_rebuilt_model_differs_only_in_a_few_gauge_values() {
     let dropout = (45.0 * MIN) as i64..(48.0 * MIN) as i64;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("steady.db");
-    let (mut live, mut seen) = LiveSession::start(
-        Store::open(&path).unwrap(),
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-    )
-    .unwrap();
+    let (mut live, mut seen) = start_live(&path);
     let mut next_tick = dropout.start;
     for (t, bytes) in &packets {
         if dropout.contains(t) {
@@ -191,4 +177,17 @@ fn after_a_dropout_the_rebuilt_model_differs_only_in_a_few_gauge_values() {
     // the bound (1 refresh, 0.09 points when this was written)
     assert!((1..=3).contains(&differ), "{differ} events differ");
     assert!(max_gauge <= 0.5, "gauge differs by {max_gauge}");
+}
+
+/// A live stored shift started at `T0` in a new store at `path`, and the
+/// events its start gave.
+fn start_live(path: &std::path::Path) -> (LiveSession, Vec<steady_core::shift::ShiftEvent>) {
+    LiveSession::start(
+        Store::open(path).unwrap(),
+        ShiftSetup::default(),
+        T0,
+        ShiftSource::Live,
+        None,
+    )
+    .unwrap()
 }

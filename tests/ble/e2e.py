@@ -420,23 +420,42 @@ def tmux(sock, *args, check=True):
                           text=True, check=check, timeout=20)
 
 
+def start_live_screen(sock, db_dir, extra_env=()):
+    '''`steady live` on its terminal screen in tmux (private socket), storing
+    into DB_DIR; waits until the screen shows data and returns a function
+    that reads the screen.'''
+    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
+    env += [f'-e{e}' for e in extra_env]
+    cmd = f'{STEADY} live --clock-speed {SPEED} --db {db_dir}/steady.db --duration 120; echo EXIT=$?; sleep 60'
+    tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
+
+    def screen():
+        return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
+
+    try:
+        wait_for(lambda: 'connected' in screen() and 'packets ' in screen()
+                 and 'packets 0 ' not in screen(), 30, 'the live screen with data')
+    except AssertionError:
+        fail(f'screen never showed data:\n{screen()}')
+    return screen
+
+
+def quit_live_screen(sock, screen):
+    '''Presses q and returns the screen once `steady live` has exited.'''
+    tmux(sock, 'send-keys', '-t', 'live', 'q')
+    try:
+        wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
+    except AssertionError:
+        fail(f'q did not quit:\n{screen()}')
+    return screen()
+
+
 def test_live_screen_in_tmux():
     '''The interactive screen in a real terminal (tmux on a private socket).'''
     sock = f'steady-bench-{os.getpid()}'
-    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
     db = tempfile.mkdtemp(prefix='steady-tui-')
-    cmd = f'{STEADY} live --clock-speed {SPEED} --db {db}/steady.db --duration 120; echo EXIT=$?; sleep 60'
     try:
-        tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
-
-        def screen():
-            return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
-
-        try:
-            wait_for(lambda: 'connected' in screen() and 'packets ' in screen()
-                     and 'packets 0 ' not in screen(), 30, 'the live screen with data')
-        except AssertionError:
-            fail(f'screen never showed data:\n{screen()}')
+        screen = start_live_screen(sock, db)
         shot = screen()
         for want in ('Steady', 'Heart rate', 'Distance from your baseline', 'State:',
                      'Unrecovered load', '[q] quit'):
@@ -460,12 +479,7 @@ def test_live_screen_in_tmux():
                      10, 'the breathing pacer after r')
         except AssertionError:
             fail(f'r did not start the pacer:\n{screen()}')
-        tmux(sock, 'send-keys', '-t', 'live', 'q')
-        try:
-            wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
-        except AssertionError:
-            fail(f'q did not quit:\n{screen()}')
-        after = screen()
+        after = quit_live_screen(sock, screen)
         if 'EXIT=0' not in after or 'end of shift' not in after:
             fail(f'bad exit after q (no summary?):\n{after}')
     finally:
@@ -504,21 +518,9 @@ def test_live_screen_keeps_log_lines_off_the_screen():
     over the screen; the screen and the closing line say where.'''
     sock = f'steady-bench-{os.getpid()}-logs'
     tmp = tempfile.mkdtemp(prefix='steady-logs-')
-    env = [f'-e{k}={os.environ[k]}' for k in ('DBUS_SYSTEM_BUS_ADDRESS',) if k in os.environ]
-    env.append('-eRUST_LOG=info')
-    cmd = f'{STEADY} live --clock-speed {SPEED} --db {tmp}/steady.db --duration 120; echo EXIT=$?; sleep 60'
     log = Path(tmp) / 'steady-live.log'
     try:
-        tmux(sock, 'new-session', '-d', '-x', '100', '-y', '32', '-s', 'live', *env, cmd)
-
-        def screen():
-            return tmux(sock, 'capture-pane', '-p', '-t', 'live').stdout
-
-        try:
-            wait_for(lambda: 'connected' in screen() and 'packets ' in screen()
-                     and 'packets 0 ' not in screen(), 30, 'the live screen with data')
-        except AssertionError:
-            fail(f'screen never showed data:\n{screen()}')
+        screen = start_live_screen(sock, tmp, extra_env=('RUST_LOG=info',))
         time.sleep(6)  # a link that streamed: its loss is a WARN
         mock_control().ForceDisconnect(1.0)
         try:
@@ -534,12 +536,7 @@ def test_live_screen_keeps_log_lines_off_the_screen():
                 fail(f'log line {bad!r} drawn over the screen:\n{shot}')
         if 'Heart rate' not in shot or 'Unrecovered load' not in shot:
             fail(f'screen not intact:\n{shot}')
-        tmux(sock, 'send-keys', '-t', 'live', 'q')
-        try:
-            wait_for(lambda: 'EXIT=' in screen(), 20, 'the screen to close on q')
-        except AssertionError:
-            fail(f'q did not quit:\n{screen()}')
-        after = screen()
+        after = quit_live_screen(sock, screen)
         if 'EXIT=0' not in after or f'log of this session: {log}' not in after:
             fail(f'exit or log path missing after q:\n{after}')
     finally:

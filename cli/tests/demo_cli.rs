@@ -132,7 +132,7 @@ fn the_bundled_excerpt_is_what_make_py_cuts_from_the_shared_data() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    for f in ["HR.csv", "IBI.csv", "labels.csv"] {
+    for f in ["HR.csv", "IBI.csv", "labels.csv", "parts.csv"] {
         let made = std::fs::read(out.path().join(f)).unwrap();
         let bundled = std::fs::read(repo.join("data/demo").join(f)).unwrap();
         assert!(made == bundled, "{f} differs from what make.py cuts");

@@ -33,14 +33,9 @@ use super::replay::{begin_store, finish_store, sleep_unless_stopped};
 pub const HR_CSV: &str = include_str!("../../data/demo/HR.csv");
 pub const IBI_CSV: &str = include_str!("../../data/demo/IBI.csv");
 pub const LABELS_CSV: &str = include_str!("../../data/demo/labels.csv");
-
-/// Where the excerpt was stitched (seconds into it) and how long the left
-/// out part was: kept here beside the fixture's generator
-/// (cli/data/demo/make.py, `PARTS`).
-const STITCH_S: f64 = 1164.0;
-const LEFT_OUT_S: f64 = 131.0;
-/// The session minutes the two parts come from.
-const PARTS_TEXT: &str = "15:30-34:54 and 37:05-45:55";
+/// Which session seconds each part of the excerpt comes from (written by
+/// cli/data/demo/make.py with the rest): what the screen says was stitched.
+pub const PARTS_CSV: &str = include_str!("../../data/demo/parts.csv");
 
 /// The wearer's scripted answer: Start reset this long after each prompt.
 const TAP_AFTER_PROMPT_MS: Millis = 20_000;
@@ -70,19 +65,55 @@ struct Label {
     what: String,
 }
 
-fn labels() -> Result<Vec<Label>> {
-    LABELS_CSV
-        .lines()
+/// One part of the excerpt: where it sits in the session and in the
+/// excerpt, and what was left out before it.
+struct Part {
+    session_start_s: f64,
+    session_end_s: f64,
+    excerpt_start_s: f64,
+    left_out_before: String,
+}
+
+/// The rows of a bundled CSV (header skipped), split on commas.
+fn rows(name: &str, text: &str) -> Result<Vec<Vec<String>>> {
+    text.lines()
         .skip(1)
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
-            let mut f = l.split(',');
-            let start_s = f
-                .next()
-                .and_then(|x| x.trim().parse::<f64>().ok())
-                .with_context(|| format!("bundled labels: bad line {l:?}"))?;
-            let what = f.nth(1).map(str::trim).unwrap_or("").to_owned();
-            Ok(Label { start_s, what })
+            let f: Vec<String> = l.split(',').map(|x| x.trim().to_owned()).collect();
+            anyhow::ensure!(f.len() >= 3, "bundled {name}: bad line {l:?}");
+            Ok(f)
+        })
+        .collect()
+}
+
+fn seconds(name: &str, x: &str) -> Result<f64> {
+    x.parse()
+        .with_context(|| format!("bundled {name}: {x:?} is not a number of seconds"))
+}
+
+fn labels() -> Result<Vec<Label>> {
+    rows("labels.csv", LABELS_CSV)?
+        .into_iter()
+        .map(|f| {
+            Ok(Label {
+                start_s: seconds("labels.csv", &f[0])?,
+                what: f[2].clone(),
+            })
+        })
+        .collect()
+}
+
+fn parts() -> Result<Vec<Part>> {
+    rows("parts.csv", PARTS_CSV)?
+        .into_iter()
+        .map(|f| {
+            Ok(Part {
+                session_start_s: seconds("parts.csv", &f[0])?,
+                session_end_s: seconds("parts.csv", &f[1])?,
+                excerpt_start_s: seconds("parts.csv", &f[2])?,
+                left_out_before: f.get(3).cloned().unwrap_or_default(),
+            })
         })
         .collect()
 }
@@ -290,28 +321,40 @@ impl Story {
     }
 }
 
-fn intro(rec: &Recording, speed: f64, out: &mut impl Write) -> Result<()> {
-    let minutes = rec
+fn intro(rec: &Recording, parts: &[Part], speed: f64, out: &mut impl Write) -> Result<()> {
+    let seconds = rec
         .hr
         .last()
-        .map_or(0.0, |h| (h.t_ms - rec.origin_ms) as f64 / 60_000.0);
+        .map_or(0.0, |h| (h.t_ms - rec.origin_ms) as f64 / 1000.0);
+    let minutes = |p: &Part| format!("{}-{}", clock(p.session_start_s), clock(p.session_end_s));
+    let taken: Vec<String> = parts.iter().map(minutes).collect();
     writeln!(
         out,
-        "Steady demo: {minutes:.0} minutes of one real person, replayed at {speed}x through the \
-         shift model.\n\
-         \n\
+        "Steady demo: {} of one real person, replayed at {speed}x ({:.0} s) through the shift model.\n\n\
          Recording: Stress-Predict dataset (Iqbal et al. 2022, MIT licence), participant S04,\n\
-         an Empatica E4 wristband (optical heart rate, 1 Hz, and sparse beats). Session\n\
-         minutes {PARTS_TEXT}, STITCHED at +{}: the study's {:.0}-s\n\
-         hyperventilation task between them is left out. Provenance: cli/data/demo/PROVENANCE.md.\n\
-         \n\
+         an Empatica E4 wristband (optical heart rate, 1 Hz, and sparse beats).\n\
+         Session minutes {}.",
+        clock(seconds),
+        seconds / speed,
+        taken.join(" and ")
+    )?;
+    for w in parts.windows(2) {
+        writeln!(
+            out,
+            "STITCHED at +{}: the {:.0} s between them (the study's {}) are left out.",
+            clock(w[1].excerpt_start_s),
+            w[1].session_start_s - w[0].session_end_s,
+            w[1].left_out_before
+        )?;
+    }
+    writeln!(
+        out,
+        "Provenance: cli/data/demo/PROVENANCE.md.\n\n\
          The model sees only the wristband's data and two scripted taps of the wearer: Start\n\
          reset {} s after each prompt, Finished when the 30-s breathing protocol ends. It is\n\
          not told the study's labels (shown below as [protocol] lines) and decides prompts\n\
          itself. The person in the recording did NOT do a breathing exercise: the effect\n\
          measured is what their recorded heart did around the scripted reset.\n",
-        clock(STITCH_S),
-        LEFT_OUT_S,
         TAP_AFTER_PROMPT_MS / 1000,
     )?;
     Ok(())
@@ -321,8 +364,9 @@ pub fn run(args: Args) -> Result<()> {
     crate::stop::install()?;
     let rec = recording()?;
     let labels = labels()?;
+    let parts = parts()?;
     let mut out = Out::stdout();
-    intro(&rec, args.speed, &mut out)?;
+    intro(&rec, &parts, args.speed, &mut out)?;
     let (recorder, mut run) = begin_store(
         &args.store,
         steady_core::store::ShiftSource::Demo,
@@ -344,8 +388,8 @@ pub fn run(args: Args) -> Result<()> {
         protocol: ResetProtocol::paced_4_6(),
         events: Vec::new(),
     };
-    let mut next_label = 0usize;
-    let mut stitch_said = false;
+    let at_s = |s: f64| rec.origin_ms + (s * 1000.0).round() as Millis;
+    let (mut next_label, mut next_part) = (0usize, 1usize);
     let all = inputs(&rec, &FeedOptions::default());
     let mut last_t: Option<Millis> = None;
     let mut end = rec.origin_ms;
@@ -358,31 +402,32 @@ pub fn run(args: Args) -> Result<()> {
             break;
         }
         let t = input.t_ms();
-        // The protocol's labels and the stitch, narrated as data time
-        // passes them (never fed to the model).
-        while let Some(l) = labels
-            .get(next_label)
-            .filter(|l| rec.origin_ms + (l.start_s * 1000.0) as Millis <= t)
+        // The stitches and the protocol's labels, narrated as data time
+        // passes them (never fed to the model). A label that continues the
+        // one before (rest on both sides of a stitch) is not repeated.
+        while let Some(p) = parts
+            .get(next_part)
+            .filter(|p| at_s(p.excerpt_start_s) <= t)
         {
-            if l.start_s < STITCH_S || (l.start_s - STITCH_S).abs() > 1.0 {
+            writeln!(
+                out,
+                "{}  [stitch] {:.0} s of the session left out here (the study's {})",
+                story.at(at_s(p.excerpt_start_s)),
+                p.session_start_s - parts[next_part - 1].session_end_s,
+                p.left_out_before
+            )?;
+            next_part += 1;
+        }
+        while let Some(l) = labels.get(next_label).filter(|l| at_s(l.start_s) <= t) {
+            if next_label == 0 || labels[next_label - 1].what != l.what {
                 writeln!(
                     out,
                     "{}  [protocol] {}",
-                    story.at(rec.origin_ms + (l.start_s * 1000.0) as Millis),
+                    story.at(at_s(l.start_s)),
                     label_text(&l.what)
                 )?;
             }
             next_label += 1;
-        }
-        if !stitch_said && rec.origin_ms + (STITCH_S * 1000.0) as Millis <= t {
-            stitch_said = true;
-            writeln!(
-                out,
-                "{}  [stitch] {:.0} s of the session left out here (hyperventilation task); \
-                 rest continues",
-                story.at(rec.origin_ms + (STITCH_S * 1000.0) as Millis),
-                LEFT_OUT_S
-            )?;
         }
         // The wearer's scripted taps that are due.
         while story.taps.first().is_some_and(|tap| tap.t_ms() <= t) {
@@ -431,8 +476,13 @@ pub fn run(args: Args) -> Result<()> {
     let hr = rec.hr.iter().map(|h| (h.t_ms, h.bpm)).collect();
     let chart = crate::chart::ShiftChart::from_events(
         format!(
-            "Steady demo: Stress-Predict S04 (E4 wristband), stitched at +{}",
-            clock(STITCH_S)
+            "Steady demo: Stress-Predict S04 (E4 wristband), stitched at {}",
+            parts
+                .iter()
+                .skip(1)
+                .map(|p| format!("+{}", clock(p.excerpt_start_s)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         rec.origin_ms,
         end,

@@ -22,7 +22,7 @@ use steady_core::baseline::{Baseline, BaselineSource};
 use steady_core::feed::{FeedOptions, inputs};
 use steady_core::formats::{Recording, e4};
 use steady_core::reset::{ResetEffect, ResetProtocol};
-use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput};
+use steady_core::shift::{GaugeUpdate, ShiftConfig, ShiftEvent, ShiftInput};
 
 use super::common::{Out, clock, num};
 use super::model::{gauge_line, summary_text};
@@ -30,12 +30,12 @@ use super::replay::{begin_store, finish_store, sleep_unless_stopped};
 
 /// The bundled excerpt (MIT, provenance in cli/data/demo/PROVENANCE.md),
 /// compiled in so the demo works from any directory without the shared data.
-pub const HR_CSV: &str = include_str!("../../data/demo/HR.csv");
-pub const IBI_CSV: &str = include_str!("../../data/demo/IBI.csv");
-pub const LABELS_CSV: &str = include_str!("../../data/demo/labels.csv");
+const HR_CSV: &str = include_str!("../../data/demo/HR.csv");
+const IBI_CSV: &str = include_str!("../../data/demo/IBI.csv");
+const LABELS_CSV: &str = include_str!("../../data/demo/labels.csv");
 /// Which session seconds each part of the excerpt comes from (written by
 /// cli/data/demo/make.py with the rest): what the screen says was stitched.
-pub const PARTS_CSV: &str = include_str!("../../data/demo/parts.csv");
+const PARTS_CSV: &str = include_str!("../../data/demo/parts.csv");
 
 /// The wearer's scripted answer: Start reset this long after each prompt.
 const TAP_AFTER_PROMPT_MS: Millis = 20_000;
@@ -119,16 +119,16 @@ fn parts() -> Result<Vec<Part>> {
 }
 
 /// The bundled recording.
-pub fn recording() -> Result<Recording> {
+fn recording() -> Result<Recording> {
     e4::parse(HR_CSV, IBI_CSV, None)
         .map_err(|(file, e)| anyhow::anyhow!("bundled demo {}: {e}", file.name()))
 }
 
 /// What the protocol says at a label's start, in plain words.
-fn label_text(what: &str) -> &'static str {
+fn label_text(what: &str) -> String {
     match what {
-        "interview" => "the study's interview task begins (labelled stress; the model is not told)",
-        _ => "the study's protocol says: rest",
+        "rest" => "the study's protocol says: rest".into(),
+        task => format!("the study's {task} begins (labelled stress; the model is not told)"),
     }
 }
 
@@ -145,6 +145,8 @@ struct Story {
     /// Scripted taps not fed yet, in time order.
     taps: Vec<ShiftInput>,
     protocol: ResetProtocol,
+    /// The model's parameters the story quotes.
+    config: ShiftConfig,
     /// Every event of the model (for the chart).
     events: Vec<ShiftEvent>,
 }
@@ -171,10 +173,12 @@ impl Story {
                         self.at(prompt.t_ms),
                         prompt.reason.describe()
                     )?;
-                    writeln!(
-                        out,
-                        "           (the model decided this from the heart rate alone)"
-                    )?;
+                    if prompt.reason.ln_rmssd_drop.is_none() {
+                        writeln!(
+                            out,
+                            "           (the model decided this from the heart rate alone)"
+                        )?;
+                    }
                     let start = prompt.t_ms + TAP_AFTER_PROMPT_MS;
                     let length: Millis = self
                         .protocol
@@ -238,12 +242,13 @@ impl Story {
             self.discharge_said = true;
             writeln!(
                 out,
-                "{}  load discharging: {:.1}, down from its peak {:.1} at {} (it drains only \
-                 while you are near your baseline, time constant 20 min)",
+                "{}  load discharging: {:.1}, down from its peak {:.1} at +{} (it drains only \
+                 while you are near your baseline, time constant {:.0} min)",
                 self.at(u.t_ms),
                 u.load,
                 self.peak_load,
-                self.at(self.peak_t).trim()
+                clock((self.peak_t - self.origin) as f64 / 1000.0),
+                self.config.load.discharge_tau_min
             )?;
         }
         Ok(())
@@ -262,7 +267,7 @@ impl Story {
             b.hr_spread_bpm,
             match b.ln_rmssd {
                 Some(l) => format!(", lnRMSSD {l:.2}"),
-                None => " (no HRV: the optical wristband's beat timing is too coarse)".into(),
+                None => " (no HRV baseline: this wristband's beat timing is too coarse)".into(),
             }
         )?;
         writeln!(
@@ -278,18 +283,21 @@ impl Story {
             return Ok(());
         }
         self.last_state = Some(to);
+        let a = &self.config.activation;
         let words = match to {
-            ActivationState::Activated => {
-                "ACTIVATED: heart rate 1.5 of this person's spreads or more above their calm"
-            }
-            ActivationState::Recovering => "recovering: coming down from activated",
-            ActivationState::Baseline => "back at baseline",
-            ActivationState::Elevated => "elevated: above baseline, not yet activated",
-            ActivationState::Active => {
-                "active: heart rate above rest + 20 % of heart-rate reserve reads as \
-                 physical work, not stress (no load, no prompt)"
-            }
-            ActivationState::NoSignal => "no signal",
+            ActivationState::Activated => format!(
+                "ACTIVATED: {} of this person's spreads or more above their calm",
+                a.activated_spreads
+            ),
+            ActivationState::Recovering => "recovering: coming down from activated".into(),
+            ActivationState::Baseline => "back at baseline".into(),
+            ActivationState::Elevated => "elevated: above baseline, not yet activated".into(),
+            ActivationState::Active => format!(
+                "active: heart rate above rest + {:.0} % of heart-rate reserve (or moving) reads \
+                 as physical work, not stress: no load, no prompt",
+                100.0 * a.physical_hrr_fraction
+            ),
+            ActivationState::NoSignal => "no signal".into(),
         };
         writeln!(out, "{}  state -> {words}", self.at(t))?;
         Ok(())
@@ -313,8 +321,8 @@ impl Story {
         if e.delta_ln_rmssd.is_none() {
             writeln!(
                 out,
-                "           (the verdict needs HRV, which this wristband cannot give; the HR \
-                 change is what was measured)"
+                "           (no verdict: it needs HRV on both sides, which this wristband \
+                 cannot give; the HR change is what was measured)"
             )?;
         }
         Ok(())
@@ -386,6 +394,7 @@ pub fn run(args: Args) -> Result<()> {
         reset_done: false,
         taps: Vec::new(),
         protocol: ResetProtocol::paced_4_6(),
+        config: ShiftConfig::default(),
         events: Vec::new(),
     };
     let at_s = |s: f64| rec.origin_ms + (s * 1000.0).round() as Millis;

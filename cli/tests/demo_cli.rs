@@ -74,6 +74,18 @@ fn demo_tells_baseline_prompt_scripted_reset_effect_discharge_summary_and_chart_
         line_time(lines[finished]),
         line_time(lines[effect]),
     );
+    // The prompt is the model's own: `steady analyze` on the same files
+    // (no labels, no taps) prompts at the same second.
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo");
+    let analyzed = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["analyze", "--json"])
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(analyzed.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&analyzed.stdout).unwrap();
+    let first_prompt_s = json["prompts"][0]["t_s"].as_f64().unwrap();
+    assert_eq!(first_prompt_s, tp as f64, "{}", lines[prompt]);
     assert_eq!(ts, tp + 20, "{}", lines[start]);
     assert_eq!(tf, ts + 30, "{}", lines[finished]);
     assert_eq!(te, tf + 60, "{}", lines[effect]);

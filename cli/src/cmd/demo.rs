@@ -21,7 +21,7 @@ use steady_core::activation::ActivationState;
 use steady_core::baseline::{Baseline, BaselineSource};
 use steady_core::feed::{FeedOptions, inputs};
 use steady_core::formats::{Recording, e4};
-use steady_core::reset::{ResetEffect, ResetProtocol};
+use steady_core::reset::{EFFECT_WINDOW_MS, ResetEffect, ResetProtocol};
 use steady_core::shift::{GaugeUpdate, ShiftConfig, ShiftEvent, ShiftInput};
 
 use super::common::{Out, clock, num};
@@ -309,7 +309,7 @@ impl Story {
             out,
             "{}  MEASURED EFFECT of the reset (60 s before its start vs 60 s after its end): \
              HR {} -> {} bpm ({}), lnRMSSD {} -> {}: {}",
-            self.at(e.finished_ms + steady_core::reset::EFFECT_WINDOW_MS),
+            self.at(e.finished_ms + EFFECT_WINDOW_MS),
             num(e.before.hr_bpm, 0),
             num(e.after.hr_bpm, 0),
             e.delta_hr_bpm
@@ -401,7 +401,6 @@ pub fn run(args: Args) -> Result<()> {
     let (mut next_label, mut next_part) = (0usize, 1usize);
     let all = inputs(&rec, &FeedOptions::default());
     let mut last_t: Option<Millis> = None;
-    let mut end = rec.origin_ms;
     for input in all
         .iter()
         .filter(|i| !matches!(i, ShiftInput::Start { .. } | ShiftInput::End { .. }))
@@ -451,8 +450,9 @@ pub fn run(args: Args) -> Result<()> {
                 )?,
                 _ => writeln!(
                     out,
-                    "{}  [wearer] reset finished; its effect is measured over the next 60 s",
-                    story.at(tap.t_ms())
+                    "{}  [wearer] reset finished; its effect is measured over the next {} s",
+                    story.at(tap.t_ms()),
+                    EFFECT_WINDOW_MS / 1000
                 )?,
             }
             let events = run.input(&tap).events.clone();
@@ -470,8 +470,8 @@ pub fn run(args: Args) -> Result<()> {
             sleep_unless_stopped(wait.min(std::time::Duration::from_secs(5)));
         }
         last_t = Some(last_t.map_or(t, |l| l.max(t)));
-        end = end.max(t);
     }
+    let end = last_t.unwrap_or(rec.origin_ms);
     let (summary, events) = run.end(end)?;
     story.tell(&events, &mut out)?;
     finish_store(recorder, id)?;

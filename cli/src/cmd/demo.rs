@@ -46,7 +46,7 @@ const DISCHARGE_SHOWN: f64 = 1.0;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Replay speed (x real time); the 28-minute recording takes 42 s at 40.
+    /// Replay speed (x real time); the 28-minute recording takes about 43 s at 40.
     #[arg(long, default_value_t = 40.0, value_parser = super::common::parse_speed)]
     pub speed: f64,
     /// The shift is stored in a temporary database unless `--db` is given.

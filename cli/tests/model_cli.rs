@@ -73,9 +73,6 @@ fn replay_shows_gauge_and_prints_the_summary() {
     assert!(out.contains("gauge"), "{out}");
     assert!(out.contains(" active "), "exercise reads as active");
     assert!(out.contains("Shift summary"));
-    let demo = steady(&["demo", "--speed", "100000"]);
-    assert!(demo.contains("Shift summary"));
-    assert!(demo.contains("baseline"));
 }
 
 /// The evaluate arguments of docs/model.md §9: the Stress-Predict folders

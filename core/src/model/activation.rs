@@ -16,6 +16,30 @@
 //! monotonic in `d` (no flat zero region), with `d = 0 -> ~3`,
 //! `d = 1.5 -> ~30`, `d = d_mid = 2 -> 50`, `d = 3 -> ~84`.
 //!
+//! # Score and display
+//! Two numbers come from the same `d`, against two baselines:
+//! - the **display** (`gauge`, 0-100, and the states, load and prompts):
+//!   `d` against the baseline in use, which on a cold start is still being
+//!   learned (population prior, then this shift's calm minutes) and moves;
+//! - the continuous **score** ([`score`], the `activation` of the JSON
+//!   timeline): `d` against the shift's *reference*, the baseline the
+//!   shift started with (the personal history, or the population prior on
+//!   a cold start), which does not move during the shift.
+//!
+//! Why two: a score compared across a shift must use one yardstick. Against
+//! a baseline that moves while the shift goes on, two windows with the same
+//! heart rate get different scores, and the score ranks the shift's windows
+//! worse than the heart rate it is computed from: on the Stress-Predict
+//! sessions the cold-start baseline moved by up to 25 bpm within an hour
+//! (S11: 57-82 bpm) and the gauge lost 0.003-0.076 AUC to the window HR on 6 of 11 sessions
+//! (`steady evaluate`, docs/model.md §9). Against a fixed reference, and
+//! without lnRMSSD, the score is a strictly increasing function of the
+//! window HR, so it ranks exactly as the window HR does; lnRMSSD adds to it
+//! only where the window's RR is clean (§1 of docs/model.md: chest-strap
+//! timing, at most 20 % corrected beats). With a personal baseline (every
+//! shift after the first 30 still minutes of history) the two baselines
+//! are the same and the display is the 0-100 map of the score.
+//!
 //! # States
 //! - `no_signal`: no usable heart rate in the window.
 //! - `active` (physical): moving (steps/min or dynamic acceleration above a
@@ -235,6 +259,15 @@ pub fn distance(
         z_hr,
         z_ln_rmssd: z_ln,
     }
+}
+
+/// The continuous activation score of one refresh: its signed distance `d`
+/// against the shift's `reference` baseline (see "Score and display" in the
+/// module doc); `None` without signal.
+pub fn score(activation: &Activation, reference: &Baseline, cfg: &ActivationConfig) -> Option<f64> {
+    activation
+        .hr_bpm
+        .map(|hr| distance(hr, activation.ln_rmssd, reference, cfg).d)
 }
 
 /// The gauge's memory between refreshes (plain data: copy, compare,
@@ -464,6 +497,28 @@ mod tests {
         tr.update(&r(t0, Some(120.0), None), None, &b, &cfg);
         tr.update(&r(t0 + 10_000, Some(120.0), None), None, &b, &cfg);
         assert_eq!(tr.hold_ms(&cfg), cfg.physical_hold_ms);
+    }
+
+    #[test]
+    fn score_is_the_distance_against_the_reference_not_the_baseline_in_use() {
+        let cfg = ActivationConfig::default();
+        let reference = base();
+        // the baseline in use has moved 8 bpm up since the shift started
+        let moved = Baseline {
+            hr_bpm: 68.0,
+            ..base()
+        };
+        let mut tr = ActivationTracker::default();
+        let a = tr.update(&r(0, Some(72.0), None), None, &moved, &cfg);
+        assert!((a.distance.unwrap() - 1.0).abs() < 1e-12);
+        let s = score(&a, &reference, &cfg).unwrap();
+        assert!((s - 3.0).abs() < 1e-12, "{s}");
+        // with a clean lnRMSSD the score combines both terms, as d does
+        let a = tr.update(&r(5_000, Some(68.0), Some(3.6)), None, &moved, &cfg);
+        assert!((score(&a, &reference, &cfg).unwrap() - 2.0).abs() < 1e-9);
+        // no signal, no score
+        let a = tr.update(&r(10_000, None, None), None, &moved, &cfg);
+        assert_eq!(score(&a, &reference, &cfg), None);
     }
 
     #[test]

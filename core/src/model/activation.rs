@@ -44,7 +44,9 @@
 //! - `no_signal`: no usable heart rate in the window.
 //! - `active` (physical): moving (steps/min or dynamic acceleration above a
 //!   threshold) or `HR > c_HR + 0.2 (HR_max - c_HR)` (rest + 20 % of the
-//!   heart-rate reserve; Firstbeat scores stress only below ~20 % VO2max),
+//!   heart-rate reserve; Firstbeat scores stress only below ~20 % VO2max;
+//!   `c_HR` at least 100 bpm while the baseline is the population prior,
+//!   [`UPPER_NORMAL_RESTING_HR_BPM`]),
 //!   and for a hold after it while HR recovers: as long as the bout lasted,
 //!   at least `physical_hold_ms` (2 min: the fast phase of post-exercise HR
 //!   recovery, Cole et al. 1999) and at most `max_physical_hold_ms` (10 min:
@@ -63,7 +65,7 @@
 //! quarter of the time (P(N(0, 0.7) > 0.5) = 0.24). The load still
 //! discharges only within 0.5 ([`crate::load`], docs/model.md §4).
 use crate::Millis;
-use crate::baseline::Baseline;
+use crate::baseline::{Baseline, BaselineSource};
 
 /// Parameters of the gauge and its states (defaults: docs/model.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -221,10 +223,34 @@ pub fn gauge(distance: f64, cfg: &ActivationConfig) -> f64 {
     100.0 / (1.0 + (-(distance - cfg.gauge_mid_spreads) / slope).exp())
 }
 
+/// Resting HR assumed by the physical rule while the baseline is the
+/// population prior: the upper limit of a normal resting heart rate
+/// (100 bpm; above it is resting tachycardia, AHA).
+///
+/// Why: the heart-rate-reserve rule needs the person's resting HR, and the
+/// prior's 70 bpm is not it. Against the prior, a seated person whose
+/// resting HR is 95-100 bpm is "physical" at every refresh, so no minute is
+/// ever still, the baseline is never learned and the whole session reads
+/// `active`: Stress-Predict S09 (window HR median 101 bpm, seated, wrist
+/// accelerometer still) did exactly that for its whole hour (`steady
+/// analyze ../shared/data/stress-predict/S09 --json`, docs/model.md §9).
+/// Until a baseline of the person's own exists, only a heart rate that is
+/// exercise for anyone with a normal resting HR counts as physical
+/// (100 + 0.2 x (185 - 100) = 117 bpm with the defaults); motion counts as
+/// always.
+pub const UPPER_NORMAL_RESTING_HR_BPM: f64 = 100.0;
+
 /// HR above which the person counts as physically active:
-/// `c_HR + f (HR_max - c_HR)`.
+/// `c_HR + f (HR_max - c_HR)`, with `c_HR` at least
+/// [`UPPER_NORMAL_RESTING_HR_BPM`] while the baseline is the population
+/// prior.
 pub fn physical_hr_threshold(baseline: &Baseline, cfg: &ActivationConfig) -> f64 {
-    baseline.hr_bpm + cfg.physical_hrr_fraction * (cfg.hr_max_bpm - baseline.hr_bpm).max(0.0)
+    let rest = if baseline.source == BaselineSource::Population {
+        baseline.hr_bpm.max(UPPER_NORMAL_RESTING_HR_BPM)
+    } else {
+        baseline.hr_bpm
+    };
+    rest + cfg.physical_hrr_fraction * (cfg.hr_max_bpm - rest).max(0.0)
 }
 
 /// Signed distance and its terms, `(d, z_HR, z_ln)`, as a record.
@@ -370,7 +396,7 @@ impl ActivationTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::{BaselineConfig, BaselineSource};
+    use crate::baseline::BaselineConfig;
 
     fn base() -> Baseline {
         Baseline {
@@ -473,6 +499,27 @@ mod tests {
         let still = Motion::Enmo { t_ms: 0, g: 0.01 };
         let a = tr.update(&r(0, Some(60.0), None), Some(&still), &b, &cfg);
         assert_eq!(a.state, ActivationState::Baseline);
+    }
+
+    #[test]
+    fn against_the_population_prior_only_exercise_for_anyone_counts_as_physical() {
+        let cfg = ActivationConfig::default();
+        let prior = Baseline::population(&BaselineConfig::default());
+        // 100 + 0.2 x (185 - 100) = 117 bpm, not 70 + 0.2 x 115 = 93
+        assert!((physical_hr_threshold(&prior, &cfg) - 117.0).abs() < 1e-9);
+        let mut tr = ActivationTracker::default();
+        // a seated person resting at 100 bpm, before any baseline of their own
+        let a = tr.update(&r(0, Some(100.0), None), None, &prior, &cfg);
+        assert!(!a.physical);
+        assert_ne!(a.state, ActivationState::Active);
+        let a = tr.update(&r(5_000, Some(125.0), None), None, &prior, &cfg);
+        assert_eq!(a.state, ActivationState::Active);
+        // a baseline of their own: the reserve above their own rest
+        let own = Baseline {
+            source: BaselineSource::CalmestStretch,
+            ..base()
+        };
+        assert!((physical_hr_threshold(&own, &cfg) - 85.0).abs() < 1e-9);
     }
 
     #[test]

@@ -31,8 +31,8 @@
 //! heart rate get different scores, and the score ranks the shift's windows
 //! worse than the heart rate it is computed from: on the Stress-Predict
 //! sessions the cold-start baseline moved by up to 25 bpm within an hour
-//! (S11: 57-82 bpm) and the gauge lost 0.003-0.076 AUC to the window HR on 6 of 11 sessions
-//! (`steady evaluate`, docs/model.md §9). Against a fixed reference, and
+//! (S11: 57-82 bpm) and the gauge lost 0.003-0.076 AUC to the window HR
+//! on 6 of 11 sessions (`steady evaluate`, docs/model.md §9). Against a fixed reference, and
 //! without lnRMSSD, the score is a strictly increasing function of the
 //! window HR, so it ranks exactly as the window HR does; lnRMSSD adds to it
 //! only where the window's RR is clean (§1 of docs/model.md: chest-strap

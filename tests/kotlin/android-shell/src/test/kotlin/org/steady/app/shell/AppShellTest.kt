@@ -332,8 +332,8 @@ class AppShellTest {
     fun `the reset shows over the lock screen and turns the screen on, only while it runs`() {
         val activity = Robolectric.buildActivity(Activity::class.java).create().get()
         LockScreen.showOverLock(activity, true)
-        assertTrue(shadowOf(activity).showWhenLocked)
-        assertTrue(shadowOf(activity).turnScreenOn)
+        assertTrue("shown over the lock screen while the reset runs", shadowOf(activity).showWhenLocked)
+        assertTrue("the screen turns on for the reset", shadowOf(activity).turnScreenOn)
         LockScreen.showOverLock(activity, false)
         assertFalse(shadowOf(activity).showWhenLocked)
         assertFalse(shadowOf(activity).turnScreenOn)

@@ -51,9 +51,9 @@ class ScreenHostTest {
         val rig = running()
         val start = Intent(Notifications.ACTION_START_RESET).putExtra(Notifications.EXTRA_PROMPT_ID, 7L)
         ScreenHost(activity(start), rig.controller).onCreate(Bundle()) // recreated: its intent was handled before
-        assertTrue(rig.controller.ui.value is SteadyUi.Live)
+        assertTrue("a recreated Activity's intent starts nothing: ${rig.controller.ui.value}", rig.controller.ui.value is SteadyUi.Live)
         ScreenHost(activity(start), rig.controller).onCreate(null)
-        assertTrue(rig.controller.ui.value is SteadyUi.Reset)
+        assertTrue("a new Activity's Start reset starts the reset", rig.controller.ui.value is SteadyUi.Reset)
     }
 
     @Test
@@ -116,7 +116,7 @@ class ScreenHostTest {
         runBlocking {
             val frames = launch { host.whileShown(true) }
             yield() // the first frame, then it waits for the next one
-            assertTrue(shadowOf(a).showWhenLocked && shadowOf(a).turnScreenOn)
+            assertTrue("the reset shows over the lock screen, screen on", shadowOf(a).showWhenLocked && shadowOf(a).turnScreenOn)
             assertTrue(rig.controller.ui.value is SteadyUi.Reset)
             rig.now += 10 * 60_000L // the pacer is past its end at the next frame
             frames.join()

@@ -79,10 +79,13 @@ fn lifecycle_batches_by_data_time_and_never_leaves_more_than_5s_unsaved() {
             assert!(span < 5_000, "beat {i}: {span} ms unsaved");
         }
     }
-    // Batched: far fewer saves than beats, about one per 5 s of data.
+    // Batched: far fewer saves than beats, about one per 5 s of data (handed
+    // to the writer thread once the unsaved beats span 4 s, plus the gap to
+    // the next beat).
     let data_s = (beats.last().unwrap().t_ms - beats[0].t_ms) / 1000;
+    assert_eq!(w.handover_after_ms(), 4_000);
     assert!(
-        batches <= (data_s / 5 + 1) as usize && batches >= (data_s / 7) as usize,
+        batches <= (data_s / 4 + 1) as usize && batches >= (data_s / 6) as usize,
         "{batches} saves for {data_s} s"
     );
     w.push_event(beats[10].t_ms, "prompt", &json!({"reason": "sustained"}))
@@ -152,8 +155,8 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
     }
     w.push_event(beats[cut - 1].t_ms, "quiet", &json!({"on": true}))
         .unwrap();
-    // A kill: no destructor, no final save.
-    std::mem::forget(w);
+    // A kill (the writer thread idle): no destructor, no final save.
+    w.simulate_kill();
 
     let s = Store::open(&db).unwrap();
     let open = s.unfinished_shifts().unwrap();
@@ -202,7 +205,7 @@ fn interrupted_shift_can_be_closed_instead() {
         w.push_beat(*b).unwrap();
     }
     let id = w.shift_id();
-    std::mem::forget(w);
+    w.simulate_kill();
     let mut s = Store::open(&db).unwrap();
     let last = s.last_data_t(id).unwrap().unwrap();
     assert!(beats.last().unwrap().t_ms - last < 5_000);
@@ -250,7 +253,7 @@ fn a_resumed_shift_has_one_writer() {
         .finish(beats[39].t_ms, &json!({}), &KeyFigures::default())
         .unwrap();
     drop(second);
-    std::mem::forget(first);
+    first.simulate_kill();
     assert_eq!(saved_beats(&db, id), beats);
 }
 
@@ -675,7 +678,7 @@ fn full_disk_keeps_data_in_memory_and_retries() {
     let id = w.shift_id();
     // The disk is "full" from the start: no page may be added.
     let pages = w.store().page_count().unwrap();
-    w.store().set_max_page_count(pages).unwrap();
+    w.set_max_page_count(pages).unwrap();
     let mut full_errors = 0;
     let mut i = 0;
     while full_errors < 3 {
@@ -690,7 +693,7 @@ fn full_disk_keeps_data_in_memory_and_retries() {
     assert!(w.unsaved_len() > 0);
     assert!(w.last_error().unwrap().contains("full"));
     // Space comes back: the next due save writes everything kept in memory.
-    w.store().set_max_page_count(1 << 30).unwrap();
+    w.set_max_page_count(1 << 30).unwrap();
     for b in &beats[i..] {
         w.push_beat(*b).unwrap();
     }

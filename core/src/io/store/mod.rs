@@ -902,6 +902,16 @@ impl Store {
         Ok(())
     }
 
+    /// Bench hook: `PRAGMA data_version`, which changes when another
+    /// connection (e.g. a live shift's writer thread) committed: counts the
+    /// writer thread's saves.
+    #[doc(hidden)]
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Current page count (for the full-disk test hook).
     #[doc(hidden)]
     pub fn page_count(&self) -> Result<i64, StoreError> {

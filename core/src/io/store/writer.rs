@@ -4,11 +4,17 @@
 //! (the phone's BLE thread) never waits for the disk.
 //!
 //! WHY batching on DATA time: the model is deterministic and never reads a
-//! clock; the writer follows the same rule. A batch is handed over as soon
-//! as the unsaved data spans [`ShiftWriter::handover_after_ms`] (4/5 of
-//! `flush_after_ms`, measured on the data's own timestamps or on the time
-//! given to [`ShiftWriter::tick`]), so replaying a file at any speed hands
-//! over at the same points.
+//! clock; the writer follows the same rule. [`ShiftWriter::tick`] (the
+//! session calls it after each input's data) hands a batch over once the
+//! unsaved data spans [`ShiftWriter::handover_after_ms`] (4/5 of
+//! `flush_after_ms`, measured on the data's own timestamps and the tick's
+//! time), so replaying a file at any speed hands over at the same points.
+//! A `push_*` hands over only at the full `flush_after_ms` (a writer fed
+//! without ticks, or a jump in data time): WHY not at every push: the
+//! beats a packet brings are older than its heart rate (the cleaner holds
+//! one back), so a handover between them would start the next batch with
+//! old beats and save every ~3 s instead of every ~4 s (stored_path bench:
+//! 1 173 saves per shift-hour when any push handed over).
 //!
 //! WHY a writer thread: a SQLite commit (and, now and then, the WAL
 //! checkpoint's fsync) costs tens of microseconds of CPU and may wait for
@@ -287,9 +293,9 @@ impl ShiftWriter {
         self.last_error.as_deref()
     }
 
-    /// Data is handed to the writer thread once it spans this long: 4/5 of
-    /// `flush_after_ms`, so the thread has the last fifth to commit it
-    /// before the promise would make the caller wait (module doc).
+    /// At a tick, data is handed to the writer thread once it spans this
+    /// long: 4/5 of `flush_after_ms`, so the thread has the last fifth to
+    /// commit it before the promise would make the caller wait (module doc).
     pub fn handover_after_ms(&self) -> Millis {
         self.cfg.flush_after_ms - self.cfg.flush_after_ms / 5
     }
@@ -315,7 +321,7 @@ impl ShiftWriter {
         codec::check_beat(&beat)?;
         self.pending.beats.push(beat);
         self.note(beat.t_ms);
-        self.flush_if_due(beat.t_ms)
+        self.flush_if_due(beat.t_ms, self.cfg.flush_after_ms)
     }
 
     /// Adds an HR-only or motion sample (same error rule as
@@ -333,7 +339,7 @@ impl ShiftWriter {
             SampleKind::Motion => self.pending.motion.push(s),
         }
         self.note(t_ms);
-        self.flush_if_due(t_ms)
+        self.flush_if_due(t_ms, self.cfg.flush_after_ms)
     }
 
     /// Adds an event: its kind (e.g. "prompt", "reset", "quiet", "snooze")
@@ -348,26 +354,28 @@ impl ShiftWriter {
         let payload = serde_json::to_string(payload)?;
         self.pending.events.push((t_ms, kind.to_owned(), payload));
         self.note(t_ms);
-        self.flush_if_due(t_ms)
+        self.flush_if_due(t_ms, self.cfg.flush_after_ms)
     }
 
-    /// Tells the writer that data time `now_ms` has been reached (e.g. the
-    /// strap went silent): hands the unsaved data over if it is now old
-    /// enough, and returns a failed save's error if one came back.
+    /// Tells the writer that data time `now_ms` has been reached (after an
+    /// input's data, or the strap went silent): hands the unsaved data over
+    /// if it spans [`ShiftWriter::handover_after_ms`], and returns a failed
+    /// save's error if one came back.
     pub fn tick(&mut self, now_ms: Millis) -> Result<(), StoreError> {
-        self.flush_if_due(now_ms)
+        self.flush_if_due(now_ms, self.handover_after_ms())
     }
 
-    /// The rule of the module doc: hand over at 4/5 of `flush_after_ms`,
+    /// The rule of the module doc: hand over once the unsaved data spans
+    /// `handover` (4/5 of `flush_after_ms` at a tick, all of it at a push);
     /// wait for the thread only when uncommitted data would otherwise span
     /// `flush_after_ms`.
-    fn flush_if_due(&mut self, now: Millis) -> Result<(), StoreError> {
+    fn flush_if_due(&mut self, now: Millis, handover: Millis) -> Result<(), StoreError> {
         let now = self.newest_seen.map_or(now, |n| n.max(now));
         let mut res = self.poll(now);
-        if self.handover_due(now) && self.in_flight.is_some() {
+        if self.handover_due(now, handover) && self.in_flight.is_some() {
             res = res.and(self.wait(now));
         }
-        if self.handover_due(now) && self.in_flight.is_none() {
+        if self.handover_due(now, handover) && self.in_flight.is_none() {
             res = res.and(self.hand_over());
         }
         if self
@@ -379,10 +387,10 @@ impl ShiftWriter {
         res
     }
 
-    fn handover_due(&self, now: Millis) -> bool {
+    fn handover_due(&self, now: Millis, handover: Millis) -> bool {
         self.pending
             .oldest
-            .is_some_and(|o| now.saturating_sub(o) >= self.handover_after_ms())
+            .is_some_and(|o| now.saturating_sub(o) >= handover)
             && self.retry_at.is_none_or(|r| now >= r)
     }
 
@@ -441,7 +449,11 @@ impl ShiftWriter {
         if let Some(w) = self.worker.take() {
             drop(w.jobs);
             if w.handle.join().is_err() || lost > 0 {
-                tracing::error!(shift = self.shift, lost, "the store's writer thread stopped");
+                tracing::error!(
+                    shift = self.shift,
+                    lost,
+                    "the store's writer thread stopped"
+                );
             }
         }
         self.last_error = Some(StoreError::WriterStopped.to_string());

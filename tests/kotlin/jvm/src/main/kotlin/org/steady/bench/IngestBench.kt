@@ -99,7 +99,7 @@ private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
 }
 
 /**
- * [stored]: the shift the app runs, from `SteadyStore.startShift` (saves
+ * [stored]: the shift the app runs, from `SteadyStore.startShift` (its writer thread saves
  * every 5 s of data into SQLite on a temporary file), instead of a
  * memory-only `LiveShift`.
  */

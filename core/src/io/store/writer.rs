@@ -907,3 +907,84 @@ fn load_last_samples(
         },
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn beat(i: i64) -> Beat {
+        Beat {
+            t_ms: i * 1000,
+            rr_ms: 1000.0,
+            corrected: false,
+        }
+    }
+
+    /// A writer whose thread is replaced by `thread` (given the job
+    /// receiver and the answer sender).
+    fn with_thread(
+        dir: &tempfile::TempDir,
+        thread: impl FnOnce(Receiver<Job>, SyncSender<Done>) + Send + 'static,
+    ) -> ShiftWriter {
+        let store = Store::open(dir.path().join("s.db")).unwrap();
+        let mut w =
+            ShiftWriter::start(store, 0, ShiftSource::Live, None, WriterConfig::default()).unwrap();
+        w.stop();
+        let (jobs, job_rx) = sync_channel::<Job>(1);
+        let (done_tx, done) = sync_channel::<Done>(1);
+        let handle = std::thread::spawn(move || thread(job_rx, done_tx));
+        w.worker = Some(Worker { jobs, done, handle });
+        w
+    }
+
+    #[test]
+    fn a_writer_thread_that_is_gone_is_a_typed_error_and_the_data_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        // The thread has ended (its job receiver dropped) before the first
+        // handover. (One that dies holding a batch loses that batch: the
+        // next test.)
+        let mut w = with_thread(&dir, |_, _| {});
+        while !w.worker.as_ref().unwrap().handle.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut stopped = 0;
+        for i in 1..=20 {
+            match w.push_beat(beat(i)) {
+                Ok(()) => {}
+                Err(StoreError::WriterStopped) => stopped += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert!(stopped > 0);
+        assert_eq!(
+            w.unsaved_len(),
+            20,
+            "nothing handed to a gone thread is lost"
+        );
+        assert!(matches!(w.flush(), Err(StoreError::WriterStopped)));
+        assert_eq!(
+            StoreError::WriterStopped.kind(),
+            super::super::StoreErrorKind::Other
+        );
+    }
+
+    #[test]
+    fn a_writer_thread_that_panics_does_not_panic_the_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = with_thread(&dir, |jobs, _done| {
+            let _job = jobs.recv();
+            panic!("planted: the writer thread dies holding a batch");
+        });
+        let mut res = Ok(());
+        for i in 1..=20 {
+            res = res.and(w.push_beat(beat(i)));
+        }
+        // The batch the thread held is lost (said), later data is kept.
+        assert!(matches!(res, Err(StoreError::WriterStopped)), "{res:?}");
+        assert!(w.last_error().is_some());
+        assert!(w.unsaved_len() > 0);
+        assert!(matches!(w.flush(), Err(StoreError::WriterStopped)));
+        drop(w);
+    }
+}

@@ -660,23 +660,29 @@ fn opens_every_earlier_schema_version() {
     }
 }
 
-#[test]
-fn full_disk_keeps_data_in_memory_and_retries() {
-    let dir = tmp();
-    let db = dir.path().join("s.db");
-    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(12_000).collect();
+/// A live writer on a disk that is "full" from the start: its writer
+/// thread's connection may add no page.
+fn full_disk_writer(db: &Path, t0: i64) -> ShiftWriter {
     let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        beats[0].t_ms,
+        Store::open(db).unwrap(),
+        t0,
         ShiftSource::Live,
         None,
         WriterConfig::default(),
     )
     .unwrap();
-    let id = w.shift_id();
-    // The disk is "full" from the start: no page may be added.
     let pages = w.store().page_count().unwrap();
     w.set_max_page_count(pages).unwrap();
+    w
+}
+
+#[test]
+fn full_disk_keeps_data_in_memory_and_retries() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(12_000).collect();
+    let mut w = full_disk_writer(&db, beats[0].t_ms);
+    let id = w.shift_id();
     let mut full_errors = 0;
     let mut i = 0;
     while full_errors < 3 {
@@ -766,17 +772,8 @@ fn a_failed_save_reaches_finish_and_nothing_is_lost() {
     let dir = tmp();
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(2000).collect();
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        beats[0].t_ms,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = full_disk_writer(&db, beats[0].t_ms);
     let id = w.shift_id();
-    let pages = w.store().page_count().unwrap();
-    w.set_max_page_count(pages).unwrap();
     let mut full = 0;
     for b in &beats {
         // Saves fail meanwhile once the file is full (returned by a later

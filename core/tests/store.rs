@@ -79,7 +79,8 @@ fn lifecycle_batches_by_data_time_and_never_leaves_more_than_5s_unsaved() {
             assert!(span < 5_000, "beat {i}: {span} ms unsaved");
         }
     }
-    // Batched: far fewer saves than beats, about one per 5 s of data.
+    // Batched: far fewer saves than beats, about one per 5 s of data (no
+    // ticks here: a push hands over once the unsaved beats span 5 s).
     let data_s = (beats.last().unwrap().t_ms - beats[0].t_ms) / 1000;
     assert!(
         batches <= (data_s / 5 + 1) as usize && batches >= (data_s / 7) as usize,
@@ -152,8 +153,8 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
     }
     w.push_event(beats[cut - 1].t_ms, "quiet", &json!({"on": true}))
         .unwrap();
-    // A kill: no destructor, no final save.
-    std::mem::forget(w);
+    // A kill (the writer thread idle): no destructor, no final save.
+    w.simulate_kill();
 
     let s = Store::open(&db).unwrap();
     let open = s.unfinished_shifts().unwrap();
@@ -202,7 +203,7 @@ fn interrupted_shift_can_be_closed_instead() {
         w.push_beat(*b).unwrap();
     }
     let id = w.shift_id();
-    std::mem::forget(w);
+    w.simulate_kill();
     let mut s = Store::open(&db).unwrap();
     let last = s.last_data_t(id).unwrap().unwrap();
     assert!(beats.last().unwrap().t_ms - last < 5_000);
@@ -250,7 +251,7 @@ fn a_resumed_shift_has_one_writer() {
         .finish(beats[39].t_ms, &json!({}), &KeyFigures::default())
         .unwrap();
     drop(second);
-    std::mem::forget(first);
+    first.simulate_kill();
     assert_eq!(saved_beats(&db, id), beats);
 }
 
@@ -659,23 +660,29 @@ fn opens_every_earlier_schema_version() {
     }
 }
 
-#[test]
-fn full_disk_keeps_data_in_memory_and_retries() {
-    let dir = tmp();
-    let db = dir.path().join("s.db");
-    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(12_000).collect();
+/// A live writer on a disk that is "full" from the start: its writer
+/// thread's connection may add no page.
+fn full_disk_writer(db: &Path, t0: i64) -> ShiftWriter {
     let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        beats[0].t_ms,
+        Store::open(db).unwrap(),
+        t0,
         ShiftSource::Live,
         None,
         WriterConfig::default(),
     )
     .unwrap();
-    let id = w.shift_id();
-    // The disk is "full" from the start: no page may be added.
     let pages = w.store().page_count().unwrap();
-    w.store().set_max_page_count(pages).unwrap();
+    w.set_max_page_count(pages).unwrap();
+    w
+}
+
+#[test]
+fn full_disk_keeps_data_in_memory_and_retries() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(12_000).collect();
+    let mut w = full_disk_writer(&db, beats[0].t_ms);
+    let id = w.shift_id();
     let mut full_errors = 0;
     let mut i = 0;
     while full_errors < 3 {
@@ -690,7 +697,7 @@ fn full_disk_keeps_data_in_memory_and_retries() {
     assert!(w.unsaved_len() > 0);
     assert!(w.last_error().unwrap().contains("full"));
     // Space comes back: the next due save writes everything kept in memory.
-    w.store().set_max_page_count(1 << 30).unwrap();
+    w.set_max_page_count(1 << 30).unwrap();
     for b in &beats[i..] {
         w.push_beat(*b).unwrap();
     }
@@ -700,6 +707,95 @@ fn full_disk_keeps_data_in_memory_and_retries() {
         &KeyFigures::default(),
     )
     .unwrap();
+    drop(w);
+    assert_eq!(saved_beats(&db, id), beats);
+}
+
+/// The live way (what `LiveSession` does once a second): an HR sample and
+/// the packet's beats, then a tick. The ticks hand batches to the writer
+/// thread at 4 s of unsaved data; whatever the thread's pace, when a call
+/// returns nothing older than 5 s is uncommitted (what another connection
+/// sees), so a kill at any return loses at most 5 s.
+#[test]
+fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommitted() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(3000).collect();
+    let t0 = beats[0].t_ms - 1000;
+    let mut w = ShiftWriter::start(
+        Store::open(&db).unwrap(),
+        t0,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(w.handover_after_ms(), 4_000);
+    let id = w.shift_id();
+    let reader = Store::open(&db).unwrap();
+    let mut next = 0;
+    let mut now = t0;
+    let mut hr = Vec::new();
+    while next < beats.len() {
+        now += 1000;
+        // The packet at `now`: its heart rate, then its beats (older).
+        w.push_sample(SampleKind::Hr, now, 60.0).unwrap();
+        hr.push(now);
+        while next < beats.len() && beats[next].t_ms <= now {
+            w.push_beat(beats[next]).unwrap();
+            next += 1;
+        }
+        w.tick(now).unwrap();
+        let saved_beats = reader.beat_count(id).unwrap() as usize;
+        let saved_hr = reader.samples(id, SampleKind::Hr).unwrap().len();
+        let must_beats = beats[..next]
+            .iter()
+            .filter(|b| b.t_ms <= now - 5_000)
+            .count();
+        let must_hr = hr.iter().filter(|&&t| t <= now - 5_000).count();
+        assert!(
+            saved_beats >= must_beats && saved_hr >= must_hr,
+            "at {now}: {saved_beats} beats and {saved_hr} HR samples committed, {must_beats} and {must_hr} are older than 5 s"
+        );
+    }
+    w.finish(now, &json!({}), &KeyFigures::default()).unwrap();
+    drop(w);
+    assert_eq!(saved_beats(&db, id), beats);
+    assert_eq!(reader.samples(id, SampleKind::Hr).unwrap().len(), hr.len());
+}
+
+/// A save that fails on the writer thread reaches the caller at the end
+/// too: `finish` returns the typed error, keeps everything, and a second
+/// `finish` saves it all.
+#[test]
+fn a_failed_save_reaches_finish_and_nothing_is_lost() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(2000).collect();
+    let mut w = full_disk_writer(&db, beats[0].t_ms);
+    let id = w.shift_id();
+    let mut full = 0;
+    for b in &beats {
+        // Saves fail meanwhile once the file is full (returned by a later
+        // call): kept.
+        match w.push_beat(*b) {
+            Ok(()) => {}
+            Err(StoreError::Full) => full += 1,
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert!(full > 0);
+    let end = beats.last().unwrap().t_ms;
+    assert!(matches!(
+        w.finish(end, &json!({}), &KeyFigures::default()),
+        Err(StoreError::Full)
+    ));
+    // What did not fit is kept, after what did.
+    let unsaved = w.unsaved_len();
+    assert!(unsaved > 0);
+    assert_eq!(saved_beats(&db, id).len() + unsaved, beats.len());
+    w.set_max_page_count(1 << 30).unwrap();
+    w.finish(end, &json!({}), &KeyFigures::default()).unwrap();
     drop(w);
     assert_eq!(saved_beats(&db, id), beats);
 }

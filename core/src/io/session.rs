@@ -506,8 +506,8 @@ mod tests {
         Store::open(dir.path().join("steady.db")).unwrap()
     }
 
-    /// A stored shift fed `packets` packets, then the process dies: the
-    /// session is leaked (no flush, no drop). Returns its id.
+    /// A stored shift fed `packets` packets, then the process dies (its
+    /// writer thread idle): no flush, no final save. Returns its id.
     fn killed_after(dir: &tempfile::TempDir, packets: i64) -> ShiftId {
         let (mut s, _) = LiveSession::start(
             open(dir),
@@ -521,7 +521,7 @@ mod tests {
             s.handle(&packet(i));
         }
         let id = s.shift_id();
-        std::mem::forget(s);
+        s.writer.simulate_kill();
         id
     }
 

@@ -52,6 +52,11 @@ pub enum StoreError {
     /// over; this writer's unsaved data stays in memory.
     #[error("shift {0} is now written by another Steady process (it was resumed elsewhere)")]
     TakenOver(ShiftId),
+    /// The live writer's thread ended without answering (it does not
+    /// panic; if it did, the caller gets this instead of a panic). What it
+    /// was saving is lost.
+    #[error("the store's writer thread stopped")]
+    WriterStopped,
     #[error(transparent)]
     InvalidBeat(#[from] InvalidBeat),
     #[error("stored block {block} is damaged: {source}")]
@@ -121,9 +126,10 @@ impl StoreError {
             StoreError::TakenOver(_) => StoreErrorKind::TakenOver,
             StoreError::NoSuchShift(_) | StoreError::ShiftEnded(_) => StoreErrorKind::NotFound,
             StoreError::Io(_) | StoreError::NotWritable { .. } => StoreErrorKind::Io,
-            StoreError::InvalidBeat(_) | StoreError::Json(_) | StoreError::Sqlite(_) => {
-                StoreErrorKind::Other
-            }
+            StoreError::InvalidBeat(_)
+            | StoreError::Json(_)
+            | StoreError::Sqlite(_)
+            | StoreError::WriterStopped => StoreErrorKind::Other,
         }
     }
 

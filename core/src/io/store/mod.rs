@@ -2,9 +2,10 @@
 //!
 //! WHY these choices:
 //! - WAL + `synchronous = FULL`: a commit survives a killed process and a
-//!   power cut; readers never block the live writer. The live writer's
-//!   5-s saves use `NORMAL` (no fsync per commit; still safe against a
-//!   killed process), see `store/writer.rs`.
+//!   power cut; readers never block the live writer. The live writer
+//!   saves every 5 s of data on its own thread and connection with
+//!   `NORMAL` (no fsync per commit; still safe against a killed process),
+//!   see `store/writer.rs`.
 //! - `busy_timeout` and `BEGIN IMMEDIATE` for every write: two processes on
 //!   one file wait for each other instead of failing or corrupting it.
 //! - `PRAGMA application_id` marks the file as Steady's; a file that is not
@@ -891,12 +892,24 @@ impl Store {
     }
 
     /// Test hook: caps the file at `pages` pages so writes fail with
-    /// SQLITE_FULL, as on a full disk. Not persisted (per connection).
+    /// SQLITE_FULL, as on a full disk. Not persisted (per connection: a live
+    /// shift's saves are on its writer thread's connection, capped with
+    /// [`ShiftWriter::set_max_page_count`]).
     #[doc(hidden)]
     pub fn set_max_page_count(&self, pages: i64) -> Result<(), StoreError> {
         self.conn
             .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// Bench hook: `PRAGMA data_version`, which changes when another
+    /// connection (e.g. a live shift's writer thread) committed: counts the
+    /// writer thread's saves.
+    #[doc(hidden)]
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// Current page count (for the full-disk test hook).

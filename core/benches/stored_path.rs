@@ -1,5 +1,5 @@
 //! The stored path as the phones run it: every BLE packet through
-//! `LiveSession::handle` (the model and the store's writer, which commits
+//! `RunningShift::handle` (the model and the store's recorder and writer, which commits
 //! every 5 s of data), for one shift-hour of real packets
 //! ([`common::shift_packets`]), into a fresh store on disk.
 //!
@@ -26,9 +26,10 @@ use std::time::{Duration, Instant};
 use common::shift_packets;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use steady_core::Millis;
-use steady_core::session::LiveSession;
+use steady_core::recorder::ShiftRecorder;
+use steady_core::running::RunningShift;
 use steady_core::shift::{ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{ShiftSource, Store};
+use steady_core::store::{ShiftSource, Store, WriterConfig};
 
 const T0: Millis = 1_764_000_000_000;
 
@@ -49,9 +50,15 @@ fn thread_cpu() -> Duration {
 fn one_hour(packets: &[(i64, Vec<u8>)]) -> (Duration, Duration) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path().join("steady.db")).expect("store");
-    let (mut live, _) =
-        LiveSession::start(store, ShiftSetup::default(), T0, ShiftSource::Live, None)
-            .expect("start");
+    let (mut live, _) = RunningShift::start_recorded(
+        store,
+        ShiftSetup::default(),
+        T0,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .expect("start");
     let inputs: Vec<ShiftInput> = packets
         .iter()
         .map(|(t, bytes)| ShiftInput::Packet {
@@ -64,7 +71,8 @@ fn one_hour(packets: &[(i64, Vec<u8>)]) -> (Duration, Duration) {
         std::hint::black_box(live.handle(i));
     }
     let took = (w0.elapsed(), thread_cpu() - c0);
-    assert!(live.store_error().is_none(), "{:?}", live.store_error());
+    let error = live.recorder().and_then(ShiftRecorder::store_error);
+    assert!(error.is_none(), "{error:?}");
     took
 }
 
@@ -75,12 +83,13 @@ fn twelve_hours() {
     let (packets, beats) = shift_packets(12.0);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("steady.db");
-    let (mut live, _) = LiveSession::start(
+    let (mut live, _) = RunningShift::start_recorded(
         Store::open(&path).expect("store"),
         ShiftSetup::default(),
         T0,
         ShiftSource::Live,
         None,
+        WriterConfig::default(),
     )
     .expect("start");
     let mut gauges = 0usize;

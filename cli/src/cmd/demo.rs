@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<()> {
         &rec,
         true,
     )?;
-    let id = run.shift_id();
+    let id = run.recorder().map(|r| r.shift_id());
     let o = replay(&rec, Some(args.speed), 6, &mut out, run)?;
     super::replay::finish_store(recorder, id)?;
     let d = analyze(&rec, &AnalyzeOptions::default());

@@ -20,8 +20,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use steady_core::Millis;
 use steady_core::recorder::ShiftRecorder;
 use steady_core::running::RunningShift;
-use steady_core::shift::{ShiftInput, ShiftSetup};
-use steady_core::store::{ShiftSource, Store, WriterConfig};
+use steady_core::shift::ShiftInput;
+use steady_core::store::Store;
 
 const T0: Millis = 1_764_000_000_000;
 
@@ -29,16 +29,7 @@ fn bench(c: &mut Criterion) {
     let (packets, beats) = shift_packets(12.0);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("steady.db");
-    let store = Store::open(&path).expect("store");
-    let (mut live, _) = RunningShift::start_recorded(
-        store,
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .expect("start");
+    let (mut live, _) = common::start_live(&path, T0);
     for (t, bytes) in &packets {
         live.handle(&ShiftInput::Packet {
             t_ms: T0 + t,

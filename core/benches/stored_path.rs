@@ -27,9 +27,7 @@ use common::shift_packets;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use steady_core::Millis;
 use steady_core::recorder::ShiftRecorder;
-use steady_core::running::RunningShift;
-use steady_core::shift::{ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{ShiftSource, Store, WriterConfig};
+use steady_core::shift::{ShiftEvent, ShiftInput};
 
 const T0: Millis = 1_764_000_000_000;
 
@@ -49,16 +47,7 @@ fn thread_cpu() -> Duration {
 /// `handle` calls only (opening the store and starting are not counted).
 fn one_hour(packets: &[(i64, Vec<u8>)]) -> (Duration, Duration) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("steady.db")).expect("store");
-    let (mut live, _) = RunningShift::start_recorded(
-        store,
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .expect("start");
+    let (mut live, _) = common::start_live(&dir.path().join("steady.db"), T0);
     let inputs: Vec<ShiftInput> = packets
         .iter()
         .map(|(t, bytes)| ShiftInput::Packet {
@@ -83,15 +72,7 @@ fn twelve_hours() {
     let (packets, beats) = shift_packets(12.0);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("steady.db");
-    let (mut live, _) = RunningShift::start_recorded(
-        Store::open(&path).expect("store"),
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .expect("start");
+    let (mut live, _) = common::start_live(&path, T0);
     let mut gauges = 0usize;
     let mut gauge_json = 0usize;
     for (t, bytes) in &packets {

@@ -15,9 +15,8 @@ mod common;
 
 use steady_core::Millis;
 use steady_core::recorder::{ShiftRecorder, rebuild_events};
-use steady_core::running::RunningShift;
-use steady_core::shift::{ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{ShiftSource, Store, WriterConfig};
+use steady_core::shift::{ShiftEvent, ShiftInput};
+use steady_core::store::Store;
 
 const T0: Millis = 1_764_000_000_000;
 const MIN: f64 = 60_000.0;
@@ -35,7 +34,7 @@ fn the_model_rebuilt_from_the_store_emits_what_the_live_model_emitted() {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("steady.db");
-    let (mut live, mut seen) = start_live(&path);
+    let (mut live, mut seen) = common::start_live(&path, T0);
     // The wearer takes the first prompt's reset 10 s after it, for 30 s.
     let mut reset_at: Option<Millis> = None;
     for (t, bytes) in &packets {
@@ -108,7 +107,7 @@ fn after_a_dropout_the_rebuilt_model_differs_only_in_a_few_gauge_values() {
     let dropout = (45.0 * MIN) as i64..(48.0 * MIN) as i64;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("steady.db");
-    let (mut live, mut seen) = start_live(&path);
+    let (mut live, mut seen) = common::start_live(&path, T0);
     let mut next_tick = dropout.start;
     for (t, bytes) in &packets {
         if dropout.contains(t) {
@@ -180,18 +179,4 @@ fn after_a_dropout_the_rebuilt_model_differs_only_in_a_few_gauge_values() {
     // the bound (1 refresh, 0.09 points when this was written)
     assert!((1..=3).contains(&differ), "{differ} events differ");
     assert!(max_gauge <= 0.5, "gauge differs by {max_gauge}");
-}
-
-/// A live stored shift started at `T0` in a new store at `path`, and the
-/// events its start gave.
-fn start_live(path: &std::path::Path) -> (RunningShift, Vec<steady_core::shift::ShiftEvent>) {
-    RunningShift::start_recorded(
-        Store::open(path).unwrap(),
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap()
 }

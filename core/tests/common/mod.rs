@@ -73,6 +73,27 @@ pub fn import_at(
     summary
 }
 
+/// A live shift stored the app's way, started at `t0` with the default
+/// setup in a new store at `path`, and the events its start gave.
+pub fn start_live(
+    path: &std::path::Path,
+    t0: steady_core::Millis,
+) -> (
+    steady_core::running::RunningShift,
+    Vec<steady_core::shift::ShiftEvent>,
+) {
+    use steady_core::store::{ShiftSource, Store, WriterConfig};
+    steady_core::running::RunningShift::start_recorded(
+        Store::open(path).expect("store"),
+        steady_core::shift::ShiftSetup::default(),
+        t0,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .expect("start")
+}
+
 /// A shift of `hours` built by repeating the real Polar H10 sample
 /// (../shared/data/polar-h10) and encoding it into packets the way a strap
 /// sends them (one notification per second carrying the RR intervals that

@@ -1,8 +1,9 @@
 //! `steady import FILE`: stores a recording (rr / e4 / hrm-log / Polar
 //! .hrm) as a past shift, run through the core's stored shift like a live
-//! one ([`RunningShift`] with its recorder): the model's cleaned beats, HR-only samples,
-//! motion (ENMO per 5 s, as `replay` feeds it), the model's events, its
-//! summary, and its still minutes for the personal baseline.
+//! one ([`RunningShift`] with its recorder): the model's cleaned beats,
+//! HR-only samples, motion (ENMO per 5 s, as `replay` feeds it), the
+//! model's events, its summary, and its still minutes for the personal
+//! baseline.
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;

@@ -320,14 +320,10 @@ impl LiveLoop<'_> {
                         .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect()),
                     Err(e) => self.view.status = Some(format!("bad packet: {e}")),
                 }
-                if let Some(run) = &mut self.run {
-                    let input = ShiftInput::Packet {
-                        t_ms: *at,
-                        bytes: value.clone(),
-                    };
-                    let events = run.handle(&input).events.clone();
-                    self.show(&events);
-                }
+                self.input(ShiftInput::Packet {
+                    t_ms: *at,
+                    bytes: value.clone(),
+                });
             }
             LinkEvent::Disconnected { reason, .. } => {
                 self.counts.disconnects += 1;

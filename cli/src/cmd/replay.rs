@@ -322,8 +322,8 @@ pub fn begin_store(
 }
 
 /// Says where the ended shift was stored.
-pub fn finish_store(recorder: Option<ShiftDb>, run_id: Option<ShiftId>) -> Result<()> {
-    let (Some(r), Some(id)) = (recorder, run_id) else {
+pub fn finish_store(db: Option<ShiftDb>, run_id: Option<ShiftId>) -> Result<()> {
+    let (Some(r), Some(id)) = (db, run_id) else {
         return Ok(());
     };
     let path = r.path().to_path_buf();
@@ -345,7 +345,7 @@ pub fn run(args: Args) -> Result<()> {
         .unwrap_or_else(|_| args.file.clone())
         .display()
         .to_string();
-    let (recorder, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
+    let (db, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
     let id = run.recorder().map(ShiftRecorder::shift_id);
     let mut out = Out::stdout();
     let o = replay(&rec, speed, 1, &mut out, run)?;
@@ -363,14 +363,14 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(sig) = o.stopped_by {
         eprintln!("stopped by {sig}: the shift was ended with what was replayed so far");
     }
-    if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &recorder, id) {
+    if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &db, id) {
         anyhow::bail!(
             "{}",
             not_saved(e, r.path(), id, rec.rr.len() as u64, rec.origin_ms)
         );
     }
     if !o.deleted {
-        finish_store(recorder, id)?;
+        finish_store(db, id)?;
     }
     Ok(())
 }

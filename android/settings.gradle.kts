@@ -9,7 +9,7 @@
 // The native library libsteady_ffi.so is built per ABI with cargo-ndk into
 // steadykit/src/main/jniLibs (see README.md). CI does not run Gradle (Google's
 // Maven repository is out of reach there): tests/kotlin/android-shell compiles
-// and tests steadykit and the app's androidx-free code against Robolectric's
+// and tests steadykit and all of the app but MainActivity against Robolectric's
 // android-all, and tests/kotlin/screens renders every screen (README.md).
 pluginManagement {
     repositories {

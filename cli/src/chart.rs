@@ -513,6 +513,7 @@ mod tests {
                 beats: 0,
                 quality: steady_core::shift::WindowQuality::Gaps,
                 distance: None,
+                score: None,
                 physical: false,
                 learning: false,
             },

@@ -22,7 +22,7 @@ fn demo_writes_a_shift_chart() {
         assert!(text.contains(panel), "missing {panel}");
     }
     // HR, gauge and load lines, each with many points from the model's
-    // refreshes (every 5 s over 10 min: ~120), not an empty frame.
+    // refreshes (every 5 s over 28 min: ~340), not an empty frame.
     let lines: Vec<&str> = text.split("<polyline").skip(1).collect();
     assert!(lines.len() >= 3, "{} polylines", lines.len());
     let longest = lines
@@ -35,6 +35,6 @@ fn demo_writes_a_shift_chart() {
         .max()
         .unwrap();
     assert!(longest >= 100, "longest line has {longest} points");
-    // State bands: the calm sample spends its time at baseline (green).
+    // State bands: the excerpt's rest reads as baseline (green).
     assert!(text.to_uppercase().contains("#C8E6C9"));
 }

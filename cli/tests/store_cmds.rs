@@ -403,16 +403,27 @@ fn summary_of_a_replayed_shift_is_the_models() {
 fn demo_stores_its_shift_only_where_asked() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let out = steady(&db, &["demo", "--speed", "100000"]);
+    let svg = dir.path().join("demo.svg");
+    let svg = svg.to_str().unwrap();
+    let out = steady(&db, &["demo", "--speed", "100000", "--svg", svg]);
     assert!(out.status.success());
     let s = Store::open(&db).unwrap();
     let shifts = s.shifts().unwrap();
     assert_eq!(shifts.len(), 1);
     assert_eq!(shifts[0].source, ShiftSource::Demo);
-    assert_eq!(s.beats(shifts[0].id).unwrap().len(), 620);
+    // Every beat the model took is stored: as many as its summary counts.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let counted: usize = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("signal"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no signal line in {text}"));
+    assert!(counted > 0);
+    assert_eq!(s.beats(shifts[0].id).unwrap().len(), counted);
     // Without --db: a temporary database, nothing left behind.
     let out = Command::new(env!("CARGO_BIN_EXE_steady"))
-        .args(["demo", "--speed", "100000"])
+        .args(["demo", "--speed", "100000", "--svg", svg])
         .output()
         .unwrap();
     assert!(out.status.success());

@@ -22,7 +22,11 @@
 //!   baseline in force at that moment;
 //! - **lnRMSSD vs baseline**: `z_ln` (refreshes that have one);
 //! - **combined**: the signed distance `d` (before the 0-100 map);
-//! - **gauge**: the 0-100 number the wearer sees.
+//! - **gauge**: the 0-100 number the wearer sees;
+//! - **activation score**: the continuous score of the JSON timeline, the
+//!   same distance against the shift's reference baseline (the one the
+//!   shift started with; it does not move during the shift, see
+//!   [`steady_core::activation::score`]).
 //!
 //! **AUC** (Mann-Whitney, ties count half) of each for stress vs rest; the
 //! naive detector's score is the device's raw HR (the latest HR.csv sample,
@@ -168,6 +172,7 @@ pub struct StageAuc {
     pub ln_rmssd_vs_baseline: Option<f64>,
     pub combined: Option<f64>,
     pub gauge: Option<f64>,
+    pub activation: Option<f64>,
 }
 
 /// One session's result.
@@ -180,6 +185,9 @@ pub struct SessionResult {
     pub stress_h: f64,
     /// Refreshes scored (inside a rest or stress span, with a gauge).
     pub points: usize,
+    /// Lowest and highest HR centre (bpm) of the baseline in force at the
+    /// scored refreshes: how far it moved within the session.
+    pub baseline_hr_range: Option<(f64, f64)>,
     pub stages: StageAuc,
     /// Share of the scored refreshes that have an lnRMSSD.
     pub ln_rmssd_share: f64,
@@ -401,6 +409,8 @@ struct Point {
     z_ln: Option<f64>,
     d: f64,
     gauge: f64,
+    score: f64,
+    baseline_hr: f64,
     raw_hr: Option<f64>,
 }
 
@@ -443,8 +453,8 @@ pub fn evaluate_session(
                     let Some(a) = shift.last_activation().filter(|a| a.t_ms == update.t_ms) else {
                         continue;
                     };
-                    if let (Some(window_hr), Some(z_hr), Some(d), Some(gauge)) =
-                        (a.hr_bpm, a.z_hr, a.distance, a.gauge)
+                    if let (Some(window_hr), Some(z_hr), Some(d), Some(gauge), Some(score)) =
+                        (a.hr_bpm, a.z_hr, a.distance, a.gauge, update.score)
                     {
                         points.push(Point {
                             stress,
@@ -453,6 +463,8 @@ pub fn evaluate_session(
                             z_ln: a.z_ln_rmssd,
                             d,
                             gauge,
+                            score,
+                            baseline_hr: shift.baseline().hr_bpm,
                             raw_hr: raw_hr_at(&raw, update.t_ms),
                         });
                     }
@@ -468,14 +480,19 @@ pub fn evaluate_session(
         ln_rmssd_vs_baseline: stage_auc(&points, |p| p.z_ln),
         combined: stage_auc(&points, |p| Some(p.d)),
         gauge: stage_auc(&points, |p| Some(p.gauge)),
+        activation: stage_auc(&points, |p| Some(p.score)),
     };
     let with_ln = points.iter().filter(|p| p.z_ln.is_some()).count();
+    let baseline_hr_range = points.iter().map(|p| p.baseline_hr).fold(None, |r, b| {
+        Some(r.map_or((b, b), |(lo, hi): (f64, f64)| (lo.min(b), hi.max(b))))
+    });
     SessionResult {
         session: name.to_owned(),
         setting: setting.to_owned(),
         rest_h,
         stress_h,
         points: points.len(),
+        baseline_hr_range,
         stages,
         ln_rmssd_share: with_ln as f64 / points.len().max(1) as f64,
         model: count_prompts(&prompts, labels, rest_h, stress_h, stages.gauge),
@@ -507,6 +524,7 @@ pub fn combine(sessions: Vec<SessionResult>) -> Evaluation {
             ln_rmssd_vs_baseline: m(|s| s.ln_rmssd_vs_baseline),
             combined: m(|s| s.combined),
             gauge: m(|s| s.gauge),
+            activation: m(|s| s.activation),
         },
         mean_auc_naive: mean(sessions.iter().filter_map(|s| s.naive.auc)),
         prompts_per_hour_rest_model: per_hour(total(|s| s.model.prompts_rest), rest_h),
@@ -528,21 +546,24 @@ fn f(x: Option<f64>, d: usize) -> String {
 /// The stage table as printed (Markdown, so it pastes into docs/model.md).
 pub fn table(e: &Evaluation) -> String {
     let mut s = String::new();
-    s.push_str("| session | setting | rest min | stress min | AUC window HR | AUC HR vs baseline | AUC lnRMSSD vs baseline (share) | AUC combined | AUC gauge | AUC raw HR | prompts/h rest | prompts/h stress | prompts in stress | raw HR prompts/h rest | raw HR prompts/h stress |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| session | setting | rest min | stress min | baseline bpm (range) | AUC window HR | AUC HR vs baseline | AUC lnRMSSD vs baseline (share) | AUC combined | AUC gauge | AUC activation score | AUC raw HR | prompts/h rest | prompts/h stress | prompts in stress | raw HR prompts/h rest | raw HR prompts/h stress |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &e.sessions {
         s.push_str(&format!(
-            "| {} | {} | {:.0} | {:.0} | {} | {} | {} ({:.0} %) | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {:.0} | {:.0} | {} | {} | {} | {} ({:.0} %) | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.session,
             r.setting,
             r.rest_h * 60.0,
             r.stress_h * 60.0,
+            r.baseline_hr_range
+                .map_or("-".into(), |(lo, hi)| format!("{lo:.1}-{hi:.1}")),
             f(r.stages.window_hr, 3),
             f(r.stages.hr_vs_baseline, 3),
             f(r.stages.ln_rmssd_vs_baseline, 3),
             100.0 * r.ln_rmssd_share,
             f(r.stages.combined, 3),
             f(r.stages.gauge, 3),
+            f(r.stages.activation, 3),
             f(r.naive.auc, 3),
             f(r.model.prompts_per_hour_rest, 2),
             f(r.model.prompts_per_hour_stress, 2),
@@ -555,7 +576,7 @@ pub fn table(e: &Evaluation) -> String {
     let stress_min: f64 = e.sessions.iter().map(|r| r.stress_h * 60.0).sum();
     let ms = &e.mean_stages;
     s.push_str(&format!(
-        "| **all ({} sessions, mean AUC)** | | {:.0} | {:.0} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} | {} | {} |\n",
+        "| **all ({} sessions, mean AUC)** | | {:.0} | {:.0} | | {} | {} | {} | {} | **{}** | **{}** | {} | {} | {} | {} | {} | {} |\n",
         e.sessions.len(),
         rest_min,
         stress_min,
@@ -564,6 +585,7 @@ pub fn table(e: &Evaluation) -> String {
         f(ms.ln_rmssd_vs_baseline, 3),
         f(ms.combined, 3),
         f(ms.gauge, 3),
+        f(ms.activation, 3),
         f(e.mean_auc_naive, 3),
         f(e.prompts_per_hour_rest_model, 2),
         f(e.prompts_per_hour_stress_model, 2),

@@ -22,8 +22,13 @@ pub struct TimelinePoint {
     pub t_unix: Option<f64>,
     pub hr_bpm: Option<f64>,
     pub ln_rmssd: Option<f64>,
-    /// The 0-100 gauge (`None` without signal).
+    /// The continuous activation score: signed distance in own spreads
+    /// against the shift's reference baseline, which does not move during
+    /// the shift (`None` without signal; docs/model.md §3).
     pub activation: Option<f64>,
+    /// The 0-100 display gauge, against the baseline in use (`None`
+    /// without signal).
+    pub gauge: Option<f64>,
     pub state: ActivationState,
     /// Unrecovered load, spread-minutes.
     pub load: f64,
@@ -99,7 +104,8 @@ impl Collector {
             t_unix: self.clock.t_unix(u.t_ms),
             hr_bpm: u.hr_bpm,
             ln_rmssd: u.ln_rmssd,
-            activation: u.gauge,
+            activation: u.score,
+            gauge: u.gauge,
             state: u.state,
             load: u.load,
         }

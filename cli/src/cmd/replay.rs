@@ -277,7 +277,7 @@ pub fn replay(
 }
 
 /// Sleeps `wait` in short slices, returning early on a stop signal.
-fn sleep_unless_stopped(wait: Duration) {
+pub fn sleep_unless_stopped(wait: Duration) {
     const SLICE: Duration = Duration::from_millis(50);
     let mut left = wait;
     while !left.is_zero() && crate::stop::requested().is_none() {

@@ -16,11 +16,37 @@
 //! monotonic in `d` (no flat zero region), with `d = 0 -> ~3`,
 //! `d = 1.5 -> ~30`, `d = d_mid = 2 -> 50`, `d = 3 -> ~84`.
 //!
+//! # Score and display
+//! Two numbers come from the same `d`, against two baselines:
+//! - the **display** (`gauge`, 0-100, and the states, load and prompts):
+//!   `d` against the baseline in use, which on a cold start is still being
+//!   learned (population prior, then this shift's calm minutes) and moves;
+//! - the continuous **score** ([`score`], the `activation` of the JSON
+//!   timeline): `d` against the shift's *reference*, the baseline the
+//!   shift started with (the personal history, or the population prior on
+//!   a cold start), which does not move during the shift.
+//!
+//! Why two: a score compared across a shift must use one yardstick. Against
+//! a baseline that moves while the shift goes on, two windows with the same
+//! heart rate get different scores, and the score ranks the shift's windows
+//! worse than the heart rate it is computed from: on the Stress-Predict
+//! sessions the cold-start baseline moved by up to 25 bpm within an hour
+//! (S11: 57-82 bpm) and the gauge lost 0.003-0.076 AUC to the window HR
+//! on 6 of 11 sessions (`steady evaluate`, docs/model.md §9). Against a fixed reference, and
+//! without lnRMSSD, the score is a strictly increasing function of the
+//! window HR, so it ranks exactly as the window HR does; lnRMSSD adds to it
+//! only where the window's RR is clean (§1 of docs/model.md: chest-strap
+//! timing, at most 20 % corrected beats). With a personal baseline (every
+//! shift after the first 30 still minutes of history) the two baselines
+//! are the same and the display is the 0-100 map of the score.
+//!
 //! # States
 //! - `no_signal`: no usable heart rate in the window.
 //! - `active` (physical): moving (steps/min or dynamic acceleration above a
 //!   threshold) or `HR > c_HR + 0.2 (HR_max - c_HR)` (rest + 20 % of the
-//!   heart-rate reserve; Firstbeat scores stress only below ~20 % VO2max),
+//!   heart-rate reserve; Firstbeat scores stress only below ~20 % VO2max;
+//!   `c_HR` at least 100 bpm while the baseline is the population prior,
+//!   [`UPPER_NORMAL_RESTING_HR_BPM`]),
 //!   and for a hold after it while HR recovers: as long as the bout lasted,
 //!   at least `physical_hold_ms` (2 min: the fast phase of post-exercise HR
 //!   recovery, Cole et al. 1999) and at most `max_physical_hold_ms` (10 min:
@@ -39,7 +65,7 @@
 //! quarter of the time (P(N(0, 0.7) > 0.5) = 0.24). The load still
 //! discharges only within 0.5 ([`crate::load`], docs/model.md §4).
 use crate::Millis;
-use crate::baseline::Baseline;
+use crate::baseline::{Baseline, BaselineSource};
 
 /// Parameters of the gauge and its states (defaults: docs/model.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -197,10 +223,34 @@ pub fn gauge(distance: f64, cfg: &ActivationConfig) -> f64 {
     100.0 / (1.0 + (-(distance - cfg.gauge_mid_spreads) / slope).exp())
 }
 
+/// Resting HR assumed by the physical rule while the baseline is the
+/// population prior: the upper limit of a normal resting heart rate
+/// (100 bpm; above it is resting tachycardia, AHA).
+///
+/// Why: the heart-rate-reserve rule needs the person's resting HR, and the
+/// prior's 70 bpm is not it. Against the prior, a seated person whose
+/// resting HR is 95-100 bpm is "physical" at every refresh, so no minute is
+/// ever still, the baseline is never learned and the whole session reads
+/// `active`: Stress-Predict S09 (window HR median 101 bpm, seated, wrist
+/// accelerometer still) did exactly that for its whole hour (`steady
+/// analyze ../shared/data/stress-predict/S09 --json`, docs/model.md §9).
+/// Until a baseline of the person's own exists, only a heart rate that is
+/// exercise for anyone with a normal resting HR counts as physical
+/// (100 + 0.2 x (185 - 100) = 117 bpm with the defaults); motion counts as
+/// always.
+pub const UPPER_NORMAL_RESTING_HR_BPM: f64 = 100.0;
+
 /// HR above which the person counts as physically active:
-/// `c_HR + f (HR_max - c_HR)`.
+/// `c_HR + f (HR_max - c_HR)`, with `c_HR` at least
+/// [`UPPER_NORMAL_RESTING_HR_BPM`] while the baseline is the population
+/// prior.
 pub fn physical_hr_threshold(baseline: &Baseline, cfg: &ActivationConfig) -> f64 {
-    baseline.hr_bpm + cfg.physical_hrr_fraction * (cfg.hr_max_bpm - baseline.hr_bpm).max(0.0)
+    let rest = if baseline.source == BaselineSource::Population {
+        baseline.hr_bpm.max(UPPER_NORMAL_RESTING_HR_BPM)
+    } else {
+        baseline.hr_bpm
+    };
+    rest + cfg.physical_hrr_fraction * (cfg.hr_max_bpm - rest).max(0.0)
 }
 
 /// Signed distance and its terms, `(d, z_HR, z_ln)`, as a record.
@@ -235,6 +285,15 @@ pub fn distance(
         z_hr,
         z_ln_rmssd: z_ln,
     }
+}
+
+/// The continuous activation score of one refresh: its signed distance `d`
+/// against the shift's `reference` baseline (see "Score and display" in the
+/// module doc); `None` without signal.
+pub fn score(activation: &Activation, reference: &Baseline, cfg: &ActivationConfig) -> Option<f64> {
+    activation
+        .hr_bpm
+        .map(|hr| distance(hr, activation.ln_rmssd, reference, cfg).d)
 }
 
 /// The gauge's memory between refreshes (plain data: copy, compare,
@@ -337,7 +396,7 @@ impl ActivationTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::{BaselineConfig, BaselineSource};
+    use crate::baseline::BaselineConfig;
 
     fn base() -> Baseline {
         Baseline {
@@ -443,6 +502,27 @@ mod tests {
     }
 
     #[test]
+    fn against_the_population_prior_only_exercise_for_anyone_counts_as_physical() {
+        let cfg = ActivationConfig::default();
+        let prior = Baseline::population(&BaselineConfig::default());
+        // 100 + 0.2 x (185 - 100) = 117 bpm, not 70 + 0.2 x 115 = 93
+        assert!((physical_hr_threshold(&prior, &cfg) - 117.0).abs() < 1e-9);
+        let mut tr = ActivationTracker::default();
+        // a seated person resting at 100 bpm, before any baseline of their own
+        let a = tr.update(&r(0, Some(100.0), None), None, &prior, &cfg);
+        assert!(!a.physical);
+        assert_ne!(a.state, ActivationState::Active);
+        let a = tr.update(&r(5_000, Some(125.0), None), None, &prior, &cfg);
+        assert_eq!(a.state, ActivationState::Active);
+        // a baseline of their own: the reserve above their own rest
+        let own = Baseline {
+            source: BaselineSource::CalmestStretch,
+            ..base()
+        };
+        assert!((physical_hr_threshold(&own, &cfg) - 85.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn hold_grows_with_the_bout_up_to_ten_minutes() {
         let cfg = ActivationConfig::default();
         let b = base();
@@ -464,6 +544,28 @@ mod tests {
         tr.update(&r(t0, Some(120.0), None), None, &b, &cfg);
         tr.update(&r(t0 + 10_000, Some(120.0), None), None, &b, &cfg);
         assert_eq!(tr.hold_ms(&cfg), cfg.physical_hold_ms);
+    }
+
+    #[test]
+    fn score_is_the_distance_against_the_reference_not_the_baseline_in_use() {
+        let cfg = ActivationConfig::default();
+        let reference = base();
+        // the baseline in use has moved 8 bpm up since the shift started
+        let moved = Baseline {
+            hr_bpm: 68.0,
+            ..base()
+        };
+        let mut tr = ActivationTracker::default();
+        let a = tr.update(&r(0, Some(72.0), None), None, &moved, &cfg);
+        assert!((a.distance.unwrap() - 1.0).abs() < 1e-12);
+        let s = score(&a, &reference, &cfg).unwrap();
+        assert!((s - 3.0).abs() < 1e-12, "{s}");
+        // with a clean lnRMSSD the score combines both terms, as d does
+        let a = tr.update(&r(5_000, Some(68.0), Some(3.6)), None, &moved, &cfg);
+        assert!((score(&a, &reference, &cfg).unwrap() - 2.0).abs() < 1e-9);
+        // no signal, no score
+        let a = tr.update(&r(10_000, None, None), None, &moved, &cfg);
+        assert_eq!(score(&a, &reference, &cfg), None);
     }
 
     #[test]

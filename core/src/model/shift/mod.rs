@@ -35,7 +35,9 @@
 //! 2. Once a minute, a still minute (nothing physical during it) becomes a
 //!    [`BaselineSample`]; the baseline is re-resolved
 //!    ([`baseline::resolve`]).
-//! 3. [`ActivationTracker::update`] -> gauge and state; [`Load::update`];
+//! 3. [`ActivationTracker::update`] -> gauge and state against the baseline
+//!    in use; the continuous score against the shift's reference
+//!    ([`activation::score`]); [`Load::update`];
 //!    [`PromptPolicy::observe`]; the summary tally.
 //! 4. A finished reset is scored once its 60 s "after" window is complete.
 //! 5. Data no window will look at again is forgotten.
@@ -55,7 +57,7 @@ pub use types::{
 use std::collections::VecDeque;
 
 use crate::Millis;
-use crate::activation::{Activation, ActivationTracker, Motion, Reading};
+use crate::activation::{self, Activation, ActivationTracker, Motion, Reading};
 use crate::baseline::{self, Baseline, BaselineSample, CalmestStretch};
 use crate::beats::{Beat, BeatCleaner, HrSample, RrTimeline, TimedRr};
 use crate::hrm::{self, SensorContact};
@@ -139,6 +141,12 @@ pub struct Shift {
     signal: bool,
     motion: Option<Motion>,
     baseline: Baseline,
+    /// The baseline the shift started with: the continuous score is
+    /// measured against it for the whole shift
+    /// ([`crate::activation::score`]). `None` in a state serialized before
+    /// it existed: the baseline in use stands in.
+    #[serde(default)]
+    reference: Option<Baseline>,
     still_minutes: Vec<BaselineSample>,
     /// The calmest stretch of `still_minutes`, kept current (a cache: rebuilt
     /// from `still_minutes` when absent).
@@ -202,6 +210,7 @@ impl Shift {
             signal: false,
             motion: None,
             baseline,
+            reference: None,
             // A day of still minutes, so a shift never grows it in the live
             // path (it gains one a minute).
             still_minutes: Vec::with_capacity(STILL_MINUTES_RESERVED),
@@ -222,6 +231,13 @@ impl Shift {
     /// The baseline in use.
     pub fn baseline(&self) -> &Baseline {
         &self.baseline
+    }
+
+    /// The shift's reference baseline: the one it started with, which the
+    /// continuous score is measured against for the whole shift (before
+    /// `Start`, the baseline in use).
+    pub fn reference(&self) -> &Baseline {
+        self.reference.as_ref().unwrap_or(&self.baseline)
     }
 
     /// The latest gauge refresh.
@@ -403,6 +419,7 @@ impl Shift {
             &self.setup.config.baseline,
             &mut self.stats,
         );
+        self.reference = Some(self.baseline);
         ev.push(ShiftEvent::Started {
             t_ms: t,
             baseline: self.baseline,
@@ -624,6 +641,7 @@ impl Shift {
             &self.baseline,
             &cfg.activation,
         );
+        let score = activation::score(&activation, self.reference(), &cfg.activation);
         self.load.update(&activation, &cfg.load);
         self.tally.refresh(&activation);
         if let Some(prev) = self.last.map(|l| l.state)
@@ -656,6 +674,7 @@ impl Shift {
                 beats: window.beats,
                 quality: window.quality,
                 distance: activation.distance,
+                score,
                 physical: activation.physical,
                 learning: self.baseline.learning,
             },
@@ -787,6 +806,50 @@ mod tests {
             .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
             .count();
         assert_eq!(gauges, 120, "one refresh every 5 s");
+    }
+
+    #[test]
+    fn equal_heart_rates_score_equally_across_a_shift_whose_baseline_moves() {
+        // 1 Hz HR only: 66 bpm for 5 min, 60 bpm for 10 min, 66 bpm again
+        let mut s = Shift::new(ShiftSetup::default());
+        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+        for sec in 1..=1200 {
+            let bpm = if (300..900).contains(&sec) {
+                60.0
+            } else {
+                66.0
+            };
+            ins.push(ShiftInput::HeartRate {
+                t_ms: sec * 1000,
+                bpm,
+            });
+        }
+        let ev = run(&mut s, &ins);
+        let at = |t_ms: Millis| {
+            ev.iter()
+                .find_map(|e| match e {
+                    ShiftEvent::Gauge { update } if update.t_ms == t_ms => Some(*update),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        // the baseline in use moved from the prior to this shift's calm ...
+        assert!(
+            (s.baseline().hr_bpm - 60.0).abs() < 1e-9,
+            "{:?}",
+            s.baseline()
+        );
+        // ... the reference is the baseline the shift started with
+        assert_eq!(s.reference(), &Baseline::population(&s.cfg().baseline));
+        let (early, late) = (at(240_000), at(1_195_000));
+        assert_eq!(early.hr_bpm, Some(66.0));
+        assert_eq!(late.hr_bpm, Some(66.0));
+        // the display's distance differs for the same heart rate ...
+        assert!(late.distance.unwrap() > early.distance.unwrap() + 0.5);
+        // ... the score does not: (66 - 70) / 6 both times
+        assert_eq!(early.score, late.score);
+        assert!((late.score.unwrap() + 4.0 / 6.0).abs() < 1e-9);
+        assert!(at(600_000).score < late.score);
     }
 
     #[test]

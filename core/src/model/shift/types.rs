@@ -279,6 +279,11 @@ pub struct GaugeUpdate {
     pub quality: WindowQuality,
     /// Signed distance from baseline in own spreads.
     pub distance: Option<f64>,
+    /// The continuous activation score: the same distance, measured
+    /// against the shift's reference baseline (the one it started with),
+    /// which does not move during the shift; `None` without signal
+    /// ([`crate::activation::score`], docs/model.md §3).
+    pub score: Option<f64>,
     pub physical: bool,
     /// True while the baseline is still being learned.
     pub learning: bool,

@@ -3,7 +3,7 @@ import XCTest
 
 private func update(_ gauge: Double?, _ state: ActivationState, learning: Bool = false) -> GaugeUpdate {
     GaugeUpdate(tMs: t0, gauge: gauge, state: state, load: 0, hrBpm: 70, lnRmssd: 3.4,
-                rmssdMs: 30, beats: 70, quality: .good, distance: 0, physical: state == .active, learning: learning)
+                rmssdMs: 30, beats: 70, quality: .good, distance: 0, score: 0, physical: state == .active, learning: learning)
 }
 
 private func prompt(_ n: UInt32, sustainedS: Double = 300) -> Prompt {

@@ -1765,6 +1765,13 @@ public struct GaugeUpdate: Equatable, Hashable {
      * Signed distance from baseline in own spreads.
      */
     public let distance: Double?
+    /**
+     * The continuous activation score: the same distance, measured
+     * against the shift's reference baseline (the one it started with),
+     * which does not move during the shift; `None` without signal
+     * ([`crate::activation::score`], docs/model.md §3).
+     */
+    public let score: Double?
     public let physical: Bool
     /**
      * True while the baseline is still being learned.
@@ -1791,7 +1798,13 @@ public struct GaugeUpdate: Equatable, Hashable {
          */quality: WindowQuality, 
         /**
          * Signed distance from baseline in own spreads.
-         */distance: Double?, physical: Bool, 
+         */distance: Double?, 
+        /**
+         * The continuous activation score: the same distance, measured
+         * against the shift's reference baseline (the one it started with),
+         * which does not move during the shift; `None` without signal
+         * ([`crate::activation::score`], docs/model.md §3).
+         */score: Double?, physical: Bool, 
         /**
          * True while the baseline is still being learned.
          */learning: Bool) {
@@ -1805,6 +1818,7 @@ public struct GaugeUpdate: Equatable, Hashable {
         self.beats = beats
         self.quality = quality
         self.distance = distance
+        self.score = score
         self.physical = physical
         self.learning = learning
     }
@@ -1835,6 +1849,7 @@ public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
                 beats: FfiConverterUInt32.read(from: &buf), 
                 quality: FfiConverterTypeWindowQuality.read(from: &buf), 
                 distance: FfiConverterOptionDouble.read(from: &buf), 
+                score: FfiConverterOptionDouble.read(from: &buf), 
                 physical: FfiConverterBool.read(from: &buf), 
                 learning: FfiConverterBool.read(from: &buf)
         )
@@ -1851,6 +1866,7 @@ public struct FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.beats, into: &buf)
         FfiConverterTypeWindowQuality.write(value.quality, into: &buf)
         FfiConverterOptionDouble.write(value.distance, into: &buf)
+        FfiConverterOptionDouble.write(value.score, into: &buf)
         FfiConverterBool.write(value.physical, into: &buf)
         FfiConverterBool.write(value.learning, into: &buf)
     }

@@ -57,13 +57,8 @@ class CoreBridge(
     }
 
     override fun onPromptAction(action: PromptAction, promptId: Long, atMs: Long) {
-        val input = when (action) {
-            PromptAction.START_RESET -> UserAction.StartReset(resetProtocolId)
-            PromptAction.SNOOZE -> UserAction.Snooze(0u) // the configured default
-            PromptAction.DISMISS -> UserAction.DismissPrompt
-        }
         try {
-            shift.userAction(atMs, input)
+            shift.userAction(atMs, userAction(action, resetProtocolId))
         } catch (e: SteadyException) {
             // e.g. the prompt was already answered: the core said so, nothing to undo
         }
@@ -72,6 +67,13 @@ class CoreBridge(
     override fun close() = packets.close()
 
     companion object {
+        /** The core's input for a prompt answer (snooze: the configured default length). */
+        fun userAction(action: PromptAction, resetProtocolId: String): UserAction = when (action) {
+            PromptAction.START_RESET -> UserAction.StartReset(resetProtocolId)
+            PromptAction.SNOOZE -> UserAction.Snooze(0u)
+            PromptAction.DISMISS -> UserAction.DismissPrompt
+        }
+
         /** Words for the heads-up notification, from the core's prompt and its reason. */
         fun promptContent(prompt: Prompt): PromptContent {
             val minutes = (prompt.reason.sustainedS / 60.0).let { if (it < 1.5) "a minute" else "%.0f minutes".format(it) }

@@ -1987,6 +1987,14 @@ data class GaugeUpdate (
      */
     val `distance`: kotlin.Double?
     , 
+    /**
+     * The continuous activation score: the same distance, measured
+     * against the shift's reference baseline (the one it started with),
+     * which does not move during the shift; `None` without signal
+     * ([`crate::activation::score`], docs/model.md §3).
+     */
+    val `score`: kotlin.Double?
+    , 
     val `physical`: kotlin.Boolean
     , 
     /**
@@ -2019,6 +2027,7 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterUInt.read(buf),
             FfiConverterTypeWindowQuality.read(buf),
             FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
         )
@@ -2035,6 +2044,7 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterUInt.allocationSize(value.`beats`) +
             FfiConverterTypeWindowQuality.allocationSize(value.`quality`) +
             FfiConverterOptionalDouble.allocationSize(value.`distance`) +
+            FfiConverterOptionalDouble.allocationSize(value.`score`) +
             FfiConverterBoolean.allocationSize(value.`physical`) +
             FfiConverterBoolean.allocationSize(value.`learning`)
     )
@@ -2050,6 +2060,7 @@ public object FfiConverterTypeGaugeUpdate: FfiConverterRustBuffer<GaugeUpdate> {
             FfiConverterUInt.write(value.`beats`, buf)
             FfiConverterTypeWindowQuality.write(value.`quality`, buf)
             FfiConverterOptionalDouble.write(value.`distance`, buf)
+            FfiConverterOptionalDouble.write(value.`score`, buf)
             FfiConverterBoolean.write(value.`physical`, buf)
             FfiConverterBoolean.write(value.`learning`, buf)
     }

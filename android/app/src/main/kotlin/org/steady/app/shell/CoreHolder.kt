@@ -1,6 +1,8 @@
 package org.steady.app.shell
 
 import org.steady.android.CoreBridge
+import org.steady.android.PromptAction
+import org.steady.android.PromptContent
 import org.steady.android.StrapState
 import org.steady.core.GaugeUpdate
 import org.steady.core.ShiftEvent
@@ -30,6 +32,11 @@ import java.io.File
  *
  * Core events arrive on the BLE thread; [post] hands them to the main thread
  * before [onEvents] sees them.
+ *
+ * The prompt the wearer has not answered yet ([openPrompt]) is kept here,
+ * beside the calls that answer it: the in-app card and the notification
+ * both answer through [act], so the card shows what the core still has open,
+ * whichever of the two the answer came from.
  */
 class CoreHolder(
     private val db: File,
@@ -51,6 +58,14 @@ class CoreHolder(
     var startedMs: Long? = null
         private set
     private var bridge: CoreBridge? = null
+
+    /**
+     * The core's last prompt while it has no answer: set by its
+     * `PromptOffered` event, cleared once the core took a start-reset,
+     * snooze or not-now (each answers the core's latest open prompt).
+     */
+    var openPrompt: PromptContent? = null
+        private set
 
     fun open(): Boolean {
         if (store != null) return true
@@ -116,19 +131,32 @@ class CoreHolder(
     private fun attach(live: LiveShift) {
         shift = live
         bridge = CoreBridge(live, onStrap = { st -> post { onStrapState(st) } }) { events ->
-            post { onEvents(events) }
+            post { fromCore(events) }
         }
+    }
+
+    /** The core's events, on the main thread: note an offered prompt, pass them on. */
+    private fun fromCore(events: List<ShiftEvent>) {
+        for (e in events) if (e is ShiftEvent.PromptOffered) openPrompt = CoreBridge.promptContent(e.prompt)
+        onEvents(events)
     }
 
     fun snapshot(): GaugeSnapshot? = shift?.snapshot()
 
     /** Passes the wearer's action on; `false` when the core refused it (nothing to undo). */
-    fun act(nowMs: Long, action: UserAction): Boolean = try {
-        shift?.userAction(nowMs, action)
-        shift != null
-    } catch (e: SteadyException) {
-        false
+    fun act(nowMs: Long, action: UserAction): Boolean {
+        val s = shift ?: return false
+        try {
+            s.userAction(nowMs, action)
+        } catch (e: SteadyException) {
+            return false
+        }
+        if (action is UserAction.StartReset || action is UserAction.Snooze || action is UserAction.DismissPrompt) openPrompt = null
+        return true
     }
+
+    /** An answer from the prompt notification (its actions, its swipe). */
+    fun answer(action: PromptAction, atMs: Long): Boolean = act(atMs, CoreBridge.userAction(action, RESET_PROTOCOL))
 
     /**
      * Ends the shift once: a second call (double tap, a recreated screen)
@@ -193,6 +221,7 @@ class CoreHolder(
         shift?.close()
         shift = null
         startedMs = null
+        openPrompt = null
     }
 
     companion object {

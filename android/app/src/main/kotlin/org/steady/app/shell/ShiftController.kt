@@ -18,7 +18,6 @@ import org.steady.app.state.Tone
 import org.steady.app.state.UiActions
 import org.steady.app.state.ago
 import org.steady.app.state.hoursMinutes
-import org.steady.android.CoreBridge
 import org.steady.core.GaugeUpdate
 import org.steady.core.ShiftEvent
 import org.steady.ffi.UserAction
@@ -77,11 +76,13 @@ class ShiftController(
     private var latest: GaugeUpdate? = null
     private var link = StrapLink.WAITING
     private var lostAtMs: Long? = null
-    private var prompt: PromptUi? = null
     private var summary: SummaryUi? = null
     private var exportMessage: String? = null
     private var lastCue: BreathPhaseUi? = null
     private val pacer: Pacer by lazy { core.pacer() }
+
+    /** Leaves the screen (the Activity finishes); set by the screen host. */
+    var onLeave: () -> Unit = {}
 
     private var screen: String
         get() = saved[KEY_SCREEN] as? String ?: LIVE
@@ -140,8 +141,7 @@ class ShiftController(
                 link = StrapLink.STREAMING
                 lostAtMs = null
             }
-            is ShiftEvent.PromptOffered -> prompt = CoreBridge.promptContent(e.prompt).let { PromptUi(it.promptId, it.title, it.text) }
-            else -> Unit
+            else -> Unit // a prompt: the card reads the core's open prompt (CoreHolder.openPrompt)
         }
         if (visible) route()
     }
@@ -226,7 +226,7 @@ class ShiftController(
             load = UiMapping.load(l?.load ?: 0.0),
             silentFor = lostAtMs?.let { ago((now - it) / 1000.0) },
         )
-        return SteadyUi.Live(gauge, prompt)
+        return SteadyUi.Live(gauge, core.openPrompt?.let { PromptUi(it.promptId, it.title, it.text) })
     }
 
     // --- what the wearer does -------------------------------------------
@@ -251,7 +251,6 @@ class ShiftController(
         if (screen == RESET) return
         core.act(clock.nowMs(), UserAction.StartReset(CoreHolder.RESET_PROTOCOL))
         platform.cancelPrompt()
-        prompt = null
         saved[KEY_RESET_START] = clock.nowMs()
         lastCue = null
         screen = RESET
@@ -265,7 +264,6 @@ class ShiftController(
     private fun answer(a: UserAction) {
         core.act(clock.nowMs(), a)
         platform.cancelPrompt()
-        prompt = null
         route()
     }
 
@@ -299,7 +297,6 @@ class ShiftController(
         core.forget()
         summary = null
         latest = null
-        prompt = null
         exportMessage = null
         link = StrapLink.WAITING
         screen = HISTORY
@@ -311,9 +308,17 @@ class ShiftController(
         route()
     }
 
-    /** Back to the summary just shown, else home: the running shift (a new one after Done). */
+    /**
+     * Back to the summary just shown, else to the running shift. After Done
+     * there is neither: the screen is left ([onLeave]) and nothing starts; a
+     * new shift starts when Steady is opened again.
+     */
     override fun back() {
-        screen = if (summary != null) SUMMARY else LIVE
+        when {
+            summary != null -> screen = SUMMARY
+            core.shift != null -> screen = LIVE
+            else -> return onLeave()
+        }
         route()
     }
 

@@ -31,6 +31,10 @@ class SteadyApplication : Application(), StrapServiceHost {
     lateinit var straps: StrapMemory
         private set
 
+    /**
+     * The screen: the core's events on the main thread, and an empty list
+     * after a prompt was answered from its notification (re-read the state).
+     */
     @Volatile var listener: ((List<ShiftEvent>) -> Unit)? = null
     @Volatile var strapListener: ((StrapState) -> Unit)? = null
 
@@ -50,7 +54,11 @@ class SteadyApplication : Application(), StrapServiceHost {
             onStrapState = { strapListener?.invoke(it) },
         )
         core.open()
-        PromptActionReceiver.handler = PromptActionHandler { action, id, atMs -> core.sink?.onPromptAction(action, id, atMs) }
+        // The core takes the answer for its open prompt; the screen then re-reads
+        // what it shows (an empty event list), so its card closes as well.
+        PromptActionReceiver.handler = PromptActionHandler { action, _, atMs ->
+            if (core.answer(action, atMs)) listener?.invoke(emptyList())
+        }
     }
 
     /** The system restarted the service (process killed mid-shift): resume the interrupted shift, if any. */

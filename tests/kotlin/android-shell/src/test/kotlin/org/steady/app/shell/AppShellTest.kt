@@ -180,6 +180,31 @@ class AppShellTest {
     }
 
     @Test
+    fun `Back from the history after Done on the summary starts no new shift`() {
+        val rig = Rig(tmp())
+        rig.straps.remember("AA:00:00:00:00:01", "Strap")
+        val c = rig.controller
+        c.onVisible(true)
+        rig.beats(300)
+        assertEquals(listOf("AA:00:00:00:00:01"), rig.platform.started)
+        c.endShift()
+        c.done()
+        assertTrue(c.ui.value is SteadyUi.History)
+
+        c.back()
+        assertEquals("no second service start", listOf("AA:00:00:00:00:01"), rig.platform.started)
+        assertNull("no new shift in memory", rig.core.shift)
+        assertFalse("no new shift in the store", rig.core.hasUnfinishedShift())
+        assertTrue("still the history, not a live gauge: ${c.ui.value}", c.ui.value is SteadyUi.History)
+
+        // The screen hidden and shown again (or rotated) after that: still nothing starts.
+        c.onVisible(false)
+        c.onVisible(true)
+        assertEquals(listOf("AA:00:00:00:00:01"), rig.platform.started)
+        assertNull(rig.core.shift)
+    }
+
+    @Test
     fun `a recreated screen keeps the reset and does not restart it for the same prompt intent`() {
         val dir = tmp()
         val saved = MapSavedValues()
@@ -307,8 +332,8 @@ class AppShellTest {
     fun `the reset shows over the lock screen and turns the screen on, only while it runs`() {
         val activity = Robolectric.buildActivity(Activity::class.java).create().get()
         LockScreen.showOverLock(activity, true)
-        assertTrue(shadowOf(activity).showWhenLocked)
-        assertTrue(shadowOf(activity).turnScreenOn)
+        assertTrue("shown over the lock screen while the reset runs", shadowOf(activity).showWhenLocked)
+        assertTrue("the screen turns on for the reset", shadowOf(activity).turnScreenOn)
         LockScreen.showOverLock(activity, false)
         assertFalse(shadowOf(activity).showWhenLocked)
         assertFalse(shadowOf(activity).turnScreenOn)

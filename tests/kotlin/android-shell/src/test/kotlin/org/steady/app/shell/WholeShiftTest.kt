@@ -52,7 +52,7 @@ import kotlin.math.roundToInt
  * rate it takes for physical effort (20 % of the heart-rate reserve above
  * the baseline: about 99 bpm here).
  */
-private fun recordedPackets(startMs: Long, hours: Int, activatedAtH: List<Int>): List<Pair<Long, ByteArray>> {
+internal fun recordedPackets(startMs: Long, hours: Int, activatedAtH: List<Int>): List<Pair<Long, ByteArray>> {
     val dir = System.getenv("STEADY_SHARED_DATA")?.let(::File)
         ?: File(System.getProperty("steady.repo") ?: error("steady.repo not set"), "../shared/data")
     val f = File(dir, "physionet-nsr2db/nsr2db_nsr001_rr_secs.txt")

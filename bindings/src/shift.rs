@@ -1,6 +1,7 @@
-//! The live shift across the FFI: steady-core's pure state machine
-//! ([`steady_core::shift`]) behind a lock, with the two ways out for its
-//! events: a listener the shells implement, and a poll queue.
+//! The live shift across the FFI: steady-core's running shift
+//! ([`RunningShift`]: the model, and the store's recorder when the shift is
+//! kept) behind a lock, with the two ways out for its events: a listener
+//! the shells implement, and a poll queue.
 //!
 //! Threads: the BLE callback thread calls [`LiveShift::ingest`] while the UI
 //! thread reads [`LiveShift::snapshot`]; every method takes `&self` and is
@@ -16,8 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use steady_core::Millis;
 use steady_core::activation::Motion;
 use steady_core::baseline::Baseline;
+use steady_core::recorder::ShiftRecorder;
 use steady_core::reset::{ResetProtocol, builtin_protocols};
-use steady_core::session::{LiveSession, Session, SessionError};
+use steady_core::running::{RunError, RunningShift};
 use steady_core::shift::{GaugeUpdate, Refusal, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
 use steady_core::store::StoreErrorKind;
 use steady_core::summary::ShiftSummary;
@@ -85,11 +87,11 @@ pub struct GaugeSnapshot {
     pub store_error: Option<String>,
 }
 
-impl From<SessionError> for SteadyError {
-    fn from(e: SessionError) -> Self {
+impl From<RunError> for SteadyError {
+    fn from(e: RunError) -> Self {
         match e {
-            SessionError::Store(e) => e.into(),
-            SessionError::State(e) => SteadyError::Store {
+            RunError::Store(e) => e.into(),
+            RunError::State(e) => SteadyError::Store {
                 kind: StoreErrorKind::Damaged,
                 reason: e.to_string(),
             },
@@ -101,7 +103,7 @@ impl From<SessionError> for SteadyError {
 }
 
 struct Inner {
-    engine: Session,
+    running: RunningShift,
     latest: Option<GaugeUpdate>,
     queue: VecDeque<ShiftEvent>,
     dropped: u64,
@@ -143,21 +145,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl LiveShift {
-    /// A shift wired to the store (see `SteadyStore`).
-    pub(crate) fn stored(session: LiveSession, first_events: Vec<ShiftEvent>) -> Arc<Self> {
-        let s = Self::with_engine(Session::stored(session));
-        lock(&s.state).queue_events(&first_events);
-        s
-    }
-
-    fn with_engine(engine: Session) -> Arc<Self> {
+    /// A running shift and the events it gave so far (a stored one from
+    /// `SteadyStore`).
+    pub(crate) fn running(running: RunningShift, first_events: &[ShiftEvent]) -> Arc<Self> {
+        let mut inner = Inner {
+            running,
+            latest: None,
+            queue: VecDeque::new(),
+            dropped: 0,
+        };
+        inner.queue_events(first_events);
         Arc::new(Self {
-            state: Mutex::new(Inner {
-                engine,
-                latest: None,
-                queue: VecDeque::new(),
-                dropped: 0,
-            }),
+            state: Mutex::new(inner),
             delivery: Mutex::new(()),
             listener: RwLock::new(None),
         })
@@ -168,8 +167,8 @@ impl LiveShift {
     /// listener and the poll queue still see the `InputIgnored` event).
     pub(crate) fn apply(&self, input: ShiftInput) -> Result<Vec<ShiftEvent>, SteadyError> {
         guard(|| {
-            let (events, refusal) = self.step(|engine| {
-                let out = engine.handle(&input);
+            let (events, refusal) = self.step(|running| {
+                let out = running.handle(&input);
                 Ok((out.events.clone(), out.refusal.clone()))
             })?;
             match refusal {
@@ -179,16 +178,16 @@ impl LiveShift {
         })
     }
 
-    /// Runs `f` on the engine under the lock, queues its events, then hands
-    /// them to the listener outside the lock, in call order.
+    /// Runs `f` on the running shift under the lock, queues its events,
+    /// then hands them to the listener outside the lock, in call order.
     fn step(
         &self,
-        f: impl FnOnce(&mut Session) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError>,
+        f: impl FnOnce(&mut RunningShift) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError>,
     ) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError> {
         let _order = lock(&self.delivery);
         let (events, refusal) = {
             let mut inner = lock(&self.state);
-            let (events, refusal) = f(&mut inner.engine)?;
+            let (events, refusal) = f(&mut inner.running)?;
             inner.queue_events(&events);
             (events, refusal)
         };
@@ -251,7 +250,7 @@ impl LiveShift {
     /// at its first input.
     #[uniffi::constructor]
     pub fn new(setup: ShiftSetup) -> Arc<Self> {
-        Self::with_engine(Session::memory(setup))
+        Self::running(RunningShift::new(setup), &[])
     }
 
     /// Registers (or with `None` removes) the listener.
@@ -298,7 +297,7 @@ impl LiveShift {
     /// stored shift saves the summary with the shift.
     pub fn end(&self, t_ms: Millis) -> Result<ShiftSummary, SteadyError> {
         guard(|| {
-            let (events, _) = self.step(|engine| Ok((engine.end(t_ms)?.1, None)))?;
+            let (events, _) = self.step(|running| Ok((running.end(t_ms)?.1, None)))?;
             events
                 .into_iter()
                 .find_map(|e| match e {
@@ -313,15 +312,18 @@ impl LiveShift {
 
     /// The summary, once the shift has ended.
     pub fn summary(&self) -> Option<ShiftSummary> {
-        lock(&self.state).engine.shift().summary().cloned()
+        lock(&self.state).running.shift().summary().cloned()
     }
 
     pub fn snapshot(&self) -> GaugeSnapshot {
         let inner = lock(&self.state);
-        let shift = inner.engine.shift();
+        let shift = inner.running.shift();
+        let recorder = inner.running.recorder();
         let (shift_id, store_error) = (
-            inner.engine.shift_id(),
-            inner.engine.store_error().map(str::to_owned),
+            recorder.map(ShiftRecorder::shift_id),
+            recorder
+                .and_then(ShiftRecorder::store_error)
+                .map(str::to_owned),
         );
         GaugeSnapshot {
             latest: inner.latest,
@@ -530,7 +532,7 @@ mod tests {
         // in the same state as a core shift fed the expected inputs
         let s = LiveShift::new(ShiftSetup::default());
         let mut core = Shift::new(ShiftSetup::default());
-        let state = |s: &LiveShift| serde_json::to_value(lock(&s.state).engine.shift()).unwrap();
+        let state = |s: &LiveShift| serde_json::to_value(lock(&s.state).running.shift()).unwrap();
         s.start(T0).unwrap();
         core.handle(&ShiftInput::Start { t_ms: T0 });
         for (t, action, input) in [

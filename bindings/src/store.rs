@@ -11,9 +11,12 @@ use std::sync::{Arc, Mutex};
 
 use steady_core::Millis;
 use steady_core::drift::ShiftArc;
-use steady_core::session::{LiveSession, rebuild_events};
+use steady_core::recorder::rebuild_events;
+use steady_core::running::RunningShift;
 use steady_core::shift::{GaugeUpdate, ShiftConfig, ShiftEvent};
-use steady_core::store::{ShiftRecord, ShiftSource, Store, StoreError, StoreErrorKind};
+use steady_core::store::{
+    ShiftRecord, ShiftSource, Store, StoreError, StoreErrorKind, WriterConfig,
+};
 use steady_core::summary::ShiftSummary;
 
 use crate::SteadyError;
@@ -88,9 +91,15 @@ impl SteadyStore {
             // here are never blocked by it).
             let store = Store::open(&self.path)?;
             let setup = store.shift_setup(t_ms, config)?;
-            let (session, events) =
-                LiveSession::start(store, setup, t_ms, ShiftSource::Live, None)?;
-            Ok(LiveShift::stored(session, events))
+            let (running, events) = RunningShift::start_recorded(
+                store,
+                setup,
+                t_ms,
+                ShiftSource::Live,
+                None,
+                WriterConfig::default(),
+            )?;
+            Ok(LiveShift::running(running, &events))
         })
     }
 
@@ -98,10 +107,7 @@ impl SteadyStore {
     pub fn resume_shift(&self, id: i64) -> Result<Arc<LiveShift>, SteadyError> {
         guard(|| {
             let store = Store::open(&self.path)?;
-            Ok(LiveShift::stored(
-                LiveSession::resume(store, id)?,
-                Vec::new(),
-            ))
+            Ok(LiveShift::running(RunningShift::resume(store, id)?, &[]))
         })
     }
 

@@ -163,10 +163,10 @@ impl ShiftChart {
 
     /// The chart of a stored shift. Gauge refreshes are not stored (they
     /// follow from the beats), so the model is run again over what was
-    /// stored (`steady_core::session::rebuild_events`: beats, HR readings
+    /// stored (`steady_core::recorder::rebuild_events`: beats, HR readings
     /// and the user's actions, deterministic) and its events are drawn.
     pub fn from_store(store: &Store, rec: &ShiftRecord) -> anyhow::Result<Self> {
-        let events = steady_core::session::rebuild_events(store, rec)?;
+        let events = steady_core::recorder::rebuild_events(store, rec)?;
         let beats = store.beats(rec.id)?;
         let mut hr = hr_from_beats(&beats);
         if hr.is_empty() {

@@ -11,7 +11,7 @@ mod cmd;
 mod hrmlog;
 mod logs;
 mod screen;
-mod shiftrun;
+mod shift_start;
 mod stop;
 mod trendchart;
 

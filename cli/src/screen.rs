@@ -115,7 +115,7 @@ pub struct LiveView {
     pub strap: String,
     /// Link state.
     pub link: LinkStatus,
-    /// When the session started (for the elapsed clock).
+    /// When the shift started (for the elapsed clock).
     pub started_ms: Millis,
     /// The screen's "now" (the last tick).
     pub now_ms: Millis,

@@ -306,7 +306,7 @@ fn term_int_and_hup_end_a_storing_replay_cleanly() {
 
 #[test]
 fn an_interrupted_import_leaves_a_shift_its_own_hint_closes() {
-    use steady_core::session::LiveSession;
+    use steady_core::running::RunningShift;
     use steady_core::shift::ShiftConfig;
     use steady_core::store::{ShiftSource, Store, WriterConfig};
     let dir = tempfile::tempdir().unwrap();
@@ -316,7 +316,7 @@ fn an_interrupted_import_leaves_a_shift_its_own_hint_closes() {
     {
         let store = Store::open(&db).unwrap();
         let setup = store.shift_setup(0, ShiftConfig::default()).unwrap();
-        let (session, _) = LiveSession::start_with(
+        let (session, _) = RunningShift::start_recorded(
             store,
             setup,
             0,

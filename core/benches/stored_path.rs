@@ -1,5 +1,5 @@
 //! The stored path as the phones run it: every BLE packet through
-//! `LiveSession::handle` (the model, and the store's writer, which hands a
+//! `RunningShift::handle` (the model, and the recorder's store writer, which hands a
 //! batch to its writer thread about every 4 s of data), for one shift-hour
 //! of real packets ([`common::shift_packets`]), into a fresh store on disk.
 //!
@@ -38,9 +38,9 @@ use std::time::{Duration, Instant};
 use common::shift_packets;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use steady_core::Millis;
-use steady_core::session::LiveSession;
+use steady_core::recorder::ShiftRecorder;
+use steady_core::running::RunningShift;
 use steady_core::shift::{Shift, ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{ShiftSource, Store};
 
 const T0: Millis = 1_764_000_000_000;
 
@@ -119,16 +119,15 @@ const PACE: Duration = Duration::from_millis(5);
 /// (then the times are not meant to be used).
 fn one_hour(packets: &[(i64, Vec<u8>)], paced: bool, count_saves: bool) -> (Cost, u32) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("steady.db")).expect("store");
-    let (mut live, _) =
-        LiveSession::start(store, ShiftSetup::default(), T0, ShiftSource::Live, None)
-            .expect("start");
+    let (mut live, _) = common::start_live(&dir.path().join("steady.db"), T0);
     let mut inputs = as_inputs(packets);
     inputs.push(closing_tick(&inputs));
     // PRAGMA data_version changes when another connection (the writer
     // thread's) committed.
-    let version =
-        |live: &LiveSession| -> i64 { live.store().data_version().expect("data_version") };
+    let version = |live: &RunningShift| -> i64 {
+        let recorder = live.recorder().expect("recorded");
+        recorder.store().data_version().expect("data_version")
+    };
     let mut saves = 0u32;
     let mut seen = if count_saves { version(&live) } else { 0 };
     let mut handle_cpu = Duration::ZERO;
@@ -167,7 +166,8 @@ fn one_hour(packets: &[(i64, Vec<u8>)], paced: bool, count_saves: bool) -> (Cost
             process,
         }
     };
-    assert!(live.store_error().is_none(), "{:?}", live.store_error());
+    let error = live.recorder().and_then(ShiftRecorder::store_error);
+    assert!(error.is_none(), "{error:?}");
     (cost, saves)
 }
 
@@ -206,14 +206,7 @@ fn twelve_hours() {
     let (packets, beats) = shift_packets(12.0);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("steady.db");
-    let (mut live, _) = LiveSession::start(
-        Store::open(&path).expect("store"),
-        ShiftSetup::default(),
-        T0,
-        ShiftSource::Live,
-        None,
-    )
-    .expect("start");
+    let (mut live, _) = common::start_live(&path, T0);
     let mut gauges = 0usize;
     let mut gauge_json = 0usize;
     for (t, bytes) in &packets {

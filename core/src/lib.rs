@@ -32,13 +32,16 @@ pub mod model {
 
 /// What comes in and goes out: recording files, the store (which knows
 /// nothing of the model: its events and summaries are JSON), the seam that
-/// maps the model's types onto the store, the session that wires a shift to
-/// the store, and the feed that turns a recording into model inputs.
+/// maps the model's types onto the store, the recorder that keeps what a
+/// shift takes in and puts out, the running shift (model + optional
+/// recorder) every caller drives, and the feed that turns a recording into
+/// model inputs.
 pub mod io {
     pub mod feed;
     pub mod formats;
+    pub mod recorder;
+    pub mod running;
     pub mod seam;
-    pub mod session;
     pub mod store;
 }
 
@@ -47,7 +50,7 @@ pub mod robust;
 
 // The flat paths (`steady_core::hrm`, `steady_core::shift`, ...) stay: the
 // shells, the CLI and the tests use them; the folders above show the layers.
-pub use io::{feed, formats, seam, session, store};
+pub use io::{feed, formats, recorder, running, seam, store};
 pub use model::{
     activation, baseline, drift, load, offshift, prompt, recovery, reset, shift, summary,
 };

@@ -711,7 +711,7 @@ fn full_disk_keeps_data_in_memory_and_retries() {
     assert_eq!(saved_beats(&db, id), beats);
 }
 
-/// The live way (what `LiveSession` does once a second): an HR sample and
+/// The live way (what `RunningShift` does once a second): an HR sample and
 /// the packet's beats, then a tick. The ticks hand batches to the writer
 /// thread at 4 s of unsaved data; whatever the thread's pace, when a call
 /// returns nothing older than 5 s is uncommitted (what another connection

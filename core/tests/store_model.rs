@@ -13,10 +13,10 @@ use serde_json::json;
 use std::path::Path;
 use steady_core::Millis;
 use steady_core::beats::{CleanerConfig, clean_all, times_from_cumsum};
+use steady_core::running::RunningShift;
 use steady_core::seam::INPUT_EVENT;
-use steady_core::session::LiveSession;
 use steady_core::shift::{ShiftConfig, ShiftInput};
-use steady_core::store::{ShiftSource, Store};
+use steady_core::store::{ShiftSource, Store, WriterConfig};
 
 /// RR (ms) of the 24-hour Holter recording.
 fn holter_rr() -> Vec<f64> {
@@ -30,25 +30,33 @@ fn holter_rr() -> Vec<f64> {
 }
 
 /// Runs one 4-hour shift of real beats starting at `start` through the
-/// model, stored the live way (the core's session). Returns the shift id.
+/// model, stored the live way (a `RunningShift` with its recorder). Returns the shift id.
 fn one_shift(db: &Path, start: Millis, rr: &[f64]) -> i64 {
     let (beats, _) = clean_all(CleanerConfig::default(), &times_from_cumsum(start, rr));
     let store = Store::open(db).unwrap();
     let setup = store.shift_setup(start, ShiftConfig::default()).unwrap();
-    let (mut session, _) =
-        LiveSession::start(store, setup, start, ShiftSource::Live, None).unwrap();
+    let (mut shift, _) = RunningShift::start_recorded(
+        store,
+        setup,
+        start,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap();
     for (i, b) in beats.iter().enumerate() {
-        session.handle(&ShiftInput::beat(b));
+        shift.handle(&ShiftInput::beat(b));
         if i == 2000 {
-            session.handle(&ShiftInput::Quiet {
+            shift.handle(&ShiftInput::Quiet {
                 t_ms: b.t_ms,
                 on: true,
             });
         }
     }
-    session.end(beats.last().unwrap().t_ms).unwrap();
-    assert_eq!(session.store_error(), None);
-    session.shift_id()
+    shift.end(beats.last().unwrap().t_ms).unwrap();
+    let recorder = shift.recorder().unwrap();
+    assert_eq!(recorder.store_error(), None);
+    recorder.shift_id()
 }
 
 #[test]

@@ -382,7 +382,7 @@ pub fn run(args: Args) -> Result<()> {
         &rec,
         true,
     )?;
-    let id = run.shift_id();
+    let id = run.recorder().map(|r| r.shift_id());
     let mut story = Story {
         origin: rec.origin_ms,
         baseline_said: false,
@@ -455,10 +455,10 @@ pub fn run(args: Args) -> Result<()> {
                     EFFECT_WINDOW_MS / 1000
                 )?,
             }
-            let events = run.input(&tap).events.clone();
+            let events = run.handle(&tap).events.clone();
             story.tell(&events, &mut out)?;
         }
-        let events = run.input(input).events.clone();
+        let events = run.handle(input).events.clone();
         story.tell(&events, &mut out)?;
         out.flush()?;
         if let Some(prev) = last_t
@@ -476,9 +476,7 @@ pub fn run(args: Args) -> Result<()> {
     story.tell(&events, &mut out)?;
     finish_store(recorder, id)?;
     writeln!(out)?;
-    if let Some(s) = &summary {
-        write!(out, "{}", summary_text(s))?;
-    }
+    write!(out, "{}", summary_text(&summary))?;
     let path = args
         .svg
         .unwrap_or_else(|| std::env::temp_dir().join("steady-demo.svg"));

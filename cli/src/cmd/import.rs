@@ -1,13 +1,15 @@
 //! `steady import FILE`: stores a recording (rr / e4 / hrm-log / Polar
 //! .hrm) as a past shift, run through the core's stored shift like a live
-//! one ([`LiveSession`]): the model's cleaned beats, HR-only samples,
-//! motion (ENMO per 5 s, as `replay` feeds it), the model's events, its
-//! summary, and its still minutes for the personal baseline.
-use anyhow::Result;
+//! one ([`RunningShift`] with its recorder): the model's cleaned beats,
+//! HR-only samples, motion (ENMO per 5 s, as `replay` feeds it), the
+//! model's events, its summary, and its still minutes for the personal
+//! baseline.
+use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 use steady_core::Millis;
-use steady_core::session::LiveSession;
+use steady_core::recorder::ShiftRecorder;
+use steady_core::running::RunningShift;
 use steady_core::shift::{ShiftConfig, ShiftInput};
 use steady_core::store::{ShiftSource, WriterConfig};
 
@@ -129,7 +131,7 @@ pub fn run(args: Args) -> Result<()> {
     let start = inputs.first().map_or(rec.origin_ms, ShiftInput::t_ms);
     let setup = store.shift_setup(start, ShiftConfig::default())?;
     // One save at the end: an import is all or nothing.
-    let (mut session, _) = LiveSession::start_with(
+    let (mut session, _) = RunningShift::start_recorded(
         store,
         setup,
         start,
@@ -137,7 +139,10 @@ pub fn run(args: Args) -> Result<()> {
         Some(&label),
         WriterConfig::bulk(),
     )?;
-    let id = session.shift_id();
+    let id = session
+        .recorder()
+        .map(ShiftRecorder::shift_id)
+        .context("the imported shift is not stored")?;
     // All or nothing: a failure or a stop signal past this point removes
     // the half-made shift, so no input leaves one its commands cannot close.
     let discard = |why: String| -> anyhow::Error {
@@ -189,9 +194,9 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let summary = match session.end(end) {
-        Ok((summary, _)) if session.store_error().is_none() => summary,
+        Ok((summary, _)) if store_error(&session).is_none() => summary,
         Ok(_) => {
-            let e = session.store_error().unwrap_or_default().to_string();
+            let e = store_error(&session).unwrap_or_default().to_string();
             drop(session);
             return Err(discard(format!("the import was not stored: {e}")));
         }
@@ -215,4 +220,9 @@ pub fn run(args: Args) -> Result<()> {
         path.display()
     )?;
     Ok(())
+}
+
+/// The stored shift's latest save failure.
+fn store_error(shift: &RunningShift) -> Option<&str> {
+    shift.recorder().and_then(ShiftRecorder::store_error)
 }

@@ -2,7 +2,7 @@
 //!
 //! The BLE link runs in its own task ([`ble::run_link`]) and reports
 //! [`LinkEvent`]s over a channel. This command feeds them to the core's shift
-//! model ([`ShiftRun`], stored in the database unless `--no-store`), writes
+//! model ([`RunningShift`], stored in the database unless `--no-store`), writes
 //! the hrm-log recording (`--record`), and shows what the model says: a
 //! terminal screen, or one line per event with `--plain` / when stdout is not
 //! a terminal. A dropout becomes a `!disconnected` / `!connected` pair in the
@@ -27,7 +27,9 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use steady_core::hrm;
+use steady_core::recorder::ShiftRecorder;
 use steady_core::reset::{EffectVerdict, ResetProtocol};
+use steady_core::running::RunningShift;
 use steady_core::shift::{ShiftEvent, ShiftInput};
 use steady_core::store::ShiftSource;
 use steady_core::summary::ShiftSummary;
@@ -38,7 +40,7 @@ use crate::cmd::db::{DbArg, fmt_duration};
 use crate::cmd::scan::parse_seconds;
 use crate::hrmlog::{self, HrmLogWriter, LinkMark};
 use crate::screen::{self, LinkStatus, LiveView, Pacer};
-use crate::shiftrun::ShiftRun;
+use crate::shift_start;
 
 /// A `steady live` restarted within this time after being killed carries
 /// on with the same shift.
@@ -149,12 +151,15 @@ async fn live(args: &Args, interactive: bool) -> anyhow::Result<()> {
     ));
 
     let (run, first, resumed) = match store {
-        Some(store) if !args.new_shift => {
-            ShiftRun::resume_or_start(store, strap.name.as_deref(), clock.now(), RESUME_WITHIN_MS)?
-        }
+        Some(store) if !args.new_shift => shift_start::resume_or_start(
+            store,
+            strap.name.as_deref(),
+            clock.now(),
+            RESUME_WITHIN_MS,
+        )?,
         store => {
             let (run, first) =
-                ShiftRun::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
+                shift_start::start(store, ShiftSource::Live, strap.name.as_deref(), clock.now())?;
             (run, first, None)
         }
     };
@@ -290,7 +295,7 @@ struct LiveLoop<'a> {
     record: Option<PathBuf>,
     strap: &'a StrapInfo,
     writer: Option<HrmLogWriter>,
-    run: Option<ShiftRun>,
+    run: Option<RunningShift>,
     out: Box<dyn Output>,
     view: LiveView,
     counts: Counts,
@@ -315,10 +320,10 @@ impl LiveLoop<'_> {
                         .on_heart_rate(m.heart_rate_bpm, m.rr_ms().collect()),
                     Err(e) => self.view.status = Some(format!("bad packet: {e}")),
                 }
-                if let Some(run) = &mut self.run {
-                    let events = run.packet(*at, value).events.clone();
-                    self.show(&events);
-                }
+                self.input(ShiftInput::Packet {
+                    t_ms: *at,
+                    bytes: value.clone(),
+                });
             }
             LinkEvent::Disconnected { reason, .. } => {
                 self.counts.disconnects += 1;
@@ -377,7 +382,7 @@ impl LiveLoop<'_> {
 
     fn input(&mut self, input: ShiftInput) {
         if let Some(run) = &mut self.run {
-            let events = run.input(&input).events.clone();
+            let events = run.handle(&input).events.clone();
             self.show(&events);
         }
     }
@@ -392,7 +397,12 @@ impl LiveLoop<'_> {
             self.view.status = Some("reset done: measuring the next 60 s".into());
             self.input(ShiftInput::ResetFinished { t_ms: now });
         }
-        if let Some(e) = self.run.as_ref().and_then(ShiftRun::store_error) {
+        if let Some(e) = self
+            .run
+            .as_ref()
+            .and_then(RunningShift::recorder)
+            .and_then(ShiftRecorder::store_error)
+        {
             self.view.status = Some(format!("saving is failing (kept, retried): {e}"));
         }
     }
@@ -496,9 +506,9 @@ impl LiveLoop<'_> {
         let Some(mut run) = self.run.take() else {
             return Ok((None, None));
         };
-        let id = run.shift_id();
+        let id = run.recorder().map(ShiftRecorder::shift_id);
         let (summary, _) = run.end(now)?;
-        Ok((summary, id))
+        Ok((Some(summary), id))
     }
 }
 

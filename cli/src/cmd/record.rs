@@ -3,18 +3,18 @@
 //! the same recording left unfinished (killed mid-shift): refuse to guess,
 //! `--resume` it or `--close-unfinished` it.
 //!
-//! Storing and resuming are the core's ([`steady_core::session`]): a
+//! Storing and resuming are the core's ([`steady_core::running`]): a
 //! recording can be re-read, so a resumed replay runs the whole file
-//! through a fresh model again ([`LiveSession::reopen`]), the session
+//! through a fresh model again ([`RunningShift::reopen`]), its recorder
 //! stores only what comes after what was saved, and the replay
 //! fast-forwards (no real-time waiting) through the saved part: the shift
 //! ends up exactly as if it had never been interrupted.
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use steady_core::Millis;
-use steady_core::session::LiveSession;
+use steady_core::running::RunningShift;
 use steady_core::shift::ShiftConfig;
-use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store};
+use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store, WriterConfig};
 
 use super::db::{DbArg, fmt_time};
 
@@ -37,7 +37,7 @@ pub struct RecordArgs {
 }
 
 /// The database a shift is stored in.
-pub struct Recorder {
+pub struct ShiftDb {
     path: PathBuf,
     /// Keeps a temporary database alive for the run (demo without --db).
     _temp: Option<tempfile::TempDir>,
@@ -45,7 +45,7 @@ pub struct Recorder {
 
 /// What to tell the user about the start.
 pub enum Started {
-    New(ShiftId),
+    New,
     Resumed {
         id: ShiftId,
         stored_until: Option<Millis>,
@@ -56,7 +56,7 @@ fn same_recording(r: &ShiftRecord, source: ShiftSource, label: &str) -> bool {
     r.source == source && r.label.as_deref() == Some(label)
 }
 
-impl Recorder {
+impl ShiftDb {
     /// Opens the database and starts (or reopens) the shift. `label`
     /// identifies the recording (its path): a killed run of the same
     /// recording is what `--resume` / `--close-unfinished` act on. With
@@ -68,7 +68,7 @@ impl Recorder {
         label: &str,
         start_ms: Millis,
         temp_unless_db: bool,
-    ) -> Result<Option<(Recorder, LiveSession, Started)>> {
+    ) -> Result<Option<(ShiftDb, RunningShift, Started)>> {
         if args.no_store {
             return Ok(None);
         }
@@ -89,12 +89,12 @@ impl Recorder {
             .into_iter()
             .filter(|r| same_recording(r, source, label))
             .collect();
-        let (session, started) = match unfinished.last() {
+        let (shift, started) = match unfinished.last() {
             Some(last) if args.resume => {
                 let id = last.id;
                 let stored_until = store.beats(id)?.last().map(|b| b.t_ms);
-                let session = LiveSession::reopen(store, id)?;
-                (session, Started::Resumed { id, stored_until })
+                let shift = RunningShift::reopen(store, id)?;
+                (shift, Started::Resumed { id, stored_until })
             }
             Some(last) if !args.close_unfinished => anyhow::bail!(
                 "shift {} of this recording was interrupted at {} (the process was stopped); \
@@ -107,7 +107,7 @@ impl Recorder {
             _ => {
                 for r in &unfinished {
                     let saved = store.beat_count(r.id)?;
-                    let summary = LiveSession::close_interrupted(open()?, r.id)?;
+                    let summary = RunningShift::close_interrupted(open()?, r.id)?;
                     eprintln!(
                         "closed interrupted shift {} at {} ({} beats saved)",
                         r.id,
@@ -116,13 +116,19 @@ impl Recorder {
                     );
                 }
                 let setup = store.shift_setup(start_ms, ShiftConfig::default())?;
-                let (session, _) = LiveSession::start(store, setup, start_ms, source, Some(label))?;
-                let id = session.shift_id();
-                (session, Started::New(id))
+                let (shift, _) = RunningShift::start_recorded(
+                    store,
+                    setup,
+                    start_ms,
+                    source,
+                    Some(label),
+                    WriterConfig::default(),
+                )?;
+                (shift, Started::New)
             }
         };
-        let recorder = Recorder { path, _temp: temp };
-        Ok(Some((recorder, session, started)))
+        let db = ShiftDb { path, _temp: temp };
+        Ok(Some((db, shift, started)))
     }
 
     /// The database file.

@@ -11,13 +11,14 @@ use anyhow::Result;
 use steady_core::Millis;
 use steady_core::feed::enmo_blocks;
 use steady_core::formats::Recording;
+use steady_core::recorder::ShiftRecorder;
+use steady_core::running::{RunError, RunningShift};
 use steady_core::shift::{GaugeUpdate, ShiftEvent, ShiftInput, ShiftSetup, WindowQuality};
 use steady_core::summary::ShiftSummary;
 
 use super::common::{FormatArg, Out, clock, load, num, parse_speed};
 use super::model::{gauge_line, summary_text};
-use super::record::{RecordArgs, Recorder, Started};
-use crate::shiftrun::ShiftRun;
+use super::record::{RecordArgs, ShiftDb, Started};
 use steady_core::store::{ShiftId, ShiftSource};
 
 #[derive(Debug, clap::Args)]
@@ -63,7 +64,7 @@ pub struct ReplayOutcome {
 /// The shift during a replay (stored unless `--no-store`), with the
 /// recording's motion fed in time order.
 struct Model {
-    run: ShiftRun,
+    run: RunningShift,
     motion: Vec<ShiftInput>,
     next_motion: usize,
     /// Print every this many gauge refreshes.
@@ -72,7 +73,7 @@ struct Model {
 }
 
 impl Model {
-    fn new(rec: &Recording, run: ShiftRun, print_every: usize) -> Self {
+    fn new(rec: &Recording, run: RunningShift, print_every: usize) -> Self {
         let motion = enmo_blocks(&rec.motion, rec.origin_ms, 5_000)
             .into_iter()
             .map(|motion| ShiftInput::Motion { motion })
@@ -102,19 +103,22 @@ impl Model {
         }
         inputs.push(input);
         for i in &inputs {
-            let events = self.run.input(i).events.clone();
+            let events = self.run.handle(i).events.clone();
             self.take(events, origin, outcome, out)?;
         }
         // A failed save is retried by the store (the data stays in memory);
         // the replay goes on. Said once. A shift deleted meanwhile (`steady
         // delete`) is not an error of the replay: said once, plainly.
-        if let Some(e) = self.run.store_error()
+        if let Some(e) = self.run.recorder().and_then(ShiftRecorder::store_error)
             && !self.store_failure_shown
         {
             if self.deleted() {
                 eprintln!(
                     "steady: shift {} was deleted from the database while this replay stored it; the replay goes on without storing",
-                    self.run.shift_id().unwrap_or_default()
+                    self.run
+                        .recorder()
+                        .map(ShiftRecorder::shift_id)
+                        .unwrap_or_default()
                 );
             } else {
                 eprintln!("steady: saving the shift failed: {e}");
@@ -126,7 +130,8 @@ impl Model {
 
     /// True when the stored shift was deleted by another process.
     fn deleted(&self) -> bool {
-        let (Some(id), Some(e)) = (self.run.shift_id(), self.run.store_error()) else {
+        let Some((id, Some(e))) = self.run.recorder().map(|r| (r.shift_id(), r.store_error()))
+        else {
             return false;
         };
         e == steady_core::store::StoreError::NoSuchShift(id).to_string()
@@ -200,7 +205,7 @@ pub fn replay(
     speed: Option<f64>,
     print_every: usize,
     out: &mut impl Write,
-    run: ShiftRun,
+    run: RunningShift,
 ) -> Result<ReplayOutcome> {
     let mut outcome = ReplayOutcome::default();
     let mut model = Model::new(rec, run, print_every);
@@ -237,7 +242,10 @@ pub fn replay(
             && s > 0.0
             && t > prev
             // A resumed shift fast-forwards through what is already stored.
-            && !model.run.already_stored(t)
+            && !model
+                .run
+                .recorder()
+                .is_some_and(|r| r.already_stored(t))
         {
             let wait = Duration::try_from_secs_f64(t.saturating_sub(prev) as f64 / 1000.0 / s)
                 .unwrap_or(MAX_WAIT);
@@ -262,9 +270,7 @@ pub fn replay(
         Err(_) if model.deleted() => outcome.deleted = true,
         // The last save failed (a full disk): what was saved stays, and
         // the caller says how much.
-        Err(crate::shiftrun::ShiftRunError::Session(
-            steady_core::session::SessionError::Store(e),
-        )) => outcome.store_failed = Some(e.to_string()),
+        Err(RunError::Store(e)) => outcome.store_failed = Some(e.to_string()),
         Err(e) => return Err(e.into()),
     }
     Ok(outcome)
@@ -289,16 +295,21 @@ pub fn begin_store(
     label: &str,
     rec: &Recording,
     temp_unless_db: bool,
-) -> Result<(Option<Recorder>, ShiftRun)> {
-    let Some((r, session, started)) =
-        Recorder::begin(args, source, label, rec.origin_ms, temp_unless_db)?
+) -> Result<(Option<ShiftDb>, RunningShift)> {
+    let Some((r, run, started)) =
+        ShiftDb::begin(args, source, label, rec.origin_ms, temp_unless_db)?
     else {
-        let (run, _) = ShiftRun::memory(ShiftSetup::default(), rec.origin_ms);
+        let (run, _) = RunningShift::start_in_memory(ShiftSetup::default(), rec.origin_ms);
         return Ok((None, run));
     };
-    match started {
-        Started::New(id) => eprintln!("storing shift {id} in {}", r.path().display()),
-        Started::Resumed { id, stored_until } => eprintln!(
+    match (started, run.recorder()) {
+        (Started::New, Some(kept)) => eprintln!(
+            "storing shift {} in {}",
+            kept.shift_id(),
+            r.path().display()
+        ),
+        (Started::New, None) => {}
+        (Started::Resumed { id, stored_until }, _) => eprintln!(
             "resuming shift {id} in {} after {}",
             r.path().display(),
             stored_until.map_or_else(
@@ -307,12 +318,12 @@ pub fn begin_store(
             )
         ),
     }
-    Ok((Some(r), ShiftRun::stored(session)))
+    Ok((Some(r), run))
 }
 
 /// Says where the ended shift was stored.
-pub fn finish_store(recorder: Option<Recorder>, run_id: Option<ShiftId>) -> Result<()> {
-    let (Some(r), Some(id)) = (recorder, run_id) else {
+pub fn finish_store(db: Option<ShiftDb>, run_id: Option<ShiftId>) -> Result<()> {
+    let (Some(r), Some(id)) = (db, run_id) else {
         return Ok(());
     };
     let path = r.path().to_path_buf();
@@ -334,8 +345,8 @@ pub fn run(args: Args) -> Result<()> {
         .unwrap_or_else(|_| args.file.clone())
         .display()
         .to_string();
-    let (recorder, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
-    let id = run.shift_id();
+    let (db, run) = begin_store(&args.store, ShiftSource::Replay, &label, &rec, false)?;
+    let id = run.recorder().map(ShiftRecorder::shift_id);
     let mut out = Out::stdout();
     let o = replay(&rec, speed, 1, &mut out, run)?;
     if let Some(s) = &o.summary {
@@ -352,14 +363,14 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(sig) = o.stopped_by {
         eprintln!("stopped by {sig}: the shift was ended with what was replayed so far");
     }
-    if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &recorder, id) {
+    if let (Some(e), Some(r), Some(id)) = (&o.store_failed, &db, id) {
         anyhow::bail!(
             "{}",
             not_saved(e, r.path(), id, rec.rr.len() as u64, rec.origin_ms)
         );
     }
     if !o.deleted {
-        finish_store(recorder, id)?;
+        finish_store(db, id)?;
     }
     Ok(())
 }

@@ -39,7 +39,7 @@ pub fn import_at(
     rel: &str,
     start_ms: steady_core::Millis,
 ) -> steady_core::summary::ShiftSummary {
-    use steady_core::session::LiveSession;
+    use steady_core::running::RunningShift;
     use steady_core::shift::{ShiftConfig, ShiftInput};
     use steady_core::store::{ShiftSource, Store, WriterConfig};
     let path = shared_data().join(rel);
@@ -49,7 +49,7 @@ pub fn import_at(
     let inputs = steady_core::feed::inputs(&rec, &Default::default());
     let store = Store::open(db).unwrap();
     let setup = store.shift_setup(start_ms, ShiftConfig::default()).unwrap();
-    let (mut session, _) = LiveSession::start_with(
+    let (mut shift, _) = RunningShift::start_recorded(
         store,
         setup,
         start_ms,
@@ -64,13 +64,34 @@ pub fn import_at(
             ShiftInput::Start { .. } => {}
             ShiftInput::End { t_ms } => end = *t_ms,
             other => {
-                session.handle(other);
+                shift.handle(other);
             }
         }
     }
-    let (summary, _) = session.end(end).unwrap();
-    assert_eq!(session.store_error(), None);
+    let (summary, _) = shift.end(end).unwrap();
+    assert_eq!(shift.recorder().and_then(|r| r.store_error()), None);
     summary
+}
+
+/// A live shift stored the app's way, started at `t0` with the default
+/// setup in a new store at `path`, and the events its start gave.
+pub fn start_live(
+    path: &std::path::Path,
+    t0: steady_core::Millis,
+) -> (
+    steady_core::running::RunningShift,
+    Vec<steady_core::shift::ShiftEvent>,
+) {
+    use steady_core::store::{ShiftSource, Store, WriterConfig};
+    steady_core::running::RunningShift::start_recorded(
+        Store::open(path).expect("store"),
+        steady_core::shift::ShiftSetup::default(),
+        t0,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .expect("start")
 }
 
 /// A shift of `hours` built by repeating the real Polar H10 sample

@@ -1,4 +1,4 @@
-//! A shift session: the model's state machine.
+//! A shift: the model's state machine.
 //!
 //! Shaped like Ferrostar's `NavigationController`: a pure transition
 //! `(state, input at time t) -> (state, events)` ([`step`]). The state is
@@ -16,9 +16,10 @@
 //! little after it ended (the strap sends its RR in the next notification,
 //! the cleaner holds one beat back), so the data up to `T - SETTLE_MS` is
 //! complete at `T` whether the beats came live in packets or, at a resume,
-//! from the store in time order; the live and the rebuilt model then agree
-//! refresh for refresh (`cargo bench -p steady-core --bench session_resume`
-//! checks it on a 12-hour shift).
+//! from the store in time order. How far a model rebuilt at a resume
+//! then agrees with the live one (equal in a steady stream, a bounded
+//! difference around a dropout) is stated once, in docs/store.md ("Resume:
+//! how exact"), with the test that measures it.
 //! Inputs whose time runs backwards are ignored and reported
 //! ([`ShiftEvent::InputIgnored`]); beats may lag the clock (their time is
 //! reconstructed from RR) but must move forward and fall inside the window.

@@ -1,157 +1,79 @@
-//! One shift as the CLI runs it (`steady live`, `replay`, `demo`): the
-//! core's stored shift ([`LiveSession`], the one model + store glue), or a
-//! bare model when nothing is stored (`--no-store`).
+//! How the CLI starts a shift (`steady live`, `replay`, `demo`): the core's
+//! [`RunningShift`], kept in the database with its recorder or in memory
+//! only (`--no-store`).
 //!
 //! Only CLI policy lives here: which interrupted live shift `steady live`
-//! carries on ([`ShiftRun::resume_or_start`]). Storing, cleaning and
-//! resuming are the core's ([`steady_core::session`]).
+//! carries on ([`resume_or_start`]). Running, recording and resuming are
+//! the core's ([`steady_core::running`], [`steady_core::recorder`]).
 
 use steady_core::Millis;
-use steady_core::session::{LiveSession, Session, SessionError};
-use steady_core::shift::{Outcome, ShiftConfig, ShiftEvent, ShiftInput, ShiftSetup};
-use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store, StoreError};
-use steady_core::summary::ShiftSummary;
+use steady_core::running::{RunError, RunningShift};
+use steady_core::shift::{ShiftConfig, ShiftEvent, ShiftSetup};
+use steady_core::store::{ShiftId, ShiftRecord, ShiftSource, Store, WriterConfig};
 
 /// The store saves every 5 s of data; a shift whose last saved data is
 /// younger than two saves may belong to a `steady live` still running.
 const STILL_LIVE_MS: Millis = 10_000;
 
-/// Errors that end a shift run (a failed periodic save does not).
-#[derive(Debug, thiserror::Error)]
-pub enum ShiftRunError {
-    /// Opening the store failed.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    /// Starting, resuming or ending the stored shift failed.
-    #[error("shift: {0}")]
-    Session(#[from] SessionError),
+/// Starts a shift at `t` (data time), stored when `store` is given (it
+/// starts from the store's baseline history and earlier shifts).
+/// Returns the shift and the model's first events.
+pub fn start(
+    store: Option<Store>,
+    source: ShiftSource,
+    label: Option<&str>,
+    t: Millis,
+) -> Result<(RunningShift, Vec<ShiftEvent>), RunError> {
+    match store {
+        Some(s) => {
+            let setup = s.shift_setup(t, ShiftConfig::default())?;
+            RunningShift::start_recorded(s, setup, t, source, label, WriterConfig::default())
+        }
+        None => Ok(RunningShift::start_in_memory(ShiftSetup::default(), t)),
+    }
 }
 
-/// A running shift: the core's [`Session`] plus the CLI's policies.
-pub struct ShiftRun {
-    session: Session,
-}
-
-impl ShiftRun {
-    /// A shift kept in memory only, started at `t`.
-    pub fn memory(setup: ShiftSetup, t: Millis) -> (Self, Vec<ShiftEvent>) {
-        let mut session = Session::memory(setup);
-        let events = session
-            .handle(&ShiftInput::Start { t_ms: t })
-            .events
-            .clone();
-        (Self { session }, events)
-    }
-
-    /// A stored shift (started, resumed or reopened by the caller).
-    pub fn stored(session: LiveSession) -> Self {
-        Self {
-            session: Session::stored(session),
+/// Carries on the most recent open live shift when its last saved data is
+/// 10 s to `within_ms` old at `t` (younger: maybe a `steady live` still
+/// running; older: a new shift); otherwise starts a new one. The third
+/// value is the resumed shift's id. The model is rebuilt from what was
+/// stored; the time in between is a gap for it.
+pub fn resume_or_start(
+    store: Store,
+    label: Option<&str>,
+    t: Millis,
+    within_ms: Millis,
+) -> Result<(RunningShift, Vec<ShiftEvent>, Option<ShiftId>), RunError> {
+    let mut open: Vec<ShiftRecord> = store
+        .unfinished_shifts()?
+        .into_iter()
+        .filter(|r| r.source == ShiftSource::Live)
+        .collect();
+    open.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
+    if let Some(r) = open.first() {
+        let last = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
+        let age = t - last;
+        if age > STILL_LIVE_MS && age <= within_ms {
+            let id = r.id;
+            let shift = RunningShift::resume(store, id)?;
+            return Ok((shift, Vec::new(), Some(id)));
         }
+        tracing::info!(
+            "not carrying on with shift {} ({} s since its last data)",
+            r.id,
+            age / 1000
+        );
     }
-
-    /// Starts a shift at `t` (data time), stored when `store` is given (it
-    /// starts from the store's baseline history and earlier shifts).
-    /// Returns the run and the model's first events.
-    pub fn start(
-        store: Option<Store>,
-        source: ShiftSource,
-        label: Option<&str>,
-        t: Millis,
-    ) -> Result<(Self, Vec<ShiftEvent>), ShiftRunError> {
-        match store {
-            Some(s) => {
-                let setup = s.shift_setup(t, ShiftConfig::default())?;
-                let (session, events) = LiveSession::start(s, setup, t, source, label)?;
-                Ok((Self::stored(session), events))
-            }
-            None => Ok(Self::memory(ShiftSetup::default(), t)),
-        }
-    }
-
-    /// Carries on the most recent open live shift when its last saved data
-    /// is 10 s to `within_ms` old at `t` (younger: maybe a `steady live`
-    /// still running; older: a new shift); otherwise starts a new one. The
-    /// third value is the resumed shift's id. The model is rebuilt from what
-    /// was stored; the time in between is a gap for it.
-    pub fn resume_or_start(
-        store: Store,
-        label: Option<&str>,
-        t: Millis,
-        within_ms: Millis,
-    ) -> Result<(Self, Vec<ShiftEvent>, Option<ShiftId>), ShiftRunError> {
-        let mut open: Vec<ShiftRecord> = store
-            .unfinished_shifts()?
-            .into_iter()
-            .filter(|r| r.source == ShiftSource::Live)
-            .collect();
-        open.sort_by_key(|r| std::cmp::Reverse(r.started_ms));
-        if let Some(r) = open.first() {
-            let last = store.last_data_t(r.id)?.unwrap_or(r.started_ms);
-            let age = t - last;
-            if age > STILL_LIVE_MS && age <= within_ms {
-                let id = r.id;
-                let session = LiveSession::resume(store, id)?;
-                return Ok((Self::stored(session), Vec::new(), Some(id)));
-            }
-            tracing::info!(
-                "not carrying on with shift {} ({} s since its last data)",
-                r.id,
-                age / 1000
-            );
-        }
-        let (run, events) = Self::start(Some(store), ShiftSource::Live, label, t)?;
-        Ok((run, events, None))
-    }
-
-    /// The stored shift's id, with a database.
-    pub fn shift_id(&self) -> Option<ShiftId> {
-        self.session.shift_id()
-    }
-
-    /// The last store failure, until a save succeeds (for the screen).
-    pub fn store_error(&self) -> Option<&str> {
-        self.session.store_error()
-    }
-
-    /// True when data up to `t_ms` was stored before a resume.
-    pub fn already_stored(&self, t_ms: Millis) -> bool {
-        self.session.already_stored(t_ms)
-    }
-
-    /// A 0x2A37 value that arrived at `t`.
-    pub fn packet(&mut self, t: Millis, bytes: &[u8]) -> &Outcome {
-        self.input(&ShiftInput::Packet {
-            t_ms: t,
-            bytes: bytes.to_vec(),
-        })
-    }
-
-    /// Any input: the model's outcome (stored as the core's session says).
-    pub fn input(&mut self, input: &ShiftInput) -> &Outcome {
-        self.session.handle(input)
-    }
-
-    /// Something the model does not take (a recorded connection gap),
-    /// stored as an event.
-    pub fn note(&mut self, t_ms: Millis, kind: &str, payload: &serde_json::Value) {
-        self.session.note(t_ms, kind, payload);
-    }
-
-    /// Ends the shift at `t`: the model's summary (stored with its key
-    /// figures and still minutes) and the last events.
-    pub fn end(
-        &mut self,
-        t: Millis,
-    ) -> Result<(Option<ShiftSummary>, Vec<ShiftEvent>), ShiftRunError> {
-        Ok(self.session.end(t)?)
-    }
+    let (shift, events) = start(Some(store), ShiftSource::Live, label, t)?;
+    Ok((shift, events, None))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use steady_core::hrm::{HeartRateMeasurement, SensorContact};
+    use steady_core::recorder::ShiftRecorder;
+    use steady_core::shift::ShiftInput;
 
     /// The shared Polar H10 sample (real RR, ms), as the tests elsewhere.
     fn sample_rr() -> Vec<u16> {
@@ -187,12 +109,24 @@ mod tests {
             .collect()
     }
 
+    fn id_of(s: &RunningShift) -> Option<ShiftId> {
+        s.recorder().map(ShiftRecorder::shift_id)
+    }
+
+    /// A 0x2A37 value that arrived at `t`.
+    fn packet(t: Millis, bytes: &[u8]) -> ShiftInput {
+        ShiftInput::Packet {
+            t_ms: t,
+            bytes: bytes.to_vec(),
+        }
+    }
+
     #[test]
     fn a_stored_live_shift_has_beats_events_summary_and_history() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("s.db");
         let t0: Millis = 1_764_000_000_000;
-        let (mut run, first) = ShiftRun::start(
+        let (mut run, first) = start(
             Some(Store::open(&db).unwrap()),
             ShiftSource::Live,
             Some("strap"),
@@ -200,7 +134,7 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(first.first(), Some(ShiftEvent::Started { .. })));
-        let id = run.shift_id().unwrap();
+        let id = id_of(&run).unwrap();
         let mut gauges = 0;
         let pk = packets(t0);
         let (mid, _) = pk[pk.len() / 2];
@@ -210,19 +144,18 @@ mod tests {
                 continue;
             }
             gauges += run
-                .packet(*t, bytes)
+                .handle(&packet(*t, bytes))
                 .events
                 .iter()
                 .filter(|e| matches!(e, ShiftEvent::Gauge { .. }))
                 .count();
         }
-        run.input(&ShiftInput::ResetStarted {
+        run.handle(&ShiftInput::ResetStarted {
             t_ms: pk.last().unwrap().0,
             protocol_id: "paced_4_6".into(),
         });
         let end = pk.last().unwrap().0 + 1_000;
         let (summary, last) = run.end(end).unwrap();
-        let summary = summary.unwrap();
         assert!(matches!(last.last(), Some(ShiftEvent::Ended { .. })));
         assert!(gauges > 100, "{gauges} gauge refreshes over 10 min");
 
@@ -264,10 +197,10 @@ mod tests {
         let pk = packets(t0);
         let (first, rest) = pk.split_at(100);
         let (mut run, _) =
-            ShiftRun::start(Some(Store::open(&db).unwrap()), ShiftSource::Live, None, t0).unwrap();
-        let id = run.shift_id().unwrap();
+            start(Some(Store::open(&db).unwrap()), ShiftSource::Live, None, t0).unwrap();
+        let id = id_of(&run).unwrap();
         for (t, b) in first {
-            run.packet(*t, b);
+            run.handle(&packet(*t, b));
         }
         drop(run); // the process dies: no End (the writer saves what it can)
         let store = Store::open(&db).unwrap();
@@ -275,7 +208,7 @@ mod tests {
         drop(store);
 
         // Too soon: that shift may belong to a live process still running.
-        let (mut run2, _, resumed) = ShiftRun::resume_or_start(
+        let (mut run2, _, resumed) = resume_or_start(
             Store::open(&db).unwrap(),
             None,
             killed_at + 1_000,
@@ -283,11 +216,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(resumed, None);
-        assert_ne!(run2.shift_id(), Some(id));
+        assert_ne!(id_of(&run2), Some(id));
         run2.end(killed_at + 2_000).unwrap();
 
         // 20 s later: the same shift goes on, its model rebuilt.
-        let (mut run3, events, resumed) = ShiftRun::resume_or_start(
+        let (mut run3, events, resumed) = resume_or_start(
             Store::open(&db).unwrap(),
             None,
             killed_at + 20_000,
@@ -297,10 +230,9 @@ mod tests {
         assert_eq!(resumed, Some(id));
         assert!(events.is_empty());
         for (t, b) in rest {
-            run3.packet(*t + 20_000, b);
+            run3.handle(&packet(*t + 20_000, b));
         }
         let (summary, _) = run3.end(rest.last().unwrap().0 + 21_000).unwrap();
-        let summary = summary.unwrap();
         // The model's summary spans both runs.
         assert!(summary.duration_s > 550.0, "{}", summary.duration_s);
         let store = Store::open(&db).unwrap();

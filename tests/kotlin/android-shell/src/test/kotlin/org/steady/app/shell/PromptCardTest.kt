@@ -51,8 +51,8 @@ class PromptCardTest {
         val sink = checkNotNull(app.core.sink) { "opening the screen started no shift" }
         val nm = app.getSystemService(NotificationManager::class.java)
 
-        // Beats until the core offers its first prompt (after the activated stretch at 2 h).
-        for ((i, p) in recordedPackets(now, 3, activatedAtH = listOf(2)).withIndex()) {
+        // Beats until the core offers its first prompt (in the activated stretch at 2 h, 100 bpm).
+        for ((i, p) in recordedPackets(now, 3, activatedAtH = listOf(2), activatedRrMs = 600.0).withIndex()) {
             now = p.first
             sink.onHeartRatePacket(p.second, now)
             if (i % 30 == 0) {
@@ -62,7 +62,7 @@ class PromptCardTest {
         }
         idle()
         val n = shadowOf(nm).getNotification(Notifications.PROMPT_ID)
-        assertNotNull("the core offered no prompt in 3 h of recorded beats with 25 activated minutes", n)
+        assertNotNull("the core offered no prompt in 3 h of recorded beats with 25 activated minutes at 100 bpm", n)
         val card = (c.ui.value as SteadyUi.Live).prompt
         assertNotNull("the screen shows the prompt as a card too", card)
         assertEquals(n.extras.getString(android.app.Notification.EXTRA_TITLE), card!!.title)

@@ -46,13 +46,19 @@ import kotlin.math.roundToInt
  *
  * The recording has no stretch the model reads as stress, so at each hour in
  * [activatedAtH] 25 minutes of sustained activation are inserted (generated,
- * fixed seed): about 92 bpm with low beat-to-beat variation, the wearer
- * still: well above this recording's awake calm rate (the model's baseline,
- * learned from awake still minutes, comes out near 78 bpm) and below the
- * rate it takes for physical effort (20 % of the heart-rate reserve above
- * the baseline: about 99 bpm here).
+ * fixed seed): RR intervals of [activatedRrMs] (650 ms: about 92 bpm) with
+ * low beat-to-beat variation, the wearer still: above this recording's awake
+ * calm rate and below the rate it takes for physical effort (20 % of the
+ * heart-rate reserve above the baseline the model has learned by then). The
+ * recording's first hours run near 90 bpm, so an insert in them needs a
+ * faster rate (600 ms: 100 bpm) to stand out from the baseline learned there.
  */
-internal fun recordedPackets(startMs: Long, hours: Int, activatedAtH: List<Int>): List<Pair<Long, ByteArray>> {
+internal fun recordedPackets(
+    startMs: Long,
+    hours: Int,
+    activatedAtH: List<Int>,
+    activatedRrMs: Double = 650.0,
+): List<Pair<Long, ByteArray>> {
     val dir = System.getenv("STEADY_SHARED_DATA")?.let(::File)
         ?: File(System.getProperty("steady.repo") ?: error("steady.repo not set"), "../shared/data")
     val f = File(dir, "physionet-nsr2db/nsr2db_nsr001_rr_secs.txt")
@@ -67,7 +73,7 @@ internal fun recordedPackets(startMs: Long, hours: Int, activatedAtH: List<Int>)
             inserts.removeAt(0)
             var d = 0.0
             while (d < 25 * 60_000.0) {
-                val x = 650.0 + 5.0 * rng.nextGaussian()
+                val x = activatedRrMs + 5.0 * rng.nextGaussian()
                 rr += x
                 d += x
             }

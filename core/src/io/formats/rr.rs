@@ -479,4 +479,66 @@ mod tests {
             ParseErrorKind::NoData(NO_DATA)
         );
     }
+
+    /// What the streaming reader gives, gathered into a recording.
+    fn streamed(text: &str) -> Result<(Recording, bool), ParseError> {
+        let lines = || numbered_lines(text).map(Ok);
+        let reader = Reader::new(lines(), lines())?;
+        let forward = reader.forward();
+        let mut rec = Recording::default();
+        for t in reader {
+            match t? {
+                Timed::Rr(r) => rec.rr.push(r),
+                Timed::Gap(g) => rec.gaps.push(g),
+            }
+        }
+        Ok((rec, forward))
+    }
+
+    #[test]
+    fn the_streaming_reader_gives_what_parse_gives() {
+        for text in [
+            "800\n900\r\n\n1000\n",
+            "0.8\n0.9\n1.0\n12\n",
+            "time_ns,t_s,hr,rr_ms\n1,1.0,60,1000\n2,2.0,60,1000\n",
+            "1.0,1000\n2.0,1000\n30.0,1000\n31.0,1000\n",
+            "# c\nt,rr\n1.0,0.8\n1.8,0.8\n40,0.8\n",
+        ] {
+            let whole = parse(text).unwrap();
+            let (rec, forward) = streamed(text).unwrap();
+            assert_eq!(rec.rr, whole.rr, "{text:?}");
+            assert_eq!(rec.gaps, whole.gaps, "{text:?}");
+            assert!(forward, "{text:?}");
+        }
+        // The first pass fails at the bad line, as parse does.
+        for text in ["800\n900\nabc\n", "0.8\n0.9\n-900\n0.8\n", "# nothing\n"] {
+            let lines = || numbered_lines(text).map(Ok);
+            let e = Reader::new(lines(), lines()).err().unwrap();
+            assert_eq!(e, parse(text).unwrap_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn times_that_run_backwards_are_flagged_in_the_unit_chosen() {
+        // The clock jumps back 20 s: the chain re-anchors earlier.
+        let (rec, forward) = streamed("100.0,1000\n101.0,1000\n81.0,1000\n").unwrap();
+        assert!(!forward);
+        assert!(rec.rr[2].t_ms < rec.rr[1].t_ms);
+        // In seconds the same rows run forward.
+        assert!(streamed("1.0,1.0\n2.0,1.0\n3.0,1.0\n").unwrap().1);
+    }
+
+    #[test]
+    fn seconds_or_ms_is_decided_by_the_median_without_keeping_the_rows() {
+        for (text, rr0) in [
+            ("0.8\n900\n", 0.8),
+            ("0.8\n0.9\n900\n900\n", 0.8),
+            ("0.8\n0.9\n0.7\n900\n", 800.0),
+            ("0.8\n0.9\n800\n", 800.0),
+        ] {
+            let (rec, _) = streamed(text).unwrap();
+            assert_eq!(rec.rr[0].rr_ms, rr0, "{text:?}");
+            assert_eq!(rec.rr, parse(text).unwrap().rr, "{text:?}");
+        }
+    }
 }

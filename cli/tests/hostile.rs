@@ -609,6 +609,7 @@ fn delete_all_during_a_storing_replay_is_one_clear_line() {
 /// and its peak resident set in kB, from `wait4` on that very child.
 fn steady_peak_rss(args: &[&str], dir: &Path) -> (i32, String, i64) {
     let (out, err) = (dir.join("out.txt"), dir.join("err.txt"));
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below
     let child = Command::new(env!("CARGO_BIN_EXE_steady"))
         .args(args)
         .stdout(std::fs::File::create(&out).unwrap())

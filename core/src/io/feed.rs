@@ -141,7 +141,8 @@ pub enum Piece {
 /// [`inputs`] does). E4 folders, hrm-logs and Polar `.hrm` files are read
 /// whole ([`formats::read_path`]) and their inputs handed out from memory.
 /// Either way the pieces are those of [`inputs`] in the same order, with
-/// each gap placed before the first input at or after its end.
+/// each gap placed before the first input at or after its end (gaps ending
+/// after the last input come after it).
 pub struct Stream {
     /// Unix time (ms) of the start, when the file says (or `--start` set it).
     pub start_unix_ms: Option<Millis>,
@@ -308,9 +309,10 @@ impl Iterator for Stream {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.source {
             Source::Memory { inputs, gaps, next } => {
-                let input = match next.take() {
+                let input = match next.take().or_else(|| inputs.next()) {
                     Some(i) => i,
-                    None => inputs.next()?,
+                    // Gaps that end after the last input come last.
+                    None => return gaps.next().map(|g| Ok(Piece::Gap(g))),
                 };
                 let t = input.t_ms();
                 if let Some(g) = gaps.next_if(|g| g.end_ms <= t) {

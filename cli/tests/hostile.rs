@@ -604,3 +604,67 @@ fn delete_all_during_a_storing_replay_is_one_clear_line() {
     assert!(said[0].contains("shift 1 was deleted"), "{err}");
     assert!(shifts(&db).is_empty());
 }
+
+/// Runs `steady args` and returns its output (stdout and stderr to files)
+/// and its peak resident set in kB, from `wait4` on that very child.
+fn steady_peak_rss(args: &[&str], dir: &Path) -> (i32, String, i64) {
+    let (out, err) = (dir.join("out.txt"), dir.join("err.txt"));
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below
+    let child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(args)
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value; wait4 fills it for `pid`.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our unwaited child; both pointers are valid.
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    (code, stderr, usage.ru_maxrss)
+}
+
+#[test]
+fn import_and_analyze_read_a_long_file_in_bounded_memory() {
+    // 10 MB of plausible RR (2.3 M beats) whose last line is bad: both
+    // commands read every line before failing at it. Read whole (before
+    // streaming), the rows alone took 32 B each (75 MB here).
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("long.txt");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&f).unwrap());
+    let mut lines = 0usize;
+    let mut size = 0usize;
+    while size < 10_000_000 {
+        let line = format!("{}\n", 700 + (lines * 37) % 300);
+        size += line.len();
+        std::io::Write::write_all(&mut w, line.as_bytes()).unwrap();
+        lines += 1;
+    }
+    std::io::Write::write_all(&mut w, b"eight hundred\n").unwrap();
+    drop(w);
+    let db = dir.path().join("m.db");
+    for args in [
+        vec!["analyze", s(&f)],
+        vec!["import", s(&f), "--db", s(&db)],
+    ] {
+        let (code, err, peak_kb) = steady_peak_rss(&args, dir.path());
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(":{}: not a number", lines + 1)),
+            "{args:?}: {err}"
+        );
+        assert!(
+            peak_kb < 30_000,
+            "{args:?}: peak resident set {peak_kb} kB reading a {size}-byte file"
+        );
+    }
+    assert!(!db.exists() || shifts(&db).is_empty());
+}

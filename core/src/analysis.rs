@@ -6,10 +6,12 @@
 //! windows holding at least one beat or HR sample are listed (a dropout
 //! leaves a hole in the indices rather than a row of nulls). The serialised
 //! shape is the stable JSON of `docs/formats.md`.
+use std::collections::BTreeMap;
+
 use crate::Millis;
-use crate::beats::{Beat, BeatCleaner, CleanerConfig, CleanerStats};
+use crate::beats::{Beat, BeatCleaner, CleanerConfig, CleanerStats, HrSample, TimedRr};
 use crate::formats::Recording;
-use crate::hrv::{DEFAULT_WINDOW_MS, HrvMetrics, hrv_of};
+use crate::hrv::{DEFAULT_WINDOW_MS, HrvAccumulator, HrvMetrics};
 
 /// Options of an analysis.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,13 +73,21 @@ pub struct Analysis {
 pub struct Detailed {
     pub analysis: Analysis,
     pub stats: CleanerStats,
-    pub clean_beats: Vec<Beat>,
     pub duration_s: f64,
 }
 
-fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
-    let (s, n) = xs.fold((0.0, 0u64), |(s, n), x| (s + x, n + 1));
-    (n > 0).then(|| s / n as f64)
+/// The whole-recording figures, once every beat was seen ([`Analyzer::finish`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Totals {
+    pub beats: u64,
+    pub corrected_beats: u64,
+    pub hrv: HrvSummary,
+    pub stats: CleanerStats,
+    pub duration_s: f64,
+}
+
+fn mean(sum: f64, n: u64) -> Option<f64> {
+    (n > 0).then(|| sum / n as f64)
 }
 
 fn summary(m: Option<HrvMetrics>, hr_fallback: Option<f64>) -> HrvSummary {
@@ -91,88 +101,200 @@ fn summary(m: Option<HrvMetrics>, hr_fallback: Option<f64>) -> HrvSummary {
     }
 }
 
-/// Cleans and analyses a recording.
-pub fn analyze(rec: &Recording, opts: &AnalyzeOptions) -> Detailed {
-    let mut cleaner = BeatCleaner::new(opts.cleaner);
-    let mut beats = Vec::with_capacity(rec.rr.len() + 4);
-    for r in &rec.rr {
-        beats.extend(cleaner.push_rr(*r));
+/// One window being filled.
+#[derive(Debug, Clone, Copy, Default)]
+struct OpenWindow {
+    hrv: HrvAccumulator,
+    beats: u32,
+    corrected: u32,
+    hr_sum: f64,
+    hr_n: u64,
+}
+
+/// The analysis of [`analyze`], fed input by input, so that a recording
+/// read as it streams is analysed without holding its beats: RR intervals
+/// are cleaned as they come, the whole-recording HRV is kept as running
+/// sums, and each window is handed out once complete.
+///
+/// A window is complete when no later beat or HR sample can fall in it. That
+/// is known only when the inputs come in time order
+/// ([`Analyzer::time_ordered`]): the cleaner releases beats in order, at
+/// most a few beats late, and a heart-rate sample is never older than the
+/// input before it. [`Analyzer::new`] assumes nothing and keeps every
+/// window until [`Analyzer::finish`] (windows then come sorted by index).
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    origin_ms: Millis,
+    window_ms: Millis,
+    time_ordered: bool,
+    cleaner: BeatCleaner,
+    whole: HrvAccumulator,
+    beats: u64,
+    corrected: u64,
+    hr_sum: f64,
+    hr_n: u64,
+    open: BTreeMap<u64, OpenWindow>,
+    rr_seen: bool,
+    last_beat_t: Option<Millis>,
+    last_rr_t: Option<Millis>,
+    last_hr_t: Option<Millis>,
+}
+
+impl Analyzer {
+    /// An analysis of a recording starting at `origin_ms`, in any order.
+    pub fn new(origin_ms: Millis, opts: &AnalyzeOptions) -> Self {
+        Self {
+            origin_ms,
+            window_ms: opts.window_ms.max(1),
+            time_ordered: false,
+            cleaner: BeatCleaner::new(opts.cleaner),
+            whole: HrvAccumulator::default(),
+            beats: 0,
+            corrected: 0,
+            hr_sum: 0.0,
+            hr_n: 0,
+            open: BTreeMap::new(),
+            rr_seen: false,
+            last_beat_t: None,
+            last_rr_t: None,
+            last_hr_t: None,
+        }
     }
-    beats.extend(cleaner.finish());
-    let stats = cleaner.stats();
-    let w = opts.window_ms.max(1);
-    let index_of = |t: Millis| -> Option<u64> {
-        let rel = t.checked_sub(rec.origin_ms)?;
-        u64::try_from(rel.div_euclid(w)).ok()
-    };
-    let whole = hrv_of(&beats);
-    let hr_mean = mean(rec.hr.iter().map(|h| h.bpm));
-    let mut windows = Vec::new();
-    let (mut bi, mut hi) = (0usize, 0usize);
-    let mut hr_sorted: Vec<(u64, f64)> = rec
-        .hr
-        .iter()
-        .filter_map(|h| Some((index_of(h.t_ms)?, h.bpm)))
-        .collect();
-    hr_sorted.sort_by_key(|x| x.0);
-    let mut beat_idx: Vec<(u64, Beat)> = beats
-        .iter()
-        .filter_map(|b| Some((index_of(b.t_ms)?, *b)))
-        .collect();
-    beat_idx.sort_by_key(|x| x.0);
-    while bi < beat_idx.len() || hi < hr_sorted.len() {
-        let k = match (beat_idx.get(bi), hr_sorted.get(hi)) {
-            (Some(b), Some(h)) => b.0.min(h.0),
-            (Some(b), None) => b.0,
-            (None, Some(h)) => h.0,
-            (None, None) => break,
+
+    /// An analysis whose inputs come in time order: windows are handed out
+    /// as soon as complete.
+    pub fn time_ordered(origin_ms: Millis, opts: &AnalyzeOptions) -> Self {
+        Self {
+            time_ordered: true,
+            ..Self::new(origin_ms, opts)
+        }
+    }
+
+    fn index_of(&self, t: Millis) -> Option<u64> {
+        let rel = t.checked_sub(self.origin_ms)?;
+        u64::try_from(rel.div_euclid(self.window_ms)).ok()
+    }
+
+    fn take_beats(&mut self, beats: impl Iterator<Item = Beat>) {
+        for b in beats {
+            self.beats += 1;
+            self.corrected += u64::from(b.corrected);
+            self.whole.push(&b);
+            self.last_beat_t = Some(b.t_ms);
+            if let Some(k) = self.index_of(b.t_ms) {
+                let w = self.open.entry(k).or_default();
+                w.hrv.push(&b);
+                w.beats += 1;
+                w.corrected += u32::from(b.corrected);
+            }
+        }
+    }
+
+    /// Hands out the windows that no later input can reach, `now` being the
+    /// time of the latest input.
+    fn release(&mut self, now: Millis, out: &mut impl FnMut(WindowReport)) {
+        if !self.time_ordered {
+            return;
+        }
+        let mut floor = now;
+        if self.rr_seen {
+            // Later beats end at or after the last released one.
+            floor = floor.min(self.last_beat_t.unwrap_or(Millis::MIN));
+        }
+        let Some(limit) = self.index_of(floor) else {
+            return;
         };
-        let b_end = bi
-            + beat_idx
-                .get(bi..)
-                .map_or(0, |s| s.partition_point(|x| x.0 == k));
-        let h_end = hi
-            + hr_sorted
-                .get(hi..)
-                .map_or(0, |s| s.partition_point(|x| x.0 == k));
-        let slice: Vec<Beat> = beat_idx
-            .get(bi..b_end)
-            .unwrap_or(&[])
-            .iter()
-            .map(|x| x.1)
-            .collect();
-        let m = hrv_of(&slice);
-        let hr_k = mean(hr_sorted.get(hi..h_end).unwrap_or(&[]).iter().map(|x| x.1));
-        let corrected = slice.iter().filter(|b| b.corrected).count();
-        windows.push(WindowReport {
+        while let Some(entry) = self.open.first_entry() {
+            if *entry.key() >= limit {
+                break;
+            }
+            let (k, w) = entry.remove_entry();
+            out(self.report(k, &w));
+        }
+    }
+
+    fn report(&self, k: u64, w: &OpenWindow) -> WindowReport {
+        let m = w.hrv.metrics();
+        let wl = self.window_ms as f64;
+        WindowReport {
             index: k,
-            start_s: (k as f64) * w as f64 / 1000.0,
-            end_s: (k as f64 + 1.0) * w as f64 / 1000.0,
-            beats: u32::try_from(slice.len()).unwrap_or(u32::MAX),
+            start_s: (k as f64) * wl / 1000.0,
+            end_s: (k as f64 + 1.0) * wl / 1000.0,
+            beats: w.beats,
             mean_nn_ms: m.map(|m| m.mean_nn_ms),
             sdnn_ms: m.map(|m| m.sdnn_ms),
             rmssd_ms: m.map(|m| m.rmssd_ms),
             pnn50_pct: m.map(|m| m.pnn50_pct),
-            mean_hr_bpm: m.map(|m| m.mean_hr_bpm).or(hr_k),
-            corrected_share: (!slice.is_empty()).then(|| corrected as f64 / slice.len() as f64),
-        });
-        bi = b_end;
-        hi = h_end;
+            mean_hr_bpm: m.map(|m| m.mean_hr_bpm).or(mean(w.hr_sum, w.hr_n)),
+            corrected_share: (w.beats > 0).then(|| f64::from(w.corrected) / f64::from(w.beats)),
+        }
     }
-    let last_t = [rec.rr.last().map(|r| r.t_ms), rec.hr.last().map(|h| h.t_ms)]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(rec.origin_ms);
+
+    /// Adds an RR interval; complete windows go to `out`.
+    pub fn push_rr(&mut self, rr: TimedRr, out: &mut impl FnMut(WindowReport)) {
+        self.rr_seen = true;
+        self.last_rr_t = Some(rr.t_ms);
+        let released = self.cleaner.push_rr(rr);
+        self.take_beats(released);
+        self.release(rr.t_ms, out);
+    }
+
+    /// Adds a device heart-rate sample; complete windows go to `out`.
+    pub fn push_hr(&mut self, hr: HrSample, out: &mut impl FnMut(WindowReport)) {
+        self.hr_sum += hr.bpm;
+        self.hr_n += 1;
+        self.last_hr_t = Some(hr.t_ms);
+        if let Some(k) = self.index_of(hr.t_ms) {
+            let w = self.open.entry(k).or_default();
+            w.hr_sum += hr.bpm;
+            w.hr_n += 1;
+        }
+        self.release(hr.t_ms, out);
+    }
+
+    /// Releases the last beat, hands out the remaining windows (by index)
+    /// and returns the whole-recording figures.
+    pub fn finish(mut self, out: &mut impl FnMut(WindowReport)) -> Totals {
+        let released = self.cleaner.finish();
+        self.take_beats(released);
+        for (k, w) in std::mem::take(&mut self.open) {
+            out(self.report(k, &w));
+        }
+        let last_t = [self.last_rr_t, self.last_hr_t]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(self.origin_ms);
+        Totals {
+            beats: self.beats,
+            corrected_beats: self.corrected,
+            hrv: summary(self.whole.metrics(), mean(self.hr_sum, self.hr_n)),
+            stats: self.cleaner.stats(),
+            duration_s: last_t.saturating_sub(self.origin_ms) as f64 / 1000.0,
+        }
+    }
+}
+
+/// Cleans and analyses a recording (RR in file order).
+pub fn analyze(rec: &Recording, opts: &AnalyzeOptions) -> Detailed {
+    let mut a = Analyzer::new(rec.origin_ms, opts);
+    let mut windows = Vec::new();
+    let mut out = |w| windows.push(w);
+    for r in &rec.rr {
+        a.push_rr(*r, &mut out);
+    }
+    for h in &rec.hr {
+        a.push_hr(*h, &mut out);
+    }
+    let t = a.finish(&mut out);
     Detailed {
         analysis: Analysis {
-            beats: beats.len() as u64,
-            corrected_beats: beats.iter().filter(|b| b.corrected).count() as u64,
-            hrv: summary(whole, hr_mean),
+            beats: t.beats,
+            corrected_beats: t.corrected_beats,
+            hrv: t.hrv,
             windows,
         },
-        stats,
-        clean_beats: beats,
-        duration_s: last_t.saturating_sub(rec.origin_ms) as f64 / 1000.0,
+        stats: t.stats,
+        duration_s: t.duration_s,
     }
 }

@@ -3,6 +3,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::ValueEnum;
+use steady_core::feed::Stream;
 use steady_core::formats::{self, Format, Recording};
 
 /// `--format` values.
@@ -46,6 +47,14 @@ pub fn load(path: &Path, format: FormatArg) -> Result<Recording> {
         "recording loaded"
     );
     Ok(rec)
+}
+
+/// Opens a recording as it streams (RR text) or read whole (other
+/// formats); the error already names the file (and line).
+pub fn open(path: &Path, format: FormatArg) -> Result<Stream> {
+    let stream = Stream::open(path, format.format())?;
+    tracing::info!(file = %path.display(), ?stream, "recording opened");
+    Ok(stream)
 }
 
 /// A number with `digits` decimals, or "-" when absent.

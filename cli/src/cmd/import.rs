@@ -8,12 +8,13 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 use steady_core::Millis;
+use steady_core::feed::Piece;
 use steady_core::recorder::ShiftRecorder;
 use steady_core::running::RunningShift;
 use steady_core::shift::{ShiftConfig, ShiftInput};
 use steady_core::store::{ShiftSource, WriterConfig};
 
-use super::common::{FormatArg, Out, load};
+use super::common::{FormatArg, Out, open};
 use super::db::{DbArg, fmt_time};
 
 #[derive(clap::Args, Debug)]
@@ -94,18 +95,25 @@ fn parse_start(s: &str) -> Result<Millis, String> {
         .map_err(|e| format!("{s:?} is not an RFC 3339 time (e.g. 2025-11-20T07:00:00Z): {e}"))
 }
 
+/// How often an import saves, in recording time: the writer holds what
+/// it has not saved, so a long recording is saved as it is read (memory
+/// does not grow with the file). A failure or a stop signal still removes
+/// the whole shift (all or nothing); a SIGKILL leaves an unfinished import
+/// whose hint (`steady delete N`) removes it.
+const IMPORT_SAVE_EVERY_MS: Millis = 6 * 3_600_000;
+
 pub fn run(args: Args) -> Result<()> {
-    let mut rec = load(&args.file, args.format)?;
+    let mut stream = open(&args.file, args.format)?;
     if let Some(start) = args.start {
         anyhow::ensure!(
-            rec.start_unix_ms.is_none(),
+            stream.start_unix_ms.is_none(),
             "{} has its own clock; --start is only for files without one",
             args.file.display()
         );
-        steady_core::feed::place_at(&mut rec, start);
+        stream.place_at(start);
     }
     anyhow::ensure!(
-        !rec.rr.is_empty() || !rec.hr.is_empty(),
+        stream.has_data,
         "{}: no RR intervals and no heart rate to import",
         args.file.display()
     );
@@ -126,18 +134,27 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     // RR (cleaned inside the model), HR and motion blocks, as `replay`
-    // feeds them, bracketed by Start and End.
-    let inputs = steady_core::feed::inputs(&rec, &Default::default());
-    let start = inputs.first().map_or(rec.origin_ms, ShiftInput::t_ms);
+    // feeds them, bracketed by Start and End, read as the file streams.
+    let mut pieces = stream.peekable();
+    let start = match pieces.peek() {
+        Some(Ok(Piece::Input(ShiftInput::Start { t_ms }))) => *t_ms,
+        Some(Err(_)) => match pieces.next() {
+            Some(Err(e)) => return Err(e.into()),
+            _ => anyhow::bail!("{}: unreadable", args.file.display()),
+        },
+        _ => anyhow::bail!("{}: nothing to import", args.file.display()),
+    };
     let setup = store.shift_setup(start, ShiftConfig::default())?;
-    // One save at the end: an import is all or nothing.
     let (mut session, _) = RunningShift::start_recorded(
         store,
         setup,
         start,
         ShiftSource::Import,
         Some(&label),
-        WriterConfig::bulk(),
+        WriterConfig {
+            flush_after_ms: IMPORT_SAVE_EVERY_MS,
+            retry_after_ms: IMPORT_SAVE_EVERY_MS,
+        },
     )?;
     let id = session
         .recorder()
@@ -170,26 +187,42 @@ pub fn run(args: Args) -> Result<()> {
         SOURCE_EVENT,
         &serde_json::json!({"sha256": hash, "file": label}),
     );
-    let mut gaps = rec.gaps.iter().peekable();
     let mut end = start;
-    for input in &inputs {
+    let mut hr_samples = 0u64;
+    let mut ended = false;
+    for piece in pieces {
         if let Some(sig) = crate::stop::requested() {
             drop(session);
             return Err(discard(format!("stopped by {sig}")));
         }
-        let t = input.t_ms();
-        while let Some(g) = gaps.next_if(|g| g.end_ms <= t) {
-            session.note(
-                g.end_ms,
-                "gap",
-                &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
-            );
-        }
+        let input = match piece {
+            Ok(Piece::Input(i)) => i,
+            // Gaps after the end belong to no input (as before streaming).
+            Ok(Piece::Gap(g)) if !ended => {
+                session.note(
+                    g.end_ms,
+                    "gap",
+                    &serde_json::json!({"start_ms": g.start_ms, "end_ms": g.end_ms}),
+                );
+                continue;
+            }
+            Ok(Piece::Gap(_)) => continue,
+            Err(e) => {
+                drop(session);
+                return Err(discard(e.to_string()));
+            }
+        };
         match input {
             ShiftInput::Start { .. } => {}
-            ShiftInput::End { t_ms } => end = *t_ms,
+            ShiftInput::End { t_ms } => {
+                end = t_ms;
+                ended = true;
+            }
             _ => {
-                session.handle(input);
+                if matches!(input, ShiftInput::HeartRate { .. }) {
+                    hr_samples += 1;
+                }
+                session.handle(&input);
             }
         }
     }
@@ -212,7 +245,7 @@ pub fn run(args: Args) -> Result<()> {
         args.file.display(),
         id,
         summary.signal.beats,
-        rec.hr.len(),
+        hr_samples,
         fmt_time(start),
         summary.returns_to_baseline,
         summary.load_peak,

@@ -5,10 +5,8 @@ use std::fmt::Write as _;
 
 use steady_core::Millis;
 use steady_core::activation::ActivationState;
-use steady_core::feed::{self, FeedOptions};
-use steady_core::formats::Recording;
 use steady_core::prompt::PromptReason;
-use steady_core::shift::{GaugeUpdate, Shift, ShiftEvent, ShiftInput, ShiftSetup};
+use steady_core::shift::{GaugeUpdate, ShiftEvent};
 use steady_core::summary::ShiftSummary;
 
 use super::common::{clock, num};
@@ -63,7 +61,8 @@ pub struct RecordingTime {
 }
 
 impl RecordingTime {
-    pub fn of(rec: &Recording) -> Self {
+    #[cfg(test)]
+    pub fn of(rec: &steady_core::formats::Recording) -> Self {
         Self {
             origin_ms: rec.origin_ms,
             absolute: rec.start_unix_ms.is_some(),
@@ -83,6 +82,9 @@ impl RecordingTime {
 #[derive(Debug, Clone)]
 pub struct Collector {
     clock: RecordingTime,
+    /// Keep every gauge refresh (`analyze --json`); text output does not
+    /// print them, so it does not keep them either (memory).
+    pub keep_timeline: bool,
     pub timeline: Vec<TimelinePoint>,
     pub prompts: Vec<PromptPoint>,
     pub summary: Option<ShiftSummary>,
@@ -92,6 +94,7 @@ impl Collector {
     pub fn new(clock: RecordingTime) -> Self {
         Self {
             clock,
+            keep_timeline: true,
             timeline: Vec::new(),
             prompts: Vec::new(),
             summary: None,
@@ -113,7 +116,7 @@ impl Collector {
 
     pub fn take(&mut self, e: &ShiftEvent) {
         match e {
-            ShiftEvent::Gauge { update } => {
+            ShiftEvent::Gauge { update } if self.keep_timeline => {
                 let p = self.point(update);
                 self.timeline.push(p);
             }
@@ -137,14 +140,17 @@ impl Collector {
     }
 }
 
-/// The shift inputs of a recording (everything it has).
-pub fn inputs(rec: &Recording) -> Vec<ShiftInput> {
-    feed::inputs(rec, &FeedOptions::default())
+/// The shift inputs of a recording (everything it has). Tests only: the
+/// commands read recordings as they stream ([`steady_core::feed::Stream`]).
+#[cfg(test)]
+pub fn inputs(rec: &steady_core::formats::Recording) -> Vec<steady_core::shift::ShiftInput> {
+    steady_core::feed::inputs(rec, &Default::default())
 }
 
-/// Run the model over a whole recording as a fresh person.
-pub fn run_model(rec: &Recording) -> Option<ModelRun> {
-    let mut shift = Shift::new(ShiftSetup::default());
+/// Run the model over a whole recording as a fresh person (tests).
+#[cfg(test)]
+pub fn run_model(rec: &steady_core::formats::Recording) -> Option<ModelRun> {
+    let mut shift = steady_core::shift::Shift::new(Default::default());
     let mut c = Collector::new(RecordingTime::of(rec));
     for i in inputs(rec) {
         for e in &shift.handle(&i).events {
@@ -313,6 +319,7 @@ pub fn summary_text(s: &ShiftSummary) -> String {
 mod tests {
     use super::*;
     use steady_core::beats::TimedRr;
+    use steady_core::formats::Recording;
 
     #[test]
     fn bar_scales_and_blanks() {

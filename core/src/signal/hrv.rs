@@ -102,18 +102,36 @@ impl Sums {
 /// other ([`Beat::follows`]). Returns None with fewer than two beats or no
 /// successive difference.
 pub fn hrv_of(beats: &[Beat]) -> Option<HrvMetrics> {
-    let mut s = Sums::default();
-    let mut prev: Option<&Beat> = None;
-    for b in beats {
-        s.add_beat(b.rr_ms, b.corrected);
-        if let Some(p) = prev
+    let mut acc = HrvAccumulator::default();
+    beats.iter().for_each(|b| acc.push(b));
+    acc.metrics()
+}
+
+/// What [`hrv_of`] computes, beat by beat, without holding the beats (the
+/// whole-file and window figures of a recording read as it streams).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HrvAccumulator {
+    sums: Sums,
+    prev: Option<Beat>,
+}
+
+impl HrvAccumulator {
+    /// Adds the next beat.
+    pub fn push(&mut self, b: &Beat) {
+        self.sums.add_beat(b.rr_ms, b.corrected);
+        if let Some(p) = &self.prev
             && b.follows(p, CONTIGUITY_TOLERANCE_MS)
         {
-            s.add_diff(b.rr_ms - p.rr_ms);
+            self.sums.add_diff(b.rr_ms - p.rr_ms);
         }
-        prev = Some(b);
+        self.prev = Some(*b);
     }
-    s.metrics()
+
+    /// The figures so far (None with fewer than two beats or no successive
+    /// difference).
+    pub fn metrics(&self) -> Option<HrvMetrics> {
+        self.sums.metrics()
+    }
 }
 
 /// Time-domain HRV of a plain, gap-free series of RR intervals (ms).

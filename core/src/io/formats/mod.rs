@@ -266,11 +266,28 @@ fn read_head(path: &Path) -> Result<Vec<u8>, FormatError> {
     Ok(head)
 }
 
+/// The numbered lines of a file as it is read ([`file_lines`]).
+pub type FileLines = Box<dyn Iterator<Item = Result<(usize, String), ParseError>> + Send>;
+
+/// RR text from a file as it streams ([`rr::Reader`]): the file is read
+/// twice (check, then time), never held whole.
+pub fn rr_reader(path: &Path) -> Result<rr::Reader<FileLines>, FormatError> {
+    if path.is_dir() {
+        return Err(FormatError::FolderNotFile {
+            path: path.to_path_buf(),
+            format: "--format rr",
+        });
+    }
+    let lines = || -> Result<FileLines, FormatError> { Ok(Box::new(file_lines(path)?)) };
+    rr::Reader::new(lines()?, lines()?).map_err(|e| FormatError::parse(path, e))
+}
+
 /// The lines of a file as it is read (1-based numbers, trailing `\r` and a
 /// byte-order mark removed), for readers that stream.
 fn file_lines(
     path: &Path,
-) -> Result<impl Iterator<Item = Result<(usize, String), ParseError>>, FormatError> {
+) -> Result<impl Iterator<Item = Result<(usize, String), ParseError>> + Send + 'static, FormatError>
+{
     use std::io::BufRead;
     read_head(path)?;
     let file = std::fs::File::open(path).map_err(|error| FormatError::Io {

@@ -18,7 +18,7 @@
 //! RR sum).
 use super::{ParseError, ParseErrorKind, Recording, fields, number, numbered_lines};
 use crate::Millis;
-use crate::beats::{GAP_LAG_MS, RrTimeline, TimedRr, times_from_cumsum};
+use crate::beats::{GAP_LAG_MS, RrTimeline, TimedRr};
 use crate::formats::Gap;
 
 const RR_NAMES: [&str; 6] = ["rr", "rr_ms", "rri", "ibi", "ibi_ms", "nn"];
@@ -56,115 +56,339 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
     parse_lines(numbered_lines(text).map(Ok))
 }
 
-/// Parses RR text given line by line (1-based numbers), so a file is read
-/// as it is parsed: a bad line fails before the rest of the file is read,
-/// and the text is never held whole ([`super::read_path`]).
+/// Parses RR text given line by line (1-based numbers): a bad line fails
+/// before the rest of the lines is pulled. The rows are kept (the
+/// seconds-or-ms choice needs them all); [`Reader`] streams a file instead.
 pub fn parse_lines<S: AsRef<str>>(
     lines: impl Iterator<Item = Result<(usize, S), ParseError>>,
 ) -> Result<Recording, ParseError> {
-    let mut header: Option<Columns> = None;
-    let mut rows: Vec<(usize, Option<f64>, f64)> = Vec::new();
-    let mut width: Option<usize> = None;
-    for item in lines {
-        let (no, line) = item?;
-        let l = line.as_ref().trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
+    let mut survey = Survey::default();
+    let mut rows = Vec::new();
+    for row in Rows::new(lines) {
+        let row = row?;
+        survey.add(&row);
+        rows.push(row);
+    }
+    let mut timer = survey.timer()?;
+    let mut rec = Recording::default();
+    for row in rows {
+        timer.push(row, |p| match p {
+            Timed::Rr(r) => rec.rr.push(r),
+            Timed::Gap(g) => rec.gaps.push(g),
+        })?;
+    }
+    rec.origin_ms = if survey.has_time {
+        super::origin_from_first_rr(&rec)
+    } else {
+        0
+    };
+    Ok(rec)
+}
+
+/// One data row: line number, time column (s) when there is one, RR as
+/// written.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    no: usize,
+    time: Option<f64>,
+    rr: f64,
+}
+
+/// The data rows of RR text, header lines consumed, each checked in both
+/// units (so a bad line fails as soon as it is read).
+struct Rows<I> {
+    lines: I,
+    header: Option<Columns>,
+    width: Option<usize>,
+    seen_data: bool,
+}
+
+impl<I> Rows<I> {
+    fn new(lines: I) -> Self {
+        Self {
+            lines,
+            header: None,
+            width: None,
+            seen_data: false,
         }
-        let f: Vec<&str> = fields(l).collect();
-        let w = *width.get_or_insert(f.len());
-        let cols = match &header {
-            Some(c) => Columns {
-                rr: c.rr,
-                time: c.time,
-            },
-            None if w >= 2 => Columns {
-                rr: 1,
-                time: Some(0),
-            },
-            None => Columns { rr: 0, time: None },
-        };
-        let parsed = (|| -> Result<(Option<f64>, f64), ParseError> {
-            let rr_field = f.get(cols.rr).ok_or(ParseError::new(
-                no,
-                ParseErrorKind::Expected("an RR column"),
-            ))?;
-            let rr = number(rr_field, no)?;
-            let time = match cols.time {
-                Some(i) => Some(number(
-                    f.get(i).ok_or(ParseError::new(
-                        no,
-                        ParseErrorKind::Expected("a time column"),
-                    ))?,
-                    no,
-                )?),
-                None => None,
+    }
+}
+
+impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Iterator for Rows<I> {
+    type Item = Result<Row, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (no, line) = match self.lines.next()? {
+                Ok(l) => l,
+                Err(e) => return Some(Err(e)),
             };
-            Ok((time, rr))
-        })();
-        let (time, rr) = match parsed {
-            Ok(v) => v,
-            Err(_) if rows.is_empty() && f.iter().any(|x| x.parse::<f64>().is_err()) => {
-                // Header line(s) before the data: they may name the columns.
-                let names: Vec<String> = f.iter().map(|s| s.to_string()).collect();
-                if let Some(c) = columns_from_header(&names) {
-                    header = Some(c);
-                }
-                width = None;
+            let l = line.as_ref().trim();
+            if l.is_empty() || l.starts_with('#') {
                 continue;
             }
-            Err(e) => return Err(e),
-        };
-        // Wrong in either unit (ms or s): fail here, before reading on.
-        if rr <= 0.0 || rr > super::MAX_RR_MS {
-            super::check_rr(rr, rr, no)?;
-        }
-        if let Some(t) = time {
-            super::check_time_s(t, no)?;
-        }
-        rows.push((no, time, rr));
-    }
-    if rows.is_empty() {
-        return Err(ParseError::new(0, ParseErrorKind::NoData(NO_DATA)));
-    }
-    // Seconds or milliseconds: physiological RR is 0.3-2 s or 300-2000 ms.
-    let mut vals: Vec<f64> = rows.iter().map(|r| r.2).collect();
-    vals.sort_by(f64::total_cmp);
-    let median = vals.get(vals.len() / 2).copied().unwrap_or(0.0);
-    let scale = if median < 10.0 { 1000.0 } else { 1.0 };
-    for &(no, t, rr) in &rows {
-        super::check_rr(rr * scale, rr, no)?;
-        if let Some(t) = t {
-            super::check_time_s(t, no)?;
-        }
-    }
-    let mut rec = Recording::default();
-    let has_time = rows.iter().all(|r| r.1.is_some());
-    if has_time {
-        let mut tl = RrTimeline::new(GAP_LAG_MS);
-        let mut last_end: Option<Millis> = None;
-        for &(_, t, rr) in &rows {
-            let t_ms = (t.unwrap_or(0.0) * 1000.0).round() as Millis;
-            let mut first: Option<TimedRr> = None;
-            let regap = tl.push_packet(t_ms, [rr * scale], |r| {
-                first.get_or_insert(r);
-                rec.rr.push(r);
-            });
-            if regap && let (Some(prev), Some(f)) = (last_end, first) {
-                rec.gaps.push(Gap {
-                    start_ms: prev,
-                    end_ms: f.t_ms.saturating_sub(f.rr_ms.round() as Millis),
-                });
+            let f: Vec<&str> = fields(l).collect();
+            let w = *self.width.get_or_insert(f.len());
+            let cols = match &self.header {
+                Some(c) => Columns {
+                    rr: c.rr,
+                    time: c.time,
+                },
+                None if w >= 2 => Columns {
+                    rr: 1,
+                    time: Some(0),
+                },
+                None => Columns { rr: 0, time: None },
+            };
+            let parsed = (|| -> Result<(Option<f64>, f64), ParseError> {
+                let rr_field = f.get(cols.rr).ok_or(ParseError::new(
+                    no,
+                    ParseErrorKind::Expected("an RR column"),
+                ))?;
+                let rr = number(rr_field, no)?;
+                let time = match cols.time {
+                    Some(i) => Some(number(
+                        f.get(i).ok_or(ParseError::new(
+                            no,
+                            ParseErrorKind::Expected("a time column"),
+                        ))?,
+                        no,
+                    )?),
+                    None => None,
+                };
+                Ok((time, rr))
+            })();
+            let (time, rr) = match parsed {
+                Ok(v) => v,
+                Err(_) if !self.seen_data && f.iter().any(|x| x.parse::<f64>().is_err()) => {
+                    // Header line(s) before the data: they may name the columns.
+                    let names: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+                    if let Some(c) = columns_from_header(&names) {
+                        self.header = Some(c);
+                    }
+                    self.width = None;
+                    continue;
+                }
+                Err(e) => return Some(Err(e)),
+            };
+            // Wrong in either unit (ms or s): fail here, before reading on.
+            if (rr <= 0.0 || rr > super::MAX_RR_MS)
+                && let Err(e) = super::check_rr(rr, rr, no)
+            {
+                return Some(Err(e));
             }
-            last_end = rec.rr.last().map(|r| r.t_ms);
+            if let Some(t) = time
+                && let Err(e) = super::check_time_s(t, no)
+            {
+                return Some(Err(e));
+            }
+            self.seen_data = true;
+            return Some(Ok(Row { no, time, rr }));
         }
-        rec.origin_ms = super::origin_from_first_rr(&rec);
-    } else {
-        let rr: Vec<f64> = rows.iter().map(|r| r.2 * scale).collect();
-        rec.rr = times_from_cumsum(0, &rr);
-        rec.origin_ms = 0;
     }
-    Ok(rec)
+}
+
+/// What a pass over the rows finds before any beat is timed: whether the
+/// column is seconds or ms, and whether the beat times run forward.
+#[derive(Debug, Clone, Default)]
+struct Survey {
+    rows: u64,
+    /// Rows whose value is below 10 (a median below 10 means seconds).
+    below_10: u64,
+    has_time: bool,
+    /// Beat times as they would be in ms and in s (timer, last beat time,
+    /// never ran backwards so far), to know for either unit.
+    as_ms: Option<(Timer, Option<Millis>, bool)>,
+    as_s: Option<(Timer, Option<Millis>, bool)>,
+}
+
+impl Survey {
+    fn add(&mut self, row: &Row) {
+        if self.rows == 0 {
+            self.has_time = row.time.is_some();
+        }
+        self.rows += 1;
+        if row.rr < 10.0 {
+            self.below_10 += 1;
+        }
+    }
+
+    /// Adds a row and follows its beat times in both units (a first pass
+    /// over a file, to know whether it can be streamed in time order).
+    fn add_ordered(&mut self, row: &Row) {
+        self.add(row);
+        let has_time = self.has_time;
+        for (slot, scale) in [(&mut self.as_ms, 1.0), (&mut self.as_s, 1000.0)] {
+            let (timer, last, forward) =
+                slot.get_or_insert_with(|| (Timer::new(scale, has_time), None, true));
+            if !*forward {
+                continue;
+            }
+            let mut ok = true;
+            // Rows were checked in both units; only the order is looked at.
+            let _ = timer.push(*row, |p| {
+                if let Timed::Rr(r) = p {
+                    ok &= last.is_none_or(|l| r.t_ms >= l);
+                    *last = Some(r.t_ms);
+                }
+            });
+            *forward = ok;
+        }
+    }
+
+    /// Seconds or milliseconds: physiological RR is 0.3-2 s or 300-2000
+    /// ms; the median decides (it is below 10 exactly when more than half
+    /// the values are).
+    fn scale(&self) -> f64 {
+        if self.below_10 > self.rows / 2 {
+            1000.0
+        } else {
+            1.0
+        }
+    }
+
+    /// Whether the beat times, in the unit chosen, never run backwards.
+    fn forward(&self) -> bool {
+        let slot = if self.scale() == 1.0 {
+            &self.as_ms
+        } else {
+            &self.as_s
+        };
+        slot.as_ref().is_none_or(|s| s.2)
+    }
+
+    fn timer(&self) -> Result<Timer, ParseError> {
+        if self.rows == 0 {
+            return Err(ParseError::new(0, ParseErrorKind::NoData(NO_DATA)));
+        }
+        Ok(Timer::new(self.scale(), self.has_time))
+    }
+}
+
+/// A timed beat or a gap, in file order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Timed {
+    Rr(TimedRr),
+    /// Between two rows whose times do not meet; comes before the first
+    /// beat after it.
+    Gap(Gap),
+}
+
+/// Gives beat times to rows: the cumulative RR sum from 0, or the file's
+/// clock through [`RrTimeline`] (see the module doc).
+#[derive(Debug, Clone)]
+struct Timer {
+    scale: f64,
+    has_time: bool,
+    acc: f64,
+    tl: RrTimeline,
+    last_end: Option<Millis>,
+}
+
+impl Timer {
+    fn new(scale: f64, has_time: bool) -> Self {
+        Self {
+            scale,
+            has_time,
+            acc: 0.0,
+            tl: RrTimeline::new(GAP_LAG_MS),
+            last_end: None,
+        }
+    }
+
+    fn push(&mut self, row: Row, mut out: impl FnMut(Timed)) -> Result<(), ParseError> {
+        let rr = row.rr * self.scale;
+        super::check_rr(rr, row.rr, row.no)?;
+        if !self.has_time {
+            self.acc += rr;
+            out(Timed::Rr(TimedRr {
+                t_ms: self.acc.round() as Millis,
+                rr_ms: rr,
+            }));
+            return Ok(());
+        }
+        let t = row.time.ok_or(ParseError::new(
+            row.no,
+            ParseErrorKind::Expected("a time column"),
+        ))?;
+        let t_ms = (super::check_time_s(t, row.no)? * 1000.0).round() as Millis;
+        let mut beat: Option<TimedRr> = None;
+        let regap = self.tl.push_packet(t_ms, [rr], |r| beat = Some(r));
+        if regap && let (Some(prev), Some(f)) = (self.last_end, beat) {
+            out(Timed::Gap(Gap {
+                start_ms: prev,
+                end_ms: f.t_ms.saturating_sub(f.rr_ms.round() as Millis),
+            }));
+        }
+        if let Some(r) = beat {
+            out(Timed::Rr(r));
+            self.last_end = Some(r.t_ms);
+        }
+        Ok(())
+    }
+}
+
+/// RR text read from a file as it streams, in two passes: the first checks
+/// every line (a bad line fails before anything is timed) and decides
+/// seconds or ms; the second times the beats. Memory does not grow with
+/// the file. Beats come in file order; [`Reader::forward`] says whether
+/// their times never run backwards (else a caller that needs time order
+/// must sort).
+pub struct Reader<I> {
+    rows: Rows<I>,
+    timer: Timer,
+    forward: bool,
+    queue: std::collections::VecDeque<Timed>,
+}
+
+impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Reader<I> {
+    /// Runs the first pass over `first` and returns the reader of `second`
+    /// (the same lines read again).
+    pub fn new(
+        first: impl Iterator<Item = Result<(usize, S), ParseError>>,
+        second: I,
+    ) -> Result<Self, ParseError> {
+        let mut survey = Survey::default();
+        for row in Rows::new(first) {
+            survey.add_ordered(&row?);
+        }
+        Ok(Self {
+            timer: survey.timer()?,
+            forward: survey.forward(),
+            rows: Rows::new(second),
+            queue: std::collections::VecDeque::with_capacity(2),
+        })
+    }
+
+    /// Whether beat times never run backwards.
+    pub fn forward(&self) -> bool {
+        self.forward
+    }
+
+    /// Whether the file has a time column (else times are the RR sum from 0).
+    pub fn has_time(&self) -> bool {
+        self.timer.has_time
+    }
+}
+
+impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Iterator for Reader<I> {
+    type Item = Result<Timed, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(t) = self.queue.pop_front() {
+                return Some(Ok(t));
+            }
+            let row = match self.rows.next()? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(e)),
+            };
+            let queue = &mut self.queue;
+            if let Err(e) = self.timer.push(row, |t| queue.push_back(t)) {
+                return Some(Err(e));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -254,5 +478,67 @@ mod tests {
             parse("# nothing\n").unwrap_err().kind,
             ParseErrorKind::NoData(NO_DATA)
         );
+    }
+
+    /// What the streaming reader gives, gathered into a recording.
+    fn streamed(text: &str) -> Result<(Recording, bool), ParseError> {
+        let lines = || numbered_lines(text).map(Ok);
+        let reader = Reader::new(lines(), lines())?;
+        let forward = reader.forward();
+        let mut rec = Recording::default();
+        for t in reader {
+            match t? {
+                Timed::Rr(r) => rec.rr.push(r),
+                Timed::Gap(g) => rec.gaps.push(g),
+            }
+        }
+        Ok((rec, forward))
+    }
+
+    #[test]
+    fn the_streaming_reader_gives_what_parse_gives() {
+        for text in [
+            "800\n900\r\n\n1000\n",
+            "0.8\n0.9\n1.0\n12\n",
+            "time_ns,t_s,hr,rr_ms\n1,1.0,60,1000\n2,2.0,60,1000\n",
+            "1.0,1000\n2.0,1000\n30.0,1000\n31.0,1000\n",
+            "# c\nt,rr\n1.0,0.8\n1.8,0.8\n40,0.8\n",
+        ] {
+            let whole = parse(text).unwrap();
+            let (rec, forward) = streamed(text).unwrap();
+            assert_eq!(rec.rr, whole.rr, "{text:?}");
+            assert_eq!(rec.gaps, whole.gaps, "{text:?}");
+            assert!(forward, "{text:?}");
+        }
+        // The first pass fails at the bad line, as parse does.
+        for text in ["800\n900\nabc\n", "0.8\n0.9\n-900\n0.8\n", "# nothing\n"] {
+            let lines = || numbered_lines(text).map(Ok);
+            let e = Reader::new(lines(), lines()).err().unwrap();
+            assert_eq!(e, parse(text).unwrap_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn times_that_run_backwards_are_flagged_in_the_unit_chosen() {
+        // The clock jumps back 20 s: the chain re-anchors earlier.
+        let (rec, forward) = streamed("100.0,1000\n101.0,1000\n81.0,1000\n").unwrap();
+        assert!(!forward);
+        assert!(rec.rr[2].t_ms < rec.rr[1].t_ms);
+        // In seconds the same rows run forward.
+        assert!(streamed("1.0,1.0\n2.0,1.0\n3.0,1.0\n").unwrap().1);
+    }
+
+    #[test]
+    fn seconds_or_ms_is_decided_by_the_median_without_keeping_the_rows() {
+        for (text, rr0) in [
+            ("0.8\n900\n", 0.8),
+            ("0.8\n0.9\n900\n900\n", 0.8),
+            ("0.8\n0.9\n0.7\n900\n", 800.0),
+            ("0.8\n0.9\n800\n", 800.0),
+        ] {
+            let (rec, _) = streamed(text).unwrap();
+            assert_eq!(rec.rr[0].rr_ms, rr0, "{text:?}");
+            assert_eq!(rec.rr, parse(text).unwrap().rr, "{text:?}");
+        }
     }
 }

@@ -1,15 +1,10 @@
 //! `steady demo` tells the whole story on the bundled real excerpt, in
 //! order, and the excerpt is what its provenance says.
-use std::path::{Path, PathBuf};
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
+use std::path::Path;
 use std::process::Command;
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 /// Data time (seconds) of a story line "+ m:ss  ...".
 fn line_time(line: &str) -> u64 {

@@ -1,16 +1,11 @@
 //! Regressions from a hostile run of `steady` (issue #10): nothing lost,
 //! no panic, no state the tool cannot close, no false message.
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+use common::shared_data;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn shared_data() -> PathBuf {
-    let dir = std::env::var_os("STEADY_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    assert!(dir.is_dir(), "shared data missing at {}", dir.display());
-    dir
-}
 
 /// 10 minutes of real Polar H10 RR (620 beats).
 fn sample() -> PathBuf {

@@ -865,23 +865,12 @@ fn save_block<T: BlockItem>(
 }
 
 fn load_last_beats(store: &Store, shift: ShiftId) -> Result<OpenBlock<Beat>, StoreError> {
-    let row: Option<(i64, i64, Millis, Vec<u8>)> = store
-        .conn
-        .query_row(
-            "SELECT id, seq, t_first, data FROM beat_blocks WHERE shift_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [shift],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    Ok(match row {
-        None => OpenBlock::empty(0),
-        Some((id, seq, t_first, data)) => OpenBlock {
-            row: Some(id),
-            seq,
-            items: codec::decode_beats(t_first, &data)
-                .map_err(|source| StoreError::CorruptBlock { block: id, source })?,
-        },
-    })
+    load_last_block(
+        store,
+        "SELECT id, seq, t_first, data FROM beat_blocks WHERE shift_id = ?1 ORDER BY seq DESC LIMIT 1",
+        params![shift],
+        codec::decode_beats,
+    )
 }
 
 fn load_last_samples(
@@ -889,20 +878,34 @@ fn load_last_samples(
     shift: ShiftId,
     kind: SampleKind,
 ) -> Result<OpenBlock<Sample>, StoreError> {
+    load_last_block(
+        store,
+        "SELECT id, seq, t_first, data FROM sample_blocks WHERE shift_id = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1",
+        params![shift, kind.as_str()],
+        codec::decode_samples,
+    )
+}
+
+/// The last block `sql` selects (`id, seq, t_first, data`), decoded, to go
+/// on filling; an empty block when the shift has none yet.
+fn load_last_block<T>(
+    store: &Store,
+    sql: &str,
+    args: impl rusqlite::Params,
+    decode: fn(Millis, &[u8]) -> Result<Vec<T>, codec::CodecError>,
+) -> Result<OpenBlock<T>, StoreError> {
     let row: Option<(i64, i64, Millis, Vec<u8>)> = store
         .conn
-        .query_row(
-            "SELECT id, seq, t_first, data FROM sample_blocks WHERE shift_id = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1",
-            params![shift, kind.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .query_row(sql, args, |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     Ok(match row {
         None => OpenBlock::empty(0),
         Some((id, seq, t_first, data)) => OpenBlock {
             row: Some(id),
             seq,
-            items: codec::decode_samples(t_first, &data)
+            items: decode(t_first, &data)
                 .map_err(|source| StoreError::CorruptBlock { block: id, source })?,
         },
     })

@@ -399,15 +399,7 @@ mod tests {
     use crate::baseline::BaselineConfig;
 
     fn base() -> Baseline {
-        Baseline {
-            hr_bpm: 60.0,
-            hr_spread_bpm: 4.0,
-            ln_rmssd: Some(4.0),
-            ln_rmssd_spread: Some(0.2),
-            source: BaselineSource::Personal,
-            learning: false,
-            minutes: 100,
-        }
+        crate::baseline::test_personal()
     }
 
     fn r(t: Millis, hr: Option<f64>, ln: Option<f64>) -> Reading {

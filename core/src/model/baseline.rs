@@ -469,6 +469,21 @@ pub fn seated_check(samples: &[BaselineSample], cfg: &BaselineConfig) -> Option<
     estimate(samples, BaselineSource::SeatedCheck, cfg)
 }
 
+/// A learned personal baseline (60 +/- 4 bpm, lnRMSSD 4.0 +/- 0.2) for
+/// the unit tests of the parts that read one (activation, prompt).
+#[cfg(test)]
+pub(crate) fn test_personal() -> Baseline {
+    Baseline {
+        hr_bpm: 60.0,
+        hr_spread_bpm: 4.0,
+        ln_rmssd: Some(4.0),
+        ln_rmssd_spread: Some(0.2),
+        source: BaselineSource::Personal,
+        learning: false,
+        minutes: 100,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

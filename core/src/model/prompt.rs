@@ -260,15 +260,7 @@ mod tests {
     use crate::activation::{ActivationConfig, ActivationTracker, Reading};
 
     fn base() -> Baseline {
-        Baseline {
-            hr_bpm: 60.0,
-            hr_spread_bpm: 4.0,
-            ln_rmssd: Some(4.0),
-            ln_rmssd_spread: Some(0.2),
-            source: BaselineSource::Personal,
-            learning: false,
-            minutes: 100,
-        }
+        crate::baseline::test_personal()
     }
 
     /// Run HR (and lnRMSSD) every 5 s from `t0` for `secs`, collect prompts.

@@ -843,6 +843,7 @@ fn two_connections_write_concurrently() {
                 let cfg = WriterConfig {
                     flush_after_ms: 1000,
                     retry_after_ms: 0,
+                    ..WriterConfig::default()
                 };
                 let mut w =
                     ShiftWriter::start(Store::open(&db).unwrap(), k, ShiftSource::Live, None, cfg)
@@ -922,6 +923,7 @@ fn child_process_writer() {
     let cfg = WriterConfig {
         flush_after_ms: 1000,
         retry_after_ms: 0,
+        ..WriterConfig::default()
     };
     let mut w =
         ShiftWriter::start(Store::open(&db).unwrap(), k, ShiftSource::Live, None, cfg).unwrap();

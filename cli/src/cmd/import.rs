@@ -154,6 +154,8 @@ pub fn run(args: Args) -> Result<()> {
         WriterConfig {
             flush_after_ms: IMPORT_SAVE_EVERY_MS,
             retry_after_ms: IMPORT_SAVE_EVERY_MS,
+            // The import stops at its first failed save itself (below).
+            max_unsaved_ms: Millis::MAX,
         },
     )?;
     let id = session

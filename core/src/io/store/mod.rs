@@ -25,6 +25,7 @@
 pub mod codec;
 mod error;
 mod export;
+mod save_policy;
 pub mod schema;
 mod writer;
 

@@ -39,7 +39,11 @@
 //! 12-hour shift is about 1 MB of beats); the error is returned by the next
 //! call (`push_*`, `tick`, `flush`, `finish`) as a typed [`StoreError`],
 //! and the save is retried with what came since after `retry_after_ms` of
-//! data time. Nothing is dropped. A writer thread that stopped (it does not
+//! data time, then after twice that, and so on (at most a minute apart),
+//! until the unsaved data spans `max_unsaved_ms` (30 min): then the writer
+//! stops saving, drops what it holds and says so in a typed
+//! [`StoreError::SavingStopped`] (the policy and its why:
+//! [`super::save_policy`]). A writer thread that stopped (it does not
 //! panic, but if it did) is [`StoreError::WriterStopped`], never a panic in
 //! the caller.
 //!
@@ -62,6 +66,7 @@
 //! packet (perf on the stored_path bench); smaller blocks cost 0.11 B/beat
 //! more on disk (Holter storage test: 2.81 -> 2.92).
 use super::codec::{self, Sample};
+use super::save_policy::{self, GaveUp};
 use super::{KeyFigures, SampleKind, ShiftId, ShiftSource, Store, StoreError};
 use crate::Millis;
 use crate::beats::Beat;
@@ -78,8 +83,13 @@ pub struct WriterConfig {
     /// Data not yet committed never spans this long (data time) when a
     /// call returns: at most 5000 ms is what the product promises.
     pub flush_after_ms: Millis,
-    /// After a failed save, wait this long (data time) before retrying.
+    /// After a failed save, wait this long (data time) before retrying;
+    /// doubled at each failure in a row, up to a minute.
     pub retry_after_ms: Millis,
+    /// Once saves fail, stop saving (and drop the unsaved data, with
+    /// [`StoreError::SavingStopped`]) when the unsaved data spans this
+    /// long (data time). Bounds the memory and the work of each retry.
+    pub max_unsaved_ms: Millis,
 }
 
 impl Default for WriterConfig {
@@ -87,6 +97,7 @@ impl Default for WriterConfig {
         WriterConfig {
             flush_after_ms: 5_000,
             retry_after_ms: 1_000,
+            max_unsaved_ms: 30 * 60_000,
         }
     }
 }
@@ -98,6 +109,7 @@ impl WriterConfig {
         WriterConfig {
             flush_after_ms: Millis::MAX,
             retry_after_ms: 0,
+            max_unsaved_ms: Millis::MAX,
         }
     }
 
@@ -193,6 +205,12 @@ pub struct ShiftWriter {
     newest_seen: Option<Millis>,
     /// After a failure: no retry before this data time.
     retry_at: Option<Millis>,
+    /// Failed saves in a row (for the retry's backoff).
+    failures: u32,
+    /// Set once the writer stopped saving (save_policy).
+    gave_up: Option<GaveUp>,
+    /// Batches handed to the writer thread (test hook).
+    saves: u64,
     last_error: Option<String>,
 }
 
@@ -266,6 +284,9 @@ impl ShiftWriter {
             worker: Some(Worker { jobs, done, handle }),
             newest_seen: None,
             retry_at: None,
+            failures: 0,
+            gave_up: None,
+            saves: 0,
             last_error: None,
         })
     }
@@ -304,8 +325,13 @@ impl ShiftWriter {
         if self.ended {
             Err(StoreError::ShiftEnded(self.shift))
         } else {
-            Ok(())
+            self.check_saving()
         }
+    }
+
+    /// `Err(SavingStopped)` once the writer gave up saving.
+    fn check_saving(&self) -> Result<(), StoreError> {
+        self.gave_up.as_ref().map_or(Ok(()), |g| Err(g.error()))
     }
 
     fn note(&mut self, t: Millis) {
@@ -370,6 +396,7 @@ impl ShiftWriter {
     /// wait for the thread only when uncommitted data would otherwise span
     /// `flush_after_ms`.
     fn flush_if_due(&mut self, now: Millis, handover: Millis) -> Result<(), StoreError> {
+        self.check_saving()?;
         let now = self.newest_seen.map_or(now, |n| n.max(now));
         let mut res = self.poll(now);
         if self.handover_due(now, handover) && self.in_flight.is_some() {
@@ -416,6 +443,7 @@ impl ShiftWriter {
             return Err(self.stopped());
         }
         self.in_flight = Some(InFlight { len, oldest });
+        self.saves += 1;
         Ok(())
     }
 
@@ -470,6 +498,7 @@ impl ShiftWriter {
             Ok(()) => {
                 self.last_error = None;
                 self.retry_at = None;
+                self.failures = 0;
                 self.spare = Some(batch);
             }
             Err(StoreError::NoSuchShift(_)) => {
@@ -492,7 +521,14 @@ impl ShiftWriter {
                 batch.append(&mut self.pending);
                 let newer = std::mem::replace(&mut self.pending, batch);
                 self.spare = Some(newer);
-                self.retry_at = Some(now.saturating_add(self.cfg.retry_after_ms));
+                self.failures = self.failures.saturating_add(1);
+                let gap = save_policy::retry_gap(self.cfg.retry_after_ms, self.failures);
+                self.retry_at = Some(now.saturating_add(gap));
+                if let Some(oldest) = self.pending.oldest
+                    && save_policy::gives_up(oldest, now, self.cfg.max_unsaved_ms)
+                {
+                    return Err(self.give_up(e, oldest, now));
+                }
                 let text = e.to_string();
                 // Once per kind of failure, not at every retry.
                 if self.last_error.as_deref() != Some(text.as_str()) {
@@ -504,9 +540,24 @@ impl ShiftWriter {
         result
     }
 
+    /// Stops saving after the failure `e` (save_policy): drops the unsaved
+    /// data (from `oldest` on), said once, and returns the error every
+    /// later call returns.
+    fn give_up(&mut self, e: &StoreError, oldest: Millis, now: Millis) -> StoreError {
+        let gave_up = GaveUp::new(e, oldest, now, self.pending.len());
+        let err = gave_up.error();
+        tracing::error!(shift = self.shift, error = %err, "saving stopped");
+        self.pending.clear();
+        self.last_error = Some(err.to_string());
+        self.gave_up = Some(gave_up);
+        err
+    }
+
     /// Saves everything unsaved now, in one transaction, and waits for it.
-    /// On failure nothing unsaved is lost.
+    /// On failure nothing unsaved is lost (unless the writer stopped
+    /// saving: [`StoreError::SavingStopped`]).
     pub fn flush(&mut self) -> Result<(), StoreError> {
+        self.check_saving()?;
         let now = self.newest_seen.unwrap_or(0);
         // A failed batch in flight comes back into `pending` and is retried
         // at once, with the rest.
@@ -561,6 +612,13 @@ impl ShiftWriter {
     pub fn simulate_kill(mut self) {
         self.stop();
         self.pending.clear();
+    }
+
+    /// Test hook: how many batches were handed to the writer thread (saves
+    /// tried, retries included).
+    #[doc(hidden)]
+    pub fn save_attempts(&self) -> u64 {
+        self.saves
     }
 
     /// Test hook: caps the writer thread's connection at `pages` pages, so

@@ -793,6 +793,17 @@ mod tests {
             .collect()
     }
 
+    /// `Start` at 0, then a 1 Hz heart rate (no RR) of `bpm(second)` for
+    /// seconds `1..=secs`.
+    fn heart_rate_only(secs: Millis, bpm: impl Fn(Millis) -> f64) -> Vec<ShiftInput> {
+        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+        ins.extend((1..=secs).map(|sec| ShiftInput::HeartRate {
+            t_ms: sec * 1000,
+            bpm: bpm(sec),
+        }));
+        ins
+    }
+
     #[test]
     fn calm_beats_give_baseline_and_a_learned_baseline() {
         let mut s = Shift::new(ShiftSetup::default());
@@ -828,18 +839,13 @@ mod tests {
     fn equal_heart_rates_score_equally_across_a_shift_whose_baseline_moves() {
         // 1 Hz HR only: 66 bpm for 5 min, 60 bpm for 10 min, 66 bpm again
         let mut s = Shift::new(ShiftSetup::default());
-        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
-        for sec in 1..=1200 {
-            let bpm = if (300..900).contains(&sec) {
+        let ins = heart_rate_only(1200, |sec| {
+            if (300..900).contains(&sec) {
                 60.0
             } else {
                 66.0
-            };
-            ins.push(ShiftInput::HeartRate {
-                t_ms: sec * 1000,
-                bpm,
-            });
-        }
+            }
+        });
         let ev = run(&mut s, &ins);
         let at = |t_ms: Millis| {
             ev.iter()
@@ -872,18 +878,13 @@ mod tests {
     fn a_first_shift_holds_its_learned_baseline_once_it_rests_on_30_still_minutes() {
         // 1 Hz HR only: 66 bpm for 40 min, 58 bpm for 15 min, 66 bpm again
         let mut s = Shift::new(ShiftSetup::default());
-        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
-        for sec in 1..=3600 {
-            let bpm = if (2400..3300).contains(&sec) {
+        let mut ins = heart_rate_only(3600, |sec| {
+            if (2400..3300).contains(&sec) {
                 58.0
             } else {
                 66.0
-            };
-            ins.push(ShiftInput::HeartRate {
-                t_ms: sec * 1000,
-                bpm,
-            });
-        }
+            }
+        });
         ins.push(ShiftInput::End { t_ms: 3_601_000 });
         let ev = run(&mut s, &ins);
         let distance_at = |t_ms: Millis| {

@@ -34,7 +34,9 @@
 //!    `no_signal`.
 //! 2. Once a minute, a still minute (nothing physical during it) becomes a
 //!    [`BaselineSample`]; the baseline is re-resolved
-//!    ([`baseline::resolve`]).
+//!    ([`baseline::resolve`]), until a first shift's learned baseline rests
+//!    on `min_personal_minutes` still minutes: then it is held for the rest
+//!    of the shift.
 //! 3. [`ActivationTracker::update`] -> gauge and state against the baseline
 //!    in use; the continuous score against the shift's reference
 //!    ([`activation::score`]); [`Load::update`];
@@ -58,7 +60,7 @@ use std::collections::VecDeque;
 
 use crate::Millis;
 use crate::activation::{self, Activation, ActivationTracker, Motion, Reading};
-use crate::baseline::{self, Baseline, BaselineSample, CalmestStretch};
+use crate::baseline::{self, Baseline, BaselineSample, BaselineSource, CalmestStretch};
 use crate::beats::{Beat, BeatCleaner, HrSample, RrTimeline, TimedRr};
 use crate::hrm::{self, SensorContact};
 use crate::load::Load;
@@ -591,7 +593,7 @@ impl Shift {
             };
             if (at - self.start_ms) % 60_000 == 0 {
                 self.still_minutes.push(sample);
-                new_evidence = true;
+                new_evidence = !self.holds_learned_baseline();
             }
             if let Some(seated_start) = self.seated_start_ms {
                 let from = seated_start + cfg.seated_settle_ms;
@@ -625,6 +627,20 @@ impl Shift {
                 });
             }
         }
+    }
+
+    /// True once this shift's learned baseline is held: it is the shift's
+    /// calm stretch and already rests on as many still minutes as a personal
+    /// baseline needs (`min_personal_minutes`, §2 of docs/model.md). From
+    /// then on, new still minutes are kept for the next shifts (the summary's
+    /// `baseline_samples`) but no longer move this shift's baseline: a
+    /// baseline that moves within a shift ranks the same heart rate
+    /// differently depending on when it came, and costs the display its
+    /// ranking (docs/model.md §9). A seated check still replaces it.
+    fn holds_learned_baseline(&self) -> bool {
+        self.baseline.source == BaselineSource::CalmestStretch
+            && self.still_minutes.len()
+                > usize::try_from(self.cfg().baseline.min_personal_minutes).unwrap_or(usize::MAX)
     }
 
     /// Step 3: the gauge and state, the load, the prompt and the tally.
@@ -777,6 +793,17 @@ mod tests {
             .collect()
     }
 
+    /// `Start` at 0, then a 1 Hz heart rate (no RR) of `bpm(second)` for
+    /// seconds `1..=secs`.
+    fn heart_rate_only(secs: Millis, bpm: impl Fn(Millis) -> f64) -> Vec<ShiftInput> {
+        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
+        ins.extend((1..=secs).map(|sec| ShiftInput::HeartRate {
+            t_ms: sec * 1000,
+            bpm: bpm(sec),
+        }));
+        ins
+    }
+
     #[test]
     fn calm_beats_give_baseline_and_a_learned_baseline() {
         let mut s = Shift::new(ShiftSetup::default());
@@ -812,18 +839,13 @@ mod tests {
     fn equal_heart_rates_score_equally_across_a_shift_whose_baseline_moves() {
         // 1 Hz HR only: 66 bpm for 5 min, 60 bpm for 10 min, 66 bpm again
         let mut s = Shift::new(ShiftSetup::default());
-        let mut ins = vec![ShiftInput::Start { t_ms: 0 }];
-        for sec in 1..=1200 {
-            let bpm = if (300..900).contains(&sec) {
+        let ins = heart_rate_only(1200, |sec| {
+            if (300..900).contains(&sec) {
                 60.0
             } else {
                 66.0
-            };
-            ins.push(ShiftInput::HeartRate {
-                t_ms: sec * 1000,
-                bpm,
-            });
-        }
+            }
+        });
         let ev = run(&mut s, &ins);
         let at = |t_ms: Millis| {
             ev.iter()
@@ -850,6 +872,51 @@ mod tests {
         assert_eq!(early.score, late.score);
         assert!((late.score.unwrap() + 4.0 / 6.0).abs() < 1e-9);
         assert!(at(600_000).score < late.score);
+    }
+
+    #[test]
+    fn a_first_shift_holds_its_learned_baseline_once_it_rests_on_30_still_minutes() {
+        // 1 Hz HR only: 66 bpm for 40 min, 58 bpm for 15 min, 66 bpm again
+        let mut s = Shift::new(ShiftSetup::default());
+        let mut ins = heart_rate_only(3600, |sec| {
+            if (2400..3300).contains(&sec) {
+                58.0
+            } else {
+                66.0
+            }
+        });
+        ins.push(ShiftInput::End { t_ms: 3_601_000 });
+        let ev = run(&mut s, &ins);
+        let distance_at = |t_ms: Millis| {
+            ev.iter().find_map(|e| match e {
+                ShiftEvent::Gauge { update } if update.t_ms == t_ms => update.distance,
+                _ => None,
+            })
+        };
+        // learned from this shift's still minutes, then held: the 15 calmer
+        // minutes (a quarter of the hour's still minutes) would otherwise
+        // have become the baseline
+        assert_eq!(s.baseline().source, BaselineSource::CalmestStretch);
+        assert!(
+            (s.baseline().hr_bpm - 66.0).abs() < 1e-9,
+            "{:?}",
+            s.baseline()
+        );
+        let last_change = ev.iter().rev().find_map(|e| match e {
+            ShiftEvent::BaselineChanged { t_ms, .. } => Some(*t_ms),
+            _ => None,
+        });
+        assert!(
+            last_change.is_some_and(|t| t <= 31 * 60_000),
+            "{last_change:?}"
+        );
+        // the same heart rate reads the same before and after the calmer stretch
+        let (before, after) = (distance_at(2_300_000), distance_at(3_595_000));
+        assert!(before.is_some());
+        assert_eq!(before, after);
+        // every still minute is still kept for the next shifts' baseline
+        let kept = s.summary().map_or(0, |m| m.baseline_samples.len());
+        assert!(kept >= 58, "{kept}");
     }
 
     #[test]

@@ -172,7 +172,7 @@ impl E4File {
 }
 
 /// Parses the three files' texts (ACC optional), one after the other as
-/// [`read_dir`] reads the files.
+/// a folder is read ([`super::read_path`]).
 pub fn parse(hr: &str, ibi: &str, acc: Option<&str>) -> Result<Recording, (E4File, ParseError)> {
     let mut rec = Recording::default();
     let mut start: Option<Millis> = None;
@@ -242,11 +242,6 @@ fn check_dir(dir: &Path) -> Result<(), FormatError> {
         path: dir.to_path_buf(),
         found,
     })
-}
-
-/// Reads an E4 folder whole.
-pub fn read_dir(dir: &Path) -> Result<Recording, FormatError> {
-    super::read_path(dir, Some(super::Format::E4))
 }
 
 /// The opener of an E4 folder's events: each pass reads the files it

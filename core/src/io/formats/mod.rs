@@ -1,7 +1,10 @@
 //! File readers: every recording format Steady reads becomes one
-//! [`Recording`]. One submodule per format; each parses from `&str` (or
-//! bytes) so it can be tested and fuzzed without files, and [`read_path`]
-//! adds the file name to errors. Formats are specified in `docs/formats.md`.
+//! [`Recording`]. One submodule per format; each reads lines one by one
+//! into [`Event`]s (an [`EventReader`]), from `&str` (`parse`, so it can be
+//! tested and fuzzed without files) or from a file as it is read
+//! ([`events`], errors naming the file), so that a file is never held
+//! whole: [`read_path`] gathers the events, [`crate::feed::Stream`] hands
+//! them out in time order. Formats are specified in `docs/formats.md`.
 //!
 //! Why one type: the analysis (clean, HRV, later the shift model) should not
 //! care where beats came from. A recording carries RR intervals with the

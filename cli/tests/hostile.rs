@@ -341,19 +341,7 @@ fn a_stopped_import_stores_nothing() {
     for sig in ["TERM", "INT", "HUP"] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("i.db");
-        let child = Command::new(env!("CARGO_BIN_EXE_steady"))
-            .args(["import", s(&holter), "--db", s(&db)])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Wait until the import has created its shift, then stop it.
-        let t0 = std::time::Instant::now();
-        while shift_rows(&db) == 0 && t0.elapsed().as_secs() < 60 {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        send(sig, child.id());
-        let out = child.wait_with_output().unwrap();
+        let out = signal_import_once_stored(&holter, &db, sig);
         let err = text(&out.stderr);
         if out.status.success() {
             // Finished before the signal arrived: one whole shift.
@@ -379,19 +367,8 @@ fn a_killed_import_leaves_nothing_or_a_shift_its_own_hint_closes() {
     let holter = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    let child = Command::new(env!("CARGO_BIN_EXE_steady"))
-        .args(["import", s(&holter), "--db", s(&db)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // SIGKILL as soon as the shift row exists (no handler runs).
-    let t0 = std::time::Instant::now();
-    while shift_rows(&db) == 0 && t0.elapsed().as_secs() < 60 {
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    assert!(send("KILL", child.id()).success());
-    let out = child.wait_with_output().unwrap();
+    // No handler runs on SIGKILL.
+    let out = signal_import_once_stored(&holter, &db, "KILL");
     assert!(!out.status.success(), "the import finished before SIGKILL");
     let all = shifts(&db);
     assert!(all.len() <= 1, "{all:?}");
@@ -409,6 +386,23 @@ fn a_killed_import_leaves_nothing_or_a_shift_its_own_hint_closes() {
     let all = shifts(&db);
     assert_eq!(all.len(), 1, "{all:?}");
     assert!(!all[0]["ended_ms"].is_null());
+}
+
+/// Runs `steady import file --db db`, sends it `sig` as soon as its shift
+/// row exists, and returns its output.
+fn signal_import_once_stored(file: &Path, db: &Path, sig: &str) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["import", s(file), "--db", s(db)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while shift_rows(db) == 0 && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(send(sig, child.id()).success());
+    child.wait_with_output().unwrap()
 }
 
 /// Shift rows in the database (0 while it does not exist yet).

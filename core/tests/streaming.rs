@@ -223,3 +223,52 @@ fn rr_text_whose_clock_runs_backwards_is_sorted_as_when_read_whole() {
     assert_eq!(inputs, feed::inputs(&rec, &Default::default()));
     assert!(inputs.windows(2).all(|w| w[0].t_ms() <= w[1].t_ms()));
 }
+
+#[test]
+fn a_clock_set_back_too_often_to_stream_is_read_whole_with_the_same_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("saw.csv");
+    // The clock goes back 10 s every 20 beats: 50 forward stretches.
+    let mut text = String::new();
+    for i in 0..1000 {
+        text += &format!(
+            "{:.1},800\n",
+            100.0 + f64::from(i) * 0.8 - f64::from(i / 20) * 10.0
+        );
+    }
+    std::fs::write(&f, text).unwrap();
+    let stream = Stream::open(&f, None).unwrap();
+    assert!(
+        format!("{stream:?}").contains("streaming_passes: None"),
+        "{stream:?}"
+    );
+    let inputs: Vec<ShiftInput> = stream
+        .filter_map(|p| match p.unwrap() {
+            Piece::Input(i) => Some(i),
+            Piece::Gap(_) => None,
+        })
+        .collect();
+    let rec = read_path(&f, None).unwrap();
+    assert_eq!(inputs, feed::inputs(&rec, &Default::default()));
+}
+
+#[test]
+fn a_file_cut_short_between_passes_is_an_error_not_a_shorter_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("cut.txt");
+    let text: String = (0..100_000)
+        .map(|i| format!("{}\n", 800 + i % 50))
+        .collect();
+    std::fs::write(&f, &text).unwrap();
+    let stream = Stream::open(&f, None).unwrap();
+    // Cut to half once the checking pass has read it all.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_len(text.len() as u64 / 2)
+        .unwrap();
+    let last = stream.last().unwrap();
+    let e = last.unwrap_err();
+    assert!(e.to_string().contains("changed while it was read"), "{e}");
+}

@@ -337,22 +337,11 @@ fn an_interrupted_import_leaves_a_shift_its_own_hint_closes() {
 fn a_stopped_import_stores_nothing() {
     // The 24-h Holter (about 100,000 beats) takes long enough to be stopped.
     let holter = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
+    let mut stopped = 0;
     for sig in ["TERM", "INT", "HUP"] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("i.db");
-        let child = Command::new(env!("CARGO_BIN_EXE_steady"))
-            .args(["import", s(&holter), "--db", s(&db)])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Wait until the import has created its shift, then stop it.
-        let t0 = std::time::Instant::now();
-        while shift_rows(&db) == 0 && t0.elapsed().as_secs() < 60 {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        send(sig, child.id());
-        let out = child.wait_with_output().unwrap();
+        let out = signal_import_once_stored(&holter, &db, sig);
         let err = text(&out.stderr);
         if out.status.success() {
             // Finished before the signal arrived: one whole shift.
@@ -365,8 +354,55 @@ fn a_stopped_import_stores_nothing() {
                 "{err}"
             );
             assert!(shifts(&db).is_empty(), "SIG{sig}: {:?}", shifts(&db));
+            stopped += 1;
         }
     }
+    // Else the signal path was never exercised.
+    assert!(stopped > 0, "every import finished before its signal");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_import_leaves_nothing_or_a_shift_its_own_hint_closes() {
+    let holter = shared_data().join("physionet-nsr2db/nsr2db_nsr001_rr_secs.txt");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    // No handler runs on SIGKILL.
+    let out = signal_import_once_stored(&holter, &db, "KILL");
+    assert!(!out.status.success(), "the import finished before SIGKILL");
+    let all = shifts(&db);
+    assert!(all.len() <= 1, "{all:?}");
+    if let Some(row) = all.first().filter(|r| r["ended_ms"].is_null()) {
+        // Unfinished: `summary last` names the command that closes it.
+        let id = row["id"].to_string();
+        let summary = ok(steady(&["summary", "last", "--db", s(&db)]));
+        let hint = format!("steady delete {id}");
+        assert!(summary.contains(&hint), "{summary}");
+        ok(steady(&["delete", &id, "--db", s(&db)]));
+        assert!(shifts(&db).is_empty());
+    }
+    // Either way the file imports afresh, and is not called a duplicate.
+    ok(steady(&["import", s(&holter), "--db", s(&db)]));
+    let all = shifts(&db);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(!all[0]["ended_ms"].is_null());
+}
+
+/// Runs `steady import file --db db`, sends it `sig` as soon as its shift
+/// row exists, and returns its output.
+fn signal_import_once_stored(file: &Path, db: &Path, sig: &str) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_steady"))
+        .args(["import", s(file), "--db", s(db)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while shift_rows(db) == 0 && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(send(sig, child.id()).success());
+    child.wait_with_output().unwrap()
 }
 
 /// Shift rows in the database (0 while it does not exist yet).

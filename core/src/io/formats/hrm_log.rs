@@ -25,7 +25,11 @@
 //! that runs backwards (the logger's clock was set back) re-anchors the
 //! chain like a gap. A zero heart rate (some straps' "no reading") gives no
 //! HR sample.
-use super::{Gap, ParseError, ParseErrorKind, Recording, numbered_lines};
+use std::collections::VecDeque;
+
+use super::{
+    Event, EventReader, Gap, ParseError, ParseErrorKind, Recording, Summary, numbered_lines,
+};
 use crate::Millis;
 use crate::beats::{HrSample, RrTimeline, TimedRr};
 use crate::hrm::decode_view;
@@ -61,35 +65,73 @@ fn hex_into(s: &str, out: &mut Vec<u8>) -> Option<()> {
 
 /// Parses an hrm-log.
 pub fn parse(text: &str) -> Result<Recording, ParseError> {
-    let mut rec = Recording::default();
-    let mut lines = numbered_lines(text);
-    match lines.next() {
-        Some((_, first)) if first.trim_end() == MAGIC_V1 => {}
-        Some((no, first)) if first.starts_with(MAGIC_PREFIX) => {
-            return Err(ParseError::new(
-                no,
-                ParseErrorKind::UnsupportedVersion(first.chars().take(40).collect()),
-            ));
+    super::read_all(Reader::new(numbered_lines(text).map(Ok)))
+}
+
+/// An hrm-log as it is read, line by line: events in file order (a gap
+/// before the beats after it), the summary (start, meta, dropped packets)
+/// once all are read. Memory does not grow with the file (beyond its
+/// `# key=value` lines).
+pub struct Reader<I> {
+    lines: I,
+    magic_checked: bool,
+    done: bool,
+    tl: RrTimeline,
+    buf: Vec<u8>,
+    /// The beats of the packet being read.
+    beats: Vec<TimedRr>,
+    queue: VecDeque<Event>,
+    last_t: Option<Millis>,
+    last_beat_end: Option<Millis>,
+    last_gap_end: Option<Millis>,
+    disconnected_at: Option<Millis>,
+    /// A gap opened by a dropped packet or a clock jump, closed by the next beat.
+    open_gap: Option<Millis>,
+    first_t: Option<Millis>,
+    first_rr: Option<TimedRr>,
+    readings: u64,
+    dropped: u64,
+    meta: Vec<(String, String)>,
+}
+
+impl<I> Reader<I> {
+    pub fn new(lines: I) -> Self {
+        Self {
+            lines,
+            magic_checked: false,
+            done: false,
+            tl: RrTimeline::default(),
+            buf: Vec::with_capacity(32),
+            beats: Vec::with_capacity(16),
+            queue: VecDeque::with_capacity(8),
+            last_t: None,
+            last_beat_end: None,
+            last_gap_end: None,
+            disconnected_at: None,
+            open_gap: None,
+            first_t: None,
+            first_rr: None,
+            readings: 0,
+            dropped: 0,
+            meta: Vec::new(),
         }
-        _ => return Err(ParseError::new(1, ParseErrorKind::NotHrmLog)),
     }
-    let mut tl = RrTimeline::default();
-    let mut buf = Vec::with_capacity(32);
-    let mut last_t: Option<Millis> = None;
-    let mut last_beat_end: Option<Millis> = None;
-    let mut disconnected_at: Option<Millis> = None;
-    // A gap opened by a dropped packet or a clock jump, closed by the next beat.
-    let mut open_gap: Option<Millis> = None;
-    let mut first_t: Option<Millis> = None;
-    for (no, line) in lines {
+
+    fn gap(&mut self, g: Gap) {
+        self.last_gap_end = Some(g.end_ms);
+        self.queue.push_back(Event::Gap(g));
+    }
+
+    /// One line (not the first); events go to the queue.
+    fn line(&mut self, no: usize, line: &str) -> Result<(), ParseError> {
         if line.trim().is_empty() {
-            continue;
+            return Ok(());
         }
         if let Some(c) = line.strip_prefix('#') {
             if let Some((k, v)) = c.trim().split_once('=') {
-                rec.meta.push((k.trim().to_string(), v.trim().to_string()));
+                self.meta.push((k.trim().to_string(), v.trim().to_string()));
             }
-            continue;
+            return Ok(());
         }
         let (ts, rest) = line.split_once(' ').ok_or(ParseError::new(
             no,
@@ -104,17 +146,17 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
         if t.unsigned_abs() as f64 > super::MAX_TIME_S * 1000.0 {
             return Err(ParseError::new(no, ParseErrorKind::BadTime(t as f64)));
         }
-        first_t.get_or_insert(t);
+        self.first_t.get_or_insert(t);
         let rest = rest.trim();
         if let Some(ev) = rest.strip_prefix('!') {
             match ev {
                 "disconnected" => {
-                    tl.gap();
-                    disconnected_at.get_or_insert(t);
+                    self.tl.gap();
+                    self.disconnected_at.get_or_insert(t);
                 }
                 "connected" => {
-                    if let Some(start) = disconnected_at.take() {
-                        rec.gaps.push(Gap {
+                    if let Some(start) = self.disconnected_at.take() {
+                        self.gap(Gap {
                             start_ms: start,
                             end_ms: t,
                         });
@@ -127,75 +169,143 @@ pub fn parse(text: &str) -> Result<Recording, ParseError> {
                     ));
                 }
             }
-            last_t = Some(t);
-            continue;
+            self.last_t = Some(t);
+            return Ok(());
         }
-        if hex_into(rest, &mut buf).is_none() {
+        if hex_into(rest, &mut self.buf).is_none() {
             return Err(ParseError::new(
                 no,
                 ParseErrorKind::BadHex(rest.chars().take(40).collect()),
             ));
         }
-        if last_t.is_some_and(|p| t < p) {
-            tl.gap();
-            open_gap.get_or_insert(last_beat_end.unwrap_or(t));
+        if self.last_t.is_some_and(|p| t < p) {
+            self.tl.gap();
+            self.open_gap.get_or_insert(self.last_beat_end.unwrap_or(t));
         }
-        last_t = Some(t);
-        let view = match decode_view(&buf) {
+        self.last_t = Some(t);
+        let view = match decode_view(&self.buf) {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(line = no, error = %e, "hrm-log: undecodable packet skipped (gap)");
-                rec.dropped_packets += 1;
-                tl.gap();
-                open_gap.get_or_insert(last_beat_end.unwrap_or(t));
-                continue;
+                self.dropped += 1;
+                self.tl.gap();
+                self.open_gap.get_or_insert(self.last_beat_end.unwrap_or(t));
+                return Ok(());
             }
         };
         if view.heart_rate_bpm > 0 {
-            rec.hr.push(HrSample {
+            self.readings += 1;
+            self.queue.push_back(Event::Hr(HrSample {
                 t_ms: t,
                 bpm: f64::from(view.heart_rate_bpm),
-            });
+            }));
         }
-        let mut first_rr: Option<TimedRr> = None;
-        let regap = tl.push_packet(t, view.rr_ms(), |r| {
-            first_rr.get_or_insert(r);
-            rec.rr.push(r);
-        });
-        if let Some(f) = first_rr {
+        let mut beats = std::mem::take(&mut self.beats);
+        beats.clear();
+        let regap = self.tl.push_packet(t, view.rr_ms(), |r| beats.push(r));
+        if let (Some(&f), Some(&last)) = (beats.first(), beats.last()) {
+            self.first_rr.get_or_insert(f);
             let start = f.t_ms.saturating_sub(f.rr_ms.round() as Millis);
-            let from = open_gap.take().or(if regap { last_beat_end } else { None });
+            let from = self
+                .open_gap
+                .take()
+                .or(if regap { self.last_beat_end } else { None });
             if let Some(from) = from
-                && disconnected_at.is_none()
-                && rec.gaps.last().is_none_or(|g| g.end_ms < from)
+                && self.disconnected_at.is_none()
+                && self.last_gap_end.is_none_or(|end| end < from)
             {
-                rec.gaps.push(Gap {
+                self.gap(Gap {
                     start_ms: from,
                     end_ms: start.max(from),
                 });
             }
-            last_beat_end = rec.rr.last().map(|r| r.t_ms);
+            self.readings += beats.len() as u64;
+            self.queue.extend(beats.iter().copied().map(Event::Rr));
+            self.last_beat_end = Some(last.t_ms);
+        }
+        self.beats = beats;
+        Ok(())
+    }
+
+    /// At the end of the lines: a gap left open, or no data at all.
+    fn end(&mut self) -> Result<(), ParseError> {
+        if let Some(start) = self.disconnected_at.take() {
+            self.gap(Gap {
+                start_ms: start,
+                end_ms: self.last_t.unwrap_or(start),
+            });
+        }
+        if self.readings == 0 && self.dropped == 0 {
+            return Err(ParseError::new(
+                0,
+                ParseErrorKind::NoData("a reading (`<t_unix_ms> <hex>`)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Iterator for Reader<I> {
+    type Item = Result<Event, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(e) = self.queue.pop_front() {
+                return Some(Ok(e));
+            }
+            if self.done {
+                return None;
+            }
+            let step = match self.lines.next() {
+                Some(Ok((no, line))) if !self.magic_checked => {
+                    self.magic_checked = true;
+                    check_magic(no, line.as_ref())
+                }
+                Some(Ok((no, line))) => self.line(no, line.as_ref()),
+                Some(Err(e)) => Err(e),
+                None if !self.magic_checked => Err(ParseError::new(1, ParseErrorKind::NotHrmLog)),
+                None => {
+                    self.done = true;
+                    self.end()
+                }
+            };
+            if let Err(e) = step {
+                self.done = true;
+                self.queue.clear();
+                return Some(Err(e));
+            }
         }
     }
-    if let Some(start) = disconnected_at {
-        rec.gaps.push(Gap {
-            start_ms: start,
-            end_ms: last_t.unwrap_or(start),
-        });
+}
+
+impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> EventReader for Reader<I> {
+    fn summary(&self) -> Summary {
+        let origin_ms = match (self.first_rr, self.first_t) {
+            (Some(r), Some(f)) => r.t_ms.saturating_sub(r.rr_ms.round() as Millis).min(f),
+            (_, Some(f)) => f,
+            _ => 0,
+        };
+        Summary {
+            start_unix_ms: Some(origin_ms),
+            origin_ms,
+            dropped_packets: self.dropped,
+            meta: self.meta.clone(),
+        }
     }
-    if rec.rr.is_empty() && rec.hr.is_empty() && rec.dropped_packets == 0 {
-        return Err(ParseError::new(
-            0,
-            ParseErrorKind::NoData("a reading (`<t_unix_ms> <hex>`)"),
-        ));
+}
+
+/// The first line must be this version's.
+fn check_magic(no: usize, first: &str) -> Result<(), ParseError> {
+    if first.trim_end() == MAGIC_V1 {
+        Ok(())
+    } else if first.starts_with(MAGIC_PREFIX) {
+        Err(ParseError::new(
+            no,
+            ParseErrorKind::UnsupportedVersion(first.chars().take(40).collect()),
+        ))
+    } else {
+        Err(ParseError::new(1, ParseErrorKind::NotHrmLog))
     }
-    rec.origin_ms = match (rec.rr.first(), first_t) {
-        (Some(r), Some(f)) => r.t_ms.saturating_sub(r.rr_ms.round() as Millis).min(f),
-        (_, Some(f)) => f,
-        _ => 0,
-    };
-    rec.start_unix_ms = Some(rec.origin_ms);
-    Ok(rec)
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! File readers: every recording format Steady reads becomes one
-//! [`Recording`]. One submodule per format; each parses from `&str` (or
-//! bytes) so it can be tested and fuzzed without files, and [`read_path`]
-//! adds the file name to errors. Formats are specified in `docs/formats.md`.
+//! [`Recording`]. One submodule per format; each reads lines one by one
+//! into [`Event`]s (an [`EventReader`]), from `&str` (`parse`, so it can be
+//! tested and fuzzed without files) or from a file as it is read
+//! ([`events`], errors naming the file), so that a file is never held
+//! whole: [`read_path`] gathers the events, [`crate::feed::Stream`] hands
+//! them out in time order. Formats are specified in `docs/formats.md`.
 //!
 //! Why one type: the analysis (clean, HRV, later the shift model) should not
 //! care where beats came from. A recording carries RR intervals with the
@@ -155,6 +158,10 @@ pub enum FormatError {
     /// `--format e4` (or detection) on something that is not an E4 folder.
     #[error("{} is not an Empatica E4 export folder: expected HR.csv and IBI.csv in it, found {found}", path.display())]
     NotE4 { path: PathBuf, found: String },
+    /// The file changed between the passes that stream it (written to,
+    /// or replaced, while being read).
+    #[error("{} changed while it was read (fewer readings on a later pass); read it again once it is complete", path.display())]
+    Changed { path: PathBuf },
     /// A folder where a file format was asked for.
     #[error("{} is a folder; {format} reads a file (only E4 exports are folders)", path.display())]
     FolderNotFile { path: PathBuf, format: &'static str },
@@ -212,16 +219,6 @@ impl FormatError {
     }
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, FormatError> {
-    let bytes = std::fs::read(path).map_err(|error| FormatError::Io {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    text_of(&bytes)
-        .map(str::to_owned)
-        .map_err(|e| FormatError::parse(path, e))
-}
-
 /// Input text from bytes, for fuzzing and byte-oriented callers.
 /// UTF-16 (with or without a byte-order mark) is named as such: ASCII in
 /// UTF-16 is valid UTF-8 full of NUL bytes and used to read as "no data".
@@ -269,22 +266,189 @@ fn read_head(path: &Path) -> Result<Vec<u8>, FormatError> {
 /// The numbered lines of a file as it is read ([`file_lines`]).
 pub type FileLines = Box<dyn Iterator<Item = Result<(usize, String), ParseError>> + Send>;
 
-/// RR text from a file as it streams ([`rr::Reader`]): the file is read
-/// twice (check, then time), never held whole.
-pub fn rr_reader(path: &Path) -> Result<rr::Reader<FileLines>, FormatError> {
-    if path.is_dir() {
+/// One thing read from a recording, in file order: what [`Recording`]
+/// collects, given one at a time so that a file can be streamed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event {
+    Rr(TimedRr),
+    Hr(HrSample),
+    Motion(MotionSample),
+    /// Comes before the first beat after it.
+    Gap(Gap),
+}
+
+/// What a recording says about itself besides its events; complete once
+/// its events are all read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub start_unix_ms: Option<Millis>,
+    pub origin_ms: Millis,
+    pub dropped_packets: u64,
+    pub meta: Vec<(String, String)>,
+}
+
+/// A format's reader over lines: events in file order, and the summary
+/// once they are read. A bad line is an error as soon as it is read.
+pub trait EventReader: Iterator<Item = Result<Event, ParseError>> {
+    /// Valid once the events are all read.
+    fn summary(&self) -> Summary;
+}
+
+/// A recording's events read from disk, errors naming the file.
+pub trait Events: Iterator<Item = Result<Event, FormatError>> + Send {
+    /// Valid once the events are all read.
+    fn summary(&self) -> Summary;
+}
+
+/// Which kinds of event a pass needs (a format may skip the files that
+/// hold the others: E4 keeps one per file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    pub rr: bool,
+    pub hr: bool,
+    pub motion: bool,
+    pub gaps: bool,
+}
+
+impl Want {
+    /// Every kind (a whole read, or the checking pass).
+    pub const ALL: Want = Want {
+        rr: true,
+        hr: true,
+        motion: true,
+        gaps: true,
+    };
+
+    fn wants(&self, e: &Event) -> bool {
+        match e {
+            Event::Rr(_) => self.rr,
+            Event::Hr(_) => self.hr,
+            Event::Motion(_) => self.motion,
+            Event::Gap(_) => self.gaps,
+        }
+    }
+}
+
+/// Opens a recording's events from the start, as many times as asked:
+/// how [`crate::feed::Stream`] reads a file in several passes instead of
+/// holding it.
+pub type Opener = Box<dyn Fn(Want) -> Result<Box<dyn Events>, FormatError> + Send>;
+
+/// An [`EventReader`] over a file's lines, errors naming the file.
+struct OnFile<R> {
+    path: PathBuf,
+    reader: R,
+    want: Want,
+}
+
+impl<R: EventReader> Iterator for OnFile<R> {
+    type Item = Result<Event, FormatError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.reader.next()? {
+                Ok(e) if !self.want.wants(&e) => continue,
+                Ok(e) => return Some(Ok(e)),
+                Err(error) => {
+                    return Some(Err(FormatError::Parse {
+                        path: self.path.clone(),
+                        error,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+impl<R: EventReader + Send> Events for OnFile<R> {
+    fn summary(&self) -> Summary {
+        self.reader.summary()
+    }
+}
+
+/// A file format's opener from its reader over the file's lines.
+fn lines_opener<R, F>(path: &Path, reader: F) -> Opener
+where
+    R: EventReader + Send + 'static,
+    F: Fn(FileLines) -> R + Send + 'static,
+{
+    let path = path.to_path_buf();
+    Box::new(move |want| {
+        let lines: FileLines = Box::new(file_lines(&path)?);
+        Ok(Box::new(OnFile {
+            path: path.clone(),
+            reader: reader(lines),
+            want,
+        }) as Box<dyn Events>)
+    })
+}
+
+/// The opener of a recording's events; `format` None means [`detect`].
+/// RR text and Polar `.hrm` are read once here (units, sampling interval).
+pub fn events(path: &Path, format: Option<Format>) -> Result<Opener, FormatError> {
+    let format = match format {
+        Some(f) => f,
+        None => detect(path)?,
+    };
+    if format != Format::E4 && path.is_dir() {
+        let format = match format {
+            Format::Rr => "--format rr",
+            Format::HrmLog => "--format hrm-log",
+            _ => "--format polar-hrm",
+        };
         return Err(FormatError::FolderNotFile {
             path: path.to_path_buf(),
-            format: "--format rr",
+            format,
         });
     }
-    let lines = || -> Result<FileLines, FormatError> { Ok(Box::new(file_lines(path)?)) };
-    rr::Reader::new(lines()?, lines()?).map_err(|e| FormatError::parse(path, e))
+    let parse = |e| FormatError::parse(path, e);
+    Ok(match format {
+        Format::E4 => e4::opener(path)?,
+        Format::Rr => {
+            let plan = rr::Plan::survey(file_lines(path)?).map_err(parse)?;
+            lines_opener(path, move |lines| rr::Reader::new(plan, lines))
+        }
+        Format::HrmLog => lines_opener(path, hrm_log::Reader::new),
+        Format::PolarHrm => {
+            let params = polar_hrm::Params::scan(file_lines(path)?).map_err(parse)?;
+            lines_opener(path, move |lines| polar_hrm::Reader::new(params, lines))
+        }
+    })
+}
+
+/// All the events of a reader over text, gathered into a recording.
+pub(crate) fn read_all(mut reader: impl EventReader) -> Result<Recording, ParseError> {
+    let mut rec = gather(&mut reader)?;
+    rec.apply(reader.summary());
+    Ok(rec)
+}
+
+/// The events of an iterator gathered in file order (summary not set).
+fn gather<E>(events: &mut dyn Iterator<Item = Result<Event, E>>) -> Result<Recording, E> {
+    let mut rec = Recording::default();
+    for e in events {
+        match e? {
+            Event::Rr(r) => rec.rr.push(r),
+            Event::Hr(h) => rec.hr.push(h),
+            Event::Motion(m) => rec.motion.push(m),
+            Event::Gap(g) => rec.gaps.push(g),
+        }
+    }
+    Ok(rec)
+}
+
+impl Recording {
+    fn apply(&mut self, s: Summary) {
+        self.start_unix_ms = s.start_unix_ms;
+        self.origin_ms = s.origin_ms;
+        self.dropped_packets = s.dropped_packets;
+        self.meta = s.meta;
+    }
 }
 
 /// The lines of a file as it is read (1-based numbers, trailing `\r` and a
 /// byte-order mark removed), for readers that stream.
-fn file_lines(
+pub(crate) fn file_lines(
     path: &Path,
 ) -> Result<impl Iterator<Item = Result<(usize, String), ParseError>> + Send + 'static, FormatError>
 {
@@ -324,35 +488,13 @@ pub fn detect_text(text: &str) -> Format {
     }
 }
 
-/// Reads a recording; `format` None means [`detect`].
+/// Reads a recording whole; `format` None means [`detect`]. The file is
+/// read line by line (its text is never held, only what it holds).
 pub fn read_path(path: &Path, format: Option<Format>) -> Result<Recording, FormatError> {
-    let format = match format {
-        Some(f) => f,
-        None => detect(path)?,
-    };
-    if format != Format::E4 && path.is_dir() {
-        let format = match format {
-            Format::Rr => "--format rr",
-            Format::HrmLog => "--format hrm-log",
-            _ => "--format polar-hrm",
-        };
-        return Err(FormatError::FolderNotFile {
-            path: path.to_path_buf(),
-            format,
-        });
-    }
-    match format {
-        Format::E4 => e4::read_dir(path),
-        Format::Rr => rr::parse_lines(file_lines(path)?).map_err(|e| FormatError::parse(path, e)),
-        Format::HrmLog => {
-            let text = read_text(path)?;
-            hrm_log::parse(&text).map_err(|e| FormatError::parse(path, e))
-        }
-        Format::PolarHrm => {
-            let text = read_text(path)?;
-            polar_hrm::parse(&text).map_err(|e| FormatError::parse(path, e))
-        }
-    }
+    let mut events = events(path, format)?(Want::ALL)?;
+    let mut rec = gather(&mut events)?;
+    rec.apply(events.summary());
+    Ok(rec)
 }
 
 /// Lines with 1-based numbers, trailing `\r` removed.
@@ -387,12 +529,4 @@ pub(crate) fn fields(line: &str) -> impl Iterator<Item = &str> {
         None => (None, Some(line.split_whitespace())),
     };
     a.into_iter().flatten().chain(b.into_iter().flatten())
-}
-
-/// Fills `origin_ms` from the first RR interval when the format has no
-/// better start.
-pub(crate) fn origin_from_first_rr(rec: &Recording) -> Millis {
-    rec.rr
-        .first()
-        .map_or(0, |r| r.t_ms.saturating_sub(r.rr_ms.round() as Millis))
 }

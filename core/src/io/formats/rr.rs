@@ -16,7 +16,10 @@
 //! cumulative RR anchored at the first row's time, re-anchored after a gap
 //! (the clock running more than [`crate::beats::GAP_LAG_MS`] ahead of the
 //! RR sum).
-use super::{ParseError, ParseErrorKind, Recording, fields, number, numbered_lines};
+use super::{
+    Event, EventReader, ParseError, ParseErrorKind, Recording, Summary, fields, number,
+    numbered_lines,
+};
 use crate::Millis;
 use crate::beats::{GAP_LAG_MS, RrTimeline, TimedRr};
 use crate::formats::Gap;
@@ -51,38 +54,11 @@ fn columns_from_header(header: &[String]) -> Option<Columns> {
     Some(Columns { rr, time })
 }
 
-/// Parses RR text.
+/// Parses RR text (two passes over it, as a file is read: [`Plan`], then
+/// [`Reader`]).
 pub fn parse(text: &str) -> Result<Recording, ParseError> {
-    parse_lines(numbered_lines(text).map(Ok))
-}
-
-/// Parses RR text given line by line (1-based numbers): a bad line fails
-/// before the rest of the lines is pulled. The rows are kept (the
-/// seconds-or-ms choice needs them all); [`Reader`] streams a file instead.
-pub fn parse_lines<S: AsRef<str>>(
-    lines: impl Iterator<Item = Result<(usize, S), ParseError>>,
-) -> Result<Recording, ParseError> {
-    let mut survey = Survey::default();
-    let mut rows = Vec::new();
-    for row in Rows::new(lines) {
-        let row = row?;
-        survey.add(&row);
-        rows.push(row);
-    }
-    let mut timer = survey.timer()?;
-    let mut rec = Recording::default();
-    for row in rows {
-        timer.push(row, |p| match p {
-            Timed::Rr(r) => rec.rr.push(r),
-            Timed::Gap(g) => rec.gaps.push(g),
-        })?;
-    }
-    rec.origin_ms = if survey.has_time {
-        super::origin_from_first_rr(&rec)
-    } else {
-        0
-    };
-    Ok(rec)
+    let lines = || numbered_lines(text).map(Ok);
+    super::read_all(Reader::new(Plan::survey(lines())?, lines()))
 }
 
 /// One data row: line number, time column (s) when there is one, RR as
@@ -188,18 +164,14 @@ impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Iterator
     }
 }
 
-/// What a pass over the rows finds before any beat is timed: whether the
-/// column is seconds or ms, and whether the beat times run forward.
+/// What the first pass over the rows finds before any beat is timed:
+/// whether the column is seconds or ms, and whether there is a time column.
 #[derive(Debug, Clone, Default)]
 struct Survey {
     rows: u64,
     /// Rows whose value is below 10 (a median below 10 means seconds).
     below_10: u64,
     has_time: bool,
-    /// Beat times as they would be in ms and in s (timer, last beat time,
-    /// never ran backwards so far), to know for either unit.
-    as_ms: Option<(Timer, Option<Millis>, bool)>,
-    as_s: Option<(Timer, Option<Millis>, bool)>,
 }
 
 impl Survey {
@@ -213,29 +185,6 @@ impl Survey {
         }
     }
 
-    /// Adds a row and follows its beat times in both units (a first pass
-    /// over a file, to know whether it can be streamed in time order).
-    fn add_ordered(&mut self, row: &Row) {
-        self.add(row);
-        let has_time = self.has_time;
-        for (slot, scale) in [(&mut self.as_ms, 1.0), (&mut self.as_s, 1000.0)] {
-            let (timer, last, forward) =
-                slot.get_or_insert_with(|| (Timer::new(scale, has_time), None, true));
-            if !*forward {
-                continue;
-            }
-            let mut ok = true;
-            // Rows were checked in both units; only the order is looked at.
-            let _ = timer.push(*row, |p| {
-                if let Timed::Rr(r) = p {
-                    ok &= last.is_none_or(|l| r.t_ms >= l);
-                    *last = Some(r.t_ms);
-                }
-            });
-            *forward = ok;
-        }
-    }
-
     /// Seconds or milliseconds: physiological RR is 0.3-2 s or 300-2000
     /// ms; the median decides (it is below 10 exactly when more than half
     /// the values are).
@@ -246,28 +195,44 @@ impl Survey {
             1.0
         }
     }
+}
 
-    /// Whether the beat times, in the unit chosen, never run backwards.
-    fn forward(&self) -> bool {
-        let slot = if self.scale() == 1.0 {
-            &self.as_ms
-        } else {
-            &self.as_s
-        };
-        slot.as_ref().is_none_or(|s| s.2)
-    }
+/// How to time the rows of an RR text, found by a first pass over all of
+/// them (which checks every line: a bad line fails here, before any beat
+/// is timed, and before the rest of the file is read).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    scale: f64,
+    has_time: bool,
+}
 
-    fn timer(&self) -> Result<Timer, ParseError> {
-        if self.rows == 0 {
+impl Plan {
+    /// The first pass.
+    pub fn survey<S: AsRef<str>>(
+        lines: impl Iterator<Item = Result<(usize, S), ParseError>>,
+    ) -> Result<Self, ParseError> {
+        let mut survey = Survey::default();
+        for row in Rows::new(lines) {
+            survey.add(&row?);
+        }
+        if survey.rows == 0 {
             return Err(ParseError::new(0, ParseErrorKind::NoData(NO_DATA)));
         }
-        Ok(Timer::new(self.scale(), self.has_time))
+        Ok(Self {
+            scale: survey.scale(),
+            has_time: survey.has_time,
+        })
+    }
+
+    /// Whether the file has a time column (else times are the RR sum from 0).
+    pub fn has_time(&self) -> bool {
+        self.has_time
     }
 }
 
 /// A timed beat or a gap, in file order.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Timed {
+enum Timed {
     Rr(TimedRr),
     /// Between two rows whose times do not meet; comes before the first
     /// beat after it.
@@ -328,56 +293,40 @@ impl Timer {
     }
 }
 
-/// RR text read from a file as it streams, in two passes: the first checks
-/// every line (a bad line fails before anything is timed) and decides
-/// seconds or ms; the second times the beats. Memory does not grow with
-/// the file. Beats come in file order; [`Reader::forward`] says whether
-/// their times never run backwards (else a caller that needs time order
-/// must sort).
+/// RR text as it streams, timed by a [`Plan`] made by a first pass over
+/// the same lines: events in file order (beat times may run backwards
+/// where the file's clock does). Memory does not grow with the file.
 pub struct Reader<I> {
     rows: Rows<I>,
     timer: Timer,
-    forward: bool,
     queue: std::collections::VecDeque<Timed>,
+    first: Option<TimedRr>,
 }
 
-impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Reader<I> {
-    /// Runs the first pass over `first` and returns the reader of `second`
-    /// (the same lines read again).
-    pub fn new(
-        first: impl Iterator<Item = Result<(usize, S), ParseError>>,
-        second: I,
-    ) -> Result<Self, ParseError> {
-        let mut survey = Survey::default();
-        for row in Rows::new(first) {
-            survey.add_ordered(&row?);
-        }
-        Ok(Self {
-            timer: survey.timer()?,
-            forward: survey.forward(),
-            rows: Rows::new(second),
+impl<I> Reader<I> {
+    /// The second pass.
+    pub fn new(plan: Plan, lines: I) -> Self {
+        Self {
+            timer: Timer::new(plan.scale, plan.has_time),
+            rows: Rows::new(lines),
             queue: std::collections::VecDeque::with_capacity(2),
-        })
-    }
-
-    /// Whether beat times never run backwards.
-    pub fn forward(&self) -> bool {
-        self.forward
-    }
-
-    /// Whether the file has a time column (else times are the RR sum from 0).
-    pub fn has_time(&self) -> bool {
-        self.timer.has_time
+            first: None,
+        }
     }
 }
 
 impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Iterator for Reader<I> {
-    type Item = Result<Timed, ParseError>;
+    type Item = Result<Event, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(t) = self.queue.pop_front() {
-                return Some(Ok(t));
+            match self.queue.pop_front() {
+                Some(Timed::Rr(r)) => {
+                    self.first.get_or_insert(r);
+                    return Some(Ok(Event::Rr(r)));
+                }
+                Some(Timed::Gap(g)) => return Some(Ok(Event::Gap(g))),
+                None => {}
             }
             let row = match self.rows.next()? {
                 Ok(r) => r,
@@ -387,6 +336,20 @@ impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> Iterator
             if let Err(e) = self.timer.push(row, |t| queue.push_back(t)) {
                 return Some(Err(e));
             }
+        }
+    }
+}
+
+impl<S: AsRef<str>, I: Iterator<Item = Result<(usize, S), ParseError>>> EventReader for Reader<I> {
+    /// Times are from 0 without a time column, else the file's (from the
+    /// start of the first interval); no absolute start either way.
+    fn summary(&self) -> Summary {
+        Summary {
+            origin_ms: match self.first {
+                Some(r) if self.timer.has_time => r.t_ms.saturating_sub(r.rr_ms.round() as Millis),
+                _ => 0,
+            },
+            ..Summary::default()
         }
     }
 }
@@ -454,14 +417,14 @@ mod tests {
             };
             Ok((no, line))
         });
-        let e = parse_lines(lines).unwrap_err();
+        let e = Plan::survey(lines).unwrap_err();
         assert_eq!(e.line, 119);
         assert_eq!(pulled.get(), 119, "read past the bad line");
         let lines = (1..=1_000_000usize).map(|no| {
             pulled.set(no);
             Ok((no, if no == 50 { "-3" } else { "0.8" }))
         });
-        assert_eq!(parse_lines(lines).unwrap_err().line, 50);
+        assert_eq!(Plan::survey(lines).unwrap_err().line, 50);
         assert_eq!(pulled.get(), 50);
     }
 
@@ -480,52 +443,12 @@ mod tests {
         );
     }
 
-    /// What the streaming reader gives, gathered into a recording.
-    fn streamed(text: &str) -> Result<(Recording, bool), ParseError> {
-        let lines = || numbered_lines(text).map(Ok);
-        let reader = Reader::new(lines(), lines())?;
-        let forward = reader.forward();
-        let mut rec = Recording::default();
-        for t in reader {
-            match t? {
-                Timed::Rr(r) => rec.rr.push(r),
-                Timed::Gap(g) => rec.gaps.push(g),
-            }
-        }
-        Ok((rec, forward))
-    }
-
     #[test]
-    fn the_streaming_reader_gives_what_parse_gives() {
-        for text in [
-            "800\n900\r\n\n1000\n",
-            "0.8\n0.9\n1.0\n12\n",
-            "time_ns,t_s,hr,rr_ms\n1,1.0,60,1000\n2,2.0,60,1000\n",
-            "1.0,1000\n2.0,1000\n30.0,1000\n31.0,1000\n",
-            "# c\nt,rr\n1.0,0.8\n1.8,0.8\n40,0.8\n",
-        ] {
-            let whole = parse(text).unwrap();
-            let (rec, forward) = streamed(text).unwrap();
-            assert_eq!(rec.rr, whole.rr, "{text:?}");
-            assert_eq!(rec.gaps, whole.gaps, "{text:?}");
-            assert!(forward, "{text:?}");
-        }
-        // The first pass fails at the bad line, as parse does.
-        for text in ["800\n900\nabc\n", "0.8\n0.9\n-900\n0.8\n", "# nothing\n"] {
-            let lines = || numbered_lines(text).map(Ok);
-            let e = Reader::new(lines(), lines()).err().unwrap();
-            assert_eq!(e, parse(text).unwrap_err(), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn times_that_run_backwards_are_flagged_in_the_unit_chosen() {
+    fn times_that_run_backwards_come_in_file_order() {
         // The clock jumps back 20 s: the chain re-anchors earlier.
-        let (rec, forward) = streamed("100.0,1000\n101.0,1000\n81.0,1000\n").unwrap();
-        assert!(!forward);
-        assert!(rec.rr[2].t_ms < rec.rr[1].t_ms);
-        // In seconds the same rows run forward.
-        assert!(streamed("1.0,1.0\n2.0,1.0\n3.0,1.0\n").unwrap().1);
+        let rec = parse("100.0,1000\n101.0,1000\n81.0,1000\n").unwrap();
+        assert_eq!(rec.rr[1].t_ms, 101_000);
+        assert_eq!(rec.rr[2].t_ms, 81_000);
     }
 
     #[test]
@@ -536,9 +459,7 @@ mod tests {
             ("0.8\n0.9\n0.7\n900\n", 800.0),
             ("0.8\n0.9\n800\n", 800.0),
         ] {
-            let (rec, _) = streamed(text).unwrap();
-            assert_eq!(rec.rr[0].rr_ms, rr0, "{text:?}");
-            assert_eq!(rec.rr, parse(text).unwrap().rr, "{text:?}");
+            assert_eq!(parse(text).unwrap().rr[0].rr_ms, rr0, "{text:?}");
         }
     }
 }

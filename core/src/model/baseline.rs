@@ -294,11 +294,14 @@ const MINUTES_RESERVED: usize = 24 * 60;
 /// Cost: each update looks only at samples added since the last call, and
 /// keeps the awake minutes sorted by HR, so the calm set is a prefix of
 /// that order and its medians and MADs are read by bisection
-/// ([`robust_stats_sorted`]) rather than sorted afresh: a few dozen reads
-/// and a few sorted insertions per still minute, however long the shift
-/// (a 45-day recording has 65,000 still minutes; sorting them every minute
-/// made the model quadratic in the length of the shift). A fresh (default)
-/// value catches up in one call, so it need not be persisted.
+/// ([`robust_stats_sorted`]) rather than sorted afresh: a few hundred reads
+/// per still minute, however long the shift (sorting every still minute
+/// once a minute made the model quadratic in the length of the shift: a
+/// 200 MB RR file, 46 M beats and 660,000 still minutes, did not finish).
+/// What still grows: each sorted insertion shifts the larger values up
+/// (a memmove of up to 8 bytes per minute so far, in three vectors). A
+/// fresh (default) value catches up in one call, so it need not be
+/// persisted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CalmestStretch {
     /// Runs (by start index) already looked at.

@@ -33,7 +33,7 @@
 //! with the beats saved every 5 s), survives model changes between
 //! versions, and the same replay draws the charts. Its cost is replaying
 //! the shift so far, once, at resume (README's measured figures:
-//! `cargo bench -p steady-core --bench session_resume`). A shift resumes
+//! `cargo bench -p steady-core --bench resume_replay`). A shift resumes
 //! with the configuration it started with (kept in the settings under
 //! [`config_key`]) and the history the store held at its start
 //! ([`Store::shift_setup`]).

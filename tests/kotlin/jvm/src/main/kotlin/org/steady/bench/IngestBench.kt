@@ -34,25 +34,69 @@ private val threads = ManagementFactory.getThreadMXBean()
 private fun cpuNs(): Long = threads.currentThreadCpuTime
 
 /**
- * CPU time (ns) of this process's native threads whose name starts with
- * [prefix]: the core's store writer thread (`steady-store-<shift>`), which a
- * JVM thread bean cannot see. Linux /proc, in clock ticks (`getconf CLK_TCK`
- * = 100 here: 10 ms resolution, fine over a round of thousands of saves).
+ * CPU time (ns) of every thread of this process, by thread id, with its name:
+ * Linux `/proc/self/task/<tid>/schedstat` (first field: time on a CPU, ns).
+ * It sees the native threads a JVM thread bean cannot (the core's store
+ * writer `steady-store-<shift>`) and the JVM's own (JIT compilers, GC).
  */
-private fun nativeThreadCpuNs(prefix: String): Long {
-    val tasks = java.io.File("/proc/self/task").listFiles() ?: return 0
-    var ticks = 0L
-    for (t in tasks) {
+private fun tasksCpu(): Map<String, Pair<String, Long>> {
+    val out = HashMap<String, Pair<String, Long>>()
+    for (t in java.io.File("/proc/self/task").listFiles() ?: return out) {
         val comm = runCatching { t.resolve("comm").readText().trim() }.getOrNull() ?: continue
-        if (!comm.startsWith(prefix)) continue
-        val stat = runCatching { t.resolve("stat").readText() }.getOrNull() ?: continue
-        // Fields after the ")" closing the name start at field 3 (state):
-        // utime and stime are fields 14 and 15.
-        val fields = stat.substringAfterLast(')').trim().split(' ')
-        ticks += fields[11].toLong() + fields[12].toLong()
+        val ns = runCatching { t.resolve("schedstat").readText().trim().split(' ')[0].toLong() }.getOrNull() ?: continue
+        out[t.name] = comm to ns
     }
-    return ticks * 10_000_000L
+    return out
 }
+
+/** This thread's Linux thread id (for telling it apart in [tasksCpu]). */
+private fun myTid(): String = java.io.File("/proc/thread-self").canonicalFile.name
+
+/**
+ * Where a stretch of the run spent CPU, per thread kind: the calling thread,
+ * the store's writer thread, the JIT compilers, the garbage collector and
+ * the rest of the JVM; and the whole process
+ * (`com.sun.management.OperatingSystemMXBean.processCpuTime`).
+ */
+private class CpuSplit {
+    private val tid = myTid()
+    private val before = tasksCpu()
+    private val process0 = processCpuNs()
+    private val gc0 = gcCountAndMs()
+
+    /** `us/packet` per kind over [packets] packets, as printed. */
+    fun line(packets: Int): String {
+        val after = tasksCpu()
+        val process = processCpuNs() - process0
+        val byKind = LinkedHashMap<String, Long>()
+        for (k in listOf("calling thread", "writer thread", "JIT", "GC", "other JVM threads")) byKind[k] = 0
+        for ((t, v) in after) {
+            val (comm, ns) = v
+            val d = ns - (before[t]?.second ?: 0)
+            val kind = when {
+                t == tid -> "calling thread"
+                comm.startsWith("steady-store") -> "writer thread"
+                comm.contains("Compiler") -> "JIT"
+                comm.startsWith("GC ") || comm.startsWith("G1 ") -> "GC"
+                else -> "other JVM threads"
+            }
+            byKind[kind] = byKind.getValue(kind) + d
+        }
+        val (gcN, gcMs) = gcCountAndMs().let { it.first - gc0.first to it.second - gc0.second }
+        val per = { ns: Long -> ns / 1000.0 / packets }
+        return byKind.entries.joinToString(", ") { "%s %.2f".format(it.key, per(it.value)) } +
+            "; whole process %.2f us/packet = %.1f ms per shift-hour; %d GC pauses, %d ms"
+                .format(per(process), per(process) * 3600 / 1000, gcN, gcMs)
+    }
+}
+
+private fun processCpuNs(): Long =
+    (ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean).processCpuTime
+
+private fun gcCountAndMs(): Pair<Long, Long> =
+    ManagementFactory.getGarbageCollectorMXBeans().fold(0L to 0L) { (n, ms), b ->
+        n + b.collectionCount.coerceAtLeast(0) to ms + b.collectionTime.coerceAtLeast(0)
+    }
 
 private fun report(label: String, wall: DoubleArray, cpu: DoubleArray, extra: String = "") {
     // The mean over all rounds counts every call, the store's 5-s commits
@@ -104,24 +148,10 @@ private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
  * memory-only `LiveShift`.
  */
 private fun run(label: String, withListener: Boolean, direct: Boolean = false, stored: Boolean = false) {
-    val t0 = 1_764_000_000_000L
     val total = WARMUP + ROUNDS * CALLS
-    val (times, bytes) = packets(total, t0)
+    val (times, bytes) = packets(total, T0)
     var events = 0L
-    val dir = if (stored) kotlin.io.path.createTempDirectory("steady-bench").toFile() else null
-    val store = dir?.let { SteadyStore.open(it.resolve("steady.db").path) }
-    val shiftOf = {
-        if (store != null) store.startShift(t0, defaultShiftConfig()) else LiveShift(defaultShiftSetup())
-    }
-    shiftOf().use { shift ->
-        if (withListener) {
-            shift.setListener(object : ShiftListener {
-                override fun onEvents(events: List<ShiftEvent>) {
-                    eventsSeen += events.size
-                }
-            })
-        }
-        if (store == null) shift.start(t0)
+    withShift(stored, withListener) { shift ->
         val fast = if (direct) DirectIngest(shift) else null
         val call = if (fast != null) {
             { i: Int -> fast.ingest(times[i], bytes[i]) }
@@ -135,7 +165,8 @@ private fun run(label: String, withListener: Boolean, direct: Boolean = false, s
         val wall = DoubleArray(ROUNDS)
         val cpu = DoubleArray(ROUNDS)
         var i = WARMUP
-        val writer0 = nativeThreadCpuNs("steady-store")
+        val split = CpuSplit()
+        val callbacks0 = listenerCalls
         for (r in 0 until ROUNDS) {
             events += shift.pollEvents(UInt.MAX_VALUE).size
             val c0 = cpuNs()
@@ -147,24 +178,121 @@ private fun run(label: String, withListener: Boolean, direct: Boolean = false, s
             wall[r] = (System.nanoTime() - start) / 1000.0 / CALLS
             cpu[r] = (cpuNs() - c0) / 1000.0 / CALLS
         }
-        // The store's writer thread (a stored shift only): its CPU over all
-        // rounds, per call, and with the calling thread's mean: the total.
-        val writerUs = (nativeThreadCpuNs("steady-store") - writer0) / 1000.0 / (ROUNDS * CALLS)
-        val writer = if (store != null) {
-            "; writer thread CPU %.2f us/call, calling + writer thread %.2f us/call".format(writerUs, cpu.average() + writerUs)
+        // A stored shift: every thread's CPU over all rounds, per call.
+        val threads = if (stored) "; per call, all threads: " + split.line(ROUNDS * CALLS) else ""
+        val callbacks = if (withListener) {
+            "; listener called on %.3f of the calls".format((listenerCalls - callbacks0).toDouble() / (ROUNDS * CALLS))
         } else {
             ""
         }
         events += shift.pollEvents(UInt.MAX_VALUE).size
         fast?.close()
-        val size = dir?.listFiles()?.sumOf { it.length() }?.let { ", store %.1f MB".format(it / 1e6) } ?: ""
-        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls$size$writer")
+        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls$callbacks$threads")
     }
-    store?.close()
-    dir?.deleteRecursively()
+}
+
+private const val T0 = 1_764_000_000_000L
+
+/**
+ * Runs [body] on a started shift: stored (a fresh store in a temporary
+ * directory, deleted after) or in memory, with a counting Kotlin listener or
+ * none.
+ */
+private fun withShift(stored: Boolean, withListener: Boolean, body: (LiveShift) -> Unit) {
+    val dir = if (stored) kotlin.io.path.createTempDirectory("steady-bench").toFile() else null
+    val store = dir?.let { SteadyStore.open(it.resolve("steady.db").path) }
+    try {
+        val shift = if (store != null) store.startShift(T0, defaultShiftConfig()) else LiveShift(defaultShiftSetup())
+        shift.use {
+            if (withListener) {
+                it.setListener(object : ShiftListener {
+                    override fun onEvents(events: List<ShiftEvent>) {
+                        eventsSeen += events.size
+                        listenerCalls++
+                    }
+                })
+            }
+            if (store == null) it.start(T0)
+            body(it)
+            it.setListener(null)
+        }
+    } finally {
+        store?.close()
+        dir?.deleteRecursively()
+    }
+}
+
+/** Real time between two packets in the paced run (1 s of data each). */
+private const val PACE_NS = 5_000_000L
+
+/**
+ * Paced: 2 shift-hours of packets, measured after [PACED_WARMUP] unpaced calls
+ * and [PACED_WARMUP_PACED] paced ones, so that the JIT has compiled the paced
+ * loop too (without the latter, the JIT compilers' threads still spent
+ * 157 us of CPU per packet during the measured stretch).
+ */
+private const val PACED_CALLS = 7_200
+private const val PACED_WARMUP = 20_000
+private const val PACED_WARMUP_PACED = 3_600
+
+/**
+ * The app's rhythm: a stored shift, [DirectIngest] and a Kotlin listener, the
+ * packets (1 s of data apart) fed [PACE_NS] apart in real time, so the store's
+ * writer thread saves between packets as on a phone (the caller never waits
+ * for it). Each call's thread CPU is read around the call (the clock pair's own
+ * cost, printed, is included); every thread's CPU over the paced stretch, pauses
+ * included, is split by kind ([CpuSplit]).
+ */
+private fun paced() {
+    val (times, bytes) = packets(PACED_WARMUP + PACED_WARMUP_PACED + PACED_CALLS, T0)
+    withShift(stored = true, withListener = true) { shift ->
+        DirectIngest(shift).use { fast ->
+            for (i in 0 until PACED_WARMUP) fast.ingest(times[i], bytes[i])
+            val perCall = LongArray(PACED_CALLS)
+            /** Packets [from] until [from] + [n], [PACE_NS] apart; each call's thread CPU into [perCall]. */
+            fun stretch(from: Int, n: Int) {
+                val start = System.nanoTime()
+                for (k in 0 until n) {
+                    val c = cpuNs()
+                    fast.ingest(times[from + k], bytes[from + k])
+                    perCall[k % PACED_CALLS] = cpuNs() - c
+                    val rest = start + (k + 1) * PACE_NS - System.nanoTime()
+                    if (rest > 0) Thread.sleep(rest / 1_000_000, (rest % 1_000_000).toInt())
+                }
+                Thread.sleep(25) // the last save
+            }
+            stretch(PACED_WARMUP, PACED_WARMUP_PACED)
+            val clockPair = LongArray(1000).also { a ->
+                for (k in a.indices) {
+                    val c = cpuNs()
+                    a[k] = cpuNs() - c
+                }
+                a.sort()
+            }[500]
+            val split = CpuSplit()
+            val callbacks0 = listenerCalls
+            stretch(PACED_WARMUP + PACED_WARMUP_PACED, PACED_CALLS)
+            val threads = split.line(PACED_CALLS)
+            val mean = perCall.average() / 1000
+            perCall.sort()
+            println(
+                ("stored shift, paced %d ms apart (%d packets = %.0f shift-hours; DirectIngest.ingest + Kotlin listener, " +
+                    "called on %.3f of the calls): calling thread CPU in ingest mean %.2f us/packet (median %.2f, " +
+                    "p99 %.2f; a clock-read pair alone %.2f) = %.1f ms per shift-hour; per packet, all threads, pauses included: %s")
+                    .format(
+                        PACE_NS / 1_000_000, PACED_CALLS, PACED_CALLS / 3600.0,
+                        (listenerCalls - callbacks0).toDouble() / PACED_CALLS,
+                        mean, perCall[PACED_CALLS / 2] / 1000.0, perCall[PACED_CALLS * 99 / 100] / 1000.0,
+                        clockPair / 1000.0, mean * 3600 / 1000, threads,
+                    ),
+            )
+        }
+    }
 }
 
 @Volatile private var eventsSeen = 0L
+
+@Volatile private var listenerCalls = 0L
 
 /** The fixed cost of a UniFFI call through JNA, for comparison. */
 private fun floor(label: String, call: (Int) -> Unit) {
@@ -181,12 +309,15 @@ private fun floor(label: String, call: (Int) -> Unit) {
     report(label, wall, cpu)
 }
 
-/** `STEADY_BENCH=stored` runs only the stored-shift lines (the app's path). */
+/**
+ * `STEADY_BENCH=stored` runs only the stored-shift lines (the app's path),
+ * `STEADY_BENCH=paced` only the paced one.
+ */
 fun main() {
     println("JVM ${System.getProperty("java.version")}, JNA ${com.sun.jna.Native.VERSION}, library from ${System.getProperty("jna.library.path")}")
-    if (System.getenv("STEADY_BENCH") == "stored") {
-        stored()
-        return
+    when (System.getenv("STEADY_BENCH")) {
+        "stored" -> return stored()
+        "paced" -> return paced()
     }
     floor("coreVersion() (string out: JNA + RustBuffer floor)") { org.steady.ffi.coreVersion() }
     LiveShift(defaultShiftSetup()).use { s ->
@@ -206,8 +337,10 @@ fun main() {
     println("listener received $eventsSeen events")
 }
 
-/** The app's path: a stored shift (store.startShift), DirectIngest, a listener. */
+/** The app's path: a stored shift (store.startShift), DirectIngest, a listener; paced, then unpaced. */
 private fun stored() {
+    paced()
     run("stored shift: DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true, stored = true)
+    run("stored shift: DirectIngest.ingest(t, bytes), poll queue only", withListener = false, direct = true, stored = true)
     run("stored shift: ingest(t, bytes), with a Kotlin listener", withListener = true, stored = true)
 }

@@ -1,9 +1,10 @@
-//! Resuming a stored shift after the app was killed: the model is rebuilt
-//! from the stored inputs (`RunningShift::resume`, core/src/io/running.rs), so the cost grows with the
+//! Resuming a stored shift after the app was killed (the bench was called
+//! `session_resume`; it measures no session, only this replay): the model
+//! is rebuilt from the stored inputs (`RunningShift::resume`, core/src/io/running.rs), so the cost grows with the
 //! shift. Measured at the end of a 12-hour shift of real packets
 //! ([`common::shift_packets`]), the worst case a wearer meets.
 //!
-//!   cargo bench -p steady-core --bench session_resume
+//!   cargo bench -p steady-core --bench resume_replay
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -52,9 +53,9 @@ fn bench(c: &mut Criterion) {
     assert_eq!(resumed.shift().load(), want.load(), "the same model state");
     assert_eq!(resumed.shift().last_activation(), want.last_activation());
 
-    let mut g = c.benchmark_group("session");
+    let mut g = c.benchmark_group("resume");
     g.sample_size(10);
-    g.bench_function("resume_12h_shift", |b| {
+    g.bench_function("replay_12h_shift", |b| {
         b.iter(|| {
             let s = RunningShift::resume(Store::open(&path).expect("store"), id).expect("resume");
             black_box(s.shift().load())

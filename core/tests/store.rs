@@ -68,8 +68,8 @@ fn lifecycle_batches_by_data_time_and_never_leaves_more_than_5s_unsaved() {
     let mut last_saved = 0;
     for (i, b) in beats.iter().enumerate() {
         w.push_beat(*b).unwrap();
-        // What another process sees right now.
-        let saved = reader.beat_count(id).unwrap() as usize;
+        // What a kill right now would leave: committed or journaled.
+        let saved = reader.durable_counts(id).unwrap().0;
         if saved != last_saved {
             batches += 1;
             last_saved = saved;
@@ -79,8 +79,9 @@ fn lifecycle_batches_by_data_time_and_never_leaves_more_than_5s_unsaved() {
             assert!(span < 5_000, "beat {i}: {span} ms unsaved");
         }
     }
-    // Batched: far fewer saves than beats, about one per 5 s of data (no
-    // ticks here: a push hands over once the unsaved beats span 5 s).
+    // Batched: far fewer durable steps (journal records) than beats, about
+    // one per 5 s of data (no ticks here: a push journals once the unsaved
+    // beats span 5 s).
     let data_s = (beats.last().unwrap().t_ms - beats[0].t_ms) / 1000;
     assert!(
         batches <= (data_s / 5 + 1) as usize && batches >= (data_s / 7) as usize,
@@ -712,12 +713,14 @@ fn full_disk_keeps_data_in_memory_and_retries() {
 }
 
 /// The live way (what `RunningShift` does once a second): an HR sample and
-/// the packet's beats, then a tick. The ticks hand batches to the writer
-/// thread at 4 s of unsaved data; whatever the thread's pace, when a call
-/// returns nothing older than 5 s is uncommitted (what another connection
-/// sees), so a kill at any return loses at most 5 s.
+/// the packet's beats, then a tick. The ticks journal the data at 4 s of
+/// unsaved data (one record), so when a call returns nothing older than
+/// 5 s is neither journaled nor committed: a kill at any return loses at
+/// most 5 s. The writer thread folds the journal into the database once a
+/// minute of data: nothing older than 2 minutes (a fold slower than a
+/// minute of data makes the caller wait) is missing from the database.
 #[test]
-fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommitted() {
+fn ticks_journal_every_4s_so_a_kill_loses_at_most_5s_and_folds_reach_the_database() {
     let dir = tmp();
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(3000).collect();
@@ -746,8 +749,16 @@ fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommit
             next += 1;
         }
         w.tick(now).unwrap();
-        let saved_beats = reader.beat_count(id).unwrap() as usize;
-        let saved_hr = reader.samples(id, SampleKind::Hr).unwrap().len();
+        let in_db = reader.beat_count(id).unwrap() as usize;
+        let (saved_beats, saved_hr) = reader.durable_counts(id).unwrap();
+        let must_db = beats[..next]
+            .iter()
+            .filter(|b| b.t_ms <= now - 2 * 60_000)
+            .count();
+        assert!(
+            in_db >= must_db,
+            "at {now}: {in_db} beats in the database, {must_db} are older than 2 min"
+        );
         let must_beats = beats[..next]
             .iter()
             .filter(|b| b.t_ms <= now - 5_000)
@@ -755,7 +766,7 @@ fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommit
         let must_hr = hr.iter().filter(|&&t| t <= now - 5_000).count();
         assert!(
             saved_beats >= must_beats && saved_hr >= must_hr,
-            "at {now}: {saved_beats} beats and {saved_hr} HR samples committed, {must_beats} and {must_hr} are older than 5 s"
+            "at {now}: {saved_beats} beats and {saved_hr} HR samples journaled or committed, {must_beats} and {must_hr} are older than 5 s"
         );
     }
     w.finish(now, &json!({}), &KeyFigures::default()).unwrap();
@@ -771,7 +782,7 @@ fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommit
 fn a_failed_save_reaches_finish_and_nothing_is_lost() {
     let dir = tmp();
     let db = dir.path().join("s.db");
-    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(2000).collect();
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(6000).collect();
     let mut w = full_disk_writer(&db, beats[0].t_ms);
     let id = w.shift_id();
     let mut full = 0;
@@ -843,6 +854,9 @@ fn two_connections_write_concurrently() {
                 let cfg = WriterConfig {
                     flush_after_ms: 1000,
                     retry_after_ms: 0,
+                    // Journaled and folded every second of data: many
+                    // commits racing.
+                    fold_after_ms: Some(1000),
                 };
                 let mut w =
                     ShiftWriter::start(Store::open(&db).unwrap(), k, ShiftSource::Live, None, cfg)
@@ -922,6 +936,8 @@ fn child_process_writer() {
     let cfg = WriterConfig {
         flush_after_ms: 1000,
         retry_after_ms: 0,
+        // Journaled and folded every second of data: many commits racing.
+        fold_after_ms: Some(1000),
     };
     let mut w =
         ShiftWriter::start(Store::open(&db).unwrap(), k, ShiftSource::Live, None, cfg).unwrap();

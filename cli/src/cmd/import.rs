@@ -154,6 +154,8 @@ pub fn run(args: Args) -> Result<()> {
         WriterConfig {
             flush_after_ms: IMPORT_SAVE_EVERY_MS,
             retry_after_ms: IMPORT_SAVE_EVERY_MS,
+            // All or nothing: a SQLite save every 6 h of data, no journal.
+            fold_after_ms: None,
         },
     )?;
     let id = session

@@ -25,6 +25,7 @@
 pub mod codec;
 mod error;
 mod export;
+mod journal;
 pub mod schema;
 mod writer;
 
@@ -376,7 +377,20 @@ impl Store {
         store.inspect()?;
         store.configure()?;
         store.migrate()?;
+        // A killed live writer's journal (store/journal.rs): its data goes
+        // into the file before anyone reads it. Best effort here (a reader
+        // on a full disk still opens); a resume does it strictly.
+        if let Err(e) = journal::recover(&store, None) {
+            tracing::warn!(error = %e, "could not fold a killed writer's journal in yet");
+        }
         Ok(store)
+    }
+
+    /// Test hook: how many beats and HR samples of `shift` a kill right now
+    /// would leave (the database's and what journals hold beyond them).
+    #[doc(hidden)]
+    pub fn durable_counts(&self, shift: ShiftId) -> Result<(usize, usize), StoreError> {
+        journal::durable_counts(self, shift)
     }
 
     /// Read-only look at the header and schema: decides whether the file is
@@ -847,7 +861,14 @@ impl Store {
             return Err(StoreError::NoSuchShift(id));
         }
         tx.execute("DELETE FROM settings WHERE key = ?1", [config_key(id)])?;
+        tx.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [journal::seq_key(id)],
+        )?;
         tx.commit()?;
+        // A killed writer's journal of it goes too (a live one is removed
+        // by its writer at its next save).
+        journal::recover(self, Some(id))?;
         self.scrub_wal()
     }
 
@@ -860,11 +881,14 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM shifts", [])?;
         tx.execute("DELETE FROM baselines", [])?;
-        tx.execute(
-            "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
-            params![CONFIG_KEY_PREFIX, CONFIG_KEY_PREFIX.len() as i64],
-        )?;
+        for prefix in [CONFIG_KEY_PREFIX, journal::SEQ_KEY_PREFIX] {
+            tx.execute(
+                "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
+                params![prefix, prefix.len() as i64],
+            )?;
+        }
         tx.commit()?;
+        journal::recover(self, None)?;
         self.scrub_wal()?;
         self.conn.execute_batch("VACUUM")?;
         self.scrub_wal()?;

@@ -187,6 +187,79 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
     assert_eq!(s.shifts().unwrap().len(), 1);
 }
 
+/// The journal (store/journal.rs): a kill leaves data that only the
+/// journal held (not yet folded into SQLite); the next `Store::open` folds
+/// it in, ignoring a torn last record, and removes the file.
+#[test]
+fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(400).collect();
+    let mut w = ShiftWriter::start(
+        Store::open(&db).unwrap(),
+        beats[0].t_ms,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap();
+    let id = w.shift_id();
+    for b in &beats {
+        w.push_beat(*b).unwrap();
+        w.tick(b.t_ms).unwrap();
+    }
+    // Another process's view while the writer lives: the folds only (its
+    // journal is locked, so this open leaves it alone).
+    let in_db = Store::open(&db).unwrap().beat_count(id).unwrap() as usize;
+    let durable = beats.len() - w.undurable_len();
+    w.simulate_kill();
+    let journals = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains("-steady-journal-"))
+            .collect::<Vec<_>>()
+    };
+    let files = journals();
+    assert_eq!(files.len(), 1, "{files:?}");
+    // A torn record after the whole ones (a write cut short): ignored.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&files[0])
+        .unwrap();
+    std::io::Write::write_all(&mut f, &[200, 0, 0, 0, 1, 2, 3, 4, 5]).unwrap();
+    drop(f);
+
+    let s = Store::open(&db).unwrap();
+    let saved = s.beats(id).unwrap();
+    assert!(
+        in_db > 0 && in_db < durable,
+        "{in_db} beats folded, {durable} folded or journaled"
+    );
+    assert_eq!(saved.len(), durable, "folded + journaled");
+    assert_eq!(saved[..], beats[..saved.len()]);
+    let lost = beats.last().unwrap().t_ms - saved.last().unwrap().t_ms;
+    assert!(lost < 5_000, "lost {lost} ms");
+    assert!(journals().is_empty(), "the folded journal is removed");
+    // Opening again changes nothing (nothing stored twice).
+    assert_eq!(Store::open(&db).unwrap().beats(id).unwrap(), saved);
+    // And the shift resumes after it.
+    let mut w = ShiftWriter::resume(s, id, WriterConfig::default()).unwrap();
+    for b in &beats[saved.len()..] {
+        w.push_beat(*b).unwrap();
+    }
+    w.finish(
+        beats.last().unwrap().t_ms,
+        &json!({}),
+        &KeyFigures::default(),
+    )
+    .unwrap();
+    drop(w);
+    assert_eq!(saved_beats(&db, id), beats);
+    assert!(journals().is_empty(), "a finished shift leaves no journal");
+}
+
 #[test]
 fn interrupted_shift_can_be_closed_instead() {
     let dir = tmp();

@@ -386,6 +386,13 @@ impl Store {
         Ok(store)
     }
 
+    /// Folds a killed live writer's journal of shift `id` into the file
+    /// (store/journal.rs). [`Store::open`] does it for every shift, best
+    /// effort; a resume needs it done, or its error.
+    pub fn recover_journal(&self, id: ShiftId) -> Result<(), StoreError> {
+        journal::recover(self, Some(id)).map(|_| ())
+    }
+
     /// Test hook: how many beats and HR samples of `shift` a kill right now
     /// would leave (the database's and what journals hold beyond them).
     #[doc(hidden)]

@@ -1,42 +1,45 @@
-//! The live shift writer: buffers beats, samples and events and hands them,
-//! in batches, to a writer thread that saves them, so that a killed process
-//! loses at most `flush_after_ms` (5 s by default) of data and the caller
-//! (the phone's BLE thread) never waits for the disk.
+//! The live shift writer: buffers beats, samples and events, makes them
+//! durable against a killed process every few seconds of data with one
+//! `write()` to its journal ([`super::journal`]), and hands the journaled
+//! data, once a minute of data, to a writer thread that folds it into
+//! SQLite. A killed process loses at most `flush_after_ms` (5 s by
+//! default) of data, and the caller (the phone's BLE thread) never waits
+//! for a SQLite commit.
 //!
 //! WHY batching on DATA time: the model is deterministic and never reads a
 //! clock; the writer follows the same rule. [`ShiftWriter::tick`] (the
-//! session calls it after each input's data) hands a batch over once the
-//! unsaved data spans [`ShiftWriter::handover_after_ms`] (4/5 of
-//! `flush_after_ms`, measured on the data's own timestamps and the tick's
-//! time), so replaying a file at any speed hands over at the same points.
-//! A `push_*` hands over only at the full `flush_after_ms` (a writer fed
-//! without ticks, or a jump in data time): WHY not at every push: the
-//! beats a packet brings are older than its heart rate (the cleaner holds
-//! one back), so a handover between them would start the next batch with
-//! old beats and save every ~3 s instead of every ~4 s (stored_path bench:
-//! 1 173 saves per shift-hour when any push handed over).
+//! session calls it after each input's data) journals the unsaved data once
+//! it spans [`ShiftWriter::handover_after_ms`] (4/5 of `flush_after_ms`,
+//! measured on the data's own timestamps and the tick's time), so replaying
+//! a file at any speed journals and folds at the same points. A `push_*`
+//! journals only at the full `flush_after_ms` (a writer fed without ticks,
+//! or a jump in data time): WHY not at every push: the beats a packet
+//! brings are older than its heart rate (the cleaner holds one back), so a
+//! step between them would start the next batch with old beats and step
+//! every ~3 s instead of every ~4 s.
 //!
-//! WHY a writer thread: a SQLite commit (and, now and then, the WAL
-//! checkpoint's fsync) costs tens of microseconds of CPU and may wait for
-//! the disk; on the caller's thread that was most of the stored path's cost
-//! per packet. The writer thread owns its own connection to the file: the
-//! caller's [`Store`] stays for reads, the lease and the shift's end. The
-//! hot path only moves a batch over a channel; the thread hands the batch
-//! back emptied, so the same buffers are reused (no allocation per batch
-//! once warm). At most one batch is in flight.
+//! WHY a journal and a writer thread: a SQLite commit every 5 s of data
+//! cost about 80 µs of CPU (71 ms per shift-hour, against a target of 10 ms
+//! for the whole stored path); a `write()` of the few hundred bytes costs
+//! a few µs. The promise needs the data in the OS, not an fsync. The folds
+//! (one commit per minute of data, and now and then the WAL checkpoint's
+//! fsync) run on the writer thread, which owns its own connection to the
+//! file: the caller's [`Store`] stays for reads, the lease and the shift's
+//! end. The hot path moves a batch over a channel once a minute; the
+//! thread hands the batch back emptied, so the same buffers are reused. At
+//! most one batch is in flight; the caller waits for it only when a fold
+//! is slower than a minute of data (a replay faster than real time), so
+//! unfolded data never spans more than two minutes of data.
 //!
-//! WHY the promise still holds: before a call returns, the data not yet
-//! committed never spans `flush_after_ms` or more. The handover happens at
-//! 4/5 of it, so on a strap's real-time stream the thread has the remaining
-//! fifth (1 s) to commit before the caller would have to wait for it; only
-//! a save slower than that (a stalled disk), or a source faster than real
-//! time (a replay, a test), makes the caller wait. So a SIGKILL loses at
-//! most `flush_after_ms` of data (`cli/tests/crash.rs` kills a replay, with
-//! its writer thread, with SIGKILL).
+//! Without a journal ([`WriterConfig::fold_after_ms`] `None`: an import)
+//! each step is a commit on the writer thread, handed over at 4/5 of
+//! `flush_after_ms` so the thread has the last fifth before the caller
+//! must wait for it.
 //!
-//! WHY keep data on failure: on a full disk or a busy database the save
-//! fails, the thread hands the batch back and the data stays in memory (a
-//! 12-hour shift is about 1 MB of beats); the error is returned by the next
+//! WHY keep data on failure: on a full disk or a busy database a journal
+//! write or a fold fails; the data stays in memory (a failed fold's batch
+//! comes back from the thread; a 12-hour shift is about 1 MB of beats);
+//! the error is returned by the next
 //! call (`push_*`, `tick`, `flush`, `finish`) as a typed [`StoreError`],
 //! and the save is retried with what came since after `retry_after_ms` of
 //! data time. Nothing is dropped. A writer thread that stopped (it does not
@@ -44,14 +47,15 @@
 //! the caller.
 //!
 //! WHY `synchronous = NORMAL` on the writer thread's connection (WAL
-//! mode): a commit is then written to the WAL without an fsync; the WAL is
+//! mode): a fold is then written to the WAL without an fsync; the WAL is
 //! synced when SQLite checkpoints it (on the writer thread too). A killed
-//! process loses nothing committed (the WAL is in the OS's cache; SQLite
-//! recovers it at the next open). A power cut or OS crash may lose the
-//! commits since the last sync, never the file's consistency. The writer of
-//! an import ([`WriterConfig::bulk`]) keeps `FULL`, and the end of a shift
-//! ([`ShiftWriter::finish`]) is a `FULL` commit on the caller's connection,
-//! which syncs the whole WAL, the live saves included.
+//! process loses nothing committed or journaled (both are in the OS's
+//! cache; SQLite recovers the WAL, [`Store::open`] folds the journal in).
+//! A power cut or OS crash may lose the data since the last sync, never
+//! the file's consistency. The writer of an import ([`WriterConfig::bulk`])
+//! keeps `FULL`, and the end of a shift ([`ShiftWriter::finish`]) is a
+//! `FULL` commit on the caller's connection, which syncs the whole WAL,
+//! the folds included.
 //!
 //! Beats are appended to the shift's last, still open block (rewritten in
 //! place) until it reaches [`codec::MAX_BLOCK_BEATS`] beats or

@@ -1,7 +1,7 @@
 //! The stored path as the phones run it: every BLE packet through
 //! `RunningShift::handle` (the model, and the recorder's store writer, which
 //! journals the new data about every 4 s of data, one `write()`, and hands it
-//! to its writer thread once a minute of data to fold into SQLite), for one shift-hour
+//! to its writer thread every 5 minutes of data to fold into SQLite), for one shift-hour
 //! of real packets ([`common::shift_packets`]), into a fresh store on disk.
 //!
 //! Prints, per packet and per shift-hour (the targets: <= 10 us CPU per

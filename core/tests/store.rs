@@ -17,7 +17,8 @@ use steady_core::beats::Beat;
 use steady_core::store::codec::{Sample, encode_beats, encode_samples};
 use steady_core::store::schema::{APPLICATION_ID, MIGRATIONS, current_version};
 use steady_core::store::{
-    KeyFigures, SampleKind, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
+    FOLD_AFTER_MS, KeyFigures, SampleKind, ShiftSource, ShiftWriter, Store, StoreError,
+    WriterConfig,
 };
 
 /// The 24-hour nsr2db Holter series as beats: the first value is the offset
@@ -194,7 +195,8 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
 fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
     let dir = tmp();
     let db = dir.path().join("s.db");
-    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(400).collect();
+    // About 13 minutes: two folds, then data only journaled.
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(1000).collect();
     let mut w = ShiftWriter::start(
         Store::open(&db).unwrap(),
         beats[0].t_ms,
@@ -789,9 +791,9 @@ fn full_disk_keeps_data_in_memory_and_retries() {
 /// the packet's beats, then a tick. The ticks journal the data at 4 s of
 /// unsaved data (one record), so when a call returns nothing older than
 /// 5 s is neither journaled nor committed: a kill at any return loses at
-/// most 5 s. The writer thread folds the journal into the database once a
-/// minute of data: nothing older than 2 minutes (a fold slower than a
-/// minute of data makes the caller wait) is missing from the database.
+/// most 5 s. The writer thread folds the journal into the database every
+/// `FOLD_AFTER_MS` of data: nothing older than twice that (a slower fold
+/// makes the caller wait) is missing from the database.
 #[test]
 fn ticks_journal_every_4s_so_a_kill_loses_at_most_5s_and_folds_reach_the_database() {
     let dir = tmp();
@@ -826,11 +828,11 @@ fn ticks_journal_every_4s_so_a_kill_loses_at_most_5s_and_folds_reach_the_databas
         let (saved_beats, saved_hr) = reader.durable_counts(id).unwrap();
         let must_db = beats[..next]
             .iter()
-            .filter(|b| b.t_ms <= now - 2 * 60_000)
+            .filter(|b| b.t_ms <= now - 2 * FOLD_AFTER_MS)
             .count();
         assert!(
             in_db >= must_db,
-            "at {now}: {in_db} beats in the database, {must_db} are older than 2 min"
+            "at {now}: {in_db} beats in the database, {must_db} are older than two folds"
         );
         let must_beats = beats[..next]
             .iter()

@@ -7,7 +7,7 @@
 //! shift-hour, seven times the target of 10 ms for the whole stored path.
 //! So every 5 s of data the live writer appends the new data to this file
 //! (one record, one `write()` on the caller's thread, a few µs) and the
-//! writer thread folds it into SQLite once a minute of data
+//! writer thread folds it into SQLite every 5 minutes of data
 //! ([`super::WriterConfig::fold_after_ms`]).
 //!
 //! One file per live writer, beside the database:

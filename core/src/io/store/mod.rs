@@ -41,7 +41,7 @@ pub fn config_key(id: ShiftId) -> String {
 /// Prefix of [`config_key`].
 const CONFIG_KEY_PREFIX: &str = "shift_config:";
 pub use error::{StoreError, StoreErrorKind};
-pub use writer::{ShiftWriter, WriterConfig};
+pub use writer::{FOLD_AFTER_MS, ShiftWriter, WriterConfig};
 
 use crate::Millis;
 use crate::beats::Beat;

@@ -225,6 +225,12 @@ fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
     };
     let files = journals();
     assert_eq!(files.len(), 1, "{files:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the journal is private");
+    }
     // A torn record after the whole ones (a write cut short): ignored.
     let mut f = std::fs::OpenOptions::new()
         .append(true)

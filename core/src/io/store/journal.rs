@@ -88,8 +88,8 @@ pub(crate) struct Journal {
     len: u64,
     /// Sequence number of the next record.
     next_seq: u64,
+    /// The record being written, reused.
     buf: Vec<u8>,
-    scratch: Vec<u8>,
 }
 
 impl Journal {
@@ -124,7 +124,6 @@ impl Journal {
             len: header_len,
             next_seq,
             buf: Vec::new(),
-            scratch: Vec::new(),
         })
     }
 
@@ -137,8 +136,8 @@ impl Journal {
         self.buf.extend_from_slice(&[0; 8]);
         self.buf.extend_from_slice(&seq.to_le_bytes());
         put_beats(&mut self.buf, &batch.beats)?;
-        put_samples(&mut self.buf, &mut self.scratch, &batch.hr);
-        put_samples(&mut self.buf, &mut self.scratch, &batch.motion);
+        put_samples(&mut self.buf, &batch.hr);
+        put_samples(&mut self.buf, &batch.motion);
         put_u32(&mut self.buf, batch.events.len());
         for (t, kind, payload) in &batch.events {
             self.buf.extend_from_slice(&t.to_le_bytes());
@@ -195,13 +194,11 @@ fn put_beats(buf: &mut Vec<u8>, beats: &[Beat]) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn put_samples(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, samples: &[Sample]) {
+fn put_samples(buf: &mut Vec<u8>, samples: &[Sample]) {
     put_u32(buf, samples.len());
     if let Some(first) = samples.first() {
         buf.extend_from_slice(&first.t_ms.to_le_bytes());
-        scratch.clear();
-        scratch.extend_from_slice(&codec::encode_samples(samples));
-        put_bytes(buf, scratch);
+        put_bytes(buf, &codec::encode_samples(samples));
     }
 }
 

@@ -160,6 +160,12 @@ impl Journal {
         Ok(seq)
     }
 
+    /// Test hook: this journal writing to `file` instead (e.g. `/dev/full`).
+    #[cfg(test)]
+    pub(crate) fn redirect(&mut self, file: File) {
+        self.file = file;
+    }
+
     /// Drops every record (all folded into the database).
     pub(crate) fn clear(&mut self) -> Result<(), StoreError> {
         self.file.set_len(self.header_len).map_err(io_error)?;

@@ -1163,20 +1163,73 @@ mod tests {
     }
 
     /// A writer whose thread is replaced by `thread` (given the job
-    /// receiver and the answer sender).
+    /// receiver and the answer sender). It folds every 5 s of data, so the
+    /// tests' 20 beats reach the thread.
     fn with_thread(
         dir: &tempfile::TempDir,
         thread: impl FnOnce(Receiver<Job>, SyncSender<Done>) + Send + 'static,
     ) -> ShiftWriter {
         let store = Store::open(dir.path().join("s.db")).unwrap();
-        let mut w =
-            ShiftWriter::start(store, 0, ShiftSource::Live, None, WriterConfig::default()).unwrap();
+        let cfg = WriterConfig {
+            fold_after_ms: Some(5_000),
+            ..WriterConfig::default()
+        };
+        let mut w = ShiftWriter::start(store, 0, ShiftSource::Live, None, cfg).unwrap();
         w.stop();
         let (jobs, job_rx) = sync_channel::<Job>(1);
         let (done_tx, done) = sync_channel::<Done>(1);
         let handle = std::thread::spawn(move || thread(job_rx, done_tx));
         w.worker = Some(Worker { jobs, done, handle });
         w
+    }
+
+    /// A journal write that fails (ENOSPC: `/dev/full`) is a typed
+    /// `StoreError::Full` from the call that made it; the data stays in
+    /// memory, is retried, and once writes succeed again nothing is lost.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_journal_write_is_a_typed_error_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.db")).unwrap();
+        let mut w =
+            ShiftWriter::start(store, 0, ShiftSource::Live, None, WriterConfig::default()).unwrap();
+        let full = std::fs::OpenOptions::new()
+            .append(true)
+            .open("/dev/full")
+            .unwrap();
+        w.journal.as_mut().unwrap().redirect(full);
+        let mut errors = 0;
+        for i in 1..=60 {
+            w.push_beat(beat(i)).unwrap_or_else(|e| {
+                assert!(matches!(e, StoreError::Full), "{e}");
+                errors += 1;
+            });
+            match w.tick(i * 1000) {
+                Ok(()) => {}
+                Err(StoreError::Full) => errors += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert!(errors > 0);
+        assert!(w.last_error().unwrap().contains("full"));
+        assert_eq!(w.undurable_len(), 60, "nothing journaled, all kept");
+        // Space again: a new journal file; the next step journals it all.
+        let path = dir.path().join("s.db-steady-journal-retry");
+        w.journal.as_mut().unwrap().redirect(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap(),
+        );
+        for i in 61..=70 {
+            w.push_beat(beat(i)).unwrap();
+            w.tick(i * 1000).unwrap();
+        }
+        assert!(w.undurable_len() < 70);
+        w.flush().unwrap();
+        assert_eq!(w.store().beats(w.shift_id()).unwrap().len(), 70);
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

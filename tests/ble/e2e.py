@@ -122,6 +122,24 @@ def read_sent_log():
     return segments, skipped
 
 
+def sent_last_connection():
+    '''[(t_ms, hex)] the mock sent since its latest `!connected`.'''
+    sent = []
+    for line in Path(SENT_LOG).read_text(encoding='utf-8').splitlines():
+        t, _, rest = line.partition(' ')
+        if rest.startswith('!connected'):
+            sent = []
+        elif not rest.startswith('!'):
+            sent.append((int(t), rest.split()[0]))
+    return sent
+
+
+# A notification reaches `live` within a few ms on the bench; the mock sends
+# one every ~50 ms at 20x. A packet sent this long before a stop signal has
+# been received when the signal is handled.
+DELIVERED_MS = 20
+
+
 def wait_for(pred, timeout, what):
     end = time.time() + timeout
     while time.time() < end:
@@ -343,6 +361,15 @@ def analyze_beats(path):
     return int(m.group(1))
 
 
+def import_beats(path, db):
+    '''The beats the shift model makes of a recording (`steady import`).'''
+    r = run(['import', str(path), '--db', str(db)])
+    m = re.search(r'\((\d+) beats', r.stdout)
+    if r.returncode != 0 or not m:
+        fail(f'steady import {path}: {r.stdout} {r.stderr}')
+    return int(m.group(1))
+
+
 def test_live_carries_on_after_being_killed():
     '''kill -9 mid-shift: the recording keeps every line, the store keeps what
     it saved (at most 5 s of data lost), and the next `live` carries on with
@@ -410,6 +437,7 @@ def test_live_closes_the_shift_on_each_stop_signal():
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 wait_for(lambda: count_data(rec) >= 20, 30, f'20 packets before {sig.name}')
+                t_signal = int(time.time() * 1000)
                 proc.send_signal(sig)
                 out, err = proc.communicate(timeout=30)
             finally:
@@ -433,14 +461,31 @@ def test_live_closes_the_shift_on_each_stop_signal():
             r = run(['export', '1', '--db', str(db), '--format', 'csv', '--out', '-'])
             rows = len([ln for ln in r.stdout.splitlines()[1:] if ln.strip()])
             recorded = analyze_beats(rec)
-            # Every beat of the summary is stored; and the recording's beats
-            # are in the shift. The model's cleaner and analyze's may judge
-            # a beat differently (once seen: 35 against 40, where the mock
-            # loops its recording), hence the small margin.
-            if rows != stored or not recorded - 5 <= stored <= recorded or stored < 20:
+            # Exact: the shift holds every beat the model makes of the
+            # packets received before the signal (the recording has every
+            # packet `live` received, each also fed to the shift, and the
+            # loop drains what the link still delivers after the signal):
+            # `import` runs the same model over exactly those packets.
+            # analyze's cleaner may judge a beat differently from the
+            # model's (where the mock loops its recording: once 35 against
+            # 40), so it is only printed.
+            model = import_beats(rec, Path(tmp) / 'check.db')
+            # And the recording holds what the mock sent on this connection,
+            # in order, nothing skipped: every packet sent before the signal
+            # (by DELIVERED_MS), and after it only what came before the
+            # link closed.
+            sent = sent_last_connection()
+            got = [v.hex() for _, k, v in read_record(rec)[1] if k == 'data']
+            before = len([t for t, _ in sent if t <= t_signal - DELIVERED_MS])
+            if got != [h for _, h in sent[:len(got)]] or len(got) < before:
+                fail(f'{sig.name}: recorded {len(got)} packets; the mock sent {len(sent)} '
+                     f'on this connection, {before} of them before the signal')
+            if rows != stored or stored != model or stored < 20:
                 fail(f'{sig.name}: {stored} beats in the summary, {rows} stored, '
-                     f'{recorded} in the recording')
-            print(f'    {sig.name}: shift closed with {stored} of {recorded} recorded beats')
+                     f'{model} from the model over the recorded packets, '
+                     f'{recorded} from analyze')
+            print(f'    {sig.name}: shift closed with {stored} beats, as the model makes of '
+                  f'the {count_data(rec)} recorded packets (analyze: {recorded})')
 
 
 def test_live_unknown_device_fails_loudly():

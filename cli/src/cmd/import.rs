@@ -145,6 +145,7 @@ pub fn run(args: Args) -> Result<()> {
         _ => anyhow::bail!("{}: nothing to import", args.file.display()),
     };
     let setup = store.shift_setup(start, ShiftConfig::default())?;
+    let known: Vec<_> = store.unfinished_shifts()?.iter().map(|r| r.id).collect();
     let (mut session, _) = RunningShift::start_recorded(
         store,
         setup,
@@ -156,8 +157,14 @@ pub fn run(args: Args) -> Result<()> {
             retry_after_ms: IMPORT_SAVE_EVERY_MS,
             // All or nothing: a SQLite save every 6 h of data, no journal.
             fold_after_ms: None,
+            // All or nothing: the import stops at its first failed save
+            // (below), so the writer never holds more than one batch.
+            max_unsaved_ms: Millis::MAX,
         },
-    )?;
+    )
+    .map_err(|e| {
+        super::record::not_started(&e.to_string(), &path, ShiftSource::Import, &label, &known)
+    })?;
     let id = session
         .recorder()
         .map(ShiftRecorder::shift_id)
@@ -225,6 +232,11 @@ pub fn run(args: Args) -> Result<()> {
                     hr_samples += 1;
                 }
                 session.handle(&input);
+                if let Some(e) = store_error(&session) {
+                    let e = e.to_string();
+                    drop(session);
+                    return Err(discard(format!("the import was not stored: {e}")));
+                }
             }
         }
     }

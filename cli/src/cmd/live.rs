@@ -403,7 +403,9 @@ impl LiveLoop<'_> {
             .and_then(RunningShift::recorder)
             .and_then(ShiftRecorder::store_error)
         {
-            self.view.status = Some(format!("saving is failing (kept, retried): {e}"));
+            // The store's text says what is kept: retried while it can,
+            // "saving stopped: ..." once the writer gave up (save_policy).
+            self.view.status = Some(format!("saving is failing: {e}"));
         }
     }
 

@@ -56,6 +56,55 @@ fn same_recording(r: &ShiftRecord, source: ShiftSource, label: &str) -> bool {
     r.source == source && r.label.as_deref() == Some(label)
 }
 
+/// A shift that failed to start (a full disk while creating it) may have
+/// left its row, empty and unfinished: removed here, so that no rerun calls
+/// it an interrupted shift; the message says what is left (`known`: the
+/// recording's unfinished shifts from before).
+pub(crate) fn not_started(
+    error: &str,
+    path: &std::path::Path,
+    source: ShiftSource,
+    label: &str,
+    known: &[ShiftId],
+) -> anyhow::Error {
+    let left = |s: &Store| -> Result<Vec<ShiftId>, steady_core::store::StoreError> {
+        Ok(s.unfinished_shifts()?
+            .into_iter()
+            .filter(|r| same_recording(r, source, label) && !known.contains(&r.id))
+            .map(|r| r.id)
+            .collect())
+    };
+    let Ok(mut store) = Store::open(path) else {
+        return anyhow::anyhow!(
+            "{error}: the shift could not be started; if it left an empty shift, `steady shifts` lists it and `steady delete ID` removes it once space is back"
+        );
+    };
+    let mut removal = Ok(());
+    for id in left(&store).unwrap_or_default() {
+        if store.beat_count(id).unwrap_or(1) == 0 {
+            removal = removal.and(store.delete_shift(id));
+        }
+    }
+    match (left(&store), removal) {
+        (Ok(ids), _) if ids.is_empty() => {
+            anyhow::anyhow!("{error}: the shift could not be started; nothing was stored")
+        }
+        (Ok(ids), Err(e)) => anyhow::anyhow!(
+            "{error}: the shift could not be started; its empty shift {} is left unfinished, it could not be removed ({e}): after freeing space, `steady delete {}` removes it",
+            ids[0],
+            ids[0]
+        ),
+        (Ok(ids), Ok(())) => anyhow::anyhow!(
+            "{error}: the shift could not be started; shift {} is left unfinished: `steady delete {}` removes it",
+            ids[0],
+            ids[0]
+        ),
+        (Err(e), _) => anyhow::anyhow!(
+            "{error}: the shift could not be started; what it left could not be read ({e}): `steady shifts` lists it and `steady delete ID` removes it once space is back"
+        ),
+    }
+}
+
 impl ShiftDb {
     /// Opens the database and starts (or reopens) the shift. `label`
     /// identifies the recording (its path): a killed run of the same
@@ -97,7 +146,7 @@ impl ShiftDb {
                 (shift, Started::Resumed { id, stored_until })
             }
             Some(last) if !args.close_unfinished => anyhow::bail!(
-                "shift {} of this recording was interrupted at {} (the process was stopped); \
+                "shift {} of this recording was interrupted at {} (the process was stopped, or saving failed); \
                  run again with --resume to continue it or --close-unfinished to close it",
                 last.id,
                 store
@@ -116,6 +165,7 @@ impl ShiftDb {
                     );
                 }
                 let setup = store.shift_setup(start_ms, ShiftConfig::default())?;
+                let known: Vec<ShiftId> = unfinished.iter().map(|r| r.id).collect();
                 let (shift, _) = RunningShift::start_recorded(
                     store,
                     setup,
@@ -123,7 +173,8 @@ impl ShiftDb {
                     source,
                     Some(label),
                     WriterConfig::default(),
-                )?;
+                )
+                .map_err(|e| not_started(&e.to_string(), &path, source, label, &known))?;
                 (shift, Started::New)
             }
         };

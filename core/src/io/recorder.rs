@@ -198,7 +198,11 @@ impl ShiftRecorder {
                 if self.store_error.as_deref() != Some(text.as_str())
                     && !matches!(e, StoreError::NoSuchShift(_))
                 {
-                    tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
+                    if e.is_transient() {
+                        tracing::warn!("saving the shift failed (kept in memory, retried): {e}");
+                    } else {
+                        tracing::warn!("saving the shift failed: {e}");
+                    }
                 }
                 self.store_error = Some(text);
             }

@@ -1,6 +1,7 @@
 //! The store's typed errors.
 use super::ShiftId;
 use super::codec::{CodecError, InvalidBeat};
+use crate::Millis;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in the store. Errors about a file that is
@@ -57,6 +58,23 @@ pub enum StoreError {
     /// was saving is lost.
     #[error("the store's writer thread stopped")]
     WriterStopped,
+    /// A live writer stopped saving: its saves failed (`kind`, `reason`)
+    /// until the unsaved data spanned `unsaved_ms` (its
+    /// `max_unsaved_ms`, see `save_policy`). What was saved before
+    /// `unsaved_from_ms` stays; the data from it on (`dropped` items) was
+    /// not saved and is dropped; the shift is left unfinished. Every later
+    /// call of that writer returns this.
+    #[error(
+        "saving stopped: {reason}, and {} s of data could not be saved; that data ({dropped} beats, samples and events) was dropped, what was saved before it stays",
+        unsaved_ms / 1000
+    )]
+    SavingStopped {
+        kind: StoreErrorKind,
+        reason: String,
+        unsaved_from_ms: Millis,
+        unsaved_ms: Millis,
+        dropped: usize,
+    },
     #[error(transparent)]
     InvalidBeat(#[from] InvalidBeat),
     #[error("stored block {block} is damaged: {source}")]
@@ -121,6 +139,7 @@ impl StoreError {
             StoreError::NotSqlite { .. } | StoreError::Foreign { .. } => StoreErrorKind::Foreign,
             StoreError::Corrupt { .. } | StoreError::CorruptBlock { .. } => StoreErrorKind::Damaged,
             StoreError::TooNew { .. } => StoreErrorKind::TooNew,
+            StoreError::SavingStopped { kind, .. } => *kind,
             StoreError::Full => StoreErrorKind::Full,
             StoreError::Busy => StoreErrorKind::Busy,
             StoreError::TakenOver(_) => StoreErrorKind::TakenOver,

@@ -26,6 +26,7 @@ pub mod codec;
 mod error;
 mod export;
 mod journal;
+mod save_policy;
 pub mod schema;
 mod writer;
 
@@ -406,6 +407,15 @@ impl Store {
     /// damaged.
     fn inspect(&self) -> Result<(), StoreError> {
         let corrupt = |e: rusqlite::Error| match self.not_writable(e) {
+            // SQLite cannot map or grow its -shm (a full disk): not damage.
+            StoreError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>
+            {
+                StoreError::Io(std::io::Error::other(format!(
+                    "{} could not be opened ({e}; is the disk full?); it is not damaged and was left untouched",
+                    self.path.display()
+                )))
+            }
             StoreError::Sqlite(e) => StoreError::Corrupt {
                 path: self.path.clone(),
                 reason: e.to_string(),

@@ -42,7 +42,11 @@
 //! the error is returned by the next
 //! call (`push_*`, `tick`, `flush`, `finish`) as a typed [`StoreError`],
 //! and the save is retried with what came since after `retry_after_ms` of
-//! data time. Nothing is dropped. A writer thread that stopped (it does not
+//! data time, then after twice that, and so on (at most a minute apart),
+//! until the unsaved data spans `max_unsaved_ms` (30 min): then the writer
+//! stops saving, drops what it holds and says so in a typed
+//! [`StoreError::SavingStopped`] (the policy and its why:
+//! [`super::save_policy`]). A writer thread that stopped (it does not
 //! panic, but if it did) is [`StoreError::WriterStopped`], never a panic in
 //! the caller.
 //!
@@ -67,6 +71,7 @@
 //! more on disk (Holter storage test: 2.81 -> 2.92).
 use super::codec::{self, Sample};
 use super::journal::{self, Journal};
+use super::save_policy::{self, GaveUp};
 use super::{KeyFigures, SampleKind, ShiftId, ShiftSource, Store, StoreError};
 use crate::Millis;
 use crate::beats::Beat;
@@ -92,7 +97,8 @@ pub struct WriterConfig {
     /// Data not yet committed never spans this long (data time) when a
     /// call returns: at most 5000 ms is what the product promises.
     pub flush_after_ms: Millis,
-    /// After a failed save, wait this long (data time) before retrying.
+    /// After a failed save, wait this long (data time) before retrying;
+    /// doubled at each failure in a row, up to a minute.
     pub retry_after_ms: Millis,
     /// `Some(ms)`: the durable step every `flush_after_ms` is a record
     /// appended to the shift's journal (one `write()`, [`super::journal`])
@@ -100,6 +106,10 @@ pub struct WriterConfig {
     /// data time. `None`: every step is a SQLite commit on the writer
     /// thread (an import's few large saves).
     pub fold_after_ms: Option<Millis>,
+    /// Once saves fail, stop saving (and drop the unsaved data, with
+    /// [`StoreError::SavingStopped`]) when the unsaved data spans this
+    /// long (data time). Bounds the memory and the work of each retry.
+    pub max_unsaved_ms: Millis,
 }
 
 impl Default for WriterConfig {
@@ -108,6 +118,7 @@ impl Default for WriterConfig {
             flush_after_ms: 5_000,
             retry_after_ms: 1_000,
             fold_after_ms: Some(FOLD_AFTER_MS),
+            max_unsaved_ms: 30 * 60_000,
         }
     }
 }
@@ -120,6 +131,7 @@ impl WriterConfig {
             flush_after_ms: Millis::MAX,
             retry_after_ms: 0,
             fold_after_ms: None,
+            max_unsaved_ms: Millis::MAX,
         }
     }
 
@@ -230,6 +242,12 @@ pub struct ShiftWriter {
     retry_at: Option<Millis>,
     /// After a failed journal write: no retry before this data time.
     retry_journal_at: Option<Millis>,
+    /// Failed saves in a row (for the retry's backoff).
+    failures: u32,
+    /// Set once the writer stopped saving (save_policy).
+    gave_up: Option<GaveUp>,
+    /// Batches handed to the writer thread (test hook).
+    saves: u64,
     last_error: Option<String>,
 }
 
@@ -324,6 +342,9 @@ impl ShiftWriter {
             newest_seen: None,
             retry_at: None,
             retry_journal_at: None,
+            failures: 0,
+            gave_up: None,
+            saves: 0,
             last_error: None,
         })
     }
@@ -372,8 +393,13 @@ impl ShiftWriter {
         if self.ended {
             Err(StoreError::ShiftEnded(self.shift))
         } else {
-            Ok(())
+            self.check_saving()
         }
+    }
+
+    /// `Err(SavingStopped)` once the writer gave up saving.
+    fn check_saving(&self) -> Result<(), StoreError> {
+        self.gave_up.as_ref().map_or(Ok(()), |g| Err(g.error()))
     }
 
     fn note(&mut self, t: Millis) {
@@ -440,6 +466,7 @@ impl ShiftWriter {
     /// otherwise span `flush_after_ms`). Journaled data is handed to the
     /// thread once it spans `fold_after_ms`.
     fn flush_if_due(&mut self, now: Millis, due_after: Millis) -> Result<(), StoreError> {
+        self.check_saving()?;
         let now = self.newest_seen.map_or(now, |n| n.max(now));
         let mut res = self.poll(now);
         if spans(self.pending.oldest, now, due_after)
@@ -462,6 +489,12 @@ impl ShiftWriter {
         }
         if self.fold_due(now) && self.in_flight.is_none() {
             res = res.and(self.hand_over());
+        }
+        // While saves fail (a full disk) each retry's answer is awaited, so
+        // the retries and the stop (save_policy) follow data time whatever
+        // the pace (a failing save answers at once).
+        if self.failures > 0 && self.in_flight.is_some() {
+            res = res.and(self.wait(now));
         }
         if self.journal.is_none()
             && self
@@ -496,7 +529,15 @@ impl ShiftWriter {
                     self.retry_journal_at = None;
                 }
                 Err(e) => {
-                    self.retry_journal_at = Some(now.saturating_add(self.cfg.retry_after_ms));
+                    // The same backoff and limit as a failed fold.
+                    self.failures = self.failures.saturating_add(1);
+                    let gap = save_policy::retry_gap(self.cfg.retry_after_ms, self.failures);
+                    self.retry_journal_at = Some(now.saturating_add(gap));
+                    if let Some(oldest) = self.unfolded.oldest.or(self.pending.oldest)
+                        && save_policy::gives_up(oldest, now, self.cfg.max_unsaved_ms)
+                    {
+                        return Err(self.give_up(&e, oldest, now));
+                    }
                     return Err(self.failed(e));
                 }
             }
@@ -540,6 +581,7 @@ impl ShiftWriter {
         }
         self.in_flight = Some(InFlight { len, oldest, seq });
         self.journaled_since_handover = false;
+        self.saves += 1;
         Ok(())
     }
 
@@ -595,6 +637,7 @@ impl ShiftWriter {
             Ok(()) => {
                 self.last_error = None;
                 self.retry_at = None;
+                self.failures = 0;
                 self.spare = Some(batch);
                 if !self.journaled_since_handover
                     && let Some(j) = &mut self.journal
@@ -625,13 +668,20 @@ impl ShiftWriter {
                 self.spare = Some(batch);
                 self.last_error = Some(StoreError::NoSuchShift(self.shift).to_string());
             }
-            Err(_) => {
+            Err(e) => {
                 // Nothing lost: the batch goes back before what came since.
                 batch.append(&mut self.unfolded);
                 let newer = std::mem::replace(&mut self.unfolded, batch);
                 self.spare = Some(newer);
                 self.unfolded_seq = self.unfolded_seq.or(flight.and_then(|f| f.seq));
-                self.retry_at = Some(now.saturating_add(self.cfg.retry_after_ms));
+                self.failures = self.failures.saturating_add(1);
+                let gap = save_policy::retry_gap(self.cfg.retry_after_ms, self.failures);
+                self.retry_at = Some(now.saturating_add(gap));
+                if let Some(oldest) = self.unfolded.oldest
+                    && save_policy::gives_up(oldest, now, self.cfg.max_unsaved_ms)
+                {
+                    return Err(self.give_up(e, oldest, now));
+                }
             }
         }
         match result {
@@ -640,9 +690,30 @@ impl ShiftWriter {
         }
     }
 
+    /// Stops saving after the failure `e` (save_policy): drops the unsaved
+    /// data (from `oldest` on), said once, and returns the error every
+    /// later call returns.
+    fn give_up(&mut self, e: &StoreError, oldest: Millis, now: Millis) -> StoreError {
+        let gave_up = GaveUp::new(e, oldest, now, self.unsaved_len());
+        let err = gave_up.error();
+        tracing::error!(shift = self.shift, error = %err, "saving stopped");
+        self.pending.clear();
+        self.unfolded.clear();
+        self.unfolded_seq = None;
+        // Dropped as said: a later open must not fold it in either.
+        if let Some(j) = self.journal.take() {
+            j.remove();
+        }
+        self.last_error = Some(err.to_string());
+        self.gave_up = Some(gave_up);
+        err
+    }
+
     /// Saves everything unsaved now into the database, in one transaction,
-    /// and waits for it. On failure nothing unsaved is lost.
+    /// and waits for it. On failure nothing unsaved is lost (unless the writer stopped
+    /// saving: [`StoreError::SavingStopped`]).
     pub fn flush(&mut self) -> Result<(), StoreError> {
+        self.check_saving()?;
         let now = self.newest_seen.unwrap_or(0);
         // A failed batch in flight comes back into `unfolded` and is retried
         // at once, with the rest.
@@ -715,6 +786,13 @@ impl ShiftWriter {
         self.unfolded.clear();
         // Closed, not removed: a killed process leaves it.
         self.journal = None;
+    }
+
+    /// Test hook: how many batches were handed to the writer thread (saves
+    /// tried, retries included).
+    #[doc(hidden)]
+    pub fn save_attempts(&self) -> u64 {
+        self.saves
     }
 
     /// Test hook: caps the writer thread's connection at `pages` pages, so

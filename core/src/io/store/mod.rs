@@ -3,9 +3,10 @@
 //! WHY these choices:
 //! - WAL + `synchronous = FULL`: a commit survives a killed process and a
 //!   power cut; readers never block the live writer. The live writer
-//!   saves every 5 s of data on its own thread and connection with
-//!   `NORMAL` (no fsync per commit; still safe against a killed process),
-//!   see `store/writer.rs`.
+//!   journals its data every 5 s of data (one `write()`, `store/journal.rs`)
+//!   and folds it in every 5 minutes of data on its own thread and
+//!   connection with `NORMAL` (no fsync per commit; still safe against a
+//!   killed process), see `store/writer.rs`.
 //! - `busy_timeout` and `BEGIN IMMEDIATE` for every write: two processes on
 //!   one file wait for each other instead of failing or corrupting it.
 //! - `PRAGMA application_id` marks the file as Steady's; a file that is not

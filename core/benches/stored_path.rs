@@ -1,6 +1,7 @@
 //! The stored path as the phones run it: every BLE packet through
-//! `RunningShift::handle` (the model, and the recorder's store writer, which hands a
-//! batch to its writer thread about every 4 s of data), for one shift-hour
+//! `RunningShift::handle` (the model, and the recorder's store writer, which
+//! journals the new data about every 4 s of data, one `write()`, and hands it
+//! to its writer thread every 5 minutes of data to fold into SQLite), for one shift-hour
 //! of real packets ([`common::shift_packets`]), into a fresh store on disk.
 //!
 //! Prints, per packet and per shift-hour (the targets: <= 10 us CPU per
@@ -8,17 +9,17 @@
 //! - the calling thread's CPU (CLOCK_THREAD_CPUTIME_ID): what the BLE
 //!   thread spends;
 //! - the whole process's CPU (CLOCK_PROCESS_CPUTIME_ID): the calling thread
-//!   plus the writer thread's saves (each hour ends with a tick 5 s after
-//!   its last packet, so every save of the hour is measured);
+//!   plus the writer thread's folds (each hour ends with a tick 5 s after
+//!   its last packet);
 //!
 //! each two ways: paced (packets 5 ms apart, so the writer thread saves
 //! between packets as on a phone; caches are then as cold as after a
 //! pause, on a busy machine much colder than in a tight loop) and unpaced
 //! (as fast as a replay: the caller waits for the writer thread at nearly
 //! every save). Then where it goes: the model alone (`Shift::handle`, no
-//! store, paced the same way), the number of saves (the writer thread's
+//! store, paced the same way), the number of folds (the writer thread's
 //! commits, counted with `PRAGMA data_version` in a separate run) and the
-//! writer thread's CPU per save. Then criterion's wall time per unpaced
+//! writer thread's CPU per fold. Then criterion's wall time per unpaced
 //! shift-hour (flat sampling: the mean over whole hours).
 //!
 //!   cargo bench -p steady-core --bench stored_path
@@ -256,14 +257,14 @@ fn bench(c: &mut Criterion) {
     let per_h = |d: Duration, runs: u32| d.as_secs_f64() * 1e3 / f64::from(runs);
     let per_packet = |d: Duration, runs: u32| d.as_secs_f64() * 1e6 / f64::from(runs * n);
     eprintln!(
-        "stored path, {n} packets per shift-hour, paced 5 ms apart (the writer thread saves between packets, as on a phone), mean of {paced_runs} hours: calling thread CPU {:.2} ms/h = {:.2} us/packet; whole process CPU (calling + writer thread) {:.2} ms/h = {:.2} us/packet",
+        "stored path, {n} packets per shift-hour, paced 5 ms apart (the writer thread folds between packets, as on a phone), mean of {paced_runs} hours: calling thread CPU {:.2} ms/h = {:.2} us/packet; whole process CPU (calling + writer thread) {:.2} ms/h = {:.2} us/packet",
         per_h(paced.thread, paced_runs),
         per_packet(paced.thread, paced_runs),
         per_h(paced.process, paced_runs),
         per_packet(paced.process, paced_runs),
     );
     eprintln!(
-        "stored path, {n} packets per shift-hour, unpaced (as fast as a replay: the caller waits for the writer thread at nearly every save), mean of {runs} hours: calling thread CPU {:.2} ms/h = {:.2} us/packet; whole process CPU {:.2} ms/h = {:.2} us/packet; wall {:.2} ms/h = {:.2} us/packet",
+        "stored path, {n} packets per shift-hour, unpaced (as fast as a replay), mean of {runs} hours: calling thread CPU {:.2} ms/h = {:.2} us/packet; whole process CPU {:.2} ms/h = {:.2} us/packet; wall {:.2} ms/h = {:.2} us/packet",
         per_h(fast.thread, runs),
         per_packet(fast.thread, runs),
         per_h(fast.process, runs),
@@ -277,7 +278,7 @@ fn bench(c: &mut Criterion) {
         fast.process.saturating_sub(fast.thread),
     );
     eprintln!(
-        "where it goes, per shift-hour ({saves} saves): paced: the model alone {:.2} ms, the store on the calling thread {:.2} ms, the writer thread {:.2} ms = {:.1} us per save; unpaced: the model alone {:.2} ms, the store on the calling thread {:.2} ms, the writer thread {:.2} ms = {:.1} us per save",
+        "where it goes, per shift-hour ({saves} folds into SQLite): paced: the model alone {:.2} ms, the store on the calling thread (journal writes) {:.2} ms, the writer thread {:.2} ms = {:.1} us per fold; unpaced: the model alone {:.2} ms, the store on the calling thread {:.2} ms, the writer thread {:.2} ms = {:.1} us per fold",
         per_h(model_paced, paced_runs),
         per_h(paced.thread.saturating_sub(model_paced), paced_runs),
         per_h(writer_paced, paced_runs),

@@ -17,7 +17,8 @@ use steady_core::beats::Beat;
 use steady_core::store::codec::{Sample, encode_beats, encode_samples};
 use steady_core::store::schema::{APPLICATION_ID, MIGRATIONS, current_version};
 use steady_core::store::{
-    KeyFigures, SampleKind, ShiftSource, ShiftWriter, Store, StoreError, WriterConfig,
+    FOLD_AFTER_MS, KeyFigures, SampleKind, ShiftSource, ShiftWriter, Store, StoreError,
+    WriterConfig,
 };
 
 /// The 24-hour nsr2db Holter series as beats: the first value is the offset
@@ -68,8 +69,8 @@ fn lifecycle_batches_by_data_time_and_never_leaves_more_than_5s_unsaved() {
     let mut last_saved = 0;
     for (i, b) in beats.iter().enumerate() {
         w.push_beat(*b).unwrap();
-        // What another process sees right now.
-        let saved = reader.beat_count(id).unwrap() as usize;
+        // What a kill right now would leave: committed or journaled.
+        let saved = reader.durable_counts(id).unwrap().0;
         if saved != last_saved {
             batches += 1;
             last_saved = saved;
@@ -79,8 +80,9 @@ fn lifecycle_batches_by_data_time_and_never_leaves_more_than_5s_unsaved() {
             assert!(span < 5_000, "beat {i}: {span} ms unsaved");
         }
     }
-    // Batched: far fewer saves than beats, about one per 5 s of data (no
-    // ticks here: a push hands over once the unsaved beats span 5 s).
+    // Batched: far fewer durable steps (journal records) than beats, about
+    // one per 5 s of data (no ticks here: a push journals once the unsaved
+    // beats span 5 s).
     let data_s = (beats.last().unwrap().t_ms - beats[0].t_ms) / 1000;
     assert!(
         batches <= (data_s / 5 + 1) as usize && batches >= (data_s / 7) as usize,
@@ -184,6 +186,93 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
     let s = Store::open(&db).unwrap();
     assert_eq!(s.beats(id).unwrap(), beats);
     assert_eq!(s.shifts().unwrap().len(), 1);
+}
+
+/// The journal (store/journal.rs): a kill leaves data that only the
+/// journal held (not yet folded into SQLite); the next `Store::open` folds
+/// it in, ignoring a torn last record, and removes the file.
+#[test]
+fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
+    let dir = tmp();
+    let db = dir.path().join("s.db");
+    // About 13 minutes: two folds, then data only journaled.
+    let beats: Vec<Beat> = nsr2db_beats().into_iter().take(1000).collect();
+    let mut w = ShiftWriter::start(
+        Store::open(&db).unwrap(),
+        beats[0].t_ms,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap();
+    let id = w.shift_id();
+    for b in &beats {
+        w.push_beat(*b).unwrap();
+        w.tick(b.t_ms).unwrap();
+    }
+    let durable = beats.len() - w.undurable_len();
+    w.simulate_kill();
+    // What the folds put in the file, read without `Store::open` (which
+    // would fold the journal in).
+    let in_db: usize = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT COALESCE(SUM(n), 0) FROM beat_blocks WHERE shift_id = ?1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as usize;
+    let journals = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains("-steady-journal-"))
+            .collect::<Vec<_>>()
+    };
+    let files = journals();
+    assert_eq!(files.len(), 1, "{files:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the journal is private");
+    }
+    // A torn record after the whole ones (a write cut short): ignored.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&files[0])
+        .unwrap();
+    std::io::Write::write_all(&mut f, &[200, 0, 0, 0, 1, 2, 3, 4, 5]).unwrap();
+    drop(f);
+
+    let s = Store::open(&db).unwrap();
+    let saved = s.beats(id).unwrap();
+    assert!(
+        in_db > 0 && in_db < durable,
+        "{in_db} beats folded, {durable} folded or journaled"
+    );
+    assert_eq!(saved.len(), durable, "folded + journaled");
+    assert_eq!(saved[..], beats[..saved.len()]);
+    let lost = beats.last().unwrap().t_ms - saved.last().unwrap().t_ms;
+    assert!(lost < 5_000, "lost {lost} ms");
+    assert!(journals().is_empty(), "the folded journal is removed");
+    // Opening again changes nothing (nothing stored twice).
+    assert_eq!(Store::open(&db).unwrap().beats(id).unwrap(), saved);
+    // And the shift resumes after it.
+    let mut w = ShiftWriter::resume(s, id, WriterConfig::default()).unwrap();
+    for b in &beats[saved.len()..] {
+        w.push_beat(*b).unwrap();
+    }
+    w.finish(
+        beats.last().unwrap().t_ms,
+        &json!({}),
+        &KeyFigures::default(),
+    )
+    .unwrap();
+    drop(w);
+    assert_eq!(saved_beats(&db, id), beats);
+    assert!(journals().is_empty(), "a finished shift leaves no journal");
 }
 
 #[test]
@@ -661,14 +750,19 @@ fn opens_every_earlier_schema_version() {
 }
 
 /// A live writer on a disk that is "full" from the start: its writer
-/// thread's connection may add no page.
+/// thread's connection may add no page (its journal still takes writes).
 fn full_disk_writer(db: &Path, t0: i64) -> ShiftWriter {
     let mut w = ShiftWriter::start(
         Store::open(db).unwrap(),
         t0,
         ShiftSource::Live,
         None,
-        WriterConfig::default(),
+        WriterConfig {
+            // Folds every 5 s of data, so the full "disk" shows within the
+            // tests' few thousand beats (and well before the stop).
+            fold_after_ms: Some(5_000),
+            ..WriterConfig::default()
+        },
     )
     .unwrap();
     let pages = w.store().page_count().unwrap();
@@ -712,12 +806,14 @@ fn full_disk_keeps_data_in_memory_and_retries() {
 }
 
 /// The live way (what `RunningShift` does once a second): an HR sample and
-/// the packet's beats, then a tick. The ticks hand batches to the writer
-/// thread at 4 s of unsaved data; whatever the thread's pace, when a call
-/// returns nothing older than 5 s is uncommitted (what another connection
-/// sees), so a kill at any return loses at most 5 s.
+/// the packet's beats, then a tick. The ticks journal the data at 4 s of
+/// unsaved data (one record), so when a call returns nothing older than
+/// 5 s is neither journaled nor committed: a kill at any return loses at
+/// most 5 s. The writer thread folds the journal into the database every
+/// `FOLD_AFTER_MS` of data: nothing older than twice that (a slower fold
+/// makes the caller wait) is missing from the database.
 #[test]
-fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommitted() {
+fn ticks_journal_every_4s_so_a_kill_loses_at_most_5s_and_folds_reach_the_database() {
     let dir = tmp();
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(3000).collect();
@@ -746,8 +842,16 @@ fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommit
             next += 1;
         }
         w.tick(now).unwrap();
-        let saved_beats = reader.beat_count(id).unwrap() as usize;
-        let saved_hr = reader.samples(id, SampleKind::Hr).unwrap().len();
+        let in_db = reader.beat_count(id).unwrap() as usize;
+        let (saved_beats, saved_hr) = reader.durable_counts(id).unwrap();
+        let must_db = beats[..next]
+            .iter()
+            .filter(|b| b.t_ms <= now - 2 * FOLD_AFTER_MS)
+            .count();
+        assert!(
+            in_db >= must_db,
+            "at {now}: {in_db} beats in the database, {must_db} are older than two folds"
+        );
         let must_beats = beats[..next]
             .iter()
             .filter(|b| b.t_ms <= now - 5_000)
@@ -755,7 +859,7 @@ fn ticks_hand_batches_to_the_writer_thread_and_nothing_older_than_5s_is_uncommit
         let must_hr = hr.iter().filter(|&&t| t <= now - 5_000).count();
         assert!(
             saved_beats >= must_beats && saved_hr >= must_hr,
-            "at {now}: {saved_beats} beats and {saved_hr} HR samples committed, {must_beats} and {must_hr} are older than 5 s"
+            "at {now}: {saved_beats} beats and {saved_hr} HR samples journaled or committed, {must_beats} and {must_hr} are older than 5 s"
         );
     }
     w.finish(now, &json!({}), &KeyFigures::default()).unwrap();
@@ -843,6 +947,9 @@ fn two_connections_write_concurrently() {
                 let cfg = WriterConfig {
                     flush_after_ms: 1000,
                     retry_after_ms: 0,
+                    // Journaled and folded every second of data: many
+                    // commits racing.
+                    fold_after_ms: Some(1000),
                     ..WriterConfig::default()
                 };
                 let mut w =
@@ -923,6 +1030,8 @@ fn child_process_writer() {
     let cfg = WriterConfig {
         flush_after_ms: 1000,
         retry_after_ms: 0,
+        // Journaled and folded every second of data: many commits racing.
+        fold_after_ms: Some(1000),
         ..WriterConfig::default()
     };
     let mut w =

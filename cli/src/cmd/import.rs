@@ -155,6 +155,8 @@ pub fn run(args: Args) -> Result<()> {
         WriterConfig {
             flush_after_ms: IMPORT_SAVE_EVERY_MS,
             retry_after_ms: IMPORT_SAVE_EVERY_MS,
+            // All or nothing: a SQLite save every 6 h of data, no journal.
+            fold_after_ms: None,
             // All or nothing: the import stops at its first failed save
             // (below), so the writer never holds more than one batch.
             max_unsaved_ms: Millis::MAX,

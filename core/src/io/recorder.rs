@@ -100,8 +100,9 @@ impl ShiftRecorder {
     /// Records on after what `store` already holds of the unfinished shift
     /// `id` (only newer data is stored).
     pub(crate) fn resume(store: Store, id: ShiftId) -> Result<Self, RunError> {
-        let stored = stored_marks(&store, id)?;
         let writer = ShiftWriter::resume(store, id, WriterConfig::default())?;
+        // After the resume folded a killed writer's journal in.
+        let stored = stored_marks(writer.store(), id)?;
         Ok(Self::with(writer, stored))
     }
 
@@ -236,7 +237,10 @@ impl ShiftRecorder {
 }
 
 /// The stored shift `id`, refused with [`RunError::Ended`] once it ended.
+/// A killed writer's journal is folded in first: what it journaled counts
+/// as stored.
 pub(crate) fn open_shift(store: &Store, id: ShiftId) -> Result<ShiftRecord, RunError> {
+    store.recover_journal(id)?;
     let rec = store.shift(id)?;
     if rec.ended_ms.is_some() {
         return Err(RunError::Ended);

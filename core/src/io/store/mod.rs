@@ -3,9 +3,10 @@
 //! WHY these choices:
 //! - WAL + `synchronous = FULL`: a commit survives a killed process and a
 //!   power cut; readers never block the live writer. The live writer
-//!   saves every 5 s of data on its own thread and connection with
-//!   `NORMAL` (no fsync per commit; still safe against a killed process),
-//!   see `store/writer.rs`.
+//!   journals its data every 5 s of data (one `write()`, `store/journal.rs`)
+//!   and folds it in every 5 minutes of data on its own thread and
+//!   connection with `NORMAL` (no fsync per commit; still safe against a
+//!   killed process), see `store/writer.rs`.
 //! - `busy_timeout` and `BEGIN IMMEDIATE` for every write: two processes on
 //!   one file wait for each other instead of failing or corrupting it.
 //! - `PRAGMA application_id` marks the file as Steady's; a file that is not
@@ -25,6 +26,7 @@
 pub mod codec;
 mod error;
 mod export;
+mod journal;
 mod save_policy;
 pub mod schema;
 mod writer;
@@ -41,7 +43,7 @@ pub fn config_key(id: ShiftId) -> String {
 /// Prefix of [`config_key`].
 const CONFIG_KEY_PREFIX: &str = "shift_config:";
 pub use error::{StoreError, StoreErrorKind};
-pub use writer::{ShiftWriter, WriterConfig};
+pub use writer::{FOLD_AFTER_MS, ShiftWriter, WriterConfig};
 
 use crate::Millis;
 use crate::beats::Beat;
@@ -377,7 +379,27 @@ impl Store {
         store.inspect()?;
         store.configure()?;
         store.migrate()?;
+        // A killed live writer's journal (store/journal.rs): its data goes
+        // into the file before anyone reads it. Best effort here (a reader
+        // on a full disk still opens); a resume does it strictly.
+        if let Err(e) = journal::recover(&store, None) {
+            tracing::warn!(error = %e, "could not fold a killed writer's journal in yet");
+        }
         Ok(store)
+    }
+
+    /// Folds a killed live writer's journal of shift `id` into the file
+    /// (store/journal.rs). [`Store::open`] does it for every shift, best
+    /// effort; a resume needs it done, or its error.
+    pub fn recover_journal(&self, id: ShiftId) -> Result<(), StoreError> {
+        journal::recover(self, Some(id)).map(|_| ())
+    }
+
+    /// Test hook: how many beats and HR samples of `shift` a kill right now
+    /// would leave (the database's and what journals hold beyond them).
+    #[doc(hidden)]
+    pub fn durable_counts(&self, shift: ShiftId) -> Result<(usize, usize), StoreError> {
+        journal::durable_counts(self, shift)
     }
 
     /// Read-only look at the header and schema: decides whether the file is
@@ -857,7 +879,14 @@ impl Store {
             return Err(StoreError::NoSuchShift(id));
         }
         tx.execute("DELETE FROM settings WHERE key = ?1", [config_key(id)])?;
+        tx.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [journal::seq_key(id)],
+        )?;
         tx.commit()?;
+        // A killed writer's journal of it goes too (a live one is removed
+        // by its writer at its next save).
+        journal::recover(self, Some(id))?;
         self.scrub_wal()
     }
 
@@ -870,11 +899,14 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM shifts", [])?;
         tx.execute("DELETE FROM baselines", [])?;
-        tx.execute(
-            "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
-            params![CONFIG_KEY_PREFIX, CONFIG_KEY_PREFIX.len() as i64],
-        )?;
+        for prefix in [CONFIG_KEY_PREFIX, journal::SEQ_KEY_PREFIX] {
+            tx.execute(
+                "DELETE FROM settings WHERE substr(key, 1, ?2) = ?1",
+                params![prefix, prefix.len() as i64],
+            )?;
+        }
         tx.commit()?;
+        journal::recover(self, None)?;
         self.scrub_wal()?;
         self.conn.execute_batch("VACUUM")?;
         self.scrub_wal()?;

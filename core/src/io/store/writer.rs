@@ -1,42 +1,45 @@
-//! The live shift writer: buffers beats, samples and events and hands them,
-//! in batches, to a writer thread that saves them, so that a killed process
-//! loses at most `flush_after_ms` (5 s by default) of data and the caller
-//! (the phone's BLE thread) never waits for the disk.
+//! The live shift writer: buffers beats, samples and events, makes them
+//! durable against a killed process every few seconds of data with one
+//! `write()` to its journal ([`super::journal`]), and hands the journaled
+//! data, every [`FOLD_AFTER_MS`] of data, to a writer thread that folds it into
+//! SQLite. A killed process loses at most `flush_after_ms` (5 s by
+//! default) of data, and the caller (the phone's BLE thread) never waits
+//! for a SQLite commit.
 //!
 //! WHY batching on DATA time: the model is deterministic and never reads a
 //! clock; the writer follows the same rule. [`ShiftWriter::tick`] (the
-//! session calls it after each input's data) hands a batch over once the
-//! unsaved data spans [`ShiftWriter::handover_after_ms`] (4/5 of
-//! `flush_after_ms`, measured on the data's own timestamps and the tick's
-//! time), so replaying a file at any speed hands over at the same points.
-//! A `push_*` hands over only at the full `flush_after_ms` (a writer fed
-//! without ticks, or a jump in data time): WHY not at every push: the
-//! beats a packet brings are older than its heart rate (the cleaner holds
-//! one back), so a handover between them would start the next batch with
-//! old beats and save every ~3 s instead of every ~4 s (stored_path bench:
-//! 1 173 saves per shift-hour when any push handed over).
+//! session calls it after each input's data) journals the unsaved data once
+//! it spans [`ShiftWriter::handover_after_ms`] (4/5 of `flush_after_ms`,
+//! measured on the data's own timestamps and the tick's time), so replaying
+//! a file at any speed journals and folds at the same points. A `push_*`
+//! journals only at the full `flush_after_ms` (a writer fed without ticks,
+//! or a jump in data time): WHY not at every push: the beats a packet
+//! brings are older than its heart rate (the cleaner holds one back), so a
+//! step between them would start the next batch with old beats and step
+//! every ~3 s instead of every ~4 s.
 //!
-//! WHY a writer thread: a SQLite commit (and, now and then, the WAL
-//! checkpoint's fsync) costs tens of microseconds of CPU and may wait for
-//! the disk; on the caller's thread that was most of the stored path's cost
-//! per packet. The writer thread owns its own connection to the file: the
-//! caller's [`Store`] stays for reads, the lease and the shift's end. The
-//! hot path only moves a batch over a channel; the thread hands the batch
-//! back emptied, so the same buffers are reused (no allocation per batch
-//! once warm). At most one batch is in flight.
+//! WHY a journal and a writer thread: a SQLite commit every 5 s of data
+//! cost about 80 µs of CPU (71 ms per shift-hour, against a target of 10 ms
+//! for the whole stored path); a `write()` of the few hundred bytes costs
+//! a few µs. The promise needs the data in the OS, not an fsync. The folds
+//! (one commit per 5 minutes of data, and now and then the WAL checkpoint's
+//! fsync) run on the writer thread, which owns its own connection to the
+//! file: the caller's [`Store`] stays for reads, the lease and the shift's
+//! end. The hot path moves a batch over a channel once per fold; the
+//! thread hands the batch back emptied, so the same buffers are reused. At
+//! most one batch is in flight; the caller waits for it only when a fold
+//! is slower than [`FOLD_AFTER_MS`] of data (a replay faster than real
+//! time), so unfolded data never spans more than twice that.
 //!
-//! WHY the promise still holds: before a call returns, the data not yet
-//! committed never spans `flush_after_ms` or more. The handover happens at
-//! 4/5 of it, so on a strap's real-time stream the thread has the remaining
-//! fifth (1 s) to commit before the caller would have to wait for it; only
-//! a save slower than that (a stalled disk), or a source faster than real
-//! time (a replay, a test), makes the caller wait. So a SIGKILL loses at
-//! most `flush_after_ms` of data (`cli/tests/crash.rs` kills a replay, with
-//! its writer thread, with SIGKILL).
+//! Without a journal ([`WriterConfig::fold_after_ms`] `None`: an import)
+//! each step is a commit on the writer thread, handed over at 4/5 of
+//! `flush_after_ms` so the thread has the last fifth before the caller
+//! must wait for it.
 //!
-//! WHY keep data on failure: on a full disk or a busy database the save
-//! fails, the thread hands the batch back and the data stays in memory (a
-//! 12-hour shift is about 1 MB of beats); the error is returned by the next
+//! WHY keep data on failure: on a full disk or a busy database a journal
+//! write or a fold fails; the data stays in memory (a failed fold's batch
+//! comes back from the thread; a 12-hour shift is about 1 MB of beats);
+//! the error is returned by the next
 //! call (`push_*`, `tick`, `flush`, `finish`) as a typed [`StoreError`],
 //! and the save is retried with what came since after `retry_after_ms` of
 //! data time, then after twice that, and so on (at most a minute apart),
@@ -48,14 +51,15 @@
 //! the caller.
 //!
 //! WHY `synchronous = NORMAL` on the writer thread's connection (WAL
-//! mode): a commit is then written to the WAL without an fsync; the WAL is
+//! mode): a fold is then written to the WAL without an fsync; the WAL is
 //! synced when SQLite checkpoints it (on the writer thread too). A killed
-//! process loses nothing committed (the WAL is in the OS's cache; SQLite
-//! recovers it at the next open). A power cut or OS crash may lose the
-//! commits since the last sync, never the file's consistency. The writer of
-//! an import ([`WriterConfig::bulk`]) keeps `FULL`, and the end of a shift
-//! ([`ShiftWriter::finish`]) is a `FULL` commit on the caller's connection,
-//! which syncs the whole WAL, the live saves included.
+//! process loses nothing committed or journaled (both are in the OS's
+//! cache; SQLite recovers the WAL, [`Store::open`] folds the journal in).
+//! A power cut or OS crash may lose the data since the last sync, never
+//! the file's consistency. The writer of an import ([`WriterConfig::bulk`])
+//! keeps `FULL`, and the end of a shift ([`ShiftWriter::finish`]) is a
+//! `FULL` commit on the caller's connection, which syncs the whole WAL,
+//! the folds included.
 //!
 //! Beats are appended to the shift's last, still open block (rewritten in
 //! place) until it reaches [`codec::MAX_BLOCK_BEATS`] beats or
@@ -66,6 +70,7 @@
 //! packet (perf on the stored_path bench); smaller blocks cost 0.11 B/beat
 //! more on disk (Holter storage test: 2.81 -> 2.92).
 use super::codec::{self, Sample};
+use super::journal::{self, Journal};
 use super::save_policy::{self, GaveUp};
 use super::{KeyFigures, SampleKind, ShiftId, ShiftSource, Store, StoreError};
 use crate::Millis;
@@ -77,6 +82,15 @@ use std::thread::JoinHandle;
 /// Largest beat block a live writer (saving every few seconds) keeps open.
 pub const LIVE_BLOCK_BEATS: usize = 256;
 
+/// A live writer folds its journal into SQLite once the journaled data
+/// spans this long (data time): 5 minutes. WHY not every minute: a fold
+/// costs about 150 µs of CPU (stored_path bench), 9 ms per shift-hour at one
+/// a minute, nearly the whole target of 10 ms; a killed writer loses
+/// nothing either way (its journal is folded in at the next open). The
+/// cost: another process reading the live shift sees its data up to 5
+/// minutes late.
+pub const FOLD_AFTER_MS: Millis = 300_000;
+
 /// Batching parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriterConfig {
@@ -86,6 +100,12 @@ pub struct WriterConfig {
     /// After a failed save, wait this long (data time) before retrying;
     /// doubled at each failure in a row, up to a minute.
     pub retry_after_ms: Millis,
+    /// `Some(ms)`: the durable step every `flush_after_ms` is a record
+    /// appended to the shift's journal (one `write()`, [`super::journal`])
+    /// and the journaled data is folded into SQLite once it spans `ms` of
+    /// data time. `None`: every step is a SQLite commit on the writer
+    /// thread (an import's few large saves).
+    pub fold_after_ms: Option<Millis>,
     /// Once saves fail, stop saving (and drop the unsaved data, with
     /// [`StoreError::SavingStopped`]) when the unsaved data spans this
     /// long (data time). Bounds the memory and the work of each retry.
@@ -97,6 +117,7 @@ impl Default for WriterConfig {
         WriterConfig {
             flush_after_ms: 5_000,
             retry_after_ms: 1_000,
+            fold_after_ms: Some(FOLD_AFTER_MS),
             max_unsaved_ms: 30 * 60_000,
         }
     }
@@ -109,6 +130,7 @@ impl WriterConfig {
         WriterConfig {
             flush_after_ms: Millis::MAX,
             retry_after_ms: 0,
+            fold_after_ms: None,
             max_unsaved_ms: Millis::MAX,
         }
     }
@@ -121,21 +143,21 @@ impl WriterConfig {
 /// Unsaved data: what the caller collects, then hands to the writer
 /// thread, which hands it back (emptied once saved) for reuse.
 #[derive(Debug, Default)]
-struct Batch {
-    beats: Vec<Beat>,
-    hr: Vec<Sample>,
-    motion: Vec<Sample>,
-    events: Vec<(Millis, String, String)>,
+pub(super) struct Batch {
+    pub(super) beats: Vec<Beat>,
+    pub(super) hr: Vec<Sample>,
+    pub(super) motion: Vec<Sample>,
+    pub(super) events: Vec<(Millis, String, String)>,
     /// Earliest data time in it.
     oldest: Option<Millis>,
 }
 
 impl Batch {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.beats.len() + self.hr.len() + self.motion.len() + self.events.len()
     }
 
-    fn note(&mut self, t: Millis) {
+    pub(super) fn note(&mut self, t: Millis) {
         self.oldest = Some(self.oldest.map_or(t, |o| o.min(t)));
     }
 
@@ -161,7 +183,8 @@ impl Batch {
 
 /// What the caller asks of the writer thread.
 enum Job {
-    Save(Batch),
+    /// Save a batch; with the last journal record it holds, if journaled.
+    Save(Batch, Option<u64>),
     MaxPageCount(i64),
 }
 
@@ -184,6 +207,8 @@ struct Worker {
 struct InFlight {
     len: usize,
     oldest: Millis,
+    /// The last journal record in it.
+    seq: Option<u64>,
 }
 
 /// Writes one live (or imported) shift. Dropping it saves what is pending
@@ -195,7 +220,17 @@ pub struct ShiftWriter {
     shift: ShiftId,
     cfg: WriterConfig,
     ended: bool,
+    /// Not yet durable (neither journaled nor committed).
     pending: Batch,
+    /// Journaled (or, without a journal, due), not yet handed to the thread.
+    unfolded: Batch,
+    /// The last journal record in `unfolded`.
+    unfolded_seq: Option<u64>,
+    /// `None` without one ([`WriterConfig::fold_after_ms`]) or once removed.
+    journal: Option<Journal>,
+    /// A record was journaled after the batch in flight was handed over
+    /// (then the journal cannot be cleared when that batch is committed).
+    journaled_since_handover: bool,
     /// An emptied batch back from the thread, reused at the next handover.
     spare: Option<Batch>,
     in_flight: Option<InFlight>,
@@ -203,8 +238,10 @@ pub struct ShiftWriter {
     worker: Option<Worker>,
     /// Latest data time seen.
     newest_seen: Option<Millis>,
-    /// After a failure: no retry before this data time.
+    /// After a failed save (SQLite): no retry before this data time.
     retry_at: Option<Millis>,
+    /// After a failed journal write: no retry before this data time.
+    retry_journal_at: Option<Millis>,
     /// Failed saves in a row (for the retry's backoff).
     failures: u32,
     /// Set once the writer stopped saving (save_policy).
@@ -223,6 +260,11 @@ impl std::fmt::Debug for ShiftWriter {
     }
 }
 
+/// True when data from `oldest` on spans at least `ms` at `now`.
+fn spans(oldest: Option<Millis>, now: Millis, ms: Millis) -> bool {
+    oldest.is_some_and(|o| now.saturating_sub(o) >= ms)
+}
+
 impl ShiftWriter {
     /// Starts a new shift at `started_ms` (data time) and returns its writer.
     pub fn start(
@@ -235,11 +277,12 @@ impl ShiftWriter {
         let shift = store.create_shift(started_ms, source, label)?;
         let token = take_lease(&store, shift)?;
         let saver = Saver::open(&store, shift, token, cfg)?;
-        Self::spawn(store, shift, cfg, saver)
+        Self::spawn(store, shift, cfg, saver, 0)
     }
 
     /// Continues an unfinished shift (e.g. after the app was killed): new
-    /// data is appended after what was saved.
+    /// data is appended after what was saved, the killed writer's journal
+    /// included (folded in first).
     pub fn resume(
         store: Store,
         shift: ShiftId,
@@ -249,12 +292,12 @@ impl ShiftWriter {
         if rec.ended_ms.is_some() {
             return Err(StoreError::ShiftEnded(shift));
         }
+        journal::recover(&store, Some(shift))?;
         let token = take_lease(&store, shift)?;
         let mut saver = Saver::open(&store, shift, token, cfg)?;
-        saver.beats = load_last_beats(&saver.store, shift)?;
-        saver.hr = load_last_samples(&saver.store, shift, SampleKind::Hr)?;
-        saver.motion = load_last_samples(&saver.store, shift, SampleKind::Motion)?;
-        let mut w = Self::spawn(store, shift, cfg, saver)?;
+        saver.blocks = Blocks::load(&saver.store, shift)?;
+        let next_seq = journal::folded_seq(&store, shift)?.map_or(0, |s| s + 1);
+        let mut w = Self::spawn(store, shift, cfg, saver, next_seq)?;
         w.newest_seen = w.store.last_data_t(shift)?;
         Ok(w)
     }
@@ -264,7 +307,17 @@ impl ShiftWriter {
         shift: ShiftId,
         cfg: WriterConfig,
         saver: Saver,
+        next_seq: u64,
     ) -> Result<ShiftWriter, StoreError> {
+        let journal = match cfg.fold_after_ms {
+            Some(_) => Some(Journal::create(
+                store.path(),
+                shift,
+                &saver.token,
+                next_seq,
+            )?),
+            None => None,
+        };
         // Capacity 1 each way: at most one job is in flight, so neither
         // side ever blocks on a send (and a bounded channel does not
         // allocate per message).
@@ -279,11 +332,16 @@ impl ShiftWriter {
             cfg,
             ended: false,
             pending: Batch::default(),
+            unfolded: Batch::default(),
+            unfolded_seq: None,
+            journal,
+            journaled_since_handover: false,
             spare: None,
             in_flight: None,
             worker: Some(Worker { jobs, done, handle }),
             newest_seen: None,
             retry_at: None,
+            retry_journal_at: None,
             failures: 0,
             gave_up: None,
             saves: 0,
@@ -298,15 +356,25 @@ impl ShiftWriter {
 
     /// The store, for reads (history, baseline) while the shift is live.
     /// Its connection is not the writer thread's: it sees what the thread
-    /// committed.
+    /// committed (not what is only journaled).
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    /// Number of items (beats, samples, events) not yet saved, in memory or
-    /// being saved by the writer thread.
+    /// Number of items (beats, samples, events) not yet in the database:
+    /// in memory, journaled, or being saved by the writer thread.
     pub fn unsaved_len(&self) -> usize {
-        self.pending.len() + self.in_flight.map_or(0, |f| f.len)
+        self.pending.len() + self.unfolded.len() + self.in_flight.map_or(0, |f| f.len)
+    }
+
+    /// Number of items a killed process would lose now: neither journaled
+    /// nor committed.
+    pub fn undurable_len(&self) -> usize {
+        if self.journal.is_some() {
+            self.pending.len()
+        } else {
+            self.unsaved_len()
+        }
     }
 
     /// The message of the last failed save, until a save succeeds.
@@ -314,9 +382,9 @@ impl ShiftWriter {
         self.last_error.as_deref()
     }
 
-    /// At a tick, data is handed to the writer thread once it spans this
-    /// long: 4/5 of `flush_after_ms`, so the thread has the last fifth to
-    /// commit it before the promise would make the caller wait (module doc).
+    /// At a tick, data is made durable once it spans this long: 4/5 of
+    /// `flush_after_ms` (without a journal, the thread has the last fifth
+    /// to commit it before the promise would make the caller wait).
     pub fn handover_after_ms(&self) -> Millis {
         self.cfg.flush_after_ms - self.cfg.flush_after_ms / 5
     }
@@ -384,65 +452,135 @@ impl ShiftWriter {
     }
 
     /// Tells the writer that data time `now_ms` has been reached (after an
-    /// input's data, or the strap went silent): hands the unsaved data over
-    /// if it spans [`ShiftWriter::handover_after_ms`], and returns a failed
-    /// save's error if one came back.
+    /// input's data, or the strap went silent): makes the unsaved data
+    /// durable if it spans [`ShiftWriter::handover_after_ms`], and returns a
+    /// failed save's error if one came back.
     pub fn tick(&mut self, now_ms: Millis) -> Result<(), StoreError> {
         self.flush_if_due(now_ms, self.handover_after_ms())
     }
 
-    /// The rule of the module doc: hand over once the unsaved data spans
-    /// `handover` (4/5 of `flush_after_ms` at a tick, all of it at a push);
-    /// wait for the thread only when uncommitted data would otherwise span
-    /// `flush_after_ms`.
-    fn flush_if_due(&mut self, now: Millis, handover: Millis) -> Result<(), StoreError> {
+    /// The rule of the module doc: make the pending data durable once it
+    /// spans `due_after` (4/5 of `flush_after_ms` at a tick, all of it at a
+    /// push): a journal record, or without a journal a handover to the
+    /// thread (then wait for the thread only when uncommitted data would
+    /// otherwise span `flush_after_ms`). Journaled data is handed to the
+    /// thread once it spans `fold_after_ms`.
+    fn flush_if_due(&mut self, now: Millis, due_after: Millis) -> Result<(), StoreError> {
         self.check_saving()?;
         let now = self.newest_seen.map_or(now, |n| n.max(now));
         let mut res = self.poll(now);
-        if self.handover_due(now, handover) && self.in_flight.is_some() {
+        if spans(self.pending.oldest, now, due_after)
+            && self.retry_journal_at.is_none_or(|r| now >= r)
+        {
+            res = res.and(self.journal_pending(now));
+        }
+        // Without a journal the due data must be committed now. With one,
+        // wait only when a fold is slower than `fold_after_ms` of data (a
+        // replay faster than real time): unfolded data never spans more
+        // than twice that, and a failed fold's error reaches the caller.
+        let behind = match self.cfg.fold_after_ms {
+            Some(fold) if self.journal.is_some() => {
+                spans(self.unfolded.oldest, now, fold.saturating_mul(2))
+            }
+            _ => true,
+        };
+        if self.fold_due(now) && self.in_flight.is_some() && behind {
             res = res.and(self.wait(now));
         }
-        if self.handover_due(now, handover) && self.in_flight.is_none() {
+        if self.fold_due(now) && self.in_flight.is_none() {
             res = res.and(self.hand_over());
         }
-        if self
-            .in_flight
-            .is_some_and(|f| now.saturating_sub(f.oldest) >= self.cfg.flush_after_ms)
+        // While saves fail (a full disk) each retry's answer is awaited, so
+        // the retries and the stop (save_policy) follow data time whatever
+        // the pace (a failing save answers at once).
+        if self.failures > 0 && self.in_flight.is_some() {
+            res = res.and(self.wait(now));
+        }
+        if self.journal.is_none()
+            && self
+                .in_flight
+                .is_some_and(|f| now.saturating_sub(f.oldest) >= self.cfg.flush_after_ms)
         {
             res = res.and(self.wait(now));
         }
         res
     }
 
-    fn handover_due(&self, now: Millis, handover: Millis) -> bool {
-        self.pending
-            .oldest
-            .is_some_and(|o| now.saturating_sub(o) >= handover)
-            && self.retry_at.is_none_or(|r| now >= r)
+    fn fold_due(&self, now: Millis) -> bool {
+        let due = match (&self.journal, self.cfg.fold_after_ms) {
+            (Some(_), Some(fold)) => spans(self.unfolded.oldest, now, fold),
+            _ => self.unfolded.len() > 0,
+        };
+        due && self.retry_at.is_none_or(|r| now >= r)
     }
 
-    /// Hands the pending batch to the writer thread (a send that never
+    /// Makes the pending data durable: one journal record (without a
+    /// journal it only joins what is due for the thread). On failure it
+    /// stays pending and is retried after `retry_after_ms` of data.
+    fn journal_pending(&mut self, now: Millis) -> Result<(), StoreError> {
+        if self.pending.len() == 0 {
+            return Ok(());
+        }
+        if let Some(j) = &mut self.journal {
+            match j.append(&self.pending) {
+                Ok(seq) => {
+                    self.unfolded_seq = Some(seq);
+                    self.journaled_since_handover = true;
+                    self.retry_journal_at = None;
+                }
+                Err(e) => {
+                    // The same backoff and limit as a failed fold.
+                    self.failures = self.failures.saturating_add(1);
+                    let gap = save_policy::retry_gap(self.cfg.retry_after_ms, self.failures);
+                    self.retry_journal_at = Some(now.saturating_add(gap));
+                    if let Some(oldest) = self.unfolded.oldest.or(self.pending.oldest)
+                        && save_policy::gives_up(oldest, now, self.cfg.max_unsaved_ms)
+                    {
+                        return Err(self.give_up(&e, oldest, now));
+                    }
+                    return Err(self.failed(e));
+                }
+            }
+        }
+        self.unfolded.append(&mut self.pending);
+        Ok(())
+    }
+
+    /// Keeps a failure's message (logged once per kind, not at every retry).
+    fn failed(&mut self, e: StoreError) -> StoreError {
+        let text = e.to_string();
+        if self.last_error.as_deref() != Some(text.as_str()) {
+            tracing::warn!(shift = self.shift, error = %e, unsaved = self.unsaved_len(), "save failed; keeping data in memory");
+        }
+        self.last_error = Some(text);
+        e
+    }
+
+    /// Hands the unfolded data to the writer thread (a send that never
     /// blocks: nothing else is in flight).
     fn hand_over(&mut self) -> Result<(), StoreError> {
-        let (Some(oldest), Some(worker)) = (self.pending.oldest, &self.worker) else {
-            return if self.pending.len() == 0 {
+        let (Some(oldest), Some(worker)) = (self.unfolded.oldest, &self.worker) else {
+            return if self.unfolded.len() == 0 {
                 Ok(())
             } else {
                 Err(StoreError::WriterStopped)
             };
         };
         let next = self.spare.take().unwrap_or_default();
-        let batch = std::mem::replace(&mut self.pending, next);
+        let batch = std::mem::replace(&mut self.unfolded, next);
+        let seq = self.unfolded_seq.take();
         let len = batch.len();
-        if let Err(e) = worker.jobs.send(Job::Save(batch)) {
+        if let Err(e) = worker.jobs.send(Job::Save(batch, seq)) {
             // The thread is gone: take the data back, nothing is lost.
-            if let Job::Save(mut batch) = e.0 {
-                batch.append(&mut self.pending);
-                self.pending = batch;
+            if let Job::Save(mut batch, _) = e.0 {
+                batch.append(&mut self.unfolded);
+                self.unfolded = batch;
+                self.unfolded_seq = seq;
             }
             return Err(self.stopped());
         }
-        self.in_flight = Some(InFlight { len, oldest });
+        self.in_flight = Some(InFlight { len, oldest, seq });
+        self.journaled_since_handover = false;
         self.saves += 1;
         Ok(())
     }
@@ -471,7 +609,8 @@ impl ShiftWriter {
     }
 
     /// The writer thread ended without answering (it does not panic; if it
-    /// did, this is where it shows): what it held is lost, said once.
+    /// did, this is where it shows): what it held is lost from memory (a
+    /// journal still has it), said once.
     fn stopped(&mut self) -> StoreError {
         let lost = self.in_flight.take().map_or(0, |f| f.len);
         if let Some(w) = self.worker.take() {
@@ -489,7 +628,7 @@ impl ShiftWriter {
     }
 
     fn on_done(&mut self, done: Done, now: Millis) -> Result<(), StoreError> {
-        self.in_flight = None;
+        let flight = self.in_flight.take();
         let Done { batch, result } = done;
         let Some(mut batch) = batch else {
             return result;
@@ -500,6 +639,14 @@ impl ShiftWriter {
                 self.retry_at = None;
                 self.failures = 0;
                 self.spare = Some(batch);
+                if !self.journaled_since_handover
+                    && let Some(j) = &mut self.journal
+                    && let Err(e) = j.clear()
+                {
+                    // Harmless: its records are folded (a recovery skips
+                    // them by sequence number).
+                    tracing::warn!(shift = self.shift, error = %e, "could not clear the journal");
+                }
             }
             Err(StoreError::NoSuchShift(_)) => {
                 // Deleted (`steady delete`) while being written: nothing to
@@ -507,62 +654,76 @@ impl ShiftWriter {
                 if self.last_error.is_none() {
                     tracing::info!(
                         shift = self.shift,
-                        unsaved = batch.len() + self.pending.len(),
+                        unsaved = batch.len() + self.unsaved_len(),
                         "the shift was deleted; its unsaved data is dropped"
                     );
                 }
                 batch.clear();
                 self.pending.clear();
+                self.unfolded.clear();
+                self.unfolded_seq = None;
+                if let Some(j) = self.journal.take() {
+                    j.remove();
+                }
                 self.spare = Some(batch);
                 self.last_error = Some(StoreError::NoSuchShift(self.shift).to_string());
             }
             Err(e) => {
                 // Nothing lost: the batch goes back before what came since.
-                batch.append(&mut self.pending);
-                let newer = std::mem::replace(&mut self.pending, batch);
+                batch.append(&mut self.unfolded);
+                let newer = std::mem::replace(&mut self.unfolded, batch);
                 self.spare = Some(newer);
+                self.unfolded_seq = self.unfolded_seq.or(flight.and_then(|f| f.seq));
                 self.failures = self.failures.saturating_add(1);
                 let gap = save_policy::retry_gap(self.cfg.retry_after_ms, self.failures);
                 self.retry_at = Some(now.saturating_add(gap));
-                if let Some(oldest) = self.pending.oldest
+                if let Some(oldest) = self.unfolded.oldest
                     && save_policy::gives_up(oldest, now, self.cfg.max_unsaved_ms)
                 {
                     return Err(self.give_up(e, oldest, now));
                 }
-                let text = e.to_string();
-                // Once per kind of failure, not at every retry.
-                if self.last_error.as_deref() != Some(text.as_str()) {
-                    tracing::warn!(shift = self.shift, error = %e, unsaved = self.pending.len(), "save failed; keeping data in memory");
-                }
-                self.last_error = Some(text);
             }
         }
-        result
+        match result {
+            Err(e) if !matches!(e, StoreError::NoSuchShift(_)) => Err(self.failed(e)),
+            other => other,
+        }
     }
 
     /// Stops saving after the failure `e` (save_policy): drops the unsaved
     /// data (from `oldest` on), said once, and returns the error every
     /// later call returns.
     fn give_up(&mut self, e: &StoreError, oldest: Millis, now: Millis) -> StoreError {
-        let gave_up = GaveUp::new(e, oldest, now, self.pending.len());
+        let gave_up = GaveUp::new(e, oldest, now, self.unsaved_len());
         let err = gave_up.error();
         tracing::error!(shift = self.shift, error = %err, "saving stopped");
         self.pending.clear();
+        self.unfolded.clear();
+        self.unfolded_seq = None;
+        // Dropped as said: a later open must not fold it in either.
+        if let Some(j) = self.journal.take() {
+            j.remove();
+        }
         self.last_error = Some(err.to_string());
         self.gave_up = Some(gave_up);
         err
     }
 
-    /// Saves everything unsaved now, in one transaction, and waits for it.
-    /// On failure nothing unsaved is lost (unless the writer stopped
+    /// Saves everything unsaved now into the database, in one transaction,
+    /// and waits for it. On failure nothing unsaved is lost (unless the writer stopped
     /// saving: [`StoreError::SavingStopped`]).
     pub fn flush(&mut self) -> Result<(), StoreError> {
         self.check_saving()?;
         let now = self.newest_seen.unwrap_or(0);
-        // A failed batch in flight comes back into `pending` and is retried
+        // A failed batch in flight comes back into `unfolded` and is retried
         // at once, with the rest.
         let first = self.wait(now);
-        if self.pending.len() == 0 {
+        // Journaled first (durable even if the commit fails); if the
+        // journal cannot be written, the commit may still take it all.
+        if self.journal_pending(now).is_err() {
+            self.unfolded.append(&mut self.pending);
+        }
+        if self.unfolded.len() == 0 {
             return first;
         }
         self.hand_over()?;
@@ -585,10 +746,18 @@ impl ShiftWriter {
         self.store.end_shift(self.shift, ended_ms, summary, key)?;
         self.ended = true;
         self.stop();
-        // The lease is no longer needed; failing to clear it is harmless.
+        if let Some(j) = self.journal.take() {
+            j.remove();
+        }
+        // The lease and the journal's mark are no longer needed; failing to
+        // clear them is harmless.
         let _ = self.store.conn.execute(
             "UPDATE shifts SET writer = NULL WHERE id = ?1",
             [self.shift],
+        );
+        let _ = self.store.conn.execute(
+            "DELETE FROM settings WHERE key = ?1",
+            [journal::seq_key(self.shift)],
         );
         Ok(())
     }
@@ -605,13 +774,18 @@ impl ShiftWriter {
     }
 
     /// Test hook: a kill (SIGKILL) at a moment the writer thread is idle:
-    /// what was handed over is committed, what is pending is dropped
-    /// unsaved, the lease stays. Deterministic, unlike leaking the writer
-    /// (its thread could still be committing while a test reads).
+    /// what was handed over is committed, what was journaled stays in the
+    /// journal (unlocked: the next [`Store::open`] folds it in), what is
+    /// pending is dropped unsaved, the lease stays. Deterministic, unlike
+    /// leaking the writer (its thread could still be committing while a
+    /// test reads).
     #[doc(hidden)]
     pub fn simulate_kill(mut self) {
         self.stop();
         self.pending.clear();
+        self.unfolded.clear();
+        // Closed, not removed: a killed process leaves it.
+        self.journal = None;
     }
 
     /// Test hook: how many batches were handed to the writer thread (saves
@@ -645,9 +819,16 @@ impl Drop for ShiftWriter {
         if self.unsaved_len() > 0
             && let Err(e) = self.flush()
         {
-            tracing::error!(shift = self.shift, error = %e, lost = self.unsaved_len(), "could not save pending data on drop");
+            tracing::error!(shift = self.shift, error = %e, lost = self.undurable_len(), "could not save pending data on drop");
         }
         self.stop();
+        // Everything in the database: the journal is not needed. Otherwise
+        // it stays for the next open to fold in.
+        if self.unsaved_len() == 0
+            && let Some(j) = self.journal.take()
+        {
+            j.remove();
+        }
     }
 }
 
@@ -667,6 +848,120 @@ fn take_lease(store: &Store, shift: ShiftId) -> Result<String, StoreError> {
     Ok(token)
 }
 
+/// The open (last) block of each series of a shift.
+#[derive(Debug, Clone)]
+struct Blocks {
+    beats: OpenBlock<Beat>,
+    hr: OpenBlock<Sample>,
+    motion: OpenBlock<Sample>,
+}
+
+impl Blocks {
+    fn empty() -> Self {
+        Blocks {
+            beats: OpenBlock::empty(0),
+            hr: OpenBlock::empty(0),
+            motion: OpenBlock::empty(0),
+        }
+    }
+
+    /// The shift's last stored blocks, to go on filling.
+    fn load(store: &Store, shift: ShiftId) -> Result<Self, StoreError> {
+        Ok(Blocks {
+            beats: load_last_beats(store, shift)?,
+            hr: load_last_samples(store, shift, SampleKind::Hr)?,
+            motion: load_last_samples(store, shift, SampleKind::Motion)?,
+        })
+    }
+
+    /// Writes `batch` after these blocks (and, with `seq`, the last
+    /// journal record it holds) in `tx`; returns the new open blocks, to be
+    /// kept only once `tx` committed.
+    fn write(
+        &self,
+        tx: &Transaction<'_>,
+        shift: ShiftId,
+        max_beats: usize,
+        batch: &Batch,
+        seq: Option<u64>,
+    ) -> Result<Blocks, StoreError> {
+        let beats = write_series(
+            tx,
+            shift,
+            Series::Beats(max_beats),
+            &self.beats,
+            &batch.beats,
+            encode_beats,
+        )?;
+        let hr = write_series(
+            tx,
+            shift,
+            Series::Samples(SampleKind::Hr),
+            &self.hr,
+            &batch.hr,
+            encode_samples,
+        )?;
+        let motion = write_series(
+            tx,
+            shift,
+            Series::Samples(SampleKind::Motion),
+            &self.motion,
+            &batch.motion,
+            encode_samples,
+        )?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO events (shift_id, t_ms, kind, payload) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (t, kind, payload) in &batch.events {
+                stmt.execute(params![shift, t, kind, payload])?;
+            }
+        }
+        if let Some(seq) = seq {
+            tx.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![journal::seq_key(shift), seq.to_string()])?;
+        }
+        Ok(Blocks { beats, hr, motion })
+    }
+}
+
+/// Folds a dead writer's journal ([`journal::recover`]) into the database
+/// in one transaction, if the shift is still open and still that writer's
+/// (its lease token). Returns whether it was kept.
+pub(super) fn fold_recovered(
+    store: &Store,
+    contents: &journal::Contents,
+) -> Result<bool, StoreError> {
+    let tx = Transaction::new_unchecked(&store.conn, TransactionBehavior::Immediate)?;
+    let row: Option<(Option<Millis>, Option<String>)> = tx
+        .query_row(
+            "SELECT ended_ms, writer FROM shifts WHERE id = ?1",
+            [contents.shift],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let open_and_ours = matches!(
+        &row,
+        Some((None, Some(writer))) if *writer == contents.token
+    );
+    if !open_and_ours || contents.batch.len() == 0 {
+        return Ok(false);
+    }
+    let blocks = Blocks::load(store, contents.shift)?;
+    blocks.write(
+        &tx,
+        contents.shift,
+        LIVE_BLOCK_BEATS,
+        &contents.batch,
+        contents.last_seq,
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
+
 /// The writer thread: its own connection and the shift's open blocks.
 struct Saver {
     store: Store,
@@ -674,9 +969,7 @@ struct Saver {
     /// This writer's lease token.
     token: String,
     max_beats: usize,
-    beats: OpenBlock<Beat>,
-    hr: OpenBlock<Sample>,
-    motion: OpenBlock<Sample>,
+    blocks: Blocks,
 }
 
 impl Saver {
@@ -701,9 +994,7 @@ impl Saver {
             shift,
             token,
             max_beats,
-            beats: OpenBlock::empty(0),
-            hr: OpenBlock::empty(0),
-            motion: OpenBlock::empty(0),
+            blocks: Blocks::empty(),
         })
     }
 
@@ -711,8 +1002,8 @@ impl Saver {
     fn run(mut self, jobs: &Receiver<Job>, done: &SyncSender<Done>) {
         while let Ok(job) = jobs.recv() {
             let answer = match job {
-                Job::Save(mut batch) => {
-                    let result = self.save(&batch);
+                Job::Save(mut batch, seq) => {
+                    let result = self.save(&batch, seq);
                     if result.is_ok() {
                         batch.clear();
                     }
@@ -734,7 +1025,7 @@ impl Saver {
 
     /// Saves one batch in one transaction. The open blocks change only once
     /// it committed.
-    fn save(&mut self, batch: &Batch) -> Result<(), StoreError> {
+    fn save(&mut self, batch: &Batch, seq: Option<u64>) -> Result<(), StoreError> {
         let shift = self.shift;
         let tx = self
             .store
@@ -749,42 +1040,9 @@ impl Saver {
         if owner.as_deref() != Some(self.token.as_str()) {
             return Err(StoreError::TakenOver(shift));
         }
-        let beats = write_series(
-            &tx,
-            shift,
-            Series::Beats(self.max_beats),
-            &self.beats,
-            &batch.beats,
-            encode_beats,
-        )?;
-        let hr = write_series(
-            &tx,
-            shift,
-            Series::Samples(SampleKind::Hr),
-            &self.hr,
-            &batch.hr,
-            encode_samples,
-        )?;
-        let motion = write_series(
-            &tx,
-            shift,
-            Series::Samples(SampleKind::Motion),
-            &self.motion,
-            &batch.motion,
-            encode_samples,
-        )?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO events (shift_id, t_ms, kind, payload) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (t, kind, payload) in &batch.events {
-                stmt.execute(params![shift, t, kind, payload])?;
-            }
-        }
+        let blocks = self.blocks.write(&tx, shift, self.max_beats, batch, seq)?;
         tx.commit()?;
-        self.beats = beats;
-        self.hr = hr;
-        self.motion = motion;
+        self.blocks = blocks;
         Ok(())
     }
 }
@@ -983,20 +1241,73 @@ mod tests {
     }
 
     /// A writer whose thread is replaced by `thread` (given the job
-    /// receiver and the answer sender).
+    /// receiver and the answer sender). It folds every 5 s of data, so the
+    /// tests' 20 beats reach the thread.
     fn with_thread(
         dir: &tempfile::TempDir,
         thread: impl FnOnce(Receiver<Job>, SyncSender<Done>) + Send + 'static,
     ) -> ShiftWriter {
         let store = Store::open(dir.path().join("s.db")).unwrap();
-        let mut w =
-            ShiftWriter::start(store, 0, ShiftSource::Live, None, WriterConfig::default()).unwrap();
+        let cfg = WriterConfig {
+            fold_after_ms: Some(5_000),
+            ..WriterConfig::default()
+        };
+        let mut w = ShiftWriter::start(store, 0, ShiftSource::Live, None, cfg).unwrap();
         w.stop();
         let (jobs, job_rx) = sync_channel::<Job>(1);
         let (done_tx, done) = sync_channel::<Done>(1);
         let handle = std::thread::spawn(move || thread(job_rx, done_tx));
         w.worker = Some(Worker { jobs, done, handle });
         w
+    }
+
+    /// A journal write that fails (ENOSPC: `/dev/full`) is a typed
+    /// `StoreError::Full` from the call that made it; the data stays in
+    /// memory, is retried, and once writes succeed again nothing is lost.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_journal_write_is_a_typed_error_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.db")).unwrap();
+        let mut w =
+            ShiftWriter::start(store, 0, ShiftSource::Live, None, WriterConfig::default()).unwrap();
+        let full = std::fs::OpenOptions::new()
+            .append(true)
+            .open("/dev/full")
+            .unwrap();
+        w.journal.as_mut().unwrap().redirect(full);
+        let mut errors = 0;
+        for i in 1..=60 {
+            w.push_beat(beat(i)).unwrap_or_else(|e| {
+                assert!(matches!(e, StoreError::Full), "{e}");
+                errors += 1;
+            });
+            match w.tick(i * 1000) {
+                Ok(()) => {}
+                Err(StoreError::Full) => errors += 1,
+                Err(e) => panic!("unexpected {e}"),
+            }
+        }
+        assert!(errors > 0);
+        assert!(w.last_error().unwrap().contains("full"));
+        assert_eq!(w.undurable_len(), 60, "nothing journaled, all kept");
+        // Space again: a new journal file; the next step journals it all.
+        let path = dir.path().join("s.db-steady-journal-retry");
+        w.journal.as_mut().unwrap().redirect(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .unwrap(),
+        );
+        for i in 61..=70 {
+            w.push_beat(beat(i)).unwrap();
+            w.tick(i * 1000).unwrap();
+        }
+        assert!(w.undurable_len() < 70);
+        w.flush().unwrap();
+        assert_eq!(w.store().beats(w.shift_id()).unwrap().len(), 70);
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

@@ -373,7 +373,7 @@ def import_beats(path, db):
 def test_live_carries_on_after_being_killed():
     '''kill -9 mid-shift: the recording keeps every line, the store keeps what
     it saved (at most 5 s of data lost), and the next `live` carries on with
-    the same shift from the saved model state.'''
+    the same shift, its model rebuilt from the stored inputs.'''
     origin = str(int(time.time() * 1000))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / 'steady.db'
@@ -383,7 +383,7 @@ def test_live_carries_on_after_being_killed():
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for(lambda: count_data(rec1) >= 30, 30, '30 packets before the kill')
-            time.sleep(2.5)  # a few ticks: the data is committed every 5 s of data time
+            time.sleep(2.5)  # a few ticks: the data is journaled every 5 s of data time (docs/store.md)
             proc.kill()
             proc.wait(timeout=10)
         finally:

@@ -699,3 +699,31 @@ fn import_and_analyze_read_a_long_file_in_bounded_memory() {
     }
     assert!(!db.exists() || shifts(&db).is_empty());
 }
+
+#[test]
+fn an_import_that_completes_ends_its_shift_in_bounded_memory() {
+    // 600 000 calm beats (about a week at 60 bpm): every minute is still
+    // and calm, so the summary carries ~10 000 still minutes for the next
+    // shift's baseline. Ending the shift once read every stored beat back
+    // and built `serde_json::Value`s of those minutes (several copies of
+    // ~800 B each): 42 MB peak here (debug build, 2026-11-29), 24 MB now.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("week.txt");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&f).unwrap());
+    let mut x: u32 = 12345;
+    for _ in 0..600_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let rr = 980 + (x >> 16) % 40;
+        std::io::Write::write_all(&mut w, format!("{rr}\n").as_bytes()).unwrap();
+    }
+    drop(w);
+    let db = dir.path().join("w.db");
+    let (code, err, peak_kb) = steady_peak_rss(&["import", s(&f), "--db", s(&db)], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let stored = shifts(&db);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        peak_kb < 32_000,
+        "peak resident set {peak_kb} kB importing 600 000 beats"
+    );
+}

@@ -31,11 +31,13 @@ impl Store {
         baseline: Option<&Baseline>,
         samples: &[BaselineSample],
     ) -> Result<(), StoreError> {
-        let rec = BaselineRecord {
-            baseline: baseline.copied(),
-            samples: samples.to_vec(),
-        };
-        self.save_baseline(t_ms, shift, &serde_json::to_value(&rec)?)
+        /// [`BaselineRecord`]'s shape, borrowed (no copy of the samples).
+        #[derive(Serialize)]
+        struct Row<'a> {
+            baseline: Option<&'a Baseline>,
+            samples: &'a [BaselineSample],
+        }
+        self.save_baseline(t_ms, shift, &Row { baseline, samples })
     }
 
     /// The rolling history a shift starting at `now` begins with: the still

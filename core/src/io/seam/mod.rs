@@ -132,11 +132,23 @@ impl ShiftWriter {
         summary: &ShiftSummary,
         interrupted: bool,
     ) -> Result<(), StoreError> {
-        let mut json = serde_json::to_value(summary)?;
-        if interrupted && let Some(o) = json.as_object_mut() {
-            o.insert("interrupted".into(), serde_json::Value::Bool(true));
+        /// The stored summary: the model's, plus `"interrupted": true` for
+        /// a shift closed after an interruption.
+        #[derive(serde::Serialize)]
+        struct Stored<'a> {
+            #[serde(flatten)]
+            summary: &'a ShiftSummary,
+            #[serde(skip_serializing_if = "is_false")]
+            interrupted: bool,
         }
-        self.finish(summary.end_ms, &json, &KeyFigures::from_summary(summary))?;
+        fn is_false(b: &bool) -> bool {
+            !*b
+        }
+        let stored = Stored {
+            summary,
+            interrupted,
+        };
+        self.finish(summary.end_ms, &stored, &KeyFigures::from_summary(summary))?;
         self.store().save_shift_baseline(
             summary.end_ms,
             Some(self.shift_id()),

@@ -610,21 +610,34 @@ impl Store {
 
     /// All stored beats of a shift, in order.
     pub fn beats(&self, id: ShiftId) -> Result<Vec<Beat>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each_beat_block(id, |block| out.extend_from_slice(block))?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each stored block of a shift's beats, in order.
+    ///
+    /// WHY: a shift can hold weeks of beats (an import of a long file); a
+    /// figure over all of them (count, mean) must not hold them all.
+    pub fn for_each_beat_block(
+        &self,
+        id: ShiftId,
+        mut f: impl FnMut(&[Beat]),
+    ) -> Result<(), StoreError> {
         self.shift(id)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, t_first, data FROM beat_blocks WHERE shift_id = ?1 ORDER BY seq",
         )?;
         let mut rows = stmt.query([id])?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let block: i64 = r.get(0)?;
             let t_first: Millis = r.get(1)?;
             let data: Vec<u8> = r.get(2)?;
             let beats = codec::decode_beats(t_first, &data)
                 .map_err(|source| StoreError::CorruptBlock { block, source })?;
-            out.extend(beats);
+            f(&beats);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Number of stored beats of a shift (from block headers, no decoding).
@@ -708,11 +721,15 @@ impl Store {
 
     /// Ends a shift: stores the summary (the model's JSON) and the key
     /// figures. Fails with [`StoreError::ShiftEnded`] if already ended.
+    ///
+    /// WHY any `Serialize`, written straight to text: a summary can carry
+    /// hundreds of thousands of still minutes (an import of weeks); a
+    /// `serde_json::Value` of them costs ~20x their size.
     pub fn end_shift(
         &mut self,
         id: ShiftId,
         ended_ms: Millis,
-        summary: &serde_json::Value,
+        summary: &(impl Serialize + ?Sized),
         key: &KeyFigures,
     ) -> Result<(), StoreError> {
         let rec = self.shift(id)?;
@@ -721,13 +738,17 @@ impl Store {
         }
         let mut k = key.clone();
         if k.beats.is_none() || k.mean_hr_bpm.is_none() || k.corrected_share.is_none() {
-            let beats = self.beats(id)?;
-            let n = beats.len();
+            let (mut n, mut rr_sum, mut corrected) = (0usize, 0.0f64, 0usize);
+            self.for_each_beat_block(id, |block| {
+                for b in block {
+                    n += 1;
+                    rr_sum += b.rr_ms;
+                    corrected += usize::from(b.corrected);
+                }
+            })?;
             k.beats.get_or_insert(n as i64);
             if n > 0 {
-                let mean_rr = beats.iter().map(|b| b.rr_ms).sum::<f64>() / n as f64;
-                let corrected = beats.iter().filter(|b| b.corrected).count();
-                k.mean_hr_bpm.get_or_insert(60_000.0 / mean_rr);
+                k.mean_hr_bpm.get_or_insert(60_000.0 / (rr_sum / n as f64));
                 k.corrected_share.get_or_insert(corrected as f64 / n as f64);
             }
         }
@@ -774,7 +795,7 @@ impl Store {
         &self,
         t_ms: Millis,
         shift_id: Option<ShiftId>,
-        payload: &serde_json::Value,
+        payload: &(impl Serialize + ?Sized),
     ) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO baselines (t_ms, shift_id, payload) VALUES (?1, ?2, ?3)",

@@ -736,7 +736,7 @@ impl ShiftWriter {
     pub fn finish(
         &mut self,
         ended_ms: Millis,
-        summary: &serde_json::Value,
+        summary: &(impl serde::Serialize + ?Sized),
         key: &KeyFigures,
     ) -> Result<(), StoreError> {
         self.check_live()?;

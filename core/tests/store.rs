@@ -1162,3 +1162,28 @@ fn a_shm_left_with_another_mode_gets_the_databases_mode_back() {
     assert_eq!(mode, 0o600, "{mode:o}");
     assert!(store.shifts().unwrap().is_empty());
 }
+
+#[test]
+fn processes_creating_the_same_new_database_at_once_all_open_it() {
+    // Two `steady` commands started together on a new database (or a test
+    // polling one an import is creating) used to fail one of them with
+    // "the database is busy": a lock deadlock SQLite does not wait out.
+    for round in 0..30 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("new-{round}.db"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Store::open(&path).map(|_| ())
+                })
+            })
+            .collect();
+        for o in opens {
+            let r = o.join().unwrap();
+            assert!(r.is_ok(), "round {round}: {r:?}");
+        }
+    }
+}

@@ -60,6 +60,10 @@ pub type ShiftId = i64;
 /// How long a write waits for another process before [`StoreError::Busy`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Attempts [`Store::open`] makes, 20 ms apart, when setting the file up
+/// meets a lock SQLite does not wait for (two processes creating it).
+const OPEN_BUSY_RETRIES: u32 = 50;
+
 /// Where a shift's data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -376,9 +380,21 @@ impl Store {
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mut store = Store { conn, path };
-        store.inspect()?;
-        store.configure()?;
-        store.migrate()?;
+        // WHY retry: two processes setting up a new (empty) file at once
+        // can deadlock on its first write (each holds a read lock and wants
+        // to write), and SQLite then answers one of them SQLITE_BUSY at
+        // once, without waiting out the busy timeout. A moment later the
+        // file is set up and the next attempt goes through.
+        let mut attempts = 0;
+        loop {
+            match store.set_up() {
+                Err(StoreError::Busy) if attempts < OPEN_BUSY_RETRIES => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                r => break r?,
+            }
+        }
         // A killed live writer's journal (store/journal.rs): its data goes
         // into the file before anyone reads it. Best effort here (a reader
         // on a full disk still opens); a resume does it strictly.
@@ -406,8 +422,23 @@ impl Store {
     /// ours before anything is written. A file SQLite cannot open or write
     /// (its folder read-only, a `-wal` it cannot create) is not called
     /// damaged.
+    /// Refuses what is not ours, then WAL and the schema.
+    fn set_up(&mut self) -> Result<(), StoreError> {
+        self.inspect()?;
+        self.configure()?;
+        self.migrate()
+    }
+
     fn inspect(&self) -> Result<(), StoreError> {
         let corrupt = |e: rusqlite::Error| match self.not_writable(e) {
+            StoreError::Sqlite(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) =>
+            {
+                StoreError::Busy
+            }
             // SQLite cannot map or grow its -shm (a full disk): not damage.
             StoreError::Sqlite(e)
                 if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure) =>

@@ -42,6 +42,18 @@ fn nsr2db_beats() -> Vec<Beat> {
     .collect()
 }
 
+/// A live shift's writer on `db` with the default config, from `t0`.
+fn live_writer(db: &Path, t0: Millis) -> ShiftWriter {
+    ShiftWriter::start(
+        Store::open(db).unwrap(),
+        t0,
+        ShiftSource::Live,
+        None,
+        WriterConfig::default(),
+    )
+    .unwrap()
+}
+
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -141,14 +153,7 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().skip(500).take(4000).collect();
     let cut = 2345;
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        beats[0].t_ms,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, beats[0].t_ms);
     let id = w.shift_id();
     for b in &beats[..cut] {
         w.push_beat(*b).unwrap();
@@ -197,14 +202,7 @@ fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
     let db = dir.path().join("s.db");
     // About 13 minutes: two folds, then data only journaled.
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(1000).collect();
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        beats[0].t_ms,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, beats[0].t_ms);
     let id = w.shift_id();
     for b in &beats {
         w.push_beat(*b).unwrap();
@@ -280,14 +278,7 @@ fn interrupted_shift_can_be_closed_instead() {
     let dir = tmp();
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(500).collect();
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        beats[0].t_ms,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, beats[0].t_ms);
     for b in &beats {
         w.push_beat(*b).unwrap();
     }
@@ -315,14 +306,7 @@ fn a_resumed_shift_has_one_writer() {
     let dir = tmp();
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(40).collect();
-    let mut first = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut first = live_writer(&db, 0);
     first.push_beat(beats[0]).unwrap();
     first.flush().unwrap();
     let id = first.shift_id();
@@ -349,14 +333,7 @@ fn drop_saves_pending_data() {
     let dir = tmp();
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(7).collect();
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, 0);
     for b in &beats {
         w.push_beat(*b).unwrap();
     }
@@ -539,14 +516,7 @@ fn new_database_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tmp();
     let db = dir.path().join("sub/dir/s.db");
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, 0);
     w.push_beat(Beat {
         t_ms: 1000,
         rr_ms: 800.0,
@@ -818,14 +788,7 @@ fn ticks_journal_every_4s_so_a_kill_loses_at_most_5s_and_folds_reach_the_databas
     let db = dir.path().join("s.db");
     let beats: Vec<Beat> = nsr2db_beats().into_iter().take(3000).collect();
     let t0 = beats[0].t_ms - 1000;
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        t0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, t0);
     assert_eq!(w.handover_after_ms(), 4_000);
     let id = w.shift_id();
     let reader = Store::open(&db).unwrap();
@@ -908,14 +871,7 @@ fn a_failed_save_reaches_finish_and_nothing_is_lost() {
 fn invalid_beats_are_rejected_not_stored() {
     let dir = tmp();
     let db = dir.path().join("s.db");
-    let mut w = ShiftWriter::start(
-        Store::open(&db).unwrap(),
-        0,
-        ShiftSource::Live,
-        None,
-        WriterConfig::default(),
-    )
-    .unwrap();
+    let mut w = live_writer(&db, 0);
     let bad = Beat {
         t_ms: 5,
         rr_ms: f64::NAN,

@@ -60,10 +60,6 @@ pub type ShiftId = i64;
 /// How long a write waits for another process before [`StoreError::Busy`].
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Attempts [`Store::open`] makes, 20 ms apart, when setting the file up
-/// meets a lock SQLite does not wait for (two processes creating it).
-const OPEN_BUSY_RETRIES: u32 = 50;
-
 /// Where a shift's data came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -384,12 +380,12 @@ impl Store {
         // can deadlock on its first write (each holds a read lock and wants
         // to write), and SQLite then answers one of them SQLITE_BUSY at
         // once, without waiting out the busy timeout. A moment later the
-        // file is set up and the next attempt goes through.
-        let mut attempts = 0;
+        // file is set up and the next attempt goes through: retried 20 ms
+        // apart for as long as the busy timeout.
+        let since = std::time::Instant::now();
         loop {
             match store.set_up() {
-                Err(StoreError::Busy) if attempts < OPEN_BUSY_RETRIES => {
-                    attempts += 1;
+                Err(StoreError::Busy) if since.elapsed() < BUSY_TIMEOUT => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 r => break r?,

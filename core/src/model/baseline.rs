@@ -475,6 +475,19 @@ pub struct BaselineHistory {
     pub samples: Vec<BaselineSample>,
 }
 
+/// The still minutes a shift hands to the next shifts' history: what
+/// [`BaselineHistory::add`] keeps of them (finite, within `window_days` of
+/// the newest, at most `max_history_samples`, the newest).
+///
+/// WHY: the rolling history drops the rest anyway; a shift of weeks (an
+/// import of a long recording) would otherwise carry hundreds of thousands
+/// of minutes in its summary and its stored baseline row.
+pub fn handed_on(still: &[BaselineSample], cfg: &BaselineConfig) -> Vec<BaselineSample> {
+    let mut kept = BaselineHistory::default();
+    kept.add(still, cfg);
+    kept.samples
+}
+
 impl BaselineHistory {
     /// Add samples (e.g. a finished shift's still minutes), keep time order,
     /// drop those older than `window_days` before the newest, and cap the
@@ -829,6 +842,24 @@ mod tests {
         let json = serde_json::to_string(&h).unwrap();
         let back: BaselineHistory = serde_json::from_str(&json).unwrap();
         assert_eq!(back, h);
+    }
+
+    #[test]
+    fn a_shift_hands_on_only_what_the_history_keeps_of_it() {
+        let cfg = BaselineConfig {
+            max_history_samples: 5,
+            ..BaselineConfig::default()
+        };
+        let earlier: Vec<_> = (0..3).map(|i| s(i, 55.0, None)).collect();
+        let shift: Vec<_> = (10..18).map(|i| s(i, 60.0 + i as f64, None)).collect();
+        let handed = handed_on(&shift, &cfg);
+        assert_eq!(handed, shift[3..].to_vec());
+        let (mut all, mut capped) = (BaselineHistory::default(), BaselineHistory::default());
+        all.add(&earlier, &cfg);
+        capped.add(&earlier, &cfg);
+        all.add(&shift, &cfg);
+        capped.add(&handed, &cfg);
+        assert_eq!(capped, all);
     }
 
     #[test]

@@ -753,7 +753,7 @@ impl Shift {
             self.load.value,
             self.load.peak,
             self.baseline,
-            self.still_minutes.clone(),
+            baseline::handed_on(&self.still_minutes, &self.setup.config.baseline),
             &self.setup.previous,
         );
         s.load_carry = self.setup.carry;

@@ -17,7 +17,7 @@ use steady_core::beats::Beat;
 use steady_core::store::codec::{Sample, encode_beats, encode_samples};
 use steady_core::store::schema::{APPLICATION_ID, MIGRATIONS, current_version};
 use steady_core::store::{
-    FOLD_AFTER_MS, KeyFigures, SampleKind, ShiftSource, ShiftWriter, Store, StoreError,
+    FOLD_AFTER_MS, KeyFigures, SampleKind, ShiftId, ShiftSource, ShiftWriter, Store, StoreError,
     WriterConfig,
 };
 
@@ -52,6 +52,21 @@ fn live_writer(db: &Path, t0: Millis) -> ShiftWriter {
         WriterConfig::default(),
     )
     .unwrap()
+}
+
+/// Resumes shift `id` with the default config, writes `rest` and ends the
+/// shift at its last beat.
+fn resume_and_finish(s: Store, id: ShiftId, rest: &[Beat]) {
+    let mut w = ShiftWriter::resume(s, id, WriterConfig::default()).unwrap();
+    for b in rest {
+        w.push_beat(*b).unwrap();
+    }
+    w.finish(
+        rest.last().unwrap().t_ms,
+        &json!({}),
+        &KeyFigures::default(),
+    )
+    .unwrap();
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -177,17 +192,7 @@ fn killed_writer_loses_at_most_5s_and_the_shift_resumes() {
     );
 
     // Resume: the same shift continues after what was saved.
-    let mut w = ShiftWriter::resume(s, id, WriterConfig::default()).unwrap();
-    for b in &beats[saved.len()..] {
-        w.push_beat(*b).unwrap();
-    }
-    w.finish(
-        beats.last().unwrap().t_ms,
-        &json!({}),
-        &KeyFigures::default(),
-    )
-    .unwrap();
-    drop(w);
+    resume_and_finish(s, id, &beats[saved.len()..]);
     let s = Store::open(&db).unwrap();
     assert_eq!(s.beats(id).unwrap(), beats);
     assert_eq!(s.shifts().unwrap().len(), 1);
@@ -258,17 +263,7 @@ fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
     // Opening again changes nothing (nothing stored twice).
     assert_eq!(Store::open(&db).unwrap().beats(id).unwrap(), saved);
     // And the shift resumes after it.
-    let mut w = ShiftWriter::resume(s, id, WriterConfig::default()).unwrap();
-    for b in &beats[saved.len()..] {
-        w.push_beat(*b).unwrap();
-    }
-    w.finish(
-        beats.last().unwrap().t_ms,
-        &json!({}),
-        &KeyFigures::default(),
-    )
-    .unwrap();
-    drop(w);
+    resume_and_finish(s, id, &beats[saved.len()..]);
     assert_eq!(saved_beats(&db, id), beats);
     assert!(journals().is_empty(), "a finished shift leaves no journal");
 }

@@ -248,15 +248,15 @@ pub(crate) fn open_shift(store: &Store, id: ShiftId) -> Result<ShiftRecord, RunE
     Ok(rec)
 }
 
+/// Where each stored series of shift `id` ends (its last blocks only: a
+/// resume reads the whole shift once, to rebuild the model, not again here).
 fn stored_marks(store: &Store, id: ShiftId) -> Result<Stored, StoreError> {
+    let [beats, hr, motion] = store.last_series_times(id)?;
     Ok(Stored {
-        beats: store.beats(id)?.last().map(|b| b.t_ms),
-        hr: store.samples(id, SampleKind::Hr)?.last().map(|s| s.t_ms),
-        motion: store
-            .samples(id, SampleKind::Motion)?
-            .last()
-            .map(|s| s.t_ms),
-        events: store.events(id)?.last().map(|e| e.t_ms),
+        beats,
+        hr,
+        motion,
+        events: store.last_event_time(id)?,
     })
 }
 

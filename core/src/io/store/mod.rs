@@ -697,6 +697,15 @@ impl Store {
     }
 
     /// Events of a shift in time order.
+    /// The time of the last stored event of a shift (`None` without one).
+    pub(crate) fn last_event_time(&self, id: ShiftId) -> Result<Option<Millis>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(t_ms) FROM events WHERE shift_id = ?1",
+            [id],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn events(&self, id: ShiftId) -> Result<Vec<StoredEvent>, StoreError> {
         self.shift(id)?;
         let mut stmt = self.conn.prepare_cached(

@@ -1047,6 +1047,19 @@ impl Saver {
     }
 }
 
+impl Store {
+    /// The time of the last stored beat, HR sample and motion sample of
+    /// shift `id`, from each series' last block only (not the whole shift).
+    pub(crate) fn last_series_times(&self, id: ShiftId) -> Result<[Option<Millis>; 3], StoreError> {
+        let b = Blocks::load(self, id)?;
+        Ok([
+            b.beats.items.last().map(BlockItem::t),
+            b.hr.items.last().map(BlockItem::t),
+            b.motion.items.last().map(BlockItem::t),
+        ])
+    }
+}
+
 /// The last block of a series, kept in memory so it can be extended.
 #[derive(Debug, Clone)]
 struct OpenBlock<T> {

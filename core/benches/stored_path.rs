@@ -19,8 +19,12 @@
 //! every save). Then where it goes: the model alone (`Shift::handle`, no
 //! store, paced the same way), the number of folds (the writer thread's
 //! commits, counted with `PRAGMA data_version` in a separate run) and the
-//! writer thread's CPU per fold. Then criterion's wall time per unpaced
-//! shift-hour (flat sampling: the mean over whole hours).
+//! writer thread's CPU per fold. Then, paced, the calling thread's calls
+//! that wrote a journal record against the others, beside what reading the
+//! thread clock twice and a bare 120-byte `write()` cost paced the same way
+//! (the floor under every paced per-call figure, and the system call under
+//! each record). Then criterion's wall time per unpaced shift-hour (flat
+//! sampling: the mean over whole hours).
 //!
 //!   cargo bench -p steady-core --bench stored_path
 #![allow(
@@ -71,6 +75,10 @@ struct Cost {
     wall: Duration,
     thread: Duration,
     process: Duration,
+    /// Paced only: the calling thread's CPU in the calls that wrote a
+    /// journal record, and how many did.
+    journal_calls: Duration,
+    journal_records: u32,
 }
 
 impl std::ops::AddAssign for Cost {
@@ -78,8 +86,47 @@ impl std::ops::AddAssign for Cost {
         self.wall += o.wall;
         self.thread += o.thread;
         self.process += o.process;
+        self.journal_calls += o.journal_calls;
+        self.journal_records += o.journal_records;
     }
 }
+
+/// The live writer's journal file in `dir` (one per live writer).
+fn journal_file(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .expect("store dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("-steady-journal-"))
+        .expect("a live shift journals")
+}
+
+/// For scale, paced as the hours are: what reading the thread clock twice
+/// costs (the floor under every paced per-call figure), and one bare
+/// 120-byte append `write()` (the system call under each journal record).
+fn paced_floor(dir: &std::path::Path) -> (Duration, Duration) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(dir.join("floor"))
+        .expect("floor file");
+    let record = [0x5a_u8; 120];
+    let (mut clock, mut write) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..FLOOR_ROUNDS {
+        std::thread::sleep(PACE);
+        let c = thread_cpu();
+        clock += thread_cpu() - c;
+        std::thread::sleep(PACE);
+        let c = thread_cpu();
+        file.write_all(&record).expect("write");
+        write += thread_cpu() - c;
+    }
+    (clock / FLOOR_ROUNDS, write / FLOOR_ROUNDS)
+}
+
+/// Rounds of [`paced_floor`].
+const FLOOR_ROUNDS: u32 = 1000;
 
 fn as_inputs(packets: &[(i64, Vec<u8>)]) -> Vec<ShiftInput> {
     packets
@@ -132,12 +179,23 @@ fn one_hour(packets: &[(i64, Vec<u8>)], paced: bool, count_saves: bool) -> (Cost
     let mut saves = 0u32;
     let mut seen = if count_saves { version(&live) } else { 0 };
     let mut handle_cpu = Duration::ZERO;
+    let journal = journal_file(dir.path());
+    let journal_len = || std::fs::metadata(&journal).expect("journal").len();
+    let (mut journal_calls, mut journal_records, mut last_len) = (Duration::ZERO, 0, journal_len());
     let (w0, t0, p0) = (Instant::now(), thread_cpu(), process_cpu());
     for (k, i) in inputs.iter().enumerate() {
         let c = if paced { thread_cpu() } else { Duration::ZERO };
         std::hint::black_box(live.handle(i));
         if paced {
-            handle_cpu += thread_cpu() - c;
+            let call = thread_cpu() - c;
+            handle_cpu += call;
+            // A record was written (the journal grew; a fold truncates it).
+            let len = journal_len();
+            if len > last_len {
+                journal_calls += call;
+                journal_records += 1;
+            }
+            last_len = len;
             let due = PACE * u32::try_from(k + 1).expect("fits");
             if let Some(rest) = due.checked_sub(w0.elapsed()) {
                 std::thread::sleep(rest);
@@ -159,12 +217,15 @@ fn one_hour(packets: &[(i64, Vec<u8>)], paced: bool, count_saves: bool) -> (Cost
             wall,
             thread: handle_cpu,
             process: handle_cpu + process.saturating_sub(caller),
+            journal_calls,
+            journal_records,
         }
     } else {
         Cost {
             wall,
             thread: caller,
             process,
+            ..Cost::default()
         }
     };
     let error = live.recorder().and_then(ShiftRecorder::store_error);
@@ -287,6 +348,27 @@ fn bench(c: &mut Criterion) {
         per_h(fast.thread.saturating_sub(model_fast), runs),
         per_h(writer_fast, runs),
         per_save(writer_fast, runs),
+    );
+
+    let floor_dir = tempfile::tempdir().expect("temp dir");
+    let (clock, write) = paced_floor(floor_dir.path());
+    let records = paced.journal_records.max(1);
+    let others = paced_runs * (n + 1) - paced.journal_records;
+    eprintln!(
+        "paced, the calling thread per shift-hour: {:.0} calls that wrote a journal record, {:.2} us each ({:.2} ms/h); the other {:.0} calls {:.2} us each ({:.2} ms/h). For scale, paced the same way (mean of {FLOOR_ROUNDS}): reading the thread clock twice {:.2} us (in every per-call figure), one bare 120-byte append write() {:.2} us",
+        f64::from(paced.journal_records) / f64::from(paced_runs),
+        paced.journal_calls.as_secs_f64() * 1e6 / f64::from(records),
+        per_h(paced.journal_calls, paced_runs),
+        f64::from(others) / f64::from(paced_runs),
+        paced
+            .thread
+            .saturating_sub(paced.journal_calls)
+            .as_secs_f64()
+            * 1e6
+            / f64::from(others.max(1)),
+        per_h(paced.thread.saturating_sub(paced.journal_calls), paced_runs),
+        clock.as_secs_f64() * 1e6,
+        write.as_secs_f64() * 1e6,
     );
 
     let mut g = c.benchmark_group("stored_path");

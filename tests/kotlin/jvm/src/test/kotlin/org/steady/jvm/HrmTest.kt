@@ -36,8 +36,9 @@ class HrmTest {
         LiveShift(defaultShiftSetup()).use { a ->
             LiveShift(defaultShiftSetup()).use { b ->
                 a.setListener(listener(seenA))
-                b.setListener(listener(seenB))
-                val direct = DirectIngest(b)
+                val heardB = mutableListOf<ShiftEvent>()
+                b.setListener(listener(heardB))
+                val direct = DirectIngest(b) { seenB += it }
                 for ((i, p) in packets.withIndex()) {
                     a.ingest(p.atMs, p.bytes)
                     direct.ingest(p.atMs, p.bytes)
@@ -55,6 +56,7 @@ class HrmTest {
                 assertEquals(a.snapshot(), b.snapshot())
                 assertEquals(seenA, seenB)
                 assert(seenB.any { it is ShiftEvent.Gauge })
+                assertEquals(emptyList<ShiftEvent>(), heardB, "the direct path's events do not also reach the listener")
                 assertEquals(a.pollEvents(UInt.MAX_VALUE), b.pollEvents(UInt.MAX_VALUE))
 
                 direct.close()
@@ -69,12 +71,11 @@ class HrmTest {
         val t0 = 1_764_000_000_000L
         val seen = mutableListOf<ShiftEvent>()
         val shift = LiveShift(defaultShiftSetup())
-        shift.setListener(listener(seen))
         shift.start(t0)
-        val direct = DirectIngest(shift)
+        val direct = DirectIngest(shift) { seen += it }
         shift.close()
         // 21 s of packets: the shift behind the closed object still runs and
-        // its refreshes reach the listener
+        // its refreshes come back
         for (i in 1..21) direct.ingest(t0 + i * 1000L, bytes(0x16, 66, 0x9A, 0x03))
         val gauges = seen.filterIsInstance<ShiftEvent.Gauge>()
         assertEquals((1..4).map { t0 + it * 5_000L }, gauges.map { it.update.tMs })

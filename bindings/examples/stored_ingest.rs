@@ -84,9 +84,9 @@ fn ingest(handle: u64, (t, p): &(i64, Vec<u8>), out: &mut [u8; CAP]) {
         steady_direct_ingest(
             handle,
             *t,
-            p.as_ptr(),
+            p.as_ptr() as usize as u64,
             p.len() as i32,
-            out.as_mut_ptr(),
+            out.as_mut_ptr() as usize as u64,
             CAP as i32,
         )
     };

@@ -75,8 +75,10 @@ pub fn direct_take_error() -> Result<(), SteadyError> {
         }))
 }
 
-/// [`LiveShift::ingest`] for JNA direct mapping: `packet` points at `len`
-/// bytes, `out` at `cap` writable bytes for the call's events. Returns
+/// [`LiveShift::ingest`] for JNA direct mapping: `packet` is the address of
+/// `len` bytes, `out` of `cap` writable bytes for the call's events
+/// (addresses as 64-bit integers, so the Kotlin side passes primitives
+/// only, the cheapest JNA call, on 32- and 64-bit ABIs alike). Returns
 /// `n >= 0` on success and `-(n + 1)` on failure (take the error with
 /// [`direct_take_error`]), `n` being the events' size in bytes: in `out`
 /// when `n <= cap`, else waiting for [`steady_direct_take_events`].
@@ -89,13 +91,13 @@ pub fn direct_take_error() -> Result<(), SteadyError> {
 pub unsafe extern "C" fn steady_direct_ingest(
     handle: u64,
     t_ms: Millis,
-    packet: *const u8,
+    packet: u64,
     len: i32,
-    out: *mut u8,
+    out: u64,
     cap: i32,
 ) -> i32 {
     // SAFETY: the caller's contract, passed on.
-    let (events, result) = unsafe { ingest(handle, t_ms, packet, len) };
+    let (events, result) = unsafe { ingest(handle, t_ms, packet as usize as *const u8, len) };
     let (n, result) = match stash(events) {
         Ok(n) => (n, result),
         // Too large to report (2 GiB of events): the call's error wins.
@@ -171,9 +173,10 @@ fn stash(events: Vec<ShiftEvent>) -> Result<i32, SteadyError> {
 /// return above `cap` means: still waiting, grow the buffer and call again.
 ///
 /// # Safety
-/// `out` is valid for `cap` writable bytes (or `cap` is 0).
+/// `out` is the address of `cap` writable bytes (or `cap` is 0).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn steady_direct_take_events(out: *mut u8, cap: i32) -> i32 {
+pub unsafe extern "C" fn steady_direct_take_events(out: u64, cap: i32) -> i32 {
+    let out = out as usize as *mut u8;
     let cap = if out.is_null() { 0 } else { cap };
     EVENTS.with_borrow_mut(|buf| {
         // `stash` keeps the size within i32.
@@ -229,6 +232,11 @@ mod tests {
         events
     }
 
+    /// A pointer as the direct path takes it.
+    fn addr<T>(p: *const T) -> u64 {
+        p as usize as u64
+    }
+
     /// One direct call with a buffer of `cap` bytes: the return code and
     /// the bytes written (the first `n` of `out` when they fit).
     fn ingest_into(handle: u64, t: Millis, p: &[u8], cap: usize) -> (i32, Vec<u8>) {
@@ -236,8 +244,16 @@ mod tests {
         let len = i32::try_from(p.len()).unwrap();
         let cap_i = i32::try_from(cap).unwrap();
         // SAFETY: a live handle, `len` bytes at `p`, `cap` bytes at `out`.
-        let r =
-            unsafe { steady_direct_ingest(handle, t, p.as_ptr(), len, out.as_mut_ptr(), cap_i) };
+        let r = unsafe {
+            steady_direct_ingest(
+                handle,
+                t,
+                addr(p.as_ptr()),
+                len,
+                addr(out.as_mut_ptr()),
+                cap_i,
+            )
+        };
         let n = usize::try_from(if r < 0 { -r - 1 } else { r }).unwrap();
         out.truncate(if n <= cap { n } else { 0 });
         (r, out)
@@ -359,14 +375,20 @@ mod tests {
             let mut out = vec![0u8; usize::try_from(n).unwrap()];
             // SAFETY: `out` holds n - 1 and n bytes.
             assert_eq!(
-                unsafe { steady_direct_take_events(out.as_mut_ptr(), n - 1) },
+                unsafe { steady_direct_take_events(addr(out.as_mut_ptr()), n - 1) },
                 n,
                 "still waiting"
             );
-            assert_eq!(unsafe { steady_direct_take_events(out.as_mut_ptr(), n) }, n);
+            assert_eq!(
+                unsafe { steady_direct_take_events(addr(out.as_mut_ptr()), n) },
+                n
+            );
             returned.push(decode(&out));
             // Taken once: nothing waits any more.
-            assert_eq!(unsafe { steady_direct_take_events(out.as_mut_ptr(), n) }, 0);
+            assert_eq!(
+                unsafe { steady_direct_take_events(addr(out.as_mut_ptr()), n) },
+                0
+            );
         }
         assert!(retries >= 100, "{retries}");
         assert_eq!(returned, *heard.0.lock().unwrap(), "nothing lost");
@@ -375,7 +397,10 @@ mod tests {
         let (r, _) = ingest_into(h, T0 + 601_000, &[0x16, 66], 0);
         assert_eq!(r, 0);
         // SAFETY: 8 bytes at `out`.
-        assert_eq!(unsafe { steady_direct_take_events(out.as_mut_ptr(), 8) }, 0);
+        assert_eq!(
+            unsafe { steady_direct_take_events(addr(out.as_mut_ptr()), 8) },
+            0
+        );
         // SAFETY: released once.
         unsafe { steady_direct_release(h) };
     }
@@ -423,7 +448,7 @@ mod tests {
         let mut out = [0u8; 64];
         // SAFETY: a null pointer with a non-zero length is refused, not read.
         assert_eq!(
-            unsafe { steady_direct_ingest(h, T0, std::ptr::null(), 4, out.as_mut_ptr(), 64) },
+            unsafe { steady_direct_ingest(h, T0, 0, 4, addr(out.as_mut_ptr()), 64) },
             -1
         );
         assert!(matches!(
@@ -439,19 +464,14 @@ mod tests {
         let mut n = 0;
         for i in 1..=10 {
             // SAFETY: 4 bytes at `p`; a null `out` is never written.
-            n = unsafe {
-                steady_direct_ingest(h, T0 + i * 1000, p.as_ptr(), 4, std::ptr::null_mut(), 64)
-            };
+            n = unsafe { steady_direct_ingest(h, T0 + i * 1000, addr(p.as_ptr()), 4, 0, 64) };
             if n > 0 {
                 break;
             }
         }
         assert!(n > 0, "a gauge refresh within 10 s");
         // SAFETY: null with a capacity: nothing written, the size reported.
-        assert_eq!(
-            unsafe { steady_direct_take_events(std::ptr::null_mut(), 64) },
-            n
-        );
+        assert_eq!(unsafe { steady_direct_take_events(0, 64) }, n);
         assert_eq!(steady_direct_noop(), 0);
         // SAFETY: released once; null is ignored.
         unsafe {

@@ -1,6 +1,7 @@
 package org.steady.direct
 
 import com.sun.jna.Native
+import com.sun.jna.Pointer
 import org.steady.core.ShiftEvent
 import org.steady.ffi.FfiConverterSequenceTypeShiftEvent
 import org.steady.ffi.LiveShift
@@ -20,9 +21,10 @@ import java.util.concurrent.atomic.AtomicLong
  * and a second crossing clones the object's handle), and a Kotlin
  * `ShiftListener` about 47 µs per call that has events (a JNA upcall). This
  * class calls the library's `steady_direct_ingest` through JNA direct mapping
- * instead: the time, the packet's bytes, a handle and a buffer this object
- * owns, into which the core writes the call's events with UniFFI's own
- * layout; they are read back with the generated converter. Nothing is
+ * instead, with primitives only (the cheapest JNA call): the time, a handle,
+ * and the addresses of two direct buffers this object owns and reuses, one
+ * the packet is copied into, one the core writes the call's events into with
+ * UniFFI's own layout; they are read back with the generated converter. Nothing is
  * allocated for a call without events (4 in 5 packets); the buffer grows when
  * the library reports that the events need more room, and nothing is lost.
  *
@@ -55,21 +57,31 @@ class DirectIngest(
 
     /** The events of the current call, as the library wrote them (direct: the library writes into it). */
     private var events: ByteBuffer = ByteBuffer.allocateDirect(initialCapacity.coerceAtLeast(1))
+    private var eventsAt: Long = address(events)
+
+    /** The packet of the current call, copied in (grown for a longer one; a 0x2A37 value is at most 512 bytes). */
+    private var packet: ByteBuffer = ByteBuffer.allocateDirect(PACKET_CAPACITY)
+    private var packetAt: Long = address(packet)
 
     /** How large the events buffer is now (grows when a call's events need more). */
     val capacity: Int get() = synchronized(this) { events.capacity() }
 
     /** One raw 0x2A37 notification with its arrival time; see [LiveShift.ingest]. */
     @Throws(SteadyException::class)
-    fun ingest(tMs: Long, packet: ByteArray) {
+    fun ingest(tMs: Long, bytes: ByteArray) {
         do {
             val c = calls.get()
             check(c != 0L) { "DirectIngest used after close()" }
         } while (!calls.compareAndSet(c, c + 1))
         try {
             synchronized(this) {
-                events.clear()
-                val r = Lib.steady_direct_ingest(handle, tMs, packet, packet.size, events, events.capacity())
+                if (bytes.size > packet.capacity()) {
+                    packet = ByteBuffer.allocateDirect(bytes.size)
+                    packetAt = address(packet)
+                }
+                packet.clear()
+                packet.put(bytes)
+                val r = Lib.steady_direct_ingest(handle, tMs, packetAt, bytes.size, eventsAt, events.capacity())
                 val size = if (r < 0) -(r + 1) else r
                 if (size > 0 && onEvents != null) onEvents.invoke(read(size))
                 if (r < 0) {
@@ -86,7 +98,8 @@ class DirectIngest(
     private fun read(size: Int): List<ShiftEvent> {
         if (size > events.capacity()) {
             events = ByteBuffer.allocateDirect(maxOf(size, 2 * events.capacity()))
-            val taken = Lib.steady_direct_take_events(events, events.capacity())
+            eventsAt = address(events)
+            val taken = Lib.steady_direct_take_events(eventsAt, events.capacity())
             check(taken == size) { "steady_direct_take_events gave $taken bytes, not $size" }
         }
         events.clear().limit(size)
@@ -110,6 +123,12 @@ class DirectIngest(
          * bench's floor line. Not for application code.
          */
         fun noop(): Int = Lib.steady_direct_noop()
+
+        /** Room for a packet before the first growth: BLE caps an attribute value at 512 bytes. */
+        private const val PACKET_CAPACITY = 512
+
+        /** A direct buffer's native address (stable for the buffer's life). */
+        private fun address(buffer: ByteBuffer): Long = Pointer.nativeValue(Native.getDirectBufferPointer(buffer))
     }
 
     /** JNA direct mapping of the library's C functions (same library as UniFFI's). */
@@ -121,9 +140,9 @@ class DirectIngest(
             )
         }
 
-        external fun steady_direct_ingest(handle: Long, tMs: Long, packet: ByteArray, len: Int, out: ByteBuffer, cap: Int): Int
+        external fun steady_direct_ingest(handle: Long, tMs: Long, packet: Long, len: Int, out: Long, cap: Int): Int
 
-        external fun steady_direct_take_events(out: ByteBuffer, cap: Int): Int
+        external fun steady_direct_take_events(out: Long, cap: Int): Int
 
         external fun steady_direct_noop(): Int
 

@@ -8,8 +8,10 @@
 //! crossing clones the object's handle), and a Kotlin `ShiftListener` costs
 //! a JNA upcall per call with events (~47 µs each; figures in README.md and
 //! bindings/README.md, from `tests/kotlin/run bench`). This path passes only
-//! primitives, the packet's `byte[]` and the caller's buffer: no
-//! `Structure`, no upcall, one crossing. It converts arguments, calls the
+//! primitives (the packet and the caller's buffer as addresses of memory the
+//! caller owns): no `Structure`, no upcall, one crossing, and none of the
+//! per-call work JNA does for an array or a `Buffer` argument (measured:
+//! bindings/README.md). It converts arguments, calls the
 //! same core step as [`LiveShift::ingest`] and writes the events with
 //! UniFFI's own lowering of `Vec<ShiftEvent>`, which the generated Kotlin
 //! converter (`FfiConverterSequenceTypeShiftEvent.read`) reads back. Swift

@@ -22,11 +22,12 @@ import org.steady.ffi.UserAction
  * Packets go in through [DirectIngest], the per-packet hot path beside the
  * UniFFI surface, which hands each packet's events straight to [onEvents]
  * (no JNA upcall); every other call's events (ticks, prompt answers, and
- * calls made on the shift elsewhere, e.g. ending it) come through the
- * shift's listener, which the direct path does not also call, so each event
- * reaches [onEvents] once. The calls made here run one at a time, each
- * delivering its events before the next starts: [onEvents] sees them in call
- * order. [close] releases the direct path when the shift is done with.
+ * calls made through [inOrder], e.g. ending it) come through the shift's
+ * listener, which the direct path does not also call, so each event reaches
+ * [onEvents] once. The calls made here and through [inOrder] run one at a
+ * time, each delivering its events before the next starts: [onEvents] sees
+ * them in call order. [close] releases the direct path when the shift is
+ * done with.
  */
 class CoreBridge(
     private val shift: LiveShift,
@@ -72,6 +73,13 @@ class CoreBridge(
             // e.g. the prompt was already answered: the core said so, nothing to undo
         }
     }
+
+    /**
+     * Any other call on the shift (an answer from the app's own screen, the
+     * end of the shift), run in order with the bridge's calls: its events
+     * come through the listener, after those of the packet before it.
+     */
+    fun <T> inOrder(call: (LiveShift) -> T): T = synchronized(order) { call(shift) }
 
     override fun close() = packets.close()
 

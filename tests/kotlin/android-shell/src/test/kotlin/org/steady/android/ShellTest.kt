@@ -150,8 +150,11 @@ class ShellTest {
         }
         t += 61_000
         for (i in 1..60) packet(t + i * 1000L, beat(i))
+        // the app's own calls on the shift, in order with the bridge's: through the listener
+        bridge.inOrder { it.userAction(t + 60_500, UserAction.Quiet(true)) }
+        reference.userAction(t + 60_500, UserAction.Quiet(true))
         bridge.close()
-        shift.end(t + 61_000) // a call made on the shift itself: through the listener
+        bridge.inOrder { it.end(t + 61_000) }
         reference.end(t + 61_000)
 
         val events = want.flatten()

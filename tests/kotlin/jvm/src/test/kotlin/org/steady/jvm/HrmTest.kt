@@ -83,6 +83,35 @@ class HrmTest {
         assertThrows<IllegalStateException> { direct.ingest(t0 + 22_000, bytes(0x16, 66, 0x9A, 0x03)) }
     }
 
+    @Test
+    fun `a packet longer than DirectIngest's first packet buffer reaches the core whole`() {
+        // flags: RR present; HR 60; 400 RR of 0.88-1.0 s: 802 bytes (the first buffer holds 512)
+        val t0 = 1_764_000_000_000L
+        val big = ByteArray(2 + 2 * 400)
+        big[0] = 0x10
+        big[1] = 60
+        for (k in 0 until 400) {
+            val rr = 900 + (k * 37 % 7) * 20 // 1/1024 s
+            big[2 + 2 * k] = (rr and 0xFF).toByte()
+            big[3 + 2 * k] = (rr shr 8).toByte()
+        }
+        LiveShift(defaultShiftSetup()).use { a ->
+            LiveShift(defaultShiftSetup()).use { b ->
+                a.start(t0)
+                b.start(t0)
+                DirectIngest(b).use { direct ->
+                    a.ingest(t0 + 400_000, big)
+                    direct.ingest(t0 + 400_000, big)
+                }
+                assertEquals(a.snapshot(), b.snapshot())
+                // the same summary, down to the beats kept and their variability
+                val want = a.end(t0 + 401_000)
+                assertEquals(want, b.end(t0 + 401_000))
+                assert(want.signal.beats > 0u)
+            }
+        }
+    }
+
     private fun listener(into: MutableList<ShiftEvent>) = object : ShiftListener {
         override fun onEvents(events: List<ShiftEvent>) {
             into += events

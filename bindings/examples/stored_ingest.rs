@@ -2,10 +2,10 @@
 //! bench`, `IngestBench.kt`) without the JVM: the same packet stream, the
 //! same stored shift (`SteadyStore::start_shift` on a temporary file), the
 //! same C entry point the Kotlin `DirectIngest` calls
-//! (`steady_direct_ingest`) and a listener (a Rust one here, so no UniFFI
-//! callback crossing), paced 5 ms apart and unpaced. Run it beside the
-//! Kotlin bench, under the same load, to see what JNA, the Kotlin listener
-//! and the JVM add on top of the bindings and the core:
+//! (`steady_direct_ingest`, the events returned in a caller's buffer),
+//! paced 5 ms apart and unpaced. Run it beside the Kotlin bench, under the
+//! same load, to see what JNA, decoding the events in Kotlin and the JVM
+//! add on top of the bindings and the core:
 //!
 //!     cargo run --release -p steady-ffi --example stored_ingest
 #![allow(
@@ -21,10 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use steady_core::shift::ShiftEvent;
 use steady_ffi::{
-    LiveShift, ShiftListener, SteadyStore, default_shift_config, steady_direct_ingest,
-    steady_direct_release,
+    LiveShift, SteadyStore, default_shift_config, steady_direct_ingest, steady_direct_release,
 };
 
 const T0: i64 = 1_764_000_000_000;
@@ -73,44 +71,54 @@ fn packets(n: usize) -> Vec<(i64, Vec<u8>)> {
         .collect()
 }
 
-struct Counting(AtomicU64);
-impl ShiftListener for Counting {
-    fn on_events(&self, _: Vec<ShiftEvent>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+/// Calls whose events came back (the Kotlin bench's "events on ... of the
+/// calls").
+static WITH_EVENTS: AtomicU64 = AtomicU64::new(0);
+
+/// The caller's buffer for a call's events, as `DirectIngest` keeps one.
+const CAP: usize = 4096;
+
+fn ingest(handle: u64, (t, p): &(i64, Vec<u8>), out: &mut [u8; CAP]) {
+    // SAFETY: a live handle, `p.len()` bytes at `p`, CAP bytes at `out`.
+    let n = unsafe {
+        steady_direct_ingest(
+            handle,
+            *t,
+            p.as_ptr() as usize as u64,
+            p.len() as i32,
+            out.as_mut_ptr() as usize as u64,
+            CAP as i32,
+        )
+    };
+    assert!((0..=CAP as i32).contains(&n), "{n}");
+    if n > 0 {
+        WITH_EVENTS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-fn ingest(handle: u64, (t, p): &(i64, Vec<u8>)) {
-    // SAFETY: a live handle and `p.len()` bytes at `p`.
-    let rc = unsafe { steady_direct_ingest(handle, *t, p.as_ptr(), p.len() as i32) };
-    assert_eq!(rc, 0);
-}
-
-/// A stored shift in a fresh temporary store, a counting listener, a
-/// direct handle; `body` gets the handle and the listener.
-fn with_shift(body: impl FnOnce(u64, &Counting)) {
+/// A stored shift in a fresh temporary store and a direct handle; `body`
+/// gets the handle and a buffer for the events.
+fn with_shift(body: impl FnOnce(u64, &mut [u8; CAP])) {
     let dir = tempfile::tempdir().unwrap();
     let store = SteadyStore::open(dir.path().join("steady.db").display().to_string()).unwrap();
     let shift: Arc<LiveShift> = store.start_shift(T0, default_shift_config()).unwrap();
-    let listener = Arc::new(Counting(AtomicU64::new(0)));
-    shift.set_listener(Some(listener.clone()));
     let handle = Arc::clone(&shift).direct_handle();
-    body(handle, &listener);
+    body(handle, &mut [0; CAP]);
     // SAFETY: released once.
     unsafe { steady_direct_release(handle) };
 }
 
 fn paced() {
     let p = packets(PACED_WARMUP + PACED_CALLS);
-    with_shift(|h, listener| {
-        p[..PACED_WARMUP].iter().for_each(|x| ingest(h, x));
+    with_shift(|h, out| {
+        p[..PACED_WARMUP].iter().for_each(|x| ingest(h, x, out));
         std::thread::sleep(Duration::from_millis(200));
         let mut per_call: Vec<i64> = Vec::with_capacity(PACED_CALLS);
-        let calls0 = listener.0.load(Ordering::Relaxed);
+        let calls0 = WITH_EVENTS.load(Ordering::Relaxed);
         let (p0, t0, w0) = (process_ns(), thread_ns(), Instant::now());
         for (k, x) in p[PACED_WARMUP..].iter().enumerate() {
             let c = thread_ns();
-            ingest(h, x);
+            ingest(h, x, out);
             per_call.push(thread_ns() - c);
             if let Some(rest) = (PACE * (k as u32 + 1)).checked_sub(w0.elapsed()) {
                 std::thread::sleep(rest);
@@ -122,8 +130,8 @@ fn paced() {
         let mean = per_call.iter().sum::<i64>() as f64 / n / 1e3;
         per_call.sort_unstable();
         println!(
-            "rust, stored shift, paced 5 ms apart ({PACED_CALLS} packets; steady_direct_ingest + Rust listener, called on {:.3} of the calls): calling thread CPU in ingest mean {mean:.2} us/packet (median {:.2}, p99 {:.2}) = {:.1} ms per shift-hour; whole process, pauses included, {:.2} us/packet (other threads {:.2}) = {:.1} ms per shift-hour",
-            (listener.0.load(Ordering::Relaxed) - calls0) as f64 / n,
+            "rust, stored shift, paced 5 ms apart ({PACED_CALLS} packets; steady_direct_ingest, events returned on {:.3} of the calls): calling thread CPU in ingest mean {mean:.2} us/packet (median {:.2}, p99 {:.2}) = {:.1} ms per shift-hour; whole process, pauses included, {:.2} us/packet (other threads {:.2}) = {:.1} ms per shift-hour",
+            (WITH_EVENTS.load(Ordering::Relaxed) - calls0) as f64 / n,
             per_call[PACED_CALLS / 2] as f64 / 1e3,
             per_call[PACED_CALLS * 99 / 100] as f64 / 1e3,
             mean * 3.6,
@@ -136,14 +144,14 @@ fn paced() {
 
 fn unpaced() {
     let p = packets(WARMUP + ROUNDS * CALLS);
-    with_shift(|h, _| {
-        p[..WARMUP].iter().for_each(|x| ingest(h, x));
+    with_shift(|h, out| {
+        p[..WARMUP].iter().for_each(|x| ingest(h, x, out));
         let (mut cpu, mut wall) = (Vec::new(), Vec::new());
         let p0 = process_ns();
         for r in 0..ROUNDS {
             let (c0, w0) = (thread_ns(), Instant::now());
             let at = WARMUP + r * CALLS;
-            p[at..at + CALLS].iter().for_each(|x| ingest(h, x));
+            p[at..at + CALLS].iter().for_each(|x| ingest(h, x, out));
             cpu.push((thread_ns() - c0) as f64 / CALLS as f64 / 1e3);
             wall.push(w0.elapsed().as_secs_f64() * 1e6 / CALLS as f64);
         }
@@ -153,7 +161,7 @@ fn unpaced() {
         cpu.sort_by(f64::total_cmp);
         wall.sort_by(f64::total_cmp);
         println!(
-            "rust, stored shift, unpaced, steady_direct_ingest + Rust listener: wall mean {wm:.2} us/call (median {:.2}, best {:.2}), thread CPU mean {cm:.2} us/call (median {:.2}, best {:.2}) over {ROUNDS} rounds of {CALLS} calls; whole process {process:.2} us/call",
+            "rust, stored shift, unpaced, steady_direct_ingest, events returned: wall mean {wm:.2} us/call (median {:.2}, best {:.2}), thread CPU mean {cm:.2} us/call (median {:.2}, best {:.2}) over {ROUNDS} rounds of {CALLS} calls; whole process {process:.2} us/call",
             wall[ROUNDS / 2],
             wall[0],
             cpu[ROUNDS / 2],

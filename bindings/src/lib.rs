@@ -13,7 +13,10 @@ mod hrm;
 mod shift;
 mod store;
 
-pub use direct::{direct_take_error, steady_direct_ingest, steady_direct_release};
+pub use direct::{
+    direct_take_error, steady_direct_ingest, steady_direct_noop, steady_direct_release,
+    steady_direct_take_events,
+};
 pub use error::SteadyError;
 pub use hrm::decode_heart_rate_measurement;
 pub use shift::{

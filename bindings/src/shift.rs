@@ -167,10 +167,7 @@ impl LiveShift {
     /// listener and the poll queue still see the `InputIgnored` event).
     pub(crate) fn apply(&self, input: ShiftInput) -> Result<Vec<ShiftEvent>, SteadyError> {
         guard(|| {
-            let (events, refusal) = self.step(|running| {
-                let out = running.handle(&input);
-                Ok((out.events.clone(), out.refusal.clone()))
-            })?;
+            let (events, refusal) = self.handle(&input, Delivery::Listener)?;
             match refusal {
                 Some(r) => Err(r.into()),
                 None => Ok(events),
@@ -178,10 +175,40 @@ impl LiveShift {
         })
     }
 
+    /// [`LiveShift::apply`] for the direct path (`direct.rs`): the call's
+    /// events come back to the caller instead of the listener, also when
+    /// the core refused the input (its `InputIgnored` event, then the
+    /// error); they are queued for [`LiveShift::poll_events`] as every event
+    /// is. A caught panic has no events.
+    pub(crate) fn apply_direct(
+        &self,
+        input: &ShiftInput,
+    ) -> (Vec<ShiftEvent>, Result<(), SteadyError>) {
+        match guard(|| self.handle(input, Delivery::Caller)) {
+            Ok((events, None)) => (events, Ok(())),
+            Ok((events, Some(r))) => (events, Err(r.into())),
+            Err(e) => (Vec::new(), Err(e)),
+        }
+    }
+
+    /// One core input through [`LiveShift::step`].
+    fn handle(
+        &self,
+        input: &ShiftInput,
+        delivery: Delivery,
+    ) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError> {
+        self.step(delivery, |running| {
+            let out = running.handle(input);
+            Ok((out.events.clone(), out.refusal.clone()))
+        })
+    }
+
     /// Runs `f` on the running shift under the lock, queues its events,
-    /// then hands them to the listener outside the lock, in call order.
+    /// then (for [`Delivery::Listener`]) hands them to the listener outside
+    /// the lock, in call order.
     fn step(
         &self,
+        delivery: Delivery,
         f: impl FnOnce(&mut RunningShift) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError>,
     ) -> Result<(Vec<ShiftEvent>, Option<Refusal>), SteadyError> {
         let _order = lock(&self.delivery);
@@ -191,18 +218,29 @@ impl LiveShift {
             inner.queue_events(&events);
             (events, refusal)
         };
+        if delivery == Delivery::Caller || events.is_empty() {
+            return Ok((events, refusal));
+        }
         let listener = self
             .listener
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        if let Some(l) = listener
-            && !events.is_empty()
-        {
+        if let Some(l) = listener {
             l.on_events(events.clone());
         }
         Ok((events, refusal))
     }
+}
+
+/// Who receives a call's events besides the poll queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// The registered listener (every UniFFI call).
+    Listener,
+    /// The caller, from the return value (the direct path): the listener is
+    /// not called, so a shell that takes them there does not get them twice.
+    Caller,
 }
 
 impl Inner {
@@ -297,7 +335,9 @@ impl LiveShift {
     /// stored shift saves the summary with the shift.
     pub fn end(&self, t_ms: Millis) -> Result<ShiftSummary, SteadyError> {
         guard(|| {
-            let (events, _) = self.step(|running| Ok((running.end(t_ms)?.1, None)))?;
+            let (events, _) = self.step(Delivery::Listener, |running| {
+                Ok((running.end(t_ms)?.1, None))
+            })?;
             events
                 .into_iter()
                 .find_map(|e| match e {

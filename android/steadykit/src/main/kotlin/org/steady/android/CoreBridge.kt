@@ -20,7 +20,14 @@ import org.steady.ffi.UserAction
  * calling back into the shift (see bindings/README.md).
  *
  * Packets go in through [DirectIngest], the per-packet hot path beside the
- * UniFFI surface; [close] releases it when the shift is done with.
+ * UniFFI surface, which hands each packet's events straight to [onEvents]
+ * (no JNA upcall); every other call's events (ticks, prompt answers, and
+ * calls made through [inOrder], e.g. ending it) come through the shift's
+ * listener, which the direct path does not also call, so each event reaches
+ * [onEvents] once. The calls made here and through [inOrder] run one at a
+ * time, each delivering its events before the next starts: [onEvents] sees
+ * them in call order. [close] releases the direct path when the shift is
+ * done with.
  */
 class CoreBridge(
     private val shift: LiveShift,
@@ -28,7 +35,10 @@ class CoreBridge(
     private val onStrap: (StrapState) -> Unit = {},
     onEvents: (List<ShiftEvent>) -> Unit,
 ) : StrapSink, PromptActionHandler, AutoCloseable {
-    private val packets = DirectIngest(shift)
+    private val packets = DirectIngest(shift, onEvents = onEvents)
+
+    /** Held for each call and its delivery, so [onEvents] sees the calls in order. */
+    private val order = Any()
 
     init {
         shift.setListener(object : ShiftListener {
@@ -38,7 +48,7 @@ class CoreBridge(
 
     /** A packet the core refuses throws a typed [SteadyException]; HrmRelay counts and drops it. */
     override fun onHeartRatePacket(bytes: ByteArray, atMs: Long) {
-        packets.ingest(atMs, bytes)
+        synchronized(order) { packets.ingest(atMs, bytes) }
     }
 
     override fun onStrapState(state: StrapState, atMs: Long) {
@@ -50,7 +60,7 @@ class CoreBridge(
 
     override fun onTick(atMs: Long) {
         try {
-            shift.tick(atMs)
+            synchronized(order) { shift.tick(atMs) }
         } catch (e: SteadyException) {
             // time went back (clock change) or the shift ended: nothing to do
         }
@@ -58,11 +68,18 @@ class CoreBridge(
 
     override fun onPromptAction(action: PromptAction, promptId: Long, atMs: Long) {
         try {
-            shift.userAction(atMs, userAction(action, resetProtocolId))
+            synchronized(order) { shift.userAction(atMs, userAction(action, resetProtocolId)) }
         } catch (e: SteadyException) {
             // e.g. the prompt was already answered: the core said so, nothing to undo
         }
     }
+
+    /**
+     * Any other call on the shift (an answer from the app's own screen, the
+     * end of the shift), run in order with the bridge's calls: its events
+     * come through the listener, after those of the packet before it.
+     */
+    fun <T> inOrder(call: (LiveShift) -> T): T = synchronized(order) { call(shift) }
 
     override fun close() = packets.close()
 

@@ -141,13 +141,19 @@ class CoreHolder(
         onEvents(events)
     }
 
+    /** A call on the shift in order with the bridge's (packets, ticks), so the events reach [onEvents] in call order. */
+    private fun <T> inOrder(s: LiveShift, call: (LiveShift) -> T): T {
+        val b = bridge
+        return if (b != null) b.inOrder(call) else call(s)
+    }
+
     fun snapshot(): GaugeSnapshot? = shift?.snapshot()
 
     /** Passes the wearer's action on; `false` when the core refused it (nothing to undo). */
     fun act(nowMs: Long, action: UserAction): Boolean {
         val s = shift ?: return false
         try {
-            s.userAction(nowMs, action)
+            inOrder(s) { it.userAction(nowMs, action) }
         } catch (e: SteadyException) {
             return false
         }
@@ -166,7 +172,7 @@ class CoreHolder(
         val s = shift ?: return null
         s.summary()?.let { return it }
         return try {
-            s.end(nowMs)
+            inOrder(s) { it.end(nowMs) }
         } catch (e: SteadyException.InvalidState) {
             s.summary()
         }

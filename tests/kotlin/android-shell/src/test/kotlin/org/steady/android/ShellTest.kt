@@ -9,6 +9,7 @@ import android.content.pm.ServiceInfo
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertThrows
 import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
@@ -19,7 +20,9 @@ import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
 import org.steady.core.ShiftEvent
 import org.steady.ffi.LiveShift
+import org.steady.ffi.ShiftListener
 import org.steady.ffi.SteadyException
+import org.steady.ffi.UserAction
 import org.steady.ffi.defaultShiftSetup
 import java.util.UUID
 
@@ -93,6 +96,76 @@ class ShellTest {
         assertTrue("no packet goes in after close", rejected.last() is IllegalStateException)
         shift.end(now + 1000)
         shift.close()
+    }
+
+    @Test
+    fun `the bridge hands onEvents every event of packets, ticks and answers, once and in call order`() {
+        // The same inputs into a reference shift through UniFFI, with a
+        // listener: what it hears, call by call, is what onEvents must get.
+        val t0 = 1_764_000_000_000L
+        val shift = LiveShift(defaultShiftSetup())
+        val reference = LiveShift(defaultShiftSetup())
+        val want = mutableListOf<List<ShiftEvent>>()
+        reference.setListener(object : ShiftListener {
+            override fun onEvents(events: List<ShiftEvent>) {
+                want += events
+            }
+        })
+        val got = mutableListOf<List<ShiftEvent>>()
+        val bridge = CoreBridge(shift) { got += it }
+        shift.start(t0)
+        reference.start(t0)
+        var refused = 0
+        fun both(bridgeCall: () -> Unit, referenceCall: () -> Unit) {
+            val a = runCatching(bridgeCall).exceptionOrNull()
+            val b = runCatching(referenceCall).exceptionOrNull()
+            assertEquals("the same outcome", b?.javaClass, a?.javaClass)
+            if (a != null) refused++
+        }
+        fun packet(t: Long, bytes: ByteArray) = both({ bridge.onHeartRatePacket(bytes, t) }, { reference.ingest(t, bytes) })
+        fun beat(i: Int): ByteArray { // RR 0.80-1.00 s, varying so the gauge moves
+            val rr = (870 + 100 * kotlin.math.sin(i * 0.3)).toInt()
+            return byteArrayOf(0x16, 66, (rr and 0xFF).toByte(), (rr shr 8).toByte())
+        }
+        var t = t0
+        for (i in 1..240) {
+            t = t0 + i * 1000L
+            packet(t, beat(i))
+            if (i == 90) packet(t + 500, byteArrayOf(0x01, 60)) // uint16 HR cut short: InputIgnored, then thrown
+            if (i == 120) { // not now, with nothing offered: refused by the core, caught by the bridge
+                bridge.onPromptAction(PromptAction.DISMISS, 1, t + 500)
+                assertThrows(SteadyException.InvalidState::class.java) { reference.userAction(t + 500, UserAction.DismissPrompt) }
+            }
+            if (i == 150) {
+                bridge.onPromptAction(PromptAction.SNOOZE, 1, t + 500)
+                reference.userAction(t + 500, UserAction.Snooze(0u))
+            }
+        }
+        // the strap drops out: a tick at the disconnect, then the service's ticks
+        bridge.onStrapState(StrapState.DISCONNECTED, t + 1000)
+        reference.tick(t + 1000)
+        for (k in 1..12) {
+            bridge.onTick(t + 1000 + k * 5000L)
+            reference.tick(t + 1000 + k * 5000L)
+        }
+        t += 61_000
+        for (i in 1..60) packet(t + i * 1000L, beat(i))
+        // the app's own calls on the shift, in order with the bridge's: through the listener
+        bridge.inOrder { it.userAction(t + 60_500, UserAction.Quiet(true)) }
+        reference.userAction(t + 60_500, UserAction.Quiet(true))
+        bridge.close()
+        bridge.inOrder { it.end(t + 61_000) }
+        reference.end(t + 61_000)
+
+        val events = want.flatten()
+        assertEquals("the bad packet", 1, refused)
+        assertTrue(events.count { it is ShiftEvent.Gauge } >= 50)
+        assertTrue(events.any { it is ShiftEvent.InputIgnored })
+        assertTrue(events.any { it is ShiftEvent.SignalLost })
+        assertTrue(events.last() is ShiftEvent.Ended)
+        assertEquals("every event, once, call by call, in order", want, got)
+        shift.close()
+        reference.close()
     }
 
     @Test

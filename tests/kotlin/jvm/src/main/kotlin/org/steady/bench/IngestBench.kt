@@ -143,16 +143,20 @@ private fun packets(n: Int, t0: Long): Pair<LongArray, Array<ByteArray>> {
 }
 
 /**
- * [stored]: the shift the app runs, from `SteadyStore.startShift` (its writer thread saves
- * every 5 s of data into SQLite on a temporary file), instead of a
- * memory-only `LiveShift`.
+ * [stored]: the shift the app runs, from `SteadyStore.startShift` (the core
+ * appends to the shift's journal every few seconds of data, the store's
+ * writer thread folds it into SQLite), instead of a memory-only `LiveShift`.
+ * [withListener]: the events reach Kotlin, through a [ShiftListener] (UniFFI's
+ * callback) for `LiveShift.ingest`, through [DirectIngest]'s `onEvents` (read
+ * back from its buffer, no callback) for [direct]; without it they stay in
+ * the poll queue.
  */
 private fun run(label: String, withListener: Boolean, direct: Boolean = false, stored: Boolean = false) {
     val total = WARMUP + ROUNDS * CALLS
     val (times, bytes) = packets(total, T0)
     var events = 0L
-    withShift(stored, withListener) { shift ->
-        val fast = if (direct) DirectIngest(shift) else null
+    withShift(stored, withListener && !direct) { shift ->
+        val fast = if (direct) DirectIngest(shift, onEvents = if (withListener) counting else null) else null
         val call = if (fast != null) {
             { i: Int -> fast.ingest(times[i], bytes[i]) }
         } else {
@@ -166,7 +170,7 @@ private fun run(label: String, withListener: Boolean, direct: Boolean = false, s
         val cpu = DoubleArray(ROUNDS)
         var i = WARMUP
         val split = CpuSplit()
-        val callbacks0 = listenerCalls
+        val delivered0 = deliveries
         for (r in 0 until ROUNDS) {
             events += shift.pollEvents(UInt.MAX_VALUE).size
             val c0 = cpuNs()
@@ -180,18 +184,24 @@ private fun run(label: String, withListener: Boolean, direct: Boolean = false, s
         }
         // A stored shift: every thread's CPU over all rounds, per call.
         val threads = if (stored) "; per call, all threads: " + split.line(ROUNDS * CALLS) else ""
-        val callbacks = if (withListener) {
-            "; listener called on %.3f of the calls".format((listenerCalls - callbacks0).toDouble() / (ROUNDS * CALLS))
+        val delivered = if (withListener) {
+            "; events delivered on %.3f of the calls".format((deliveries - delivered0).toDouble() / (ROUNDS * CALLS))
         } else {
             ""
         }
         events += shift.pollEvents(UInt.MAX_VALUE).size
         fast?.close()
-        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls$callbacks$threads")
+        report(label, wall, cpu, " over $ROUNDS rounds of $CALLS calls$delivered$threads")
     }
 }
 
 private const val T0 = 1_764_000_000_000L
+
+/** Counts the events [DirectIngest] hands back (the bench's stand-in for the UI). */
+private val counting: (List<ShiftEvent>) -> Unit = { events ->
+    eventsSeen += events.size
+    deliveries++
+}
 
 /**
  * Runs [body] on a started shift: stored (a fresh store in a temporary
@@ -206,10 +216,7 @@ private fun withShift(stored: Boolean, withListener: Boolean, body: (LiveShift) 
         shift.use {
             if (withListener) {
                 it.setListener(object : ShiftListener {
-                    override fun onEvents(events: List<ShiftEvent>) {
-                        eventsSeen += events.size
-                        listenerCalls++
-                    }
+                    override fun onEvents(events: List<ShiftEvent>) = counting(events)
                 })
             }
             if (store == null) it.start(T0)
@@ -236,63 +243,93 @@ private const val PACED_WARMUP = 20_000
 private const val PACED_WARMUP_PACED = 3_600
 
 /**
- * The app's rhythm: a stored shift, [DirectIngest] and a Kotlin listener, the
- * packets (1 s of data apart) fed [PACE_NS] apart in real time, so the store's
- * writer thread saves between packets as on a phone (the caller never waits
- * for it). Each call's thread CPU is read around the call (the clock pair's own
- * cost, printed, is included); every thread's CPU over the paced stretch, pauses
- * included, is split by kind ([CpuSplit]).
+ * Calls [call] for [from] until [from] + [n], [PACE_NS] apart in real time;
+ * each call's thread CPU into [perCall] (the clock pair's own cost included).
+ */
+private fun pacedStretch(from: Int, n: Int, perCall: LongArray, call: (Int) -> Unit) {
+    val start = System.nanoTime()
+    for (k in 0 until n) {
+        val c = cpuNs()
+        call(from + k)
+        perCall[k % perCall.size] = cpuNs() - c
+        val rest = start + (k + 1) * PACE_NS - System.nanoTime()
+        if (rest > 0) Thread.sleep(rest / 1_000_000, (rest % 1_000_000).toInt())
+    }
+    Thread.sleep(25) // the last save
+}
+
+/** The median cost of reading this thread's CPU clock twice (included in each paced figure). */
+private fun clockPairNs(): Long = LongArray(1000).also { a ->
+    for (k in a.indices) {
+        val c = cpuNs()
+        a[k] = cpuNs() - c
+    }
+    a.sort()
+}[500]
+
+/** "mean X us/packet (median Y, p99 Z; a clock-read pair alone W)" over [perCall] (sorted in place). */
+private fun pacedFigures(perCall: LongArray): String {
+    val mean = perCall.average() / 1000
+    perCall.sort()
+    return "mean %.2f us/packet (median %.2f, p99 %.2f; a clock-read pair alone %.2f) = %.1f ms per shift-hour".format(
+        mean, perCall[perCall.size / 2] / 1000.0, perCall[perCall.size * 99 / 100] / 1000.0, clockPairNs() / 1000.0,
+        mean * 3600 / 1000,
+    )
+}
+
+/**
+ * The app's rhythm: a stored shift and [DirectIngest] with its events handed
+ * to a Kotlin lambda (what `CoreBridge` does), the packets (1 s of data apart)
+ * fed [PACE_NS] apart in real time, so the store's writer thread works between
+ * packets as on a phone (the caller never waits for it). Each call's thread
+ * CPU is read around the call; every thread's CPU over the paced stretch,
+ * pauses included, is split by kind ([CpuSplit]).
  */
 private fun paced() {
     val (times, bytes) = packets(PACED_WARMUP + PACED_WARMUP_PACED + PACED_CALLS, T0)
-    withShift(stored = true, withListener = true) { shift ->
-        DirectIngest(shift).use { fast ->
+    withShift(stored = true, withListener = false) { shift ->
+        DirectIngest(shift, onEvents = counting).use { fast ->
             for (i in 0 until PACED_WARMUP) fast.ingest(times[i], bytes[i])
             val perCall = LongArray(PACED_CALLS)
-            /** Packets [from] until [from] + [n], [PACE_NS] apart; each call's thread CPU into [perCall]. */
-            fun stretch(from: Int, n: Int) {
-                val start = System.nanoTime()
-                for (k in 0 until n) {
-                    val c = cpuNs()
-                    fast.ingest(times[from + k], bytes[from + k])
-                    perCall[k % PACED_CALLS] = cpuNs() - c
-                    val rest = start + (k + 1) * PACE_NS - System.nanoTime()
-                    if (rest > 0) Thread.sleep(rest / 1_000_000, (rest % 1_000_000).toInt())
-                }
-                Thread.sleep(25) // the last save
-            }
-            stretch(PACED_WARMUP, PACED_WARMUP_PACED)
-            val clockPair = LongArray(1000).also { a ->
-                for (k in a.indices) {
-                    val c = cpuNs()
-                    a[k] = cpuNs() - c
-                }
-                a.sort()
-            }[500]
+            val call = { i: Int -> fast.ingest(times[i], bytes[i]) }
+            pacedStretch(PACED_WARMUP, PACED_WARMUP_PACED, perCall, call)
             val split = CpuSplit()
-            val callbacks0 = listenerCalls
-            stretch(PACED_WARMUP + PACED_WARMUP_PACED, PACED_CALLS)
+            val delivered0 = deliveries
+            pacedStretch(PACED_WARMUP + PACED_WARMUP_PACED, PACED_CALLS, perCall, call)
             val threads = split.line(PACED_CALLS)
-            val mean = perCall.average() / 1000
-            perCall.sort()
             println(
-                ("stored shift, paced %d ms apart (%d packets = %.0f shift-hours; DirectIngest.ingest + Kotlin listener, " +
-                    "called on %.3f of the calls): calling thread CPU in ingest mean %.2f us/packet (median %.2f, " +
-                    "p99 %.2f; a clock-read pair alone %.2f) = %.1f ms per shift-hour; per packet, all threads, pauses included: %s")
+                ("stored shift, paced %d ms apart (%d packets = %.0f shift-hours; DirectIngest.ingest, events to a Kotlin lambda, " +
+                    "delivered on %.3f of the calls): calling thread CPU in ingest %s; per packet, all threads, pauses included: %s")
                     .format(
                         PACE_NS / 1_000_000, PACED_CALLS, PACED_CALLS / 3600.0,
-                        (listenerCalls - callbacks0).toDouble() / PACED_CALLS,
-                        mean, perCall[PACED_CALLS / 2] / 1000.0, perCall[PACED_CALLS * 99 / 100] / 1000.0,
-                        clockPair / 1000.0, mean * 3600 / 1000, threads,
+                        (deliveries - delivered0).toDouble() / PACED_CALLS, pacedFigures(perCall), threads,
                     ),
             )
         }
     }
 }
 
+/**
+ * The paced loop of [paced] around an empty direct-mapped JNA call
+ * (`steady_direct_noop`, through `DirectIngest.noop`): what one crossing
+ * alone costs when it runs cold, [PACE_NS] apart, after the same warm-up.
+ */
+private fun pacedFloor() {
+    repeat(PACED_WARMUP) { DirectIngest.noop() }
+    val perCall = LongArray(PACED_CALLS)
+    val call = { _: Int -> check(DirectIngest.noop() == 0) }
+    pacedStretch(0, PACED_WARMUP_PACED, perCall, call)
+    pacedStretch(0, PACED_CALLS, perCall, call)
+    println(
+        "paced floor, %d ms apart (%d calls): an empty direct-mapped JNA call (steady_direct_noop), calling thread CPU %s"
+            .format(PACE_NS / 1_000_000, PACED_CALLS, pacedFigures(perCall)),
+    )
+}
+
 @Volatile private var eventsSeen = 0L
 
-@Volatile private var listenerCalls = 0L
+/** Calls whose events reached Kotlin (through the listener or DirectIngest's lambda). */
+@Volatile private var deliveries = 0L
 
 /** The fixed cost of a UniFFI call through JNA, for comparison. */
 private fun floor(label: String, call: (Int) -> Unit) {
@@ -317,7 +354,7 @@ fun main() {
     println("JVM ${System.getProperty("java.version")}, JNA ${com.sun.jna.Native.VERSION}, library from ${System.getProperty("jna.library.path")}")
     when (System.getenv("STEADY_BENCH")) {
         "stored" -> return stored()
-        "paced" -> return paced()
+        "paced" -> return paced().also { pacedFloor() }
     }
     floor("coreVersion() (string out: JNA + RustBuffer floor)") { org.steady.ffi.coreVersion() }
     LiveShift(defaultShiftSetup()).use { s ->
@@ -332,15 +369,19 @@ fun main() {
     run("ingest(t, bytes), poll queue only", withListener = false)
     run("ingest(t, bytes), with a Kotlin listener", withListener = true)
     run("DirectIngest.ingest(t, bytes), poll queue only", withListener = false, direct = true)
-    run("DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true)
+    run("DirectIngest.ingest(t, bytes), events to a Kotlin lambda", withListener = true, direct = true)
     stored()
-    println("listener received $eventsSeen events")
+    println("Kotlin received $eventsSeen events")
 }
 
-/** The app's path: a stored shift (store.startShift), DirectIngest, a listener; paced, then unpaced. */
+/**
+ * The app's path: a stored shift (store.startShift), DirectIngest with its
+ * events to a Kotlin lambda; paced (and the paced floor), then unpaced.
+ */
 private fun stored() {
     paced()
-    run("stored shift: DirectIngest.ingest(t, bytes), with a Kotlin listener", withListener = true, direct = true, stored = true)
+    pacedFloor()
+    run("stored shift: DirectIngest.ingest(t, bytes), events to a Kotlin lambda", withListener = true, direct = true, stored = true)
     run("stored shift: DirectIngest.ingest(t, bytes), poll queue only", withListener = false, direct = true, stored = true)
     run("stored shift: ingest(t, bytes), with a Kotlin listener", withListener = true, stored = true)
 }

@@ -36,8 +36,9 @@ class HrmTest {
         LiveShift(defaultShiftSetup()).use { a ->
             LiveShift(defaultShiftSetup()).use { b ->
                 a.setListener(listener(seenA))
-                b.setListener(listener(seenB))
-                val direct = DirectIngest(b)
+                val heardB = mutableListOf<ShiftEvent>()
+                b.setListener(listener(heardB))
+                val direct = DirectIngest(b) { seenB += it }
                 for ((i, p) in packets.withIndex()) {
                     a.ingest(p.atMs, p.bytes)
                     direct.ingest(p.atMs, p.bytes)
@@ -55,6 +56,7 @@ class HrmTest {
                 assertEquals(a.snapshot(), b.snapshot())
                 assertEquals(seenA, seenB)
                 assert(seenB.any { it is ShiftEvent.Gauge })
+                assertEquals(emptyList<ShiftEvent>(), heardB, "the direct path's events do not also reach the listener")
                 assertEquals(a.pollEvents(UInt.MAX_VALUE), b.pollEvents(UInt.MAX_VALUE))
 
                 direct.close()
@@ -69,17 +71,45 @@ class HrmTest {
         val t0 = 1_764_000_000_000L
         val seen = mutableListOf<ShiftEvent>()
         val shift = LiveShift(defaultShiftSetup())
-        shift.setListener(listener(seen))
         shift.start(t0)
-        val direct = DirectIngest(shift)
+        val direct = DirectIngest(shift) { seen += it }
         shift.close()
         // 21 s of packets: the shift behind the closed object still runs and
-        // its refreshes reach the listener
+        // its refreshes come back
         for (i in 1..21) direct.ingest(t0 + i * 1000L, bytes(0x16, 66, 0x9A, 0x03))
         val gauges = seen.filterIsInstance<ShiftEvent.Gauge>()
         assertEquals((1..4).map { t0 + it * 5_000L }, gauges.map { it.update.tMs })
         direct.close()
         assertThrows<IllegalStateException> { direct.ingest(t0 + 22_000, bytes(0x16, 66, 0x9A, 0x03)) }
+    }
+
+    @Test
+    fun `a packet longer than DirectIngest's first packet buffer reaches the core whole`() {
+        // flags: RR present; HR 60; 400 RR of 0.88-1.0 s: 802 bytes (the first buffer holds 512)
+        val t0 = 1_764_000_000_000L
+        val big = ByteArray(2 + 2 * 400)
+        big[0] = 0x10
+        big[1] = 60
+        for (k in 0 until 400) {
+            val rr = 900 + (k * 37 % 7) * 20 // 1/1024 s
+            big[2 + 2 * k] = (rr and 0xFF).toByte()
+            big[3 + 2 * k] = (rr shr 8).toByte()
+        }
+        LiveShift(defaultShiftSetup()).use { a ->
+            LiveShift(defaultShiftSetup()).use { b ->
+                a.start(t0)
+                b.start(t0)
+                DirectIngest(b).use { direct ->
+                    a.ingest(t0 + 400_000, big)
+                    direct.ingest(t0 + 400_000, big)
+                }
+                assertEquals(a.snapshot(), b.snapshot())
+                // the same summary, down to the beats kept and their variability
+                val want = a.end(t0 + 401_000)
+                assertEquals(want, b.end(t0 + 401_000))
+                assert(want.signal.beats > 0u)
+            }
+        }
     }
 
     private fun listener(into: MutableList<ShiftEvent>) = object : ShiftListener {

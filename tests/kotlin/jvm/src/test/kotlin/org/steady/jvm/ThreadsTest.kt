@@ -23,12 +23,12 @@ import kotlin.concurrent.thread
 class ThreadsTest {
     @Test
     fun `one thread ingests while another reads snapshots and polls`() =
-        ingestWhileReading { shift -> { t, bytes -> shift.ingest(t, bytes) } }
+        ingestWhileReading { shift, _ -> { t, bytes -> shift.ingest(t, bytes) } }
 
     @Test
-    fun `the same through DirectIngest, the Android bridge's path`() {
+    fun `the same through DirectIngest, the Android bridge's path, its events handed to the same sink`() {
         var direct: DirectIngest? = null
-        ingestWhileReading { shift -> DirectIngest(shift).also { direct = it }::ingest }
+        ingestWhileReading { shift, sink -> DirectIngest(shift, onEvents = sink::onEvents).also { direct = it }::ingest }
         direct!!.close()
     }
 
@@ -66,8 +66,12 @@ class ThreadsTest {
         }
     }
 
-    /** The BLE thread feeds the Polar sample through [ingestOf] while this thread reads. */
-    private fun ingestWhileReading(ingestOf: (LiveShift) -> (Long, ByteArray) -> Unit) {
+    /**
+     * The BLE thread feeds the Polar sample through [ingestOf] while this
+     * thread reads; the events go to the shift's listener, which [ingestOf]
+     * also gets (the direct path hands its events to it itself).
+     */
+    private fun ingestWhileReading(ingestOf: (LiveShift, ShiftListener) -> (Long, ByteArray) -> Unit) {
         val t0 = 1_764_000_000_000L
         val packets = FakeStrap(t0).beats(polarSampleRrMs())
         val delivered = AtomicInteger()
@@ -76,7 +80,7 @@ class ThreadsTest {
         val failure = AtomicReference<Throwable?>(null)
 
         LiveShift(defaultShiftSetup()).use { shift ->
-            shift.setListener(object : ShiftListener {
+            val sink = object : ShiftListener {
                 override fun onEvents(events: List<ShiftEvent>) {
                     delivered.addAndGet(events.size)
                     for (e in events) if (e is ShiftEvent.Gauge) {
@@ -85,8 +89,9 @@ class ThreadsTest {
                         shift.snapshot() // a listener may read (no deadlock)
                     }
                 }
-            })
-            val ingest = ingestOf(shift)
+            }
+            shift.setListener(sink)
+            val ingest = ingestOf(shift, sink)
             val started = CountDownLatch(1)
             val ble = thread(name = "ble") {
                 started.countDown()

@@ -91,16 +91,6 @@ impl std::ops::AddAssign for Cost {
     }
 }
 
-/// The live writer's journal file in `dir` (one per live writer).
-fn journal_file(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::read_dir(dir)
-        .expect("store dir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("-steady-journal-"))
-        .expect("a live shift journals")
-}
-
 /// For scale, paced as the hours are: what reading the thread clock twice
 /// costs (the floor under every paced per-call figure), and one bare
 /// 120-byte append `write()` (the system call under each journal record).
@@ -179,7 +169,9 @@ fn one_hour(packets: &[(i64, Vec<u8>)], paced: bool, count_saves: bool) -> (Cost
     let mut saves = 0u32;
     let mut seen = if count_saves { version(&live) } else { 0 };
     let mut handle_cpu = Duration::ZERO;
-    let journal = journal_file(dir.path());
+    let journal = common::journal_files(dir.path())
+        .pop()
+        .expect("a live shift journals");
     let journal_len = || std::fs::metadata(&journal).expect("journal").len();
     let (mut journal_calls, mut journal_records, mut last_len) = (Duration::ZERO, 0, journal_len());
     let (w0, t0, p0) = (Instant::now(), thread_cpu(), process_cpu());

@@ -225,14 +225,7 @@ fn a_kill_keeps_what_only_the_journal_held_and_the_next_open_folds_it_in() {
             |r| r.get::<_, i64>(0),
         )
         .unwrap() as usize;
-    let journals = || {
-        std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.to_string_lossy().contains("-steady-journal-"))
-            .collect::<Vec<_>>()
-    };
+    let journals = || common::journal_files(dir.path());
     let files = journals();
     assert_eq!(files.len(), 1, "{files:?}");
     #[cfg(unix)]

@@ -73,6 +73,17 @@ pub fn import_at(
     summary
 }
 
+/// The live writers' journal files in `dir` (`<db>-steady-journal-...`,
+/// core/src/io/store/journal.rs), as a test or bench sees them on disk.
+pub fn journal_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("store dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("-steady-journal-"))
+        .collect()
+}
+
 /// A live shift stored the app's way, started at `t0` with the default
 /// setup in a new store at `path`, and the events its start gave.
 pub fn start_live(
